@@ -1,0 +1,260 @@
+//! The bytecode set (one enum, one doc line per instruction with its stack effect) and the
+//! compiled-method structures every tier reads: code, literals, line table, send sites
+//! (whose inline caches are data), inlining fallbacks and tier-up counters.
+//!
+//! Frame slots: slot 0 is the receiver (for a block activation: the block object), slots
+//! `1..=num_args` the arguments, then `num_locals` temporaries; the operand stack follows.
+//! Captured variables (read by nested blocks) live in the activation's `Context` object
+//! instead: context slot 0 links to the outer context, variables start at slot 1.
+
+use crate::heap::{MethodIdx, SymbolId};
+use crate::value::Value;
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// One instruction. `[a b] -> [c]` gives the stack effect (top of stack on the right).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bytecode {
+    /// `[] -> [nil]`
+    PushNil,
+    /// `[] -> [true]`
+    PushTrue,
+    /// `[] -> [false]`
+    PushFalse,
+    /// `[] -> [self]` (in a block: the home method's receiver)
+    PushSelf,
+    /// `[] -> [n]` a small integer literal
+    PushInt(i32),
+    /// `[] -> [literal]` literal table entry (string, symbol, double, big integer, array)
+    PushLiteral(u16),
+    /// `[] -> [slot]` frame slot (argument or temporary)
+    PushLocal(u16),
+    /// `[v] -> [v]` store into a frame slot
+    StoreLocal(u16),
+    /// `[v] -> []` store into a frame slot and pop
+    PopLocal(u16),
+    /// `[] -> [ctx[i]]` this activation's context slot
+    PushCaptured(u16),
+    /// `[v] -> [v]` store into this activation's context slot
+    StoreCaptured(u16),
+    /// `[] -> [v]` context slot `slot` reached from the frame's outer context by `hops`
+    /// further outer links
+    PushOuter(u8, u16),
+    /// `[v] -> [v]` store into an outer context slot
+    StoreOuter(u8, u16),
+    /// `[] -> [v]` variable `n` of the creator frame (fallback blocks only)
+    PushCreator(u16),
+    /// `[v] -> [v]` store into variable `n` of the creator frame
+    StoreCreator(u16),
+    /// `[] -> [self.field]`
+    PushField(u16),
+    /// `[v] -> [v]` store into a field of self
+    StoreField(u16),
+    /// `[] -> [global]` global by global number; unbound: load the class or send
+    /// `unknownGlobal:` to self
+    PushGlobal(u32),
+    /// `[] -> [block]` a closure over the block method `blocks[i]`
+    PushBlock(u16),
+    /// `[v] -> []`
+    Pop,
+    /// `[v] -> [v v]`
+    Dup,
+    /// `[recv args..] -> [result]` a send through send site `n` (inline cache)
+    Send(u32),
+    /// `[self args..] -> [result]` a send that starts lookup above the method's holder
+    SuperSend(u32),
+    /// `[a b] -> [a+b]` small-integer fast path, else a send through site `n`
+    Add(u32),
+    /// `[a b] -> [a-b]` small-integer fast path, else a send
+    Sub(u32),
+    /// `[a b] -> [a*b]` small-integer fast path, else a send
+    Mul(u32),
+    /// `[a b] -> [a<b]` small-integer fast path, else a send
+    Lt(u32),
+    /// `[a b] -> [a>b]` small-integer fast path, else a send
+    Gt(u32),
+    /// `[a b] -> [a<=b]` small-integer fast path, else a send
+    Le(u32),
+    /// `[a b] -> [a>=b]` small-integer fast path, else a send
+    Ge(u32),
+    /// `[a b] -> [a=b]` small-integer fast path, else a send
+    Eq(u32),
+    /// `[a b] -> [a~=b]` small-integer fast path, else a send
+    Ne(u32),
+    /// `[v] -> (return v)` return from this activation to its caller
+    ReturnLocal,
+    /// `[v] -> (return v)` return from the home method of this block (`^` in a block)
+    ReturnNonLocal,
+    /// `[] -> []` forward jump to bytecode index
+    Jump(u32),
+    /// `[] -> []` backward jump to bytecode index (a loop back-edge: advances the clock)
+    JumpBack(u32),
+    /// `[c] -> []` jump if `c` is false; continue if true; otherwise the inlining
+    /// fallback `fallback` sends the real message to `c`
+    JumpIfFalse { target: u32, fallback: u16 },
+    /// `[c] -> []` jump if `c` is true; continue if false; otherwise the fallback
+    JumpIfTrue { target: u32, fallback: u16 },
+    /// `[start limit] -> []` inlined `to:do:`: slots `counter`, `counter+1` (limit),
+    /// `counter+3` (start) are set; a non-number receiver takes fallback `fallback`
+    ToDoPrepare { counter: u16, fallback: u16 },
+    /// `[] -> []` if `counter > limit` jump to `exit`, else copy the counter into the loop
+    /// variable (slot `counter+2`)
+    ToDoTest { counter: u16, exit: u32 },
+    /// `[] -> []` counter := counter + 1, then jump back to `head` (a back-edge)
+    ToDoStep { counter: u16, head: u32 },
+}
+
+/// Why an inlined construct may have to send the real message after all.
+#[derive(Debug, Clone)]
+pub(crate) struct Fallback {
+    pub selector: SymbolId,
+    /// Block methods made into closures and passed as arguments (for `whileTrue:` the
+    /// first one is the receiver).
+    pub blocks: Vec<MethodIdx>,
+    pub kind: FallbackKind,
+    /// Where execution continues with the send's result on the stack.
+    pub resume: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FallbackKind {
+    /// The tested value is the receiver (`ifTrue:`, `and:`, `to:do:`).
+    ValueIsReceiver,
+    /// The tested value is dropped; the first block is the receiver (`whileTrue:`).
+    BlockIsReceiver,
+}
+
+/// How a fallback block reaches a variable of its creator activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VarAccess {
+    Local(u16),
+    Captured(u16),
+    Outer(u8, u16),
+    Creator(u16),
+}
+
+/// A send site: the selector, argument count and the polymorphic inline cache.
+#[derive(Debug, Clone)]
+pub(crate) struct SendSite {
+    pub selector: SymbolId,
+    pub argc: u8,
+    /// For super sends: the class where lookup starts.
+    pub lookup_class: Value,
+    pub cache: [(Value, MethodIdx); 4],
+    pub cached: u8,
+    pub megamorphic: bool,
+    /// The method that contains the site and its bytecode index.
+    pub method: MethodIdx,
+    pub bytecode_index: u32,
+}
+
+/// A bytecode method or block body.
+#[derive(Debug)]
+pub(crate) struct Code {
+    pub bytecodes: Vec<Bytecode>,
+    /// Source line of each bytecode.
+    pub lines: Vec<u32>,
+    pub literals: Vec<Value>,
+    pub num_args: u16,
+    pub num_locals: u16,
+    /// Number of context variables (0: the activation needs no context).
+    pub num_captured: u16,
+    /// Arguments moved into the context at entry: (frame slot, context slot).
+    pub captured_args: Vec<(u16, u16)>,
+    /// Nested block methods, by `PushBlock` index.
+    pub blocks: Vec<MethodIdx>,
+    pub fallbacks: Vec<Fallback>,
+    /// Creator variables a fallback block reads, by `PushCreator` index.
+    pub creator_vars: Vec<VarAccess>,
+    pub is_block: bool,
+    /// Frames slots holding temporaries of inlined blocks that must be reset to nil.
+    pub max_stack: u16,
+    /// Names of the frame slots, for tools (`self`/block, args, temporaries).
+    pub slot_names: Vec<String>,
+}
+
+/// What a method runs.
+#[derive(Debug)]
+pub(crate) enum MethodKind {
+    Bytecode(Rc<Code>),
+    Primitive(crate::primitives::PrimFn),
+    /// Declared `primitive` but unknown to this VM: calling it is a SOM error.
+    MissingPrimitive,
+}
+
+/// A method or block in the universe's method table.
+#[derive(Debug)]
+pub(crate) struct Method {
+    pub signature: SymbolId,
+    /// The class (or metaclass) that defines it.
+    pub holder: Value,
+    pub kind: MethodKind,
+    pub num_args: u16,
+    /// For blocks: the method that lexically contains it.
+    pub outer_method: Option<MethodIdx>,
+    pub file: Rc<str>,
+    pub line: u32,
+    /// Tier-up counters read by later tiers.
+    pub invocations: Cell<u32>,
+    pub back_edges: Cell<u32>,
+}
+
+impl Bytecode {
+    /// Mnemonic used by the disassembler.
+    pub(crate) fn mnemonic(&self) -> &'static str {
+        use Bytecode::*;
+        match self {
+            PushNil => "push_nil",
+            PushTrue => "push_true",
+            PushFalse => "push_false",
+            PushSelf => "push_self",
+            PushInt(_) => "push_int",
+            PushLiteral(_) => "push_literal",
+            PushLocal(_) => "push_local",
+            StoreLocal(_) => "store_local",
+            PopLocal(_) => "pop_local",
+            PushCaptured(_) => "push_captured",
+            StoreCaptured(_) => "store_captured",
+            PushOuter(..) => "push_outer",
+            StoreOuter(..) => "store_outer",
+            PushCreator(_) => "push_creator",
+            StoreCreator(_) => "store_creator",
+            PushField(_) => "push_field",
+            StoreField(_) => "store_field",
+            PushGlobal(_) => "push_global",
+            PushBlock(_) => "push_block",
+            Pop => "pop",
+            Dup => "dup",
+            Send(_) => "send",
+            SuperSend(_) => "super_send",
+            Add(_) => "add",
+            Sub(_) => "sub",
+            Mul(_) => "mul",
+            Lt(_) => "lt",
+            Gt(_) => "gt",
+            Le(_) => "le",
+            Ge(_) => "ge",
+            Eq(_) => "eq",
+            Ne(_) => "ne",
+            ReturnLocal => "return_local",
+            ReturnNonLocal => "return_non_local",
+            Jump(_) => "jump",
+            JumpBack(_) => "jump_back",
+            JumpIfFalse { .. } => "jump_if_false",
+            JumpIfTrue { .. } => "jump_if_true",
+            ToDoPrepare { .. } => "to_do_prepare",
+            ToDoTest { .. } => "to_do_test",
+            ToDoStep { .. } => "to_do_step",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bytecode_fits_in_eight_bytes() {
+        assert!(std::mem::size_of::<Bytecode>() <= 8);
+    }
+}

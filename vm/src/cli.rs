@@ -1,0 +1,194 @@
+//! The `som` command line: option parsing, `--disassemble`, `--stats`, and running a
+//! program in a thread with a large stack (the interpreter itself never recurses per
+//! send, but the compiler recurses over deeply nested source).
+
+use crate::vm::{Options, Vm};
+use std::path::PathBuf;
+
+const USAGE: &str = "usage: som [options] [-cp dir1:dir2:...] File.som [args...]
+
+options:
+  -cp PATH, --classpath PATH  class path (colon-separated), searched before the embedded core library
+  --disassemble WHAT          print the bytecode of Class>>selector or of every method of Class
+  --stats                     print run statistics on stderr after the run
+  --gc-stress                 collect on every allocation (also env SOM_GC_STRESS=1)
+  --max-heap SIZE             heap limit (e.g. 64M, 1G, 100000); exhaustion is a SOM error
+  --max-tier N                highest execution tier (0: interpreter)
+  --jit-threshold N           invocations or back-edges before a method tiers up
+  -h, --help                  this text";
+
+/// Parsed command line.
+#[derive(Debug, Default)]
+struct Command {
+    options: Options,
+    disassemble: Option<String>,
+    stats: bool,
+    file: Option<PathBuf>,
+    args: Vec<String>,
+}
+
+/// Parses a size such as `64M`, `1G`, `512K` or `100000`.
+pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 1usize << 10),
+        Some('M') => (&s[..s.len() - 1], 1 << 20),
+        Some('G') => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("invalid size '{s}' (expected e.g. 64M, 1G or a byte count)"))
+}
+
+fn parse(argv: &[String]) -> Result<Command, String> {
+    let mut c = Command::default();
+    c.options.gc_stress = std::env::var("SOM_GC_STRESS").is_ok_and(|v| v == "1");
+    let mut i = 0;
+    let value = |i: &mut usize, name: &str| -> Result<String, String> {
+        *i += 1;
+        argv.get(*i)
+            .cloned()
+            .ok_or_else(|| format!("option {name} needs a value"))
+    };
+    while i < argv.len() {
+        let a = argv[i].as_str();
+        match a {
+            "-cp" | "--classpath" => {
+                let p = value(&mut i, a)?;
+                c.options
+                    .class_path
+                    .extend(p.split(':').filter(|s| !s.is_empty()).map(PathBuf::from));
+            }
+            "--disassemble" => c.disassemble = Some(value(&mut i, a)?),
+            "--stats" => c.stats = true,
+            "--gc-stress" => c.options.gc_stress = true,
+            "--max-heap" => c.options.max_heap = parse_size(&value(&mut i, a)?)?,
+            "--max-tier" => {
+                let v = value(&mut i, a)?;
+                c.options.max_tier = v
+                    .parse()
+                    .ok()
+                    .filter(|&t: &u8| t <= 2)
+                    .ok_or_else(|| format!("--max-tier expects 0, 1 or 2, got '{v}'"))?;
+            }
+            "--jit-threshold" => {
+                let v = value(&mut i, a)?;
+                c.options.jit_threshold = v
+                    .parse()
+                    .map_err(|_| format!("--jit-threshold expects a count, got '{v}'"))?;
+            }
+            "-h" | "--help" => return Err(String::new()),
+            _ if a.starts_with('-') && c.file.is_none() => {
+                return Err(format!("unknown option '{a}'"));
+            }
+            _ => {
+                c.file = Some(PathBuf::from(a));
+                c.args = argv[i + 1..].to_vec();
+                break;
+            }
+        }
+        i += 1;
+    }
+    Ok(c)
+}
+
+/// Entry point of the `som` binary: answers the process exit status.
+pub fn main(argv: Vec<String>) -> i32 {
+    let command = match parse(&argv[1.min(argv.len())..]) {
+        Ok(c) => c,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return 0;
+        }
+        Err(e) => {
+            eprintln!("som: {e}\n{USAGE}");
+            return 64;
+        }
+    };
+    let handle = std::thread::Builder::new()
+        .name("som".into())
+        .stack_size(512 << 20)
+        .spawn(move || run(command))
+        .expect("spawn the VM thread");
+    handle.join().unwrap_or(70)
+}
+
+fn run(mut c: Command) -> i32 {
+    let Some(file) = c.file.take() else {
+        eprintln!("som: no program file given\n{USAGE}");
+        return 64;
+    };
+    if let Some(dir) = file.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir.to_path_buf()
+        };
+        c.options.class_path.push(dir);
+    }
+    let mut vm = match Vm::boot(c.options) {
+        Ok(vm) => vm,
+        Err(e) => {
+            let mut vm = Vm::empty(Options::default());
+            return crate::run::report_load_error(&mut vm, &e);
+        }
+    };
+    if let Some(what) = c.disassemble {
+        return disassemble(&mut vm, &file, &what);
+    }
+    let status = vm.run_program(&file, &c.args);
+    if c.stats {
+        vm.output.error_print(&vm.stats_report());
+    }
+    status
+}
+
+fn disassemble(vm: &mut Vm, file: &std::path::Path, what: &str) -> i32 {
+    if let Err(e) = vm.load_class_file(file) {
+        return crate::run::report_load_error(vm, &e);
+    }
+    let (class_name, selector) = match what.split_once(">>") {
+        Some((c, s)) => (c.trim(), Some(s.trim())),
+        None => (what.trim(), None),
+    };
+    let (base, meta) = match class_name.strip_suffix(" class") {
+        Some(b) => (b, true),
+        None => (class_name, false),
+    };
+    let class = match vm.load_class(base) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            eprintln!("som: --disassemble: no class named {base}");
+            return 1;
+        }
+        Err(e) => return crate::run::report_load_error(vm, &e),
+    };
+    let class = if meta { vm.heap.get(class).class } else { class };
+    let methods: Vec<u32> = {
+        let data = vm.heap.class_data(class);
+        data.method_objects
+            .iter()
+            .filter_map(|&o| match vm.heap.get(o).body {
+                crate::heap::Body::Method(m) => Some(m),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut found = false;
+    for m in methods {
+        let sel = vm.symbol_text(vm.methods[m as usize].signature).to_string();
+        if selector.is_none_or(|s| s == sel) {
+            found = true;
+            print!("{}", vm.disassemble(m));
+        }
+    }
+    if !found {
+        eprintln!("som: --disassemble: {class_name} has no method {}", selector.unwrap_or(""));
+        return 1;
+    }
+    0
+}

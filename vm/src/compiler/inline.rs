@@ -1,0 +1,191 @@
+//! Inlined control structures: `ifTrue:` and friends, `and:`/`or:`, `whileTrue:`/
+//! `whileFalse:` and `to:do:` with literal blocks compile to jumps. Each inlined site
+//! keeps a fallback (the literal blocks compiled as real block methods) so that a
+//! non-boolean condition or a non-number `to:do:` receiver still gets the real message.
+
+use super::analyze::Inlined;
+use super::{CResult, Compiler};
+use crate::ast::{Block, Expr, Pos};
+use crate::bytecode::{Bytecode, Fallback, FallbackKind};
+
+/// Fallbacks nest at most this deep (a fallback block inside a fallback block's inlined
+/// code); deeper inlined sites raise a SOM error on a non-boolean instead.
+const MAX_FALLBACK_DEPTH: u8 = 2;
+/// Fallback index meaning "no fallback compiled".
+pub(crate) const NO_FALLBACK: u16 = u16::MAX;
+
+impl Compiler<'_> {
+    pub(super) fn inlined(
+        &mut self,
+        kind: Inlined,
+        blocks: &[&Block],
+        receiver: &Expr,
+        args: &[Expr],
+        selector: &str,
+        pos: Pos,
+    ) -> CResult<()> {
+        match kind {
+            Inlined::IfTrue | Inlined::IfFalse => {
+                self.expr(receiver)?;
+                let fb = self.fallback(selector, blocks, FallbackKind::ValueIsReceiver)?;
+                self.line = pos.line;
+                let j = self.cond_jump(kind == Inlined::IfTrue, fb);
+                self.inline_body(blocks[0])?;
+                let jend = self.emit(Bytecode::Jump(0));
+                let else_label = self.label();
+                self.patch(j, else_label);
+                self.emit(Bytecode::PushNil);
+                self.finish(jend, fb);
+            }
+            Inlined::IfTrueIfFalse | Inlined::IfFalseIfTrue => {
+                self.expr(receiver)?;
+                let fb = self.fallback(selector, blocks, FallbackKind::ValueIsReceiver)?;
+                self.line = pos.line;
+                let j = self.cond_jump(kind == Inlined::IfTrueIfFalse, fb);
+                self.inline_body(blocks[0])?;
+                let jend = self.emit(Bytecode::Jump(0));
+                let else_label = self.label();
+                self.patch(j, else_label);
+                self.inline_body(blocks[1])?;
+                self.finish(jend, fb);
+            }
+            Inlined::And | Inlined::Or => {
+                self.expr(receiver)?;
+                let fb = self.fallback(selector, blocks, FallbackKind::ValueIsReceiver)?;
+                self.line = pos.line;
+                let j = self.cond_jump(kind == Inlined::And, fb);
+                self.inline_body(blocks[0])?;
+                let jend = self.emit(Bytecode::Jump(0));
+                let short = self.label();
+                self.patch(j, short);
+                self.emit(if kind == Inlined::And {
+                    Bytecode::PushFalse
+                } else {
+                    Bytecode::PushTrue
+                });
+                self.finish(jend, fb);
+            }
+            Inlined::WhileTrue | Inlined::WhileFalse => self.while_loop(kind, blocks, pos)?,
+            Inlined::ToDo => self.to_do(blocks[0], receiver, &args[0], pos)?,
+        }
+        Ok(())
+    }
+
+    /// Emits the conditional jump that skips the inlined block when the condition is not
+    /// `continue_on`.
+    fn cond_jump(&mut self, continue_on: bool, fallback: u16) -> usize {
+        if continue_on {
+            self.emit(Bytecode::JumpIfFalse {
+                target: 0,
+                fallback,
+            })
+        } else {
+            self.emit(Bytecode::JumpIfTrue {
+                target: 0,
+                fallback,
+            })
+        }
+    }
+
+    /// Binds the end label of a two-way construct and the fallback's resume point.
+    fn finish(&mut self, jend: usize, fb: u16) {
+        let end = self.label();
+        self.patch(jend, end);
+        self.set_resume(fb, end);
+    }
+
+    fn set_resume(&mut self, fb: u16, at: u32) {
+        if fb != NO_FALLBACK {
+            self.cur().fallbacks[fb as usize].resume = at;
+        }
+    }
+
+    fn while_loop(&mut self, kind: Inlined, blocks: &[&Block], pos: Pos) -> CResult<()> {
+        let selector = if kind == Inlined::WhileTrue {
+            "whileTrue:"
+        } else {
+            "whileFalse:"
+        };
+        let fb = self.fallback(selector, blocks, FallbackKind::BlockIsReceiver)?;
+        let head = self.label();
+        self.inline_body(blocks[0])?;
+        self.line = pos.line;
+        let j = self.cond_jump(kind == Inlined::WhileTrue, fb);
+        self.inline_body(blocks[1])?;
+        self.emit(Bytecode::Pop);
+        self.line = pos.line;
+        self.emit(Bytecode::JumpBack(head));
+        let exit = self.label();
+        self.patch(j, exit);
+        self.emit(Bytecode::PushNil);
+        let resume = self.label();
+        self.set_resume(fb, resume);
+        Ok(())
+    }
+
+    fn to_do(&mut self, block: &Block, start: &Expr, limit: &Expr, pos: Pos) -> CResult<()> {
+        self.expr(start)?;
+        self.expr(limit)?;
+        let fb = self.fallback("to:do:", &[block], FallbackKind::ValueIsReceiver)?;
+        let mark = self.scopes.len();
+        let counter = self.hidden_slot("<counter>");
+        self.hidden_slot("<limit>");
+        self.declare(&block.params[0], false);
+        self.hidden_slot("<start>");
+        self.line = pos.line;
+        self.emit(Bytecode::ToDoPrepare {
+            counter,
+            fallback: fb,
+        });
+        let head = self.label();
+        let test = self.emit(Bytecode::ToDoTest { counter, exit: 0 });
+        self.inline_body(block)?;
+        self.emit(Bytecode::Pop);
+        self.line = pos.line;
+        self.emit(Bytecode::ToDoStep { counter, head });
+        let exit = self.label();
+        self.patch(test, exit);
+        self.emit(Bytecode::PushLocal(counter + 3));
+        let resume = self.label();
+        self.set_resume(fb, resume);
+        self.scopes.truncate(mark);
+        Ok(())
+    }
+
+    /// Compiles a literal block's body in place: its temporaries get fresh frame slots,
+    /// reset to nil on every entry as a real activation would have them.
+    fn inline_body(&mut self, block: &Block) -> CResult<()> {
+        let mark = self.scopes.len();
+        for l in &block.body.locals {
+            let var = self.declare(l, false);
+            let slot = self.cur().vars[var].slot;
+            self.emit(Bytecode::PushNil);
+            self.emit(Bytecode::PopLocal(slot));
+        }
+        self.statements(&block.body, true)?;
+        self.scopes.truncate(mark);
+        Ok(())
+    }
+
+    /// Compiles the fallback blocks of an inlined site; answers the fallback index.
+    fn fallback(&mut self, selector: &str, blocks: &[&Block], kind: FallbackKind) -> CResult<u16> {
+        if self.cur().fallback_depth >= MAX_FALLBACK_DEPTH {
+            return Ok(NO_FALLBACK);
+        }
+        let saved_line = self.line;
+        let mut methods = Vec::new();
+        for b in blocks {
+            methods.push(self.compile_block(b, true)?);
+        }
+        self.line = saved_line;
+        let selector = self.sym(selector);
+        let act = self.cur();
+        act.fallbacks.push(Fallback {
+            selector,
+            blocks: methods,
+            kind,
+            resume: 0,
+        });
+        Ok((act.fallbacks.len() - 1) as u16)
+    }
+}

@@ -1,0 +1,349 @@
+//! Tier 0: the bytecode interpreter. One loop executes every activation on the VM stack;
+//! a SOM send pushes a frame and continues in the same loop (it never recurses on the
+//! Rust stack). Small-integer arithmetic and comparisons take an inline fast path; every
+//! other send goes through the send site's inline cache (`send.rs`).
+
+use crate::bytecode::{Bytecode, Code, MethodKind};
+use crate::error::Unwind;
+use crate::heap::Body;
+use crate::value::Value;
+use crate::vm::Vm;
+use std::rc::Rc;
+
+/// Result of a send or primitive: did the active frame change?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// The result is on the stack; the same frame continues.
+    Continue,
+    /// A frame was pushed, popped or restarted: reload the registers.
+    Switch,
+}
+
+macro_rules! int_binop {
+    ($vm:ident, $site:expr, $pc:ident, $frame_changed:ident, |$a:ident, $b:ident| $fast:expr) => {{
+        $vm.stats.clock += 1;
+        let n = $vm.stack.len();
+        let $a = $vm.stack[n - 2];
+        let $b = $vm.stack[n - 1];
+        let fast: Option<Value> = if $a.is_int() && $b.is_int() {
+            let ($a, $b) = ($a.as_int(), $b.as_int());
+            $fast
+        } else {
+            None
+        };
+        match fast {
+            Some(v) => {
+                $vm.stack.truncate(n - 1);
+                $vm.stack[n - 2] = v;
+            }
+            None => {
+                $vm.save_pc($pc);
+                if $vm.send($site)? == Flow::Switch {
+                    $frame_changed = true;
+                }
+            }
+        }
+    }};
+}
+
+impl Vm {
+    pub(crate) fn code_of(&self, method: u32) -> Rc<Code> {
+        match &self.methods[method as usize].kind {
+            MethodKind::Bytecode(c) => c.clone(),
+            _ => unreachable!("frame of a primitive"),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn save_pc(&mut self, pc: usize) {
+        if let Some(f) = self.frames.last_mut() {
+            f.pc = pc as u32;
+        }
+    }
+
+    /// Runs until the frame count drops to `base_depth`; answers the value returned by
+    /// the last frame popped.
+    pub(crate) fn execute(&mut self, base_depth: usize) -> Result<Value, Unwind> {
+        let mut code: Rc<Code>;
+        let mut pc: usize;
+        let mut bp: usize;
+        macro_rules! reload {
+            () => {{
+                if self.frames.len() <= base_depth {
+                    return Ok(self.stack.pop().unwrap_or(Value::NIL));
+                }
+                let f = self.frames.last().expect("a frame");
+                pc = f.pc as usize;
+                bp = f.bp as usize;
+                code = self.code_of(f.method);
+            }};
+        }
+        reload!();
+        loop {
+            let bc = code.bytecodes[pc];
+            pc += 1;
+            self.stats.bytecodes += 1;
+            let mut frame_changed = false;
+            match bc {
+                Bytecode::PushNil => self.stack.push(Value::NIL),
+                Bytecode::PushTrue => self.stack.push(Value::TRUE),
+                Bytecode::PushFalse => self.stack.push(Value::FALSE),
+                Bytecode::PushSelf => {
+                    let v = self.frames.last().expect("frame").self_value;
+                    self.stack.push(v);
+                }
+                Bytecode::PushInt(i) => self.stack.push(Value::int(i as i64).expect("i32 fits")),
+                Bytecode::PushLiteral(i) => self.stack.push(code.literals[i as usize]),
+                Bytecode::PushLocal(s) => {
+                    let v = self.stack[bp + s as usize];
+                    self.stack.push(v);
+                }
+                Bytecode::StoreLocal(s) => {
+                    let v = *self.stack.last().expect("value");
+                    self.stack[bp + s as usize] = v;
+                }
+                Bytecode::PopLocal(s) => {
+                    let v = self.stack.pop().expect("value");
+                    self.stack[bp + s as usize] = v;
+                }
+                Bytecode::PushCaptured(s) => {
+                    let ctx = self.frames.last().expect("frame").context;
+                    let v = self.context_get(ctx, 0, s);
+                    self.stack.push(v);
+                }
+                Bytecode::StoreCaptured(s) => {
+                    let ctx = self.frames.last().expect("frame").context;
+                    let v = *self.stack.last().expect("value");
+                    self.context_set(ctx, 0, s, v);
+                }
+                Bytecode::PushOuter(h, s) => {
+                    let ctx = self.frames.last().expect("frame").outer;
+                    let v = self.context_get(ctx, h, s);
+                    self.stack.push(v);
+                }
+                Bytecode::StoreOuter(h, s) => {
+                    let ctx = self.frames.last().expect("frame").outer;
+                    let v = *self.stack.last().expect("value");
+                    self.context_set(ctx, h, s, v);
+                }
+                Bytecode::PushCreator(k) => {
+                    self.save_pc(pc);
+                    let v = self.creator_get(self.frames.len() - 1, k)?;
+                    self.stack.push(v);
+                }
+                Bytecode::StoreCreator(k) => {
+                    self.save_pc(pc);
+                    let v = *self.stack.last().expect("value");
+                    self.creator_set(self.frames.len() - 1, k, v)?;
+                }
+                Bytecode::PushField(i) => {
+                    self.save_pc(pc);
+                    let recv = self.frames.last().expect("frame").self_value;
+                    let v = self.field_get(recv, i)?;
+                    self.stack.push(v);
+                }
+                Bytecode::StoreField(i) => {
+                    self.save_pc(pc);
+                    let recv = self.frames.last().expect("frame").self_value;
+                    let v = *self.stack.last().expect("value");
+                    self.field_set(recv, i, v)?;
+                }
+                Bytecode::PushGlobal(g) => match self.globals[g as usize] {
+                    Some(v) => self.stack.push(v),
+                    None => {
+                        self.save_pc(pc);
+                        if self.unbound_global(g)? == Flow::Switch {
+                            frame_changed = true;
+                        }
+                    }
+                },
+                Bytecode::PushBlock(i) => {
+                    let method = code.blocks[i as usize];
+                    let block = self.new_block(method, u32::MAX);
+                    self.stack.push(block);
+                }
+                Bytecode::Pop => {
+                    self.stack.pop();
+                }
+                Bytecode::Dup => {
+                    let v = *self.stack.last().expect("value");
+                    self.stack.push(v);
+                }
+                Bytecode::Send(site) => {
+                    self.stats.clock += 1;
+                    self.save_pc(pc);
+                    if self.send(site)? == Flow::Switch {
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::SuperSend(site) => {
+                    self.stats.clock += 1;
+                    self.save_pc(pc);
+                    if self.send(site)? == Flow::Switch {
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::Add(site) => {
+                    int_binop!(self, site, pc, frame_changed, |a, b| Value::int(a + b))
+                }
+                Bytecode::Sub(site) => {
+                    int_binop!(self, site, pc, frame_changed, |a, b| Value::int(a - b))
+                }
+                Bytecode::Mul(site) => int_binop!(self, site, pc, frame_changed, |a, b| a
+                    .checked_mul(b)
+                    .and_then(Value::int)),
+                Bytecode::Lt(site) => {
+                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a < b)))
+                }
+                Bytecode::Gt(site) => {
+                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a > b)))
+                }
+                Bytecode::Le(site) => {
+                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a <= b)))
+                }
+                Bytecode::Ge(site) => {
+                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a >= b)))
+                }
+                Bytecode::Eq(site) => {
+                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a == b)))
+                }
+                Bytecode::Ne(site) => {
+                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a != b)))
+                }
+                Bytecode::ReturnLocal => {
+                    let result = self.stack.pop().expect("result");
+                    self.return_from_top(result);
+                    frame_changed = true;
+                }
+                Bytecode::ReturnNonLocal => {
+                    self.save_pc(pc);
+                    let result = self.stack.pop().expect("result");
+                    self.return_non_local(result)?;
+                    frame_changed = true;
+                }
+                Bytecode::Jump(t) => pc = t as usize,
+                Bytecode::JumpBack(t) => {
+                    pc = t as usize;
+                    self.back_edge(&code)?;
+                }
+                Bytecode::JumpIfFalse { target, fallback } => {
+                    let c = self.stack.pop().expect("condition");
+                    if c == Value::FALSE {
+                        pc = target as usize;
+                    } else if c != Value::TRUE {
+                        self.stack.push(c);
+                        self.save_pc(pc);
+                        self.take_fallback(&code, fallback, 0)?;
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::JumpIfTrue { target, fallback } => {
+                    let c = self.stack.pop().expect("condition");
+                    if c == Value::TRUE {
+                        pc = target as usize;
+                    } else if c != Value::FALSE {
+                        self.stack.push(c);
+                        self.save_pc(pc);
+                        self.take_fallback(&code, fallback, 0)?;
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::ToDoPrepare { counter, fallback } => {
+                    let n = self.stack.len();
+                    let (start, limit) = (self.stack[n - 2], self.stack[n - 1]);
+                    if self.is_number(start) && self.is_number(limit) {
+                        let c = bp + counter as usize;
+                        self.stack[c] = start;
+                        self.stack[c + 1] = limit;
+                        self.stack[c + 3] = start;
+                        self.stack.truncate(n - 2);
+                    } else {
+                        self.save_pc(pc);
+                        self.take_fallback(&code, fallback, 1)?;
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::ToDoTest { counter, exit } => {
+                    let c = bp + counter as usize;
+                    let (i, limit) = (self.stack[c], self.stack[c + 1]);
+                    let done = if i.is_int() && limit.is_int() {
+                        i.as_int() > limit.as_int()
+                    } else {
+                        self.save_pc(pc);
+                        self.number_greater(i, limit)?
+                    };
+                    if done {
+                        pc = exit as usize;
+                    } else {
+                        self.stack[c + 2] = i;
+                    }
+                }
+                Bytecode::ToDoStep { counter, head } => {
+                    let c = bp + counter as usize;
+                    let i = self.stack[c];
+                    let next = if i.is_int() {
+                        Value::int(i.as_int() + 1)
+                    } else {
+                        None
+                    };
+                    self.stack[c] = match next {
+                        Some(v) => v,
+                        None => {
+                            self.save_pc(pc);
+                            self.number_increment(i)?
+                        }
+                    };
+                    pc = head as usize;
+                    self.back_edge(&code)?;
+                }
+            }
+            if frame_changed {
+                reload!();
+            }
+        }
+    }
+
+    /// A loop back-edge: advances the clock and checks for a pending heap exhaustion.
+    #[inline(always)]
+    fn back_edge(&mut self, code: &Code) -> Result<(), Unwind> {
+        let _ = code;
+        self.stats.clock += 1;
+        if let Some(f) = self.frames.last() {
+            let m = &self.methods[f.method as usize];
+            m.back_edges.set(m.back_edges.get().wrapping_add(1));
+        }
+        if self.oom {
+            return Err(self.out_of_memory());
+        }
+        Ok(())
+    }
+
+    /// Pops the top frame and pushes `result` for its caller.
+    pub(crate) fn return_from_top(&mut self, result: Value) {
+        let frame = self.frames.pop().expect("a frame to return from");
+        self.stack.truncate(frame.bp as usize);
+        self.stack.push(result);
+    }
+
+    /// `^` inside a block: return from the home method if it is still active, otherwise
+    /// send `escapedBlock:` to the home receiver.
+    fn return_non_local(&mut self, result: Value) -> Result<(), Unwind> {
+        let f = self.frames.last().expect("block frame");
+        let (home, home_id) = (f.home as usize, f.home_id);
+        if home < self.frames.len() && self.frames[home].id == home_id {
+            self.frames.truncate(home + 1);
+            self.return_from_top(result);
+            return Ok(());
+        }
+        let (bp, receiver) = (f.bp as usize, f.self_value);
+        let block = self.stack[bp];
+        self.stack.push(receiver);
+        self.stack.push(block);
+        let sel = self.intern("escapedBlock:");
+        self.send_selector(sel, 1).map(|_| ())
+    }
+
+    fn is_number(&self, v: Value) -> bool {
+        v.is_int() || matches!(self.heap.get(v).body, Body::Double(_) | Body::BigInt(_))
+    }
+}

@@ -1,0 +1,143 @@
+//! String and Symbol primitives. Strings are immutable; indices are 1-based and count
+//! characters. `=` compares text (a String equals a Symbol with the same characters).
+
+use super::{Entry, Prim, PrimResult};
+use crate::heap::Body;
+use crate::value::Value;
+use crate::vm::Vm;
+
+pub(super) static PRIMITIVES: &[Entry] = &[
+    ("String", "concatenate:", concatenate),
+    ("String", "asSymbol", as_symbol),
+    ("String", "hashcode", hashcode),
+    ("String", "length", length),
+    ("String", "isWhiteSpace", is_white_space),
+    ("String", "isLetters", is_letters),
+    ("String", "isDigits", is_digits),
+    ("String", "=", equals),
+    ("String", "primSubstringFrom:to:", substring),
+    ("Symbol", "asString", as_string),
+];
+
+/// The text of a String or Symbol.
+pub(crate) fn text(vm: &Vm, v: Value) -> Option<String> {
+    if v.is_int() {
+        return None;
+    }
+    match &vm.heap.get(v).body {
+        Body::String(s) => Some(s.to_string()),
+        Body::Symbol(id) => Some(vm.symbol_text(*id).to_string()),
+        _ => None,
+    }
+}
+
+fn receiver_text(vm: &Vm, argc: usize) -> String {
+    text(vm, vm.arg(argc, 0)).unwrap_or_default()
+}
+
+fn concatenate(vm: &mut Vm, argc: usize) -> PrimResult {
+    let a = receiver_text(vm, argc);
+    let arg = vm.arg(argc, 1);
+    let b = text(vm, arg).ok_or_else(|| {
+        format!(
+            "String>>concatenate: expected a String, got {}",
+            vm.a_class_name(arg)
+        )
+    })?;
+    Ok(Prim::Value(vm.new_string(&(a + &b))))
+}
+
+fn as_symbol(vm: &mut Vm, argc: usize) -> PrimResult {
+    let s = receiver_text(vm, argc);
+    Ok(Prim::Value(vm.symbol_value(&s)))
+}
+
+/// FNV-1a over the characters, folded to a small integer.
+pub(crate) fn string_hash(s: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 34) as i64
+}
+
+fn hashcode(vm: &mut Vm, argc: usize) -> PrimResult {
+    let h = string_hash(&receiver_text(vm, argc));
+    Ok(Prim::Value(Value::int(h).expect("small")))
+}
+
+pub(crate) fn char_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+fn length(vm: &mut Vm, argc: usize) -> PrimResult {
+    let r = vm.arg(argc, 0);
+    let n = match &vm.heap.get(r).body {
+        Body::String(s) => char_len(s),
+        Body::Symbol(id) => char_len(vm.symbol_text(*id)),
+        _ => 0,
+    };
+    Ok(Prim::Value(Value::int(n as i64).expect("small")))
+}
+
+fn all_chars(vm: &Vm, argc: usize, pred: fn(char) -> bool) -> PrimResult {
+    let s = receiver_text(vm, argc);
+    Ok(Prim::Value(Value::bool(!s.is_empty() && s.chars().all(pred))))
+}
+
+fn is_white_space(vm: &mut Vm, argc: usize) -> PrimResult {
+    all_chars(vm, argc, char::is_whitespace)
+}
+
+fn is_letters(vm: &mut Vm, argc: usize) -> PrimResult {
+    all_chars(vm, argc, char::is_alphabetic)
+}
+
+fn is_digits(vm: &mut Vm, argc: usize) -> PrimResult {
+    all_chars(vm, argc, |c| c.is_ascii_digit())
+}
+
+fn equals(vm: &mut Vm, argc: usize) -> PrimResult {
+    let (a, b) = (vm.arg(argc, 0), vm.arg(argc, 1));
+    if a == b {
+        return Ok(Prim::Value(Value::TRUE));
+    }
+    let same = match (text(vm, a), text(vm, b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    };
+    Ok(Prim::Value(Value::bool(same)))
+}
+
+fn substring(vm: &mut Vm, argc: usize) -> PrimResult {
+    let s = receiver_text(vm, argc);
+    let (from, to) = (vm.arg(argc, 1), vm.arg(argc, 2));
+    if !from.is_int() || !to.is_int() {
+        return Err("String>>primSubstringFrom:to: expected Integer indices".into());
+    }
+    let (from, to) = (from.as_int(), to.as_int());
+    let len = char_len(&s) as i64;
+    if to < from {
+        return Ok(Prim::Value(vm.new_string("")));
+    }
+    if from < 1 || to > len {
+        let bad = if from < 1 { from } else { to };
+        return Err(format!("index {bad} out of bounds for String of length {len}").into());
+    }
+    let sub: String = s
+        .chars()
+        .skip(from as usize - 1)
+        .take((to - from + 1) as usize)
+        .collect();
+    Ok(Prim::Value(vm.new_string(&sub)))
+}
+
+fn as_string(vm: &mut Vm, argc: usize) -> PrimResult {
+    let s = receiver_text(vm, argc);
+    Ok(Prim::Value(vm.new_string(&s)))
+}

@@ -1,0 +1,291 @@
+//! Message sending: inline-cache probe and update, method lookup with the global lookup
+//! cache, frame push for bytecode methods and blocks, primitive calls,
+//! `doesNotUnderstand:arguments:`, unbound globals and the fallbacks of inlined sends.
+
+use crate::bytecode::{Code, FallbackKind, MethodKind};
+use crate::compiler::NO_FALLBACK;
+use crate::error::Unwind;
+use crate::heap::{BlockData, Body, MethodIdx, SymbolId};
+use crate::interp::Flow;
+use crate::primitives::Prim;
+use crate::value::Value;
+use crate::vm::{Frame, Vm, MAX_FRAMES};
+
+impl Vm {
+    /// Looks a selector up along the superclass chain (through the lookup cache).
+    pub(crate) fn lookup(&mut self, class: Value, selector: SymbolId) -> Option<MethodIdx> {
+        if let Some(&m) = self.lookup_cache.get(&(class, selector)) {
+            return m;
+        }
+        let mut c = class;
+        let mut found = None;
+        while !c.is_nil() {
+            let data = self.heap.class_data(c);
+            if let Some(&m) = data.methods.get(&selector) {
+                found = Some(m);
+                break;
+            }
+            c = data.superclass;
+        }
+        self.lookup_cache.insert((class, selector), found);
+        found
+    }
+
+    /// The send at `site`: `[recv args..]` are on the stack.
+    pub(crate) fn send(&mut self, site_idx: u32) -> Result<Flow, Unwind> {
+        if self.oom {
+            return Err(self.out_of_memory());
+        }
+        let site = &self.sites[site_idx as usize];
+        let argc = site.argc as usize;
+        let recv = self.stack[self.stack.len() - 1 - argc];
+        let class = if site.lookup_class.is_nil() {
+            self.class_of(recv)
+        } else {
+            site.lookup_class
+        };
+        let mut target = None;
+        for i in 0..site.cached as usize {
+            if site.cache[i].0 == class {
+                target = Some(site.cache[i].1);
+                break;
+            }
+        }
+        let (cached, mega, selector) = (site.cached, site.megamorphic, site.selector);
+        if mega {
+            self.stats.sends_megamorphic += 1;
+        } else if cached > 1 {
+            self.stats.sends_polymorphic += 1;
+        } else {
+            self.stats.sends_monomorphic += 1;
+        }
+        let method = match target {
+            Some(m) => m,
+            None => match self.lookup(class, selector) {
+                Some(m) => {
+                    let site = &mut self.sites[site_idx as usize];
+                    if (site.cached as usize) < site.cache.len() {
+                        site.cache[site.cached as usize] = (class, m);
+                        site.cached += 1;
+                    } else {
+                        site.megamorphic = true;
+                    }
+                    m
+                }
+                None => return self.does_not_understand(selector, argc, class),
+            },
+        };
+        self.invoke(method, argc)
+    }
+
+    /// A send with no send site (fallbacks, `escapedBlock:`, `unknownGlobal:`).
+    pub(crate) fn send_selector(&mut self, selector: SymbolId, argc: usize) -> Result<Flow, Unwind> {
+        let recv = self.stack[self.stack.len() - 1 - argc];
+        let class = self.class_of(recv);
+        match self.lookup(class, selector) {
+            Some(m) => self.invoke(m, argc),
+            None => self.does_not_understand(selector, argc, class),
+        }
+    }
+
+    /// Runs `method` on the receiver and arguments on top of the stack.
+    pub(crate) fn invoke(&mut self, method: MethodIdx, argc: usize) -> Result<Flow, Unwind> {
+        match &self.methods[method as usize].kind {
+            MethodKind::Bytecode(_) => {
+                self.push_frame(method, argc)?;
+                Ok(Flow::Switch)
+            }
+            MethodKind::Primitive(f) => {
+                let f = *f;
+                match f(self, argc) {
+                    Ok(Prim::Value(v)) => {
+                        let n = self.stack.len() - argc - 1;
+                        self.stack.truncate(n);
+                        self.stack.push(v);
+                        Ok(Flow::Continue)
+                    }
+                    Ok(Prim::Invoke(m, argc)) => self.invoke(m, argc),
+                    Ok(Prim::Send(sel, argc)) => self.send_selector(sel, argc),
+                    Ok(Prim::Restart) => {
+                        self.restart_caller(argc);
+                        Ok(Flow::Switch)
+                    }
+                    Err(e) => Err(self.primitive_error(method, e)),
+                }
+            }
+            MethodKind::MissingPrimitive => {
+                let name = self.method_name(method);
+                Err(self.primitive_error(method, format!("no primitive {name}").into()))
+            }
+        }
+    }
+
+    /// Pushes an activation of a bytecode method (or block) whose receiver and arguments
+    /// are on top of the stack.
+    pub(crate) fn push_frame(&mut self, method: MethodIdx, argc: usize) -> Result<(), Unwind> {
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(self.stack_overflow());
+        }
+        let code = self.code_of(method);
+        let bp = self.stack.len() - argc - 1;
+        let id = self.next_frame_id;
+        self.next_frame_id += 1;
+        let depth = self.frames.len() as u32;
+        let mut frame = Frame {
+            method,
+            pc: 0,
+            bp: bp as u32,
+            self_value: self.stack[bp],
+            context: Value::NIL,
+            outer: Value::NIL,
+            id,
+            home: depth,
+            home_id: id,
+            creator: u32::MAX,
+            creator_id: 0,
+        };
+        if code.is_block {
+            if let Body::Block(b) = &self.heap.get(self.stack[bp]).body {
+                frame.self_value = b.receiver;
+                frame.outer = b.outer;
+                frame.home = b.home_frame;
+                frame.home_id = b.home_id;
+                frame.creator = b.creator_frame;
+                frame.creator_id = b.creator_id;
+            }
+        }
+        for _ in 0..code.num_locals {
+            self.stack.push(Value::NIL);
+        }
+        if code.num_captured > 0 {
+            let mut slots = vec![Value::NIL; code.num_captured as usize + 1];
+            slots[0] = frame.outer;
+            for &(slot, ctx) in &code.captured_args {
+                slots[ctx as usize] = self.stack[bp + slot as usize];
+            }
+            frame.context = self.alloc(Value::NIL, Body::Context(slots.into_boxed_slice()));
+        }
+        let m = &self.methods[method as usize];
+        m.invocations.set(m.invocations.get().wrapping_add(1));
+        self.frames.push(frame);
+        Ok(())
+    }
+
+    /// `restart`: the frame that sent it starts over at bytecode 0.
+    fn restart_caller(&mut self, argc: usize) {
+        let n = self.stack.len() - argc - 1;
+        self.stack.truncate(n);
+        let f = self.frames.last_mut().expect("frame");
+        f.pc = 0;
+        let (bp, method) = (f.bp as usize, f.method);
+        let code = self.code_of(method);
+        let keep = bp + 1 + code.num_args as usize;
+        self.stack.truncate(keep);
+        for _ in 0..code.num_locals {
+            self.stack.push(Value::NIL);
+        }
+    }
+
+    /// No method found: send `doesNotUnderstand:arguments:` or fail.
+    fn does_not_understand(
+        &mut self,
+        selector: SymbolId,
+        argc: usize,
+        class: Value,
+    ) -> Result<Flow, Unwind> {
+        let dnu = self.intern("doesNotUnderstand:arguments:");
+        let Some(handler) = self.lookup(class, dnu) else {
+            let msg = format!(
+                "{} does not understand #{}",
+                self.class_name(class),
+                self.symbol_text(selector)
+            );
+            return Err(self.error(msg));
+        };
+        let args = self.new_array(vec![Value::NIL; argc]);
+        let n = self.stack.len();
+        if let Body::Array(a) = &mut self.heap.get_mut(args).body {
+            a.copy_from_slice(&self.stack[n - argc..]);
+        }
+        self.stack.truncate(n - argc);
+        let sym = self.symbol_objects[selector as usize];
+        self.stack.push(sym);
+        self.stack.push(args);
+        self.invoke(handler, 2)
+    }
+
+    /// Reading an unbound global: load a class of that name, else `unknownGlobal:`.
+    pub(crate) fn unbound_global(&mut self, g: u32) -> Result<Flow, Unwind> {
+        let name = self.global_names[g as usize];
+        let text = self.symbol_text(name).to_string();
+        match self.load_class(&text) {
+            Ok(Some(class)) => {
+                self.stack.push(class);
+                Ok(Flow::Continue)
+            }
+            Ok(None) => {
+                let receiver = self.frames.last().expect("frame").self_value;
+                self.stack.push(receiver);
+                let sym = self.symbol_objects[name as usize];
+                self.stack.push(sym);
+                let sel = self.intern("unknownGlobal:");
+                self.send_selector(sel, 1)
+            }
+            Err(e) => Err(Unwind::Load(e)),
+        }
+    }
+
+    /// Makes a closure over `method` in the current frame.
+    pub(crate) fn new_block(&mut self, method: MethodIdx, creator: u32) -> Value {
+        let f = self.frames.last().expect("frame");
+        let data = BlockData {
+            method,
+            outer: if f.context.is_nil() {
+                f.outer
+            } else {
+                f.context
+            },
+            receiver: f.self_value,
+            home_frame: f.home,
+            home_id: f.home_id,
+            creator_frame: creator,
+            creator_id: if creator == u32::MAX { 0 } else { f.id },
+        };
+        let class = match self.methods[method as usize].num_args {
+            0 => self.core.block1,
+            1 => self.core.block2,
+            2 => self.core.block3,
+            _ => self.core.block,
+        };
+        self.alloc(class, Body::Block(Box::new(data)))
+    }
+
+    /// An inlined construct met a receiver it cannot handle inline: make real blocks and
+    /// send the real message. `extra` values sit between the receiver and the blocks.
+    pub(crate) fn take_fallback(&mut self, code: &Code, k: u16, extra: usize) -> Result<(), Unwind> {
+        if k == NO_FALLBACK {
+            let v = *self.stack.last().expect("value");
+            let class = self.class_of(v);
+            let msg = format!(
+                "inlined control structure got a {} where it needs a Boolean (nested too deep to send the real message)",
+                self.class_name(class)
+            );
+            return Err(self.error(msg));
+        }
+        let fb = code.fallbacks[k as usize].clone();
+        let creator = (self.frames.len() - 1) as u32;
+        self.frames.last_mut().expect("frame").pc = fb.resume;
+        if fb.kind == FallbackKind::BlockIsReceiver {
+            self.stack.pop();
+        }
+        for &m in &fb.blocks {
+            let b = self.new_block(m, creator);
+            self.stack.push(b);
+        }
+        let argc = match fb.kind {
+            FallbackKind::ValueIsReceiver => fb.blocks.len() + extra,
+            FallbackKind::BlockIsReceiver => fb.blocks.len() - 1,
+        };
+        self.send_selector(fb.selector, argc).map(|_| ())
+    }
+}

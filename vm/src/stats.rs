@@ -1,0 +1,31 @@
+//! The `--stats` report: logical clock, bytecodes executed, sends by inline-cache state,
+//! collections, pause time and peak heap.
+
+use crate::vm::Vm;
+
+impl Vm {
+    pub(crate) fn stats_report(&self) -> String {
+        let s = &self.stats;
+        let peak = self.heap.peak_bytes.max(s.peak_heap);
+        format!(
+            "--- som statistics ---\n\
+             logical clock:        {}\n\
+             bytecodes executed:   {}\n\
+             sends monomorphic:    {}\n\
+             sends polymorphic:    {}\n\
+             sends megamorphic:    {}\n\
+             gc count:             {}\n\
+             gc pause total:       {:.3} ms\n\
+             peak heap:            {} bytes\n\
+             methods compiled:     tier 1: 0, tier 2: 0\n",
+            s.clock,
+            s.bytecodes,
+            s.sends_monomorphic,
+            s.sends_polymorphic,
+            s.sends_megamorphic,
+            s.gc_count,
+            s.gc_pause.as_secs_f64() * 1000.0,
+            peak
+        )
+    }
+}

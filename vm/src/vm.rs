@@ -1,0 +1,290 @@
+//! The VM state: heap, symbol table, method table, send sites, globals, the core classes,
+//! the VM stack and frames, options and statistics. Behaviour lives in the modules that
+//! `impl Vm` (loader, interpreter, sends, primitives, gc roots).
+
+use crate::ast::Literal;
+use crate::bytecode::{Method, MethodKind, SendSite};
+use crate::heap::{Body, Heap, MethodIdx, SymbolId};
+use crate::numeric::Int;
+use crate::value::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// Activations deeper than this are a SOM "stack overflow" error.
+pub(crate) const MAX_FRAMES: usize = 100_000;
+
+/// Options from the command line (or a tool) that shape a run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub class_path: Vec<PathBuf>,
+    pub gc_stress: bool,
+    pub max_heap: usize,
+    pub max_tier: u8,
+    pub jit_threshold: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            class_path: Vec::new(),
+            gc_stress: false,
+            max_heap: 4 << 30,
+            max_tier: 0,
+            jit_threshold: 1000,
+        }
+    }
+}
+
+/// Counters reported by `--stats`.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub clock: u64,
+    pub bytecodes: u64,
+    pub sends_monomorphic: u64,
+    pub sends_polymorphic: u64,
+    pub sends_megamorphic: u64,
+    pub gc_count: u64,
+    pub gc_pause: std::time::Duration,
+    pub peak_heap: usize,
+}
+
+/// One activation on the VM stack.
+#[derive(Debug, Clone)]
+pub(crate) struct Frame {
+    pub method: MethodIdx,
+    /// Index of the next bytecode (saved while a callee runs).
+    pub pc: u32,
+    /// Stack index of slot 0 (receiver or block).
+    pub bp: u32,
+    pub self_value: Value,
+    /// This activation's context (captured variables) or nil.
+    pub context: Value,
+    /// For blocks: the context captured by the block object; nil for methods.
+    pub outer: Value,
+    /// This activation's unique id (so a block can tell if its home is still alive).
+    pub id: u64,
+    /// Frame index and id of the home method activation (itself for methods).
+    pub home: u32,
+    pub home_id: u64,
+    /// For fallback blocks: the frame that created them.
+    pub creator: u32,
+    pub creator_id: u64,
+}
+
+/// The core classes the VM itself needs to know.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CoreClasses {
+    pub object: Value,
+    pub class: Value,
+    pub metaclass: Value,
+    pub nil: Value,
+    pub boolean: Value,
+    pub true_class: Value,
+    pub false_class: Value,
+    pub integer: Value,
+    pub double: Value,
+    pub string: Value,
+    pub symbol: Value,
+    pub array: Value,
+    pub method: Value,
+    pub primitive: Value,
+    pub block: Value,
+    pub block1: Value,
+    pub block2: Value,
+    pub block3: Value,
+    pub system: Value,
+}
+
+/// The whole virtual machine.
+pub(crate) struct Vm {
+    pub heap: Heap,
+    pub options: Options,
+    pub symbols: Vec<Rc<str>>,
+    pub symbol_ids: HashMap<Rc<str>, SymbolId>,
+    pub symbol_objects: Vec<Value>,
+    pub methods: Vec<Method>,
+    pub sites: Vec<SendSite>,
+    pub globals: Vec<Option<Value>>,
+    pub global_names: Vec<SymbolId>,
+    pub global_ids: HashMap<SymbolId, u32>,
+    pub core: CoreClasses,
+    pub system_object: Value,
+    /// Global lookup cache for megamorphic sends: (class, selector) -> method.
+    pub lookup_cache: HashMap<(Value, SymbolId), Option<MethodIdx>>,
+    pub stack: Vec<Value>,
+    pub frames: Vec<Frame>,
+    pub next_frame_id: u64,
+    /// Values a primitive or the loader keeps alive across an allocation.
+    pub temp_roots: Vec<Value>,
+    /// Collection is suspended while non-zero (class loading).
+    pub gc_inhibit: u32,
+    pub oom: bool,
+    pub stats: Stats,
+    pub output: crate::io::Output,
+    pub entropy: crate::io::Entropy,
+    pub start_time: std::time::Instant,
+}
+
+impl Vm {
+    pub(crate) fn empty(options: Options) -> Vm {
+        Vm {
+            heap: Heap::new(),
+            options,
+            symbols: Vec::new(),
+            symbol_ids: HashMap::new(),
+            symbol_objects: Vec::new(),
+            methods: Vec::new(),
+            sites: Vec::new(),
+            globals: Vec::new(),
+            global_names: Vec::new(),
+            global_ids: HashMap::new(),
+            core: CoreClasses::default(),
+            system_object: Value::NIL,
+            lookup_cache: HashMap::new(),
+            stack: Vec::with_capacity(1 << 16),
+            frames: Vec::with_capacity(1 << 10),
+            next_frame_id: 1,
+            temp_roots: Vec::new(),
+            gc_inhibit: 0,
+            oom: false,
+            stats: Stats::default(),
+            output: crate::io::Output::default(),
+            entropy: crate::io::Entropy::default(),
+            start_time: std::time::Instant::now(),
+        }
+    }
+
+    // ---- symbols ----
+
+    pub(crate) fn intern(&mut self, s: &str) -> SymbolId {
+        if let Some(&id) = self.symbol_ids.get(s) {
+            return id;
+        }
+        let id = self.symbols.len() as SymbolId;
+        let text: Rc<str> = Rc::from(s);
+        self.symbols.push(text.clone());
+        self.symbol_ids.insert(text, id);
+        let obj = self.heap.insert(self.core.symbol, Body::Symbol(id));
+        self.symbol_objects.push(obj);
+        id
+    }
+
+    pub(crate) fn symbol_value(&mut self, s: &str) -> Value {
+        let id = self.intern(s);
+        self.symbol_objects[id as usize]
+    }
+
+    pub(crate) fn symbol_text(&self, id: SymbolId) -> &str {
+        &self.symbols[id as usize]
+    }
+
+    // ---- globals ----
+
+    pub(crate) fn global_id(&mut self, name: SymbolId) -> u32 {
+        if let Some(&g) = self.global_ids.get(&name) {
+            return g;
+        }
+        let g = self.globals.len() as u32;
+        self.globals.push(None);
+        self.global_names.push(name);
+        self.global_ids.insert(name, g);
+        g
+    }
+
+    pub(crate) fn set_global(&mut self, name: SymbolId, v: Value) {
+        let g = self.global_id(name);
+        self.globals[g as usize] = Some(v);
+    }
+
+    pub(crate) fn get_global(&self, name: SymbolId) -> Option<Value> {
+        self.global_ids
+            .get(&name)
+            .and_then(|&g| self.globals[g as usize])
+    }
+
+    // ---- methods ----
+
+    pub(crate) fn reserve_method(
+        &mut self,
+        signature: SymbolId,
+        holder: Value,
+        file: &Rc<str>,
+        line: u32,
+    ) -> MethodIdx {
+        self.methods.push(Method {
+            signature,
+            holder,
+            kind: MethodKind::MissingPrimitive,
+            num_args: 0,
+            outer_method: None,
+            file: file.clone(),
+            line,
+            invocations: Default::default(),
+            back_edges: Default::default(),
+        });
+        (self.methods.len() - 1) as MethodIdx
+    }
+
+    // ---- allocation ----
+
+    /// Allocates an object, collecting first when the heap asks for it.
+    pub(crate) fn alloc(&mut self, class: Value, body: Body) -> Value {
+        self.maybe_collect();
+        self.heap.insert(class, body)
+    }
+
+    pub(crate) fn new_string(&mut self, s: &str) -> Value {
+        self.alloc(self.core.string, Body::String(s.into()))
+    }
+
+    pub(crate) fn new_double(&mut self, d: f64) -> Value {
+        self.alloc(self.core.double, Body::Double(d))
+    }
+
+    pub(crate) fn new_array(&mut self, values: Vec<Value>) -> Value {
+        self.alloc(self.core.array, Body::Array(values))
+    }
+
+    pub(crate) fn new_int(&mut self, i: Int) -> Value {
+        match i {
+            Int::Small(s) => match Value::int(s) {
+                Some(v) => v,
+                None => self.alloc(self.core.integer, Body::BigInt(Box::new(s.into()))),
+            },
+            Int::Big(b) => self.alloc(self.core.integer, Body::BigInt(Box::new(b))),
+        }
+    }
+
+    /// The heap value of a compile-time literal.
+    pub(crate) fn literal_value(&mut self, l: &Literal) -> Value {
+        match l {
+            Literal::Integer(i) => self.new_int(Int::from_bigint(i.clone())),
+            Literal::Double(d) => self.new_double(*d),
+            Literal::String(s) => self.new_string(s),
+            Literal::Symbol(s) => self.symbol_value(s),
+            Literal::Array(items) => {
+                let values: Vec<Value> = items.iter().map(|i| self.literal_value(i)).collect();
+                self.new_array(values)
+            }
+        }
+    }
+
+    // ---- classes ----
+
+    #[inline(always)]
+    pub(crate) fn class_of(&self, v: Value) -> Value {
+        if v.is_int() {
+            self.core.integer
+        } else {
+            self.heap.get(v).class
+        }
+    }
+
+    pub(crate) fn class_name(&self, class: Value) -> String {
+        if !self.heap.is_class(class) {
+            return "?".into();
+        }
+        self.symbol_text(self.heap.class_data(class).name).to_string()
+    }
+}
