@@ -15,7 +15,7 @@ impl Vm {
             return v.as_int().to_string();
         }
         match &self.heap.get(v).body {
-            Body::String(s) => format!("{s:?}"),
+            Body::String(s) => format!("{:?}", s.text),
             Body::Symbol(id) => format!("#{}", self.symbol_text(*id)),
             Body::Double(d) => format!("{d:?}"),
             Body::BigInt(b) => b.to_string(),

@@ -17,7 +17,7 @@ impl Vm {
     #[inline]
     pub(crate) fn maybe_collect(&mut self) {
         let due = self.options.gc_stress
-            || self.heap.bytes_since_gc > MIN_GC_INTERVAL.max(self.heap.live_bytes);
+            || self.heap.bytes_since_gc > MIN_GC_INTERVAL.max(self.heap.live_after_gc);
         if due && self.gc_inhibit == 0 {
             self.full_gc();
         }
@@ -67,6 +67,7 @@ pub(crate) fn collect(heap: &mut Heap, roots: &mut Vec<Value>) -> usize {
     mark(heap, roots);
     sweep(heap);
     heap.bytes_since_gc = 0;
+    heap.live_after_gc = heap.live_bytes;
     before.saturating_sub(heap.live_bytes)
 }
 

@@ -41,6 +41,41 @@ pub(crate) struct ClassData {
     pub layout: Layout,
 }
 
+/// An immutable SOM string with its length in characters (equal to the byte length
+/// when the text is ASCII, which makes indexing O(1)).
+#[derive(Debug, Clone)]
+pub(crate) struct SomString {
+    pub text: Box<str>,
+    pub chars: u32,
+}
+
+impl SomString {
+    pub(crate) fn new(s: &str) -> SomString {
+        let chars = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
+        SomString {
+            text: s.into(),
+            chars: chars as u32,
+        }
+    }
+
+    pub(crate) fn is_ascii(&self) -> bool {
+        self.chars as usize == self.text.len()
+    }
+
+    /// Characters `from..=to` (1-based), assuming the range was checked.
+    pub(crate) fn substring(&self, from: usize, to: usize) -> String {
+        if self.is_ascii() {
+            self.text[from - 1..to].to_string()
+        } else {
+            self.text.chars().skip(from - 1).take(to + 1 - from).collect()
+        }
+    }
+}
+
 /// A closure: the block's method, the context it captured and its home activation.
 #[derive(Debug, Clone)]
 pub(crate) struct BlockData {
@@ -63,7 +98,7 @@ pub(crate) enum Body {
     Free(u32),
     Instance(Box<[Value]>),
     Array(Vec<Value>),
-    String(Box<str>),
+    String(SomString),
     Symbol(SymbolId),
     Double(f64),
     BigInt(Box<BigInt>),
@@ -91,6 +126,8 @@ pub(crate) struct Heap {
     free_head: u32,
     pub live_bytes: usize,
     pub bytes_since_gc: usize,
+    /// Live bytes right after the last collection (sets the next trigger).
+    pub live_after_gc: usize,
     pub peak_bytes: usize,
 }
 
@@ -101,6 +138,7 @@ impl Heap {
             free_head: NO_FREE,
             live_bytes: 0,
             bytes_since_gc: 0,
+            live_after_gc: 0,
             peak_bytes: 0,
         }
     }
@@ -111,7 +149,7 @@ impl Heap {
             + match body {
                 Body::Instance(f) | Body::Context(f) => f.len() * 8,
                 Body::Array(a) => a.len() * 8,
-                Body::String(s) => s.len(),
+                Body::String(s) => s.text.len(),
                 Body::BigInt(b) => b.bits() as usize / 8 + 16,
                 Body::Block(_) => 48,
                 Body::Class(c) => 128 + c.fields.len() * 8 + c.methods.len() * 16,
@@ -190,7 +228,7 @@ impl Heap {
             return None;
         }
         match &self.get(v).body {
-            Body::String(s) => Some(s),
+            Body::String(s) => Some(&s.text),
             _ => None,
         }
     }

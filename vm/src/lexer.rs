@@ -270,7 +270,13 @@ impl Lexer {
                         Some('0') => '\0',
                         Some('\'') => '\'',
                         Some('\\') => '\\',
-                        Some(other) => other,
+                        Some(other) => {
+                            let pos = Pos {
+                                line: self.line,
+                                col: self.col.saturating_sub(2),
+                            };
+                            return Err(error(pos, &format!("unknown escape sequence '\\{other}'")));
+                        }
                         None => return Err(error(start, "unterminated string")),
                     });
                 }

@@ -235,7 +235,7 @@ impl Vm {
     }
 
     pub(crate) fn new_string(&mut self, s: &str) -> Value {
-        self.alloc(self.core.string, Body::String(s.into()))
+        self.alloc(self.core.string, Body::String(crate::heap::SomString::new(s)))
     }
 
     pub(crate) fn new_double(&mut self, d: f64) -> Value {

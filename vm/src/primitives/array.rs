@@ -42,7 +42,7 @@ fn at_put(vm: &mut Vm, argc: usize) -> PrimResult {
     if let Body::Array(v) = &mut vm.heap.get_mut(a).body {
         v[i] = value;
     }
-    Ok(Prim::Value(value))
+    Ok(Prim::Value(a))
 }
 
 fn length(vm: &mut Vm, argc: usize) -> PrimResult {

@@ -34,7 +34,7 @@ fn new(vm: &mut Vm, argc: usize) -> PrimResult {
             Body::Instance(vec![Value::NIL; data.instance_fields.len()].into_boxed_slice())
         }
         Layout::Array => Body::Array(Vec::new()),
-        Layout::String => Body::String("".into()),
+        Layout::String => Body::String(crate::heap::SomString::new("")),
         other => {
             return Err(format!(
                 "{} cannot be instantiated with new ({other:?} layout)",

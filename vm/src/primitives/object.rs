@@ -1,7 +1,9 @@
 //! Object primitives: identity, hashing, class, size, reflection on fields and `perform:`.
 
 use super::{Entry, Prim, PrimResult};
+use super::integer::{num, Num};
 use crate::heap::{Body, Heap};
+use crate::numeric::Int;
 use crate::value::Value;
 use crate::vm::Vm;
 
@@ -39,17 +41,32 @@ fn object_size(vm: &mut Vm, argc: usize) -> PrimResult {
     Ok(Prim::Value(Value::int(size as i64).expect("small")))
 }
 
+/// Identity; numbers (boxed doubles and big integers included) are identical when equal.
 fn identical(vm: &mut Vm, argc: usize) -> PrimResult {
-    Ok(Prim::Value(Value::bool(vm.arg(argc, 0) == vm.arg(argc, 1))))
+    let (a, b) = (vm.arg(argc, 0), vm.arg(argc, 1));
+    if a == b {
+        return Ok(Prim::Value(Value::TRUE));
+    }
+    let same = match (num(vm, a), num(vm, b)) {
+        (Some(Num::Int(x)), Some(Num::Int(y))) => x == y,
+        (Some(Num::Double(x)), Some(Num::Double(y))) => x == y,
+        (Some(Num::Int(x)), Some(Num::Double(y))) | (Some(Num::Double(y)), Some(Num::Int(x))) => {
+            x.to_f64() == y
+        }
+        _ => false,
+    };
+    Ok(Prim::Value(Value::bool(same)))
 }
 
-/// Identity hash: the integer itself, or the object's (stable) heap index.
+/// Identity hash: the integer itself, a number's value hash, or the object's (stable)
+/// heap index.
 fn hashcode(vm: &mut Vm, argc: usize) -> PrimResult {
     let r = vm.arg(argc, 0);
-    let h = if r.is_int() {
-        r.as_int()
-    } else {
-        r.index() as i64
+    let h = match num(vm, r) {
+        Some(Num::Int(Int::Small(i))) => i,
+        Some(Num::Int(big)) => super::string::string_hash(&big.to_string()),
+        Some(Num::Double(d)) => (d.to_bits() >> 2) as i64 & ((1 << 61) - 1),
+        None => r.index() as i64,
     };
     Ok(Prim::Value(Value::int(h).expect("small")))
 }
@@ -174,7 +191,7 @@ fn inst_var_at_put(vm: &mut Vm, argc: usize) -> PrimResult {
     if let Some(f) = fields_mut(vm, r) {
         f[i] = v;
     }
-    Ok(Prim::Value(v))
+    Ok(Prim::Value(r))
 }
 
 fn inst_var_named(vm: &mut Vm, argc: usize) -> PrimResult {

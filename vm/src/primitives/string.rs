@@ -19,16 +19,21 @@ pub(super) static PRIMITIVES: &[Entry] = &[
     ("Symbol", "asString", as_string),
 ];
 
-/// The text of a String or Symbol.
-pub(crate) fn text(vm: &Vm, v: Value) -> Option<String> {
+/// The text of a String or Symbol, borrowed from the heap.
+pub(crate) fn text_ref(vm: &Vm, v: Value) -> Option<&str> {
     if v.is_int() {
         return None;
     }
     match &vm.heap.get(v).body {
-        Body::String(s) => Some(s.to_string()),
-        Body::Symbol(id) => Some(vm.symbol_text(*id).to_string()),
+        Body::String(s) => Some(&s.text),
+        Body::Symbol(id) => Some(vm.symbol_text(*id)),
         _ => None,
     }
+}
+
+/// The text of a String or Symbol.
+pub(crate) fn text(vm: &Vm, v: Value) -> Option<String> {
+    text_ref(vm, v).map(str::to_string)
 }
 
 fn receiver_text(vm: &Vm, argc: usize) -> String {
@@ -36,15 +41,23 @@ fn receiver_text(vm: &Vm, argc: usize) -> String {
 }
 
 fn concatenate(vm: &mut Vm, argc: usize) -> PrimResult {
-    let a = receiver_text(vm, argc);
     let arg = vm.arg(argc, 1);
-    let b = text(vm, arg).ok_or_else(|| {
-        format!(
-            "String>>concatenate: expected a String, got {}",
-            vm.a_class_name(arg)
-        )
-    })?;
-    Ok(Prim::Value(vm.new_string(&(a + &b))))
+    let joined = match (text_ref(vm, vm.arg(argc, 0)), text_ref(vm, arg)) {
+        (Some(a), Some(b)) => {
+            let mut s = String::with_capacity(a.len() + b.len());
+            s.push_str(a);
+            s.push_str(b);
+            s
+        }
+        _ => {
+            return Err(format!(
+                "String>>concatenate: expected a String, got {}",
+                vm.a_class_name(arg)
+            )
+            .into())
+        }
+    };
+    Ok(Prim::Value(vm.new_string(&joined)))
 }
 
 fn as_symbol(vm: &mut Vm, argc: usize) -> PrimResult {
@@ -63,7 +76,7 @@ pub(crate) fn string_hash(s: &str) -> i64 {
 }
 
 fn hashcode(vm: &mut Vm, argc: usize) -> PrimResult {
-    let h = string_hash(&receiver_text(vm, argc));
+    let h = string_hash(text_ref(vm, vm.arg(argc, 0)).unwrap_or(""));
     Ok(Prim::Value(Value::int(h).expect("small")))
 }
 
@@ -78,7 +91,7 @@ pub(crate) fn char_len(s: &str) -> usize {
 fn length(vm: &mut Vm, argc: usize) -> PrimResult {
     let r = vm.arg(argc, 0);
     let n = match &vm.heap.get(r).body {
-        Body::String(s) => char_len(s),
+        Body::String(s) => s.chars as usize,
         Body::Symbol(id) => char_len(vm.symbol_text(*id)),
         _ => 0,
     };
@@ -86,7 +99,7 @@ fn length(vm: &mut Vm, argc: usize) -> PrimResult {
 }
 
 fn all_chars(vm: &Vm, argc: usize, pred: fn(char) -> bool) -> PrimResult {
-    let s = receiver_text(vm, argc);
+    let s = text_ref(vm, vm.arg(argc, 0)).unwrap_or("");
     Ok(Prim::Value(Value::bool(!s.is_empty() && s.chars().all(pred))))
 }
 
@@ -107,7 +120,7 @@ fn equals(vm: &mut Vm, argc: usize) -> PrimResult {
     if a == b {
         return Ok(Prim::Value(Value::TRUE));
     }
-    let same = match (text(vm, a), text(vm, b)) {
+    let same = match (text_ref(vm, a), text_ref(vm, b)) {
         (Some(x), Some(y)) => x == y,
         _ => false,
     };
@@ -115,25 +128,37 @@ fn equals(vm: &mut Vm, argc: usize) -> PrimResult {
 }
 
 fn substring(vm: &mut Vm, argc: usize) -> PrimResult {
-    let s = receiver_text(vm, argc);
     let (from, to) = (vm.arg(argc, 1), vm.arg(argc, 2));
     if !from.is_int() || !to.is_int() {
         return Err("String>>primSubstringFrom:to: expected Integer indices".into());
     }
     let (from, to) = (from.as_int(), to.as_int());
-    let len = char_len(&s) as i64;
-    if to < from {
-        return Ok(Prim::Value(vm.new_string("")));
-    }
-    if from < 1 || to > len {
-        let bad = if from < 1 { from } else { to };
-        return Err(format!("index {bad} out of bounds for String of length {len}").into());
-    }
-    let sub: String = s
-        .chars()
-        .skip(from as usize - 1)
-        .take((to - from + 1) as usize)
-        .collect();
+    let r = vm.arg(argc, 0);
+    let sub = match &vm.heap.get(r).body {
+        Body::String(s) => {
+            let len = s.chars as i64;
+            if to < from {
+                String::new()
+            } else if from < 1 || to > len {
+                let bad = if from < 1 { from } else { to };
+                return Err(format!("index {bad} out of bounds for String of length {len}").into());
+            } else {
+                s.substring(from as usize, to as usize)
+            }
+        }
+        _ => {
+            let s = receiver_text(vm, argc);
+            let len = char_len(&s) as i64;
+            if to < from {
+                String::new()
+            } else if from < 1 || to > len {
+                let bad = if from < 1 { from } else { to };
+                return Err(format!("index {bad} out of bounds for String of length {len}").into());
+            } else {
+                crate::heap::SomString::new(&s).substring(from as usize, to as usize)
+            }
+        }
+    };
     Ok(Prim::Value(vm.new_string(&sub)))
 }
 

@@ -45,7 +45,7 @@ fn global_put(vm: &mut Vm, argc: usize) -> PrimResult {
     let sym = symbol(vm, argc, "global:put:")?;
     let v = vm.arg(argc, 2);
     vm.set_global(sym, v);
-    Ok(Prim::Value(v))
+    Ok(Prim::Value(vm.arg(argc, 0)))
 }
 
 fn has_global(vm: &mut Vm, argc: usize) -> PrimResult {
