@@ -127,28 +127,38 @@ impl Vm {
         }
     }
 
-    /// `i > limit` for numbers of any kind.
-    pub(crate) fn number_greater(&self, i: Value, limit: Value) -> Result<bool, Unwind> {
+    /// Whether an inlined counting loop is done: the library's `[i <= limit]` (or
+    /// `[i >= limit]` counting down) is false, for numbers of any kind.
+    pub(crate) fn loop_done(&self, i: Value, limit: Value, down: bool) -> Result<bool, Unwind> {
         match (self.number(i), self.number(limit)) {
-            (Some(Ok(a)), Some(Ok(b))) => Ok(a.to_bigint() > b.to_bigint()),
+            (Some(Ok(a)), Some(Ok(b))) => {
+                let (a, b) = (a.to_bigint(), b.to_bigint());
+                Ok(if down { a < b } else { a > b })
+            }
             (Some(a), Some(b)) => {
                 let fa = a.map_or_else(|d| d, |i| i.to_f64());
                 let fb = b.map_or_else(|d| d, |i| i.to_f64());
-                Ok(fa > fb)
+                // `(i < limit) or: [i = limit]` and `(i < limit) not`, as in the library.
+                Ok(if down { fa < fb } else { !(fa < fb || fa == fb) })
             }
-            _ => Err(self.error("to:do: needs numbers".into())),
+            _ => Err(self.error("a counting loop needs numbers".into())),
         }
     }
 
-    /// `i + 1` for numbers of any kind.
-    pub(crate) fn number_increment(&mut self, i: Value) -> Result<Value, Unwind> {
-        match self.number(i) {
-            Some(Ok(n)) => {
-                let next = Int::from_bigint(n.to_bigint() + 1);
-                Ok(self.new_int(next))
+    /// `i + step` (or `i - step` counting down) for numbers of any kind.
+    pub(crate) fn loop_step(&mut self, i: Value, step: Value, down: bool) -> Result<Value, Unwind> {
+        match (self.number(i), self.number(step)) {
+            (Some(Ok(a)), Some(Ok(b))) => {
+                let (a, b) = (a.to_bigint(), b.to_bigint());
+                let next = if down { a - b } else { a + b };
+                Ok(self.new_int(Int::from_bigint(next)))
             }
-            Some(Err(d)) => Ok(self.new_double(d + 1.0)),
-            None => Err(self.error("to:do: needs numbers".into())),
+            (Some(a), Some(b)) => {
+                let fa = a.map_or_else(|d| d, |i| i.to_f64());
+                let fb = b.map_or_else(|d| d, |i| i.to_f64());
+                Ok(self.new_double(if down { fa - fb } else { fa + fb }))
+            }
+            _ => Err(self.error("a counting loop needs numbers".into())),
         }
     }
 }

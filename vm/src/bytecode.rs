@@ -94,14 +94,44 @@ pub(crate) enum Bytecode {
     JumpIfFalse { target: u32, fallback: u16 },
     /// `[c] -> []` jump if `c` is true; continue if false; otherwise the fallback
     JumpIfTrue { target: u32, fallback: u16 },
-    /// `[start limit] -> []` inlined `to:do:`: slots `counter`, `counter+1` (limit),
-    /// `counter+3` (start) are set; a non-number receiver takes fallback `fallback`
-    ToDoPrepare { counter: u16, fallback: u16 },
-    /// `[] -> []` if `counter > limit` jump to `exit`, else copy the counter into the loop
-    /// variable (slot `counter+2`)
-    ToDoTest { counter: u16, exit: u32 },
-    /// `[] -> []` counter := counter + 1, then jump back to `head` (a back-edge)
-    ToDoStep { counter: u16, head: u32 },
+    /// `[start limit step?] -> []` inlined counting loop (`to:do:`, `to:by:do:`,
+    /// `downTo:do:`, `downTo:by:do:`, see `LoopKind`): sets slots `counter`,
+    /// `counter+1` (limit), `counter+3` (start), `counter+4` (step); non-numbers take
+    /// fallback `fallback`
+    ToDoPrepare {
+        counter: u16,
+        fallback: u16,
+        kind: LoopKind,
+    },
+    /// `[] -> []` if the counter is past the limit (`>` counting up, `<` counting down)
+    /// jump to `exit`, else copy it into the loop variable (slot `counter+2`)
+    ToDoTest { counter: u16, exit: u32, down: bool },
+    /// `[] -> []` counter := counter + step (`-` step counting down), then jump back to
+    /// `head` (a back-edge)
+    ToDoStep { counter: u16, head: u32, down: bool },
+}
+
+/// Which counting loop an inlined `ToDoPrepare` starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoopKind {
+    /// `to:do:` (step 1)
+    To,
+    /// `to:by:do:` (step on the stack)
+    ToBy,
+    /// `downTo:do:` (step 1, counting down)
+    DownTo,
+    /// `downTo:by:do:` (step on the stack, counting down)
+    DownToBy,
+}
+
+impl LoopKind {
+    pub(crate) fn has_step(self) -> bool {
+        matches!(self, LoopKind::ToBy | LoopKind::DownToBy)
+    }
+
+    pub(crate) fn down(self) -> bool {
+        matches!(self, LoopKind::DownTo | LoopKind::DownToBy)
+    }
 }
 
 /// Why an inlined construct may have to send the real message after all.
@@ -173,10 +203,25 @@ pub(crate) struct Code {
     pub slot_names: Vec<String>,
 }
 
+/// A method so simple that a send runs it without an activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trivial {
+    /// `^ literal` (also `^ nil`, `^ true`, `^ false`).
+    Constant(Value),
+    /// `^ self` or an empty body.
+    ReturnSelf,
+    /// `^ field`
+    Getter(u16),
+    /// `field: value = ( field := value )`
+    Setter(u16),
+}
+
 /// What a method runs.
 #[derive(Debug)]
 pub(crate) enum MethodKind {
     Bytecode(Rc<Code>),
+    /// A bytecode method whose effect needs no frame (the code is kept for tools).
+    Trivial(Trivial, Rc<Code>),
     Primitive(crate::primitives::PrimFn),
     /// Declared `primitive` but unknown to this VM: calling it is a SOM error.
     MissingPrimitive,

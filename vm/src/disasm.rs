@@ -40,7 +40,7 @@ impl Vm {
         let method = &self.methods[m as usize];
         let indent = "  ".repeat(depth);
         let code = match &method.kind {
-            MethodKind::Bytecode(code) => code,
+            MethodKind::Bytecode(code) | MethodKind::Trivial(_, code) => code,
             MethodKind::Primitive(_) => {
                 let _ = writeln!(out, "{indent}{} = primitive", self.method_name(m));
                 return;
@@ -124,11 +124,24 @@ impl Vm {
             JumpIfFalse { target, fallback } | JumpIfTrue { target, fallback } => {
                 format!("-> {target} fallback {}", fallback_name(fallback))
             }
-            ToDoPrepare { counter, fallback } => {
-                format!("counter {counter} fallback {}", fallback_name(fallback))
-            }
-            ToDoTest { counter, exit } => format!("counter {counter} exit -> {exit}"),
-            ToDoStep { counter, head } => format!("counter {counter} -> {head}"),
+            ToDoPrepare {
+                counter,
+                fallback,
+                kind,
+            } => format!(
+                "{kind:?} counter {counter} fallback {}",
+                fallback_name(fallback)
+            ),
+            ToDoTest {
+                counter,
+                exit,
+                down,
+            } => format!("counter {counter} exit -> {exit}{}", if down { " down" } else { "" }),
+            ToDoStep {
+                counter,
+                head,
+                down,
+            } => format!("counter {counter} -> {head}{}", if down { " down" } else { "" }),
             PushNil | PushTrue | PushFalse | PushSelf | Pop | Dup | ReturnLocal
             | ReturnNonLocal => String::new(),
         }

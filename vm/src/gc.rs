@@ -48,7 +48,7 @@ impl Vm {
         roots.push(self.system_object);
         for m in &self.methods {
             roots.push(m.holder);
-            if let MethodKind::Bytecode(code) = &m.kind {
+            if let MethodKind::Bytecode(code) | MethodKind::Trivial(_, code) = &m.kind {
                 roots.extend_from_slice(&code.literals);
             }
         }

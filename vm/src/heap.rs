@@ -134,7 +134,7 @@ pub(crate) struct Heap {
 impl Heap {
     pub(crate) fn new() -> Heap {
         Heap {
-            objects: Vec::with_capacity(1 << 16),
+            objects: Vec::with_capacity(1 << 12),
             free_head: NO_FREE,
             live_bytes: 0,
             bytes_since_gc: 0,

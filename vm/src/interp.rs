@@ -20,7 +20,7 @@ pub(crate) enum Flow {
 }
 
 macro_rules! int_binop {
-    ($vm:ident, $site:expr, $pc:ident, $frame_changed:ident, |$a:ident, $b:ident| $fast:expr) => {{
+    ($vm:ident, $site:expr, $pc:ident, $frame_changed:ident, $op:expr, |$a:ident, $b:ident| $fast:expr) => {{
         $vm.stats.clock += 1;
         let n = $vm.stack.len();
         let $a = $vm.stack[n - 2];
@@ -29,7 +29,7 @@ macro_rules! int_binop {
             let ($a, $b) = ($a.as_int(), $b.as_int());
             $fast
         } else {
-            None
+            $vm.double_binop($op, $a, $b)
         };
         match fast {
             Some(v) => {
@@ -46,10 +46,44 @@ macro_rules! int_binop {
     }};
 }
 
+/// The operations with a Double fast path in the interpreter.
+#[derive(Clone, Copy)]
+pub(crate) enum FloatOp {
+    Add,
+    Sub,
+    Mul,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    Eq,
+    Ne,
+}
+
 impl Vm {
+    /// `a op b` when one operand is a Double and the other a Double or small integer,
+    /// with the results the core library's definitions give (`>=` is `(a < b) not`,
+    /// `>` is `(a >= b) and: [a <> b]`, `<=` is `(a < b) or: [a = b]`).
+    #[inline]
+    fn double_binop(&mut self, op: FloatOp, a: Value, b: Value) -> Option<Value> {
+        let fa = if a.is_int() { a.as_int() as f64 } else { self.heap.as_double(a)? };
+        let fb = if b.is_int() { b.as_int() as f64 } else { self.heap.as_double(b)? };
+        Some(match op {
+            FloatOp::Add => self.new_double(fa + fb),
+            FloatOp::Sub => self.new_double(fa - fb),
+            FloatOp::Mul => self.new_double(fa * fb),
+            FloatOp::Lt => Value::bool(fa < fb),
+            FloatOp::Ge => Value::bool(!(fa < fb)),
+            FloatOp::Gt => Value::bool(!(fa < fb) && fa != fb),
+            FloatOp::Le => Value::bool(fa < fb || fa == fb),
+            FloatOp::Eq => Value::bool(fa == fb),
+            FloatOp::Ne => Value::bool(fa != fb),
+        })
+    }
+
     pub(crate) fn code_of(&self, method: u32) -> Rc<Code> {
         match &self.methods[method as usize].kind {
-            MethodKind::Bytecode(c) => c.clone(),
+            MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => c.clone(),
             _ => unreachable!("frame of a primitive"),
         }
     }
@@ -184,31 +218,31 @@ impl Vm {
                     }
                 }
                 Bytecode::Add(site) => {
-                    int_binop!(self, site, pc, frame_changed, |a, b| Value::int(a + b))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Add, |a, b| Value::int(a + b))
                 }
                 Bytecode::Sub(site) => {
-                    int_binop!(self, site, pc, frame_changed, |a, b| Value::int(a - b))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Sub, |a, b| Value::int(a - b))
                 }
-                Bytecode::Mul(site) => int_binop!(self, site, pc, frame_changed, |a, b| a
+                Bytecode::Mul(site) => int_binop!(self, site, pc, frame_changed, FloatOp::Mul, |a, b| a
                     .checked_mul(b)
                     .and_then(Value::int)),
                 Bytecode::Lt(site) => {
-                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a < b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Lt, |a, b| Some(Value::bool(a < b)))
                 }
                 Bytecode::Gt(site) => {
-                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a > b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Gt, |a, b| Some(Value::bool(a > b)))
                 }
                 Bytecode::Le(site) => {
-                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a <= b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Le, |a, b| Some(Value::bool(a <= b)))
                 }
                 Bytecode::Ge(site) => {
-                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a >= b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Ge, |a, b| Some(Value::bool(a >= b)))
                 }
                 Bytecode::Eq(site) => {
-                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a == b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Eq, |a, b| Some(Value::bool(a == b)))
                 }
                 Bytecode::Ne(site) => {
-                    int_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(a != b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Ne, |a, b| Some(Value::bool(a != b)))
                 }
                 Bytecode::ReturnLocal => {
                     let result = self.stack.pop().expect("result");
@@ -248,29 +282,49 @@ impl Vm {
                         frame_changed = true;
                     }
                 }
-                Bytecode::ToDoPrepare { counter, fallback } => {
+                Bytecode::ToDoPrepare {
+                    counter,
+                    fallback,
+                    kind,
+                } => {
                     let n = self.stack.len();
-                    let (start, limit) = (self.stack[n - 2], self.stack[n - 1]);
-                    if self.is_number(start) && self.is_number(limit) {
+                    let extra = kind.has_step() as usize;
+                    let start = self.stack[n - 2 - extra];
+                    let limit = self.stack[n - 1 - extra];
+                    let step = if extra == 1 {
+                        self.stack[n - 1]
+                    } else {
+                        Value::int(1).expect("small")
+                    };
+                    if self.is_number(start) && self.is_number(limit) && self.is_number(step) {
                         let c = bp + counter as usize;
                         self.stack[c] = start;
                         self.stack[c + 1] = limit;
                         self.stack[c + 3] = start;
-                        self.stack.truncate(n - 2);
+                        self.stack[c + 4] = step;
+                        self.stack.truncate(n - 2 - extra);
                     } else {
                         self.save_pc(pc);
-                        self.take_fallback(&code, fallback, 1)?;
+                        self.take_fallback(&code, fallback, 1 + extra)?;
                         frame_changed = true;
                     }
                 }
-                Bytecode::ToDoTest { counter, exit } => {
+                Bytecode::ToDoTest {
+                    counter,
+                    exit,
+                    down,
+                } => {
                     let c = bp + counter as usize;
                     let (i, limit) = (self.stack[c], self.stack[c + 1]);
                     let done = if i.is_int() && limit.is_int() {
-                        i.as_int() > limit.as_int()
+                        if down {
+                            i.as_int() < limit.as_int()
+                        } else {
+                            i.as_int() > limit.as_int()
+                        }
                     } else {
                         self.save_pc(pc);
-                        self.number_greater(i, limit)?
+                        self.loop_done(i, limit, down)?
                     };
                     if done {
                         pc = exit as usize;
@@ -278,11 +332,19 @@ impl Vm {
                         self.stack[c + 2] = i;
                     }
                 }
-                Bytecode::ToDoStep { counter, head } => {
+                Bytecode::ToDoStep {
+                    counter,
+                    head,
+                    down,
+                } => {
                     let c = bp + counter as usize;
-                    let i = self.stack[c];
-                    let next = if i.is_int() {
-                        Value::int(i.as_int() + 1)
+                    let (i, step) = (self.stack[c], self.stack[c + 4]);
+                    let next = if i.is_int() && step.is_int() {
+                        if down {
+                            Value::int(i.as_int() - step.as_int())
+                        } else {
+                            Value::int(i.as_int() + step.as_int())
+                        }
                     } else {
                         None
                     };
@@ -290,7 +352,7 @@ impl Vm {
                         Some(v) => v,
                         None => {
                             self.save_pc(pc);
-                            self.number_increment(i)?
+                            self.loop_step(i, step, down)?
                         }
                     };
                     pc = head as usize;

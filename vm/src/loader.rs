@@ -274,7 +274,7 @@ impl Vm {
                 message: e.message,
             })?;
             let class = match self.methods[m as usize].kind {
-                MethodKind::Bytecode(_) => self.core.method,
+                MethodKind::Bytecode(_) | MethodKind::Trivial(..) => self.core.method,
                 _ => self.core.primitive,
             };
             let obj = self.heap.insert(class, Body::Method(m));

@@ -2,7 +2,7 @@
 //! cache, frame push for bytecode methods and blocks, primitive calls,
 //! `doesNotUnderstand:arguments:`, unbound globals and the fallbacks of inlined sends.
 
-use crate::bytecode::{Code, FallbackKind, MethodKind};
+use crate::bytecode::{Code, FallbackKind, MethodKind, Trivial};
 use crate::compiler::NO_FALLBACK;
 use crate::error::Unwind;
 use crate::heap::{BlockData, Body, MethodIdx, SymbolId};
@@ -94,6 +94,26 @@ impl Vm {
             MethodKind::Bytecode(_) => {
                 self.push_frame(method, argc)?;
                 Ok(Flow::Switch)
+            }
+            MethodKind::Trivial(t, _) => {
+                let t = *t;
+                let m = &self.methods[method as usize];
+                m.invocations.set(m.invocations.get().wrapping_add(1));
+                let n = self.stack.len() - argc - 1;
+                let recv = self.stack[n];
+                let result = match t {
+                    Trivial::Constant(v) => v,
+                    Trivial::ReturnSelf => recv,
+                    Trivial::Getter(i) => self.field_get(recv, i)?,
+                    Trivial::Setter(i) => {
+                        let v = self.stack[n + 1];
+                        self.field_set(recv, i, v)?;
+                        recv
+                    }
+                };
+                self.stack.truncate(n);
+                self.stack.push(result);
+                Ok(Flow::Continue)
             }
             MethodKind::Primitive(f) => {
                 let f = *f;

@@ -142,7 +142,7 @@ impl Vm {
             core: CoreClasses::default(),
             system_object: Value::NIL,
             lookup_cache: HashMap::new(),
-            stack: Vec::with_capacity(1 << 16),
+            stack: Vec::with_capacity(1 << 12),
             frames: Vec::with_capacity(1 << 10),
             next_frame_id: 1,
             temp_roots: Vec::new(),

@@ -8,6 +8,7 @@
 //! until the set of blocks refused inlining stops growing.
 
 use crate::ast::{Block, Body, Expr, ExprKind, MethodDef};
+use crate::bytecode::LoopKind;
 use std::collections::HashSet;
 
 /// Identity of a declared name: the address of its `String` in the AST.
@@ -44,7 +45,7 @@ pub(crate) enum Inlined {
     Or,
     WhileTrue,
     WhileFalse,
-    ToDo,
+    ToDo(crate::bytecode::LoopKind),
 }
 
 fn literal_block(e: &Expr, params: usize) -> Option<&Block> {
@@ -72,7 +73,10 @@ pub(crate) fn inline_shape<'a>(
         "or:" => Inlined::Or,
         "whileTrue:" => Inlined::WhileTrue,
         "whileFalse:" => Inlined::WhileFalse,
-        "to:do:" => Inlined::ToDo,
+        "to:do:" => Inlined::ToDo(LoopKind::To),
+        "to:by:do:" => Inlined::ToDo(LoopKind::ToBy),
+        "downTo:do:" => Inlined::ToDo(LoopKind::DownTo),
+        "downTo:by:do:" => Inlined::ToDo(LoopKind::DownToBy),
         _ => return None,
     };
     let mut blocks = Vec::new();
@@ -81,7 +85,7 @@ pub(crate) fn inline_shape<'a>(
             blocks.push(literal_block(receiver, 0)?);
             blocks.push(literal_block(&args[0], 0)?);
         }
-        Inlined::ToDo => blocks.push(literal_block(&args[1], 1)?),
+        Inlined::ToDo(_) => blocks.push(literal_block(args.last()?, 1)?),
         _ => {
             for a in args {
                 blocks.push(literal_block(a, 0)?);

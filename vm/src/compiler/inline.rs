@@ -6,7 +6,7 @@
 use super::analyze::Inlined;
 use super::{CResult, Compiler};
 use crate::ast::{Block, Expr, Pos};
-use crate::bytecode::{Bytecode, Fallback, FallbackKind};
+use crate::bytecode::{Bytecode, Fallback, FallbackKind, LoopKind};
 
 /// Fallbacks nest at most this deep (a fallback block inside a fallback block's inlined
 /// code); deeper inlined sites raise a SOM error on a non-boolean instead.
@@ -66,7 +66,9 @@ impl Compiler<'_> {
                 self.finish(jend, fb);
             }
             Inlined::WhileTrue | Inlined::WhileFalse => self.while_loop(kind, blocks, pos)?,
-            Inlined::ToDo => self.to_do(blocks[0], receiver, &args[0], pos)?,
+            Inlined::ToDo(loop_kind) => {
+                self.to_do(loop_kind, selector, blocks[0], receiver, args, pos)?
+            }
         }
         Ok(())
     }
@@ -123,26 +125,47 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn to_do(&mut self, block: &Block, start: &Expr, limit: &Expr, pos: Pos) -> CResult<()> {
+    fn to_do(
+        &mut self,
+        kind: LoopKind,
+        selector: &str,
+        block: &Block,
+        start: &Expr,
+        args: &[Expr],
+        pos: Pos,
+    ) -> CResult<()> {
         self.expr(start)?;
-        self.expr(limit)?;
-        let fb = self.fallback("to:do:", &[block], FallbackKind::ValueIsReceiver)?;
+        for a in &args[..args.len() - 1] {
+            self.expr(a)?;
+        }
+        let fb = self.fallback(selector, &[block], FallbackKind::ValueIsReceiver)?;
         let mark = self.scopes.len();
         let counter = self.hidden_slot("<counter>");
         self.hidden_slot("<limit>");
         self.declare(&block.params[0], false);
         self.hidden_slot("<start>");
+        self.hidden_slot("<step>");
         self.line = pos.line;
         self.emit(Bytecode::ToDoPrepare {
             counter,
             fallback: fb,
+            kind,
         });
+        let down = kind.down();
         let head = self.label();
-        let test = self.emit(Bytecode::ToDoTest { counter, exit: 0 });
+        let test = self.emit(Bytecode::ToDoTest {
+            counter,
+            exit: 0,
+            down,
+        });
         self.inline_body(block)?;
-        self.emit(Bytecode::Pop);
+        self.emit_pop();
         self.line = pos.line;
-        self.emit(Bytecode::ToDoStep { counter, head });
+        self.emit(Bytecode::ToDoStep {
+            counter,
+            head,
+            down,
+        });
         let exit = self.label();
         self.patch(test, exit);
         self.emit(Bytecode::PushLocal(counter + 3));

@@ -8,7 +8,9 @@ mod inline;
 pub(crate) use inline::NO_FALLBACK;
 
 use crate::ast::{Block, Body, Expr, ExprKind, Literal, MethodBody, MethodDef, Pos};
-use crate::bytecode::{Bytecode, Code, Fallback, Method, MethodKind, SendSite, VarAccess};
+use crate::bytecode::{
+    Bytecode, Code, Fallback, Method, MethodKind, SendSite, Trivial, VarAccess,
+};
 use crate::heap::{MethodIdx, SymbolId};
 use crate::parser::SyntaxError;
 use crate::value::Value;
@@ -105,11 +107,37 @@ impl<'v> Compiler<'v> {
         self.line = def.pos.line;
         self.begin_activation(idx, false, false, &def.params, body);
         self.statements(body, false)?;
-        let code = self.end_activation();
+        let code = Rc::new(self.end_activation());
+        let kind = match Self::trivial(&code) {
+            Some(t) => MethodKind::Trivial(t, code),
+            None => MethodKind::Bytecode(code),
+        };
         let m = &mut self.vm.methods[idx as usize];
         m.num_args = def.params.len() as u16;
-        m.kind = MethodKind::Bytecode(Rc::new(code));
+        m.kind = kind;
         Ok(idx)
+    }
+
+    /// Recognizes methods a send can run without an activation (constant returns,
+    /// `^ self`, field getters and setters) from their bytecode.
+    fn trivial(code: &Code) -> Option<Trivial> {
+        use Bytecode::*;
+        if code.num_captured > 0 {
+            return None;
+        }
+        Some(match code.bytecodes.as_slice() {
+            [PushSelf, ReturnLocal] => Trivial::ReturnSelf,
+            [PushNil, ReturnLocal] => Trivial::Constant(Value::NIL),
+            [PushTrue, ReturnLocal] => Trivial::Constant(Value::TRUE),
+            [PushFalse, ReturnLocal] => Trivial::Constant(Value::FALSE),
+            [PushInt(i), ReturnLocal] => Trivial::Constant(Value::int(*i as i64)?),
+            [PushLiteral(l), ReturnLocal] => Trivial::Constant(code.literals[*l as usize]),
+            [PushField(f), ReturnLocal] => Trivial::Getter(*f),
+            [PushLocal(1), StoreField(f), Pop, PushSelf, ReturnLocal] if code.num_args == 1 => {
+                Trivial::Setter(*f)
+            }
+            _ => return None,
+        })
     }
 
     fn cur(&mut self) -> &mut Activation {
@@ -238,9 +266,10 @@ impl<'v> Compiler<'v> {
             Bytecode::Jump(_) => Bytecode::Jump(target),
             Bytecode::JumpIfFalse { fallback, .. } => Bytecode::JumpIfFalse { target, fallback },
             Bytecode::JumpIfTrue { fallback, .. } => Bytecode::JumpIfTrue { target, fallback },
-            Bytecode::ToDoTest { counter, .. } => Bytecode::ToDoTest {
+            Bytecode::ToDoTest { counter, down, .. } => Bytecode::ToDoTest {
                 counter,
                 exit: target,
+                down,
             },
             other => other,
         };
