@@ -79,7 +79,7 @@ impl Vm {
     }
 
     pub(crate) fn field_get(&self, recv: Value, i: u16) -> Result<Value, Unwind> {
-        if !recv.is_int() {
+        if recv.is_ref() {
             match &self.heap.get(recv).body {
                 Body::Instance(f) if (i as usize) < f.len() => return Ok(f[i as usize]),
                 Body::Class(c) if (i as usize) < c.fields.len() => return Ok(c.fields[i as usize]),
@@ -90,7 +90,7 @@ impl Vm {
     }
 
     pub(crate) fn field_set(&mut self, recv: Value, i: u16, v: Value) -> Result<(), Unwind> {
-        if !recv.is_int() {
+        if recv.is_ref() {
             match &mut self.heap.get_mut(recv).body {
                 Body::Instance(f) if (i as usize) < f.len() => {
                     f[i as usize] = v;
@@ -119,6 +119,9 @@ impl Vm {
     pub(crate) fn number(&self, v: Value) -> Option<Result<Int, f64>> {
         if v.is_int() {
             return Some(Ok(Int::Small(v.as_int())));
+        }
+        if v.is_double() {
+            return Some(Err(v.as_double()));
         }
         match &self.heap.get(v).body {
             Body::BigInt(b) => Some(Ok(Int::from_bigint((**b).clone()))),

@@ -14,6 +14,9 @@ impl Vm {
         if v.is_int() {
             return v.as_int().to_string();
         }
+        if v.is_double() {
+            return format!("{:?}", v.as_double());
+        }
         match &self.heap.get(v).body {
             Body::String(s) => format!("{:?}", s.text),
             Body::Symbol(id) => format!("#{}", self.symbol_text(*id)),

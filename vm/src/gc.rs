@@ -73,7 +73,7 @@ pub(crate) fn collect(heap: &mut Heap, roots: &mut Vec<Value>) -> usize {
 
 fn mark(heap: &mut Heap, stack: &mut Vec<Value>) {
     while let Some(v) = stack.pop() {
-        if v.is_int() {
+        if !v.is_ref() {
             continue;
         }
         let obj = &mut heap.objects[v.index()];

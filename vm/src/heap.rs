@@ -118,6 +118,13 @@ pub(crate) struct Object {
 }
 
 const NO_FREE: u32 = u32::MAX;
+
+/// What `Heap::get` answers for a value that is not a heap reference.
+static IMMEDIATE: Object = Object {
+    class: Value::NIL,
+    marked: false,
+    body: Body::Free(NO_FREE),
+};
 const HEADER_BYTES: usize = 48;
 
 /// The object table.
@@ -186,9 +193,16 @@ impl Heap {
         }
     }
 
+    /// The object a value refers to; immediates (and anything not a live index) answer
+    /// an empty placeholder, so a primitive handed the wrong kind of value fails cleanly.
     #[inline(always)]
     pub(crate) fn get(&self, v: Value) -> &Object {
-        &self.objects[v.index()]
+        if v.is_ref() {
+            if let Some(o) = self.objects.get(v.index()) {
+                return o;
+            }
+        }
+        &IMMEDIATE
     }
 
     #[inline(always)]
@@ -220,11 +234,11 @@ impl Heap {
     }
 
     pub(crate) fn is_class(&self, v: Value) -> bool {
-        !v.is_int() && matches!(self.get(v).body, Body::Class(_))
+        v.is_ref() && matches!(self.get(v).body, Body::Class(_))
     }
 
     pub(crate) fn as_str(&self, v: Value) -> Option<&str> {
-        if v.is_int() {
+        if !v.is_ref() {
             return None;
         }
         match &self.get(v).body {
@@ -234,7 +248,10 @@ impl Heap {
     }
 
     pub(crate) fn as_double(&self, v: Value) -> Option<f64> {
-        if v.is_int() {
+        if v.is_double() {
+            return Some(v.as_double());
+        }
+        if !v.is_ref() {
             return None;
         }
         match self.get(v).body {
@@ -244,7 +261,7 @@ impl Heap {
     }
 
     pub(crate) fn as_symbol(&self, v: Value) -> Option<SymbolId> {
-        if v.is_int() {
+        if !v.is_ref() {
             return None;
         }
         match self.get(v).body {

@@ -66,8 +66,20 @@ impl Vm {
     /// `>` is `(a >= b) and: [a <> b]`, `<=` is `(a < b) or: [a = b]`).
     #[inline]
     fn double_binop(&mut self, op: FloatOp, a: Value, b: Value) -> Option<Value> {
-        let fa = if a.is_int() { a.as_int() as f64 } else { self.heap.as_double(a)? };
-        let fb = if b.is_int() { b.as_int() as f64 } else { self.heap.as_double(b)? };
+        let fa = if a.is_double() {
+            a.as_double()
+        } else if a.is_int() {
+            a.as_int() as f64
+        } else {
+            self.heap.as_double(a)?
+        };
+        let fb = if b.is_double() {
+            b.as_double()
+        } else if b.is_int() {
+            b.as_int() as f64
+        } else {
+            self.heap.as_double(b)?
+        };
         Some(match op {
             FloatOp::Add => self.new_double(fa + fb),
             FloatOp::Sub => self.new_double(fa - fb),
@@ -406,6 +418,8 @@ impl Vm {
     }
 
     fn is_number(&self, v: Value) -> bool {
-        v.is_int() || matches!(self.heap.get(v).body, Body::Double(_) | Body::BigInt(_))
+        v.is_int()
+            || v.is_double()
+            || matches!(self.heap.get(v).body, Body::Double(_) | Body::BigInt(_))
     }
 }

@@ -239,7 +239,10 @@ impl Vm {
     }
 
     pub(crate) fn new_double(&mut self, d: f64) -> Value {
-        self.alloc(self.core.double, Body::Double(d))
+        match Value::double(d) {
+            Some(v) => v,
+            None => self.alloc(self.core.double, Body::Double(d)),
+        }
     }
 
     pub(crate) fn new_array(&mut self, values: Vec<Value>) -> Value {
@@ -276,6 +279,8 @@ impl Vm {
     pub(crate) fn class_of(&self, v: Value) -> Value {
         if v.is_int() {
             self.core.integer
+        } else if v.is_double() {
+            self.core.double
         } else {
             self.heap.get(v).class
         }

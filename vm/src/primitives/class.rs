@@ -88,8 +88,8 @@ fn holder(vm: &mut Vm, argc: usize) -> PrimResult {
 fn invoke_on_with(vm: &mut Vm, argc: usize) -> PrimResult {
     let m = method_of(vm, vm.arg(argc, 0));
     let (recv, args) = (vm.arg(argc, 1), vm.arg(argc, 2));
-    let args: Vec<Value> = match (args.is_int(), args) {
-        (false, a) if !a.is_nil() => match &vm.heap.get(a).body {
+    let args: Vec<Value> = match (args.is_ref(), args) {
+        (true, a) if !a.is_nil() => match &vm.heap.get(a).body {
             Body::Array(v) => v.clone(),
             _ => {
                 return Err(format!(

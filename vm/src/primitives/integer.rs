@@ -41,6 +41,9 @@ pub(super) fn num(vm: &Vm, v: Value) -> Option<Num> {
     if v.is_int() {
         return Some(Num::Int(Int::Small(v.as_int())));
     }
+    if v.is_double() {
+        return Some(Num::Double(v.as_double()));
+    }
     match &vm.heap.get(v).body {
         Body::BigInt(b) => Some(Num::Int(Int::from_bigint((**b).clone()))),
         Body::Double(d) => Some(Num::Double(*d)),

@@ -33,7 +33,7 @@ fn class(vm: &mut Vm, argc: usize) -> PrimResult {
 
 fn object_size(vm: &mut Vm, argc: usize) -> PrimResult {
     let r = vm.arg(argc, 0);
-    let size = if r.is_int() {
+    let size = if !r.is_ref() {
         8
     } else {
         Heap::size_of(&vm.heap.get(r).body)
@@ -91,7 +91,7 @@ fn selector_arg(vm: &Vm, v: Value, what: &str) -> Result<crate::heap::SymbolId, 
 }
 
 fn array_arg(vm: &Vm, v: Value, what: &str) -> Result<Vec<Value>, String> {
-    if !v.is_int() {
+    if v.is_ref() {
         if let Body::Array(a) = &vm.heap.get(v).body {
             return Ok(a.clone());
         }
@@ -155,7 +155,7 @@ fn perform_with_arguments_in_superclass(vm: &mut Vm, argc: usize) -> PrimResult 
 
 /// The named fields of an object (instance fields, or a class's class-side fields).
 fn fields_mut(vm: &mut Vm, r: Value) -> Option<&mut [Value]> {
-    if r.is_int() {
+    if !r.is_ref() {
         return None;
     }
     match &mut vm.heap.get_mut(r).body {

@@ -21,7 +21,7 @@ pub(super) static PRIMITIVES: &[Entry] = &[
 
 /// The text of a String or Symbol, borrowed from the heap.
 pub(crate) fn text_ref(vm: &Vm, v: Value) -> Option<&str> {
-    if v.is_int() {
+    if !v.is_ref() {
         return None;
     }
     match &vm.heap.get(v).body {
