@@ -114,7 +114,7 @@ impl Compiler<'_> {
         self.line = pos.line;
         let j = self.cond_jump(kind == Inlined::WhileTrue, fb);
         self.inline_body(blocks[1])?;
-        self.emit(Bytecode::Pop);
+        self.emit_pop();
         self.line = pos.line;
         self.emit(Bytecode::JumpBack(head));
         let exit = self.label();
