@@ -23,6 +23,8 @@ mod primitives;
 mod run;
 mod send;
 mod stats;
+#[cfg(test)]
+mod fuzz_tests;
 mod value;
 mod vm;
 

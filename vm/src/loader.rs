@@ -154,6 +154,18 @@ impl Vm {
         }
     }
 
+    /// Parses, compiles and defines a class from source text (tests and tools).
+    #[allow(dead_code)]
+    pub(crate) fn define_class_from_source(
+        &mut self,
+        source: &str,
+        file: &str,
+    ) -> Result<Value, LoadError> {
+        let file: Rc<str> = Rc::from(file);
+        let def = parse(&file, source, "")?;
+        self.define_class(def, file, None)
+    }
+
     /// Loads a class from an explicit file (the program's main class).
     pub(crate) fn load_class_file(&mut self, path: &std::path::Path) -> Result<Value, LoadError> {
         let source = std::fs::read_to_string(path)
