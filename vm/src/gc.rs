@@ -93,6 +93,7 @@ fn mark(heap: &mut Heap, stack: &mut Vec<Value>) {
                 stack.push(c.superclass);
                 stack.extend_from_slice(&c.fields);
                 stack.extend_from_slice(&c.method_objects);
+                stack.push(c.methods_array);
             }
             Body::Free(_)
             | Body::String(_)

@@ -36,6 +36,8 @@ pub(crate) struct ClassData {
     pub methods: HashMap<SymbolId, MethodIdx>,
     /// Reflective `Method`/`Primitive` objects, in definition order.
     pub method_objects: Vec<Value>,
+    /// The Array `methods` answers (made once, so it keeps its identity).
+    pub methods_array: Value,
     /// This class object's own fields (its class-side fields).
     pub fields: Vec<Value>,
     pub layout: Layout,

@@ -45,6 +45,7 @@ fn empty_class(name: SymbolId, layout: Layout) -> Body {
         instance_fields: Vec::new(),
         methods: HashMap::new(),
         method_objects: Vec::new(),
+        methods_array: Value::NIL,
         fields: Vec::new(),
         layout,
     }))
@@ -251,6 +252,7 @@ impl Vm {
             data.fields = vec![Value::NIL; meta_fields.len()];
             data.methods.clear();
             data.method_objects.clear();
+            data.methods_array = Value::NIL;
         }
         {
             let data = self.heap.class_data_mut(meta);
@@ -258,6 +260,7 @@ impl Vm {
             data.instance_fields = meta_fields.clone();
             data.methods.clear();
             data.method_objects.clear();
+            data.methods_array = Value::NIL;
         }
         self.set_global(name, class);
         let names = |vm: &Vm, ids: &[SymbolId]| -> Vec<String> {

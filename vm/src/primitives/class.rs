@@ -63,8 +63,14 @@ fn fields(vm: &mut Vm, argc: usize) -> PrimResult {
 
 fn methods(vm: &mut Vm, argc: usize) -> PrimResult {
     let c = vm.arg(argc, 0);
+    let cached = vm.heap.class_data(c).methods_array;
+    if !cached.is_nil() {
+        return Ok(Prim::Value(cached));
+    }
     let values = vm.heap.class_data(c).method_objects.clone();
-    Ok(Prim::Value(vm.new_array(values)))
+    let array = vm.new_array(values);
+    vm.heap.class_data_mut(c).methods_array = array;
+    Ok(Prim::Value(array))
 }
 
 fn method_of(vm: &Vm, v: Value) -> crate::heap::MethodIdx {

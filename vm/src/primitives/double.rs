@@ -31,7 +31,7 @@ fn receiver(vm: &Vm, argc: usize) -> f64 {
 
 fn double_arg(vm: &Vm, argc: usize, what: &str) -> Result<f64, String> {
     Ok(match num_arg(vm, argc, what)? {
-        Num::Int(i) => i.to_f64(),
+        Num::Int(i) => i.to_finite_f64().map_err(|e| e.to_string())?,
         Num::Double(d) => d,
     })
 }
@@ -129,7 +129,7 @@ fn from_string(vm: &mut Vm, argc: usize) -> PrimResult {
         .into());
     };
     match numeric::parse_double(&s) {
-        Some(d) => answer_double(vm, d),
-        None => Ok(Prim::Value(Value::NIL)),
+        Ok(d) => answer_double(vm, d),
+        Err(e) => Err(e.to_string().into()),
     }
 }

@@ -90,7 +90,8 @@ fn arith(vm: &mut Vm, argc: usize, what: &str, int_op: IntOp, double_op: DoubleO
             answer_int(vm, r)
         }
         Num::Double(b) => {
-            let r = double_op(a.to_f64(), b).map_err(|e| e.to_string())?;
+            let a = a.to_finite_f64().map_err(|e| e.to_string())?;
+            let r = double_op(a, b).map_err(|e| e.to_string())?;
             answer_double(vm, r)
         }
     }
@@ -108,17 +109,27 @@ fn mul(vm: &mut Vm, argc: usize) -> PrimResult {
     arith(vm, argc, "Integer>>*", |a, b| Ok(a.mul(b)), |a, b| Ok(a * b))
 }
 
+/// `/` answers an Integer even for a Double argument (the quotient rounded down).
 fn div(vm: &mut Vm, argc: usize) -> PrimResult {
-    arith(vm, argc, "Integer>>/", Int::div, numeric::double_int_div)
+    let a = receiver(vm, argc);
+    let r = match num_arg(vm, argc, "Integer>>/")? {
+        Num::Int(b) => a.div(&b),
+        Num::Double(b) => a
+            .to_finite_f64()
+            .and_then(|a| numeric::double_div(a, b))
+            .and_then(|q| numeric::double_to_int(q.floor())),
+    };
+    answer_int(vm, r.map_err(|e| e.to_string())?)
 }
 
 fn fdiv(vm: &mut Vm, argc: usize) -> PrimResult {
     let a = receiver(vm, argc);
     let b = match num_arg(vm, argc, "Integer>>//")? {
-        Num::Int(b) => b.to_f64(),
+        Num::Int(b) => b.to_finite_f64().map_err(|e| e.to_string())?,
         Num::Double(d) => d,
     };
-    let r = numeric::double_div(a.to_f64(), b).map_err(|e| e.to_string())?;
+    let a = a.to_finite_f64().map_err(|e| e.to_string())?;
+    let r = numeric::double_div(a, b).map_err(|e| e.to_string())?;
     answer_double(vm, r)
 }
 
@@ -221,7 +232,7 @@ fn from_string(vm: &mut Vm, argc: usize) -> PrimResult {
         .into());
     };
     match Int::parse(&s) {
-        Some(i) => answer_int(vm, i),
-        None => Ok(Prim::Value(Value::NIL)),
+        Ok(i) => answer_int(vm, i),
+        Err(e) => Err(e.to_string().into()),
     }
 }
