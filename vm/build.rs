@@ -24,7 +24,12 @@ fn main() {
     out.push_str("pub(crate) static CORE_LIB: &[(&str, &str)] = &[\n");
     for name in &entries {
         let abs = std::fs::canonicalize(dir.join(format!("{name}.som"))).expect("core-lib file");
-        writeln!(out, "    ({name:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");

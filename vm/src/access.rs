@@ -142,7 +142,11 @@ impl Vm {
                 let fa = a.map_or_else(|d| d, |i| i.to_f64());
                 let fb = b.map_or_else(|d| d, |i| i.to_f64());
                 // `(i < limit) or: [i = limit]` and `(i < limit) not`, as in the library.
-                Ok(if down { fa < fb } else { !(fa < fb || fa == fb) })
+                Ok(if down {
+                    fa < fb
+                } else {
+                    !crate::interp::lib_le(fa, fb)
+                })
             }
             _ => Err(self.error("a counting loop needs numbers".into())),
         }

@@ -57,8 +57,6 @@ pub(crate) enum Bytecode {
     PushBlock(u16),
     /// `[v] -> []`
     Pop,
-    /// `[v] -> [v v]`
-    Dup,
     /// `[recv args..] -> [result]` a send through send site `n` (inline cache)
     Send(u32),
     /// `[self args..] -> [result]` a send that starts lookup above the method's holder
@@ -173,9 +171,6 @@ pub(crate) struct SendSite {
     pub cache: [(Value, MethodIdx); 4],
     pub cached: u8,
     pub megamorphic: bool,
-    /// The method that contains the site and its bytecode index.
-    pub method: MethodIdx,
-    pub bytecode_index: u32,
 }
 
 /// A bytecode method or block body.
@@ -197,8 +192,6 @@ pub(crate) struct Code {
     /// Creator variables a fallback block reads, by `PushCreator` index.
     pub creator_vars: Vec<VarAccess>,
     pub is_block: bool,
-    /// Frames slots holding temporaries of inlined blocks that must be reset to nil.
-    pub max_stack: u16,
     /// Names of the frame slots, for tools (`self`/block, args, temporaries).
     pub slot_names: Vec<String>,
 }
@@ -269,7 +262,6 @@ impl Bytecode {
             PushGlobal(_) => "push_global",
             PushBlock(_) => "push_block",
             Pop => "pop",
-            Dup => "dup",
             Send(_) => "send",
             SuperSend(_) => "super_send",
             Add(_) => "add",

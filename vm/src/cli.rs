@@ -167,7 +167,11 @@ fn disassemble(vm: &mut Vm, file: &std::path::Path, what: &str) -> i32 {
         }
         Err(e) => return crate::run::report_load_error(vm, &e),
     };
-    let class = if meta { vm.heap.get(class).class } else { class };
+    let class = if meta {
+        vm.heap.get(class).class
+    } else {
+        class
+    };
     let methods: Vec<u32> = {
         let data = vm.heap.class_data(class);
         data.method_objects
@@ -187,7 +191,10 @@ fn disassemble(vm: &mut Vm, file: &std::path::Path, what: &str) -> i32 {
         }
     }
     if !found {
-        eprintln!("som: --disassemble: {class_name} has no method {}", selector.unwrap_or(""));
+        eprintln!(
+            "som: --disassemble: {class_name} has no method {}",
+            selector.unwrap_or("")
+        );
         return 1;
     }
     0

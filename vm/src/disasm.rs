@@ -139,14 +139,21 @@ impl Vm {
                 counter,
                 exit,
                 down,
-            } => format!("counter {counter} exit -> {exit}{}", if down { " down" } else { "" }),
+            } => format!(
+                "counter {counter} exit -> {exit}{}",
+                if down { " down" } else { "" }
+            ),
             ToDoStep {
                 counter,
                 head,
                 down,
-            } => format!("counter {counter} -> {head}{}", if down { " down" } else { "" }),
-            PushNil | PushTrue | PushFalse | PushSelf | Pop | Dup | ReturnLocal
-            | ReturnNonLocal => String::new(),
+            } => format!(
+                "counter {counter} -> {head}{}",
+                if down { " down" } else { "" }
+            ),
+            PushNil | PushTrue | PushFalse | PushSelf | Pop | ReturnLocal | ReturnNonLocal => {
+                String::new()
+            }
         }
     }
 }

@@ -22,7 +22,10 @@ fn check(vm: &mut Vm, source: &str) {
     match vm.define_class_from_source(source, "fuzz.som") {
         Ok(_) => {}
         Err(LoadError::Syntax { line, col, .. }) => {
-            assert!(line >= 1 && col >= 1, "error without a position for {source:?}")
+            assert!(
+                line >= 1 && col >= 1,
+                "error without a position for {source:?}"
+            )
         }
         Err(LoadError::Other(_)) => {}
     }
@@ -90,11 +93,19 @@ proptest! {
 #[test]
 fn deep_nesting_is_a_syntax_error_not_a_crash() {
     let mut vm = Vm::boot(Options::default()).expect("boot");
-    let deep = format!("Deep = ( run = ( ^ {}1{} ) )", "(".repeat(5000), ")".repeat(5000));
+    let deep = format!(
+        "Deep = ( run = ( ^ {}1{} ) )",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
     match vm.define_class_from_source(&deep, "deep.som") {
         Err(LoadError::Syntax { message, .. }) => assert!(message.contains("nesting")),
         other => panic!("expected a nesting error, got {other:?}"),
     }
-    let blocks = format!("Deep = ( run = ( ^ {}1{} ) )", "[".repeat(5000), "]".repeat(5000));
+    let blocks = format!(
+        "Deep = ( run = ( ^ {}1{} ) )",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
     assert!(vm.define_class_from_source(&blocks, "deep.som").is_err());
 }

@@ -73,7 +73,11 @@ impl SomString {
         if self.is_ascii() {
             self.text[from - 1..to].to_string()
         } else {
-            self.text.chars().skip(from - 1).take(to + 1 - from).collect()
+            self.text
+                .chars()
+                .skip(from - 1)
+                .take(to + 1 - from)
+                .collect()
         }
     }
 }
@@ -237,16 +241,6 @@ impl Heap {
 
     pub(crate) fn is_class(&self, v: Value) -> bool {
         v.is_ref() && matches!(self.get(v).body, Body::Class(_))
-    }
-
-    pub(crate) fn as_str(&self, v: Value) -> Option<&str> {
-        if !v.is_ref() {
-            return None;
-        }
-        match &self.get(v).body {
-            Body::String(s) => Some(&s.text),
-            _ => None,
-        }
     }
 
     pub(crate) fn as_double(&self, v: Value) -> Option<f64> {

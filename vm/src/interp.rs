@@ -46,6 +46,19 @@ macro_rules! int_binop {
     }};
 }
 
+/// `a >= b` as the core library defines it: `(a < b) not` (true for NaN operands).
+pub(crate) fn lib_ge(a: f64, b: f64) -> bool {
+    !matches!(a.partial_cmp(&b), Some(std::cmp::Ordering::Less))
+}
+
+/// `a <= b` as the core library defines it: `(a < b) or: [a = b]`.
+pub(crate) fn lib_le(a: f64, b: f64) -> bool {
+    matches!(
+        a.partial_cmp(&b),
+        Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+    )
+}
+
 /// The operations with a Double fast path in the interpreter.
 #[derive(Clone, Copy)]
 pub(crate) enum FloatOp {
@@ -85,9 +98,9 @@ impl Vm {
             FloatOp::Sub => self.new_double(fa - fb),
             FloatOp::Mul => self.new_double(fa * fb),
             FloatOp::Lt => Value::bool(fa < fb),
-            FloatOp::Ge => Value::bool(!(fa < fb)),
-            FloatOp::Gt => Value::bool(!(fa < fb) && fa != fb),
-            FloatOp::Le => Value::bool(fa < fb || fa == fb),
+            FloatOp::Ge => Value::bool(lib_ge(fa, fb)),
+            FloatOp::Gt => Value::bool(lib_ge(fa, fb) && fa != fb),
+            FloatOp::Le => Value::bool(lib_le(fa, fb)),
             FloatOp::Eq => Value::bool(fa == fb),
             FloatOp::Ne => Value::bool(fa != fb),
         })
@@ -211,10 +224,6 @@ impl Vm {
                 Bytecode::Pop => {
                     self.stack.pop();
                 }
-                Bytecode::Dup => {
-                    let v = *self.stack.last().expect("value");
-                    self.stack.push(v);
-                }
                 Bytecode::Send(site) => {
                     self.stats.clock += 1;
                     self.save_pc(pc);
@@ -230,31 +239,49 @@ impl Vm {
                     }
                 }
                 Bytecode::Add(site) => {
-                    int_binop!(self, site, pc, frame_changed, FloatOp::Add, |a, b| Value::int(a + b))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Add, |a, b| {
+                        Value::int(a + b)
+                    })
                 }
                 Bytecode::Sub(site) => {
-                    int_binop!(self, site, pc, frame_changed, FloatOp::Sub, |a, b| Value::int(a - b))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Sub, |a, b| {
+                        Value::int(a - b)
+                    })
                 }
-                Bytecode::Mul(site) => int_binop!(self, site, pc, frame_changed, FloatOp::Mul, |a, b| a
-                    .checked_mul(b)
-                    .and_then(Value::int)),
+                Bytecode::Mul(site) => {
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Mul, |a, b| a
+                        .checked_mul(b)
+                        .and_then(Value::int))
+                }
                 Bytecode::Lt(site) => {
-                    int_binop!(self, site, pc, frame_changed, FloatOp::Lt, |a, b| Some(Value::bool(a < b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Lt, |a, b| Some(
+                        Value::bool(a < b)
+                    ))
                 }
                 Bytecode::Gt(site) => {
-                    int_binop!(self, site, pc, frame_changed, FloatOp::Gt, |a, b| Some(Value::bool(a > b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Gt, |a, b| Some(
+                        Value::bool(a > b)
+                    ))
                 }
                 Bytecode::Le(site) => {
-                    int_binop!(self, site, pc, frame_changed, FloatOp::Le, |a, b| Some(Value::bool(a <= b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Le, |a, b| Some(
+                        Value::bool(a <= b)
+                    ))
                 }
                 Bytecode::Ge(site) => {
-                    int_binop!(self, site, pc, frame_changed, FloatOp::Ge, |a, b| Some(Value::bool(a >= b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Ge, |a, b| Some(
+                        Value::bool(a >= b)
+                    ))
                 }
                 Bytecode::Eq(site) => {
-                    int_binop!(self, site, pc, frame_changed, FloatOp::Eq, |a, b| Some(Value::bool(a == b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Eq, |a, b| Some(
+                        Value::bool(a == b)
+                    ))
                 }
                 Bytecode::Ne(site) => {
-                    int_binop!(self, site, pc, frame_changed, FloatOp::Ne, |a, b| Some(Value::bool(a != b)))
+                    int_binop!(self, site, pc, frame_changed, FloatOp::Ne, |a, b| Some(
+                        Value::bool(a != b)
+                    ))
                 }
                 Bytecode::ReturnLocal => {
                     let result = self.stack.pop().expect("result");

@@ -9,8 +9,6 @@ pub(crate) enum Tok {
     Ident(String),
     /// `at:` (one keyword part)
     Keyword(String),
-    /// `at:put:` (only after `#`)
-    KeywordSeq(String),
     /// A binary operator sequence: `+`, `<=`, `~=`, `|`, `-`, `,`...
     Operator(String),
     Integer(String),
@@ -36,7 +34,7 @@ impl Tok {
     pub(crate) fn describe(&self) -> String {
         match self {
             Tok::Ident(s) => format!("identifier '{s}'"),
-            Tok::Keyword(s) | Tok::KeywordSeq(s) => format!("keyword '{s}'"),
+            Tok::Keyword(s) => format!("keyword '{s}'"),
             Tok::Operator(s) => format!("'{s}'"),
             Tok::Integer(s) | Tok::Double(s) => format!("number {s}"),
             Tok::Str(_) => "a string".into(),
@@ -275,7 +273,10 @@ impl Lexer {
                                 line: self.line,
                                 col: self.col.saturating_sub(2),
                             };
-                            return Err(error(pos, &format!("unknown escape sequence '\\{other}'")));
+                            return Err(error(
+                                pos,
+                                &format!("unknown escape sequence '\\{other}'"),
+                            ));
                         }
                         None => return Err(error(start, "unterminated string")),
                     });

@@ -11,6 +11,8 @@ pub mod cli;
 mod compiler;
 mod disasm;
 mod error;
+#[cfg(test)]
+mod fuzz_tests;
 mod gc;
 mod heap;
 mod interp;
@@ -23,8 +25,6 @@ mod primitives;
 mod run;
 mod send;
 mod stats;
-#[cfg(test)]
-mod fuzz_tests;
 mod value;
 mod vm;
 

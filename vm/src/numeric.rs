@@ -132,7 +132,11 @@ impl Int {
         if let (Int::Small(a), Int::Small(b)) = (self, other) {
             if let Some(q) = a.checked_div(*b) {
                 let r = a - q * b;
-                return Ok(Int::Small(if r != 0 && ((r < 0) != (*b < 0)) { q - 1 } else { q }));
+                return Ok(Int::Small(if r != 0 && ((r < 0) != (*b < 0)) {
+                    q - 1
+                } else {
+                    q
+                }));
             }
         }
         Ok(self.big_op(other, |a, b| a.div_floor(&b)))
@@ -145,7 +149,11 @@ impl Int {
         }
         if let (Int::Small(a), Int::Small(b)) = (self, other) {
             if let Some(r) = a.checked_rem(*b) {
-                return Ok(Int::Small(if r != 0 && ((r < 0) != (*b < 0)) { r + b } else { r }));
+                return Ok(Int::Small(if r != 0 && ((r < 0) != (*b < 0)) {
+                    r + b
+                } else {
+                    r
+                }));
             }
         }
         Ok(self.big_op(other, |a, b| a.mod_floor(&b)))
@@ -192,7 +200,7 @@ impl Int {
     pub(crate) fn shl(&self, other: &Int) -> Result<Int, NumError> {
         let n = Self::shift_amount(other)?;
         if let Int::Small(a) = self {
-            if n < 63 && (a.abs() as u64) < (1u64 << (63 - n)) {
+            if n < 63 && a.unsigned_abs() < (1u64 << (63 - n)) {
                 return Ok(Int::Small(a << n));
             }
             if *a == 0 {
@@ -261,7 +269,10 @@ impl Int {
     /// `Integer fromString:`: optional sign and decimal digits, surrounding blanks ignored.
     pub(crate) fn parse(s: &str) -> Result<Int, NumError> {
         let t = s.trim();
-        let digits = t.strip_prefix('-').or_else(|| t.strip_prefix('+')).unwrap_or(t);
+        let digits = t
+            .strip_prefix('-')
+            .or_else(|| t.strip_prefix('+'))
+            .unwrap_or(t);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(NumError::NotAnInteger(s.to_string()));
         }
@@ -371,12 +382,14 @@ pub(crate) fn format_double(d: f64) -> String {
 pub(crate) fn parse_double(s: &str) -> Result<f64, NumError> {
     let t = s.trim();
     let valid = !t.is_empty()
-        && t.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
         && t.bytes().any(|b| b.is_ascii_digit());
     if !valid {
         return Err(NumError::NotADouble(s.to_string()));
     }
-    t.parse::<f64>().map_err(|_| NumError::NotADouble(s.to_string()))
+    t.parse::<f64>()
+        .map_err(|_| NumError::NotADouble(s.to_string()))
 }
 
 #[cfg(test)]
@@ -398,7 +411,10 @@ mod tests {
         assert_eq!(big("9223372036854775808").sub(&int(1)), int(i64::MAX));
         assert_eq!(int(i64::MIN).mul(&int(-1)), big("9223372036854775808"));
         assert_eq!(int(i64::MIN).sub(&int(1)), big("-9223372036854775809"));
-        assert_eq!(int(i64::MIN).div(&int(-1)).unwrap(), big("9223372036854775808"));
+        assert_eq!(
+            int(i64::MIN).div(&int(-1)).unwrap(),
+            big("9223372036854775808")
+        );
     }
 
     #[test]
@@ -419,13 +435,23 @@ mod tests {
     fn shifts() {
         assert_eq!(int(1).shl(&int(62)).unwrap(), int(1 << 62));
         assert_eq!(int(1).shl(&int(64)).unwrap(), big("18446744073709551616"));
-        assert_eq!(int(-1).shl(&int(100)).unwrap(), big("-1267650600228229401496703205376"));
+        assert_eq!(
+            int(-1).shl(&int(100)).unwrap(),
+            big("-1267650600228229401496703205376")
+        );
         assert_eq!(int(1).shl(&int(-1)), Err(NumError::NegativeShift));
-        assert!(int(1).shl(&big("1606938044258990275541962092341162602522202993782792835301376")).is_err());
+        assert!(int(1)
+            .shl(&big(
+                "1606938044258990275541962092341162602522202993782792835301376"
+            ))
+            .is_err());
         assert_eq!(int(-1).shr(&int(1)).unwrap(), int(i64::MAX));
         assert_eq!(int(-1024).shr(&int(1)).unwrap(), int(9223372036854775296));
         assert_eq!(int(1023).shr(&int(3)).unwrap(), int(127));
-        assert_eq!(int(1).shl(&int(200)).unwrap().shr(&int(200)).unwrap(), int(1));
+        assert_eq!(
+            int(1).shl(&int(200)).unwrap().shr(&int(200)).unwrap(),
+            int(1)
+        );
     }
 
     #[test]
@@ -436,7 +462,10 @@ mod tests {
             int(1).shl(&int(200)).unwrap().sqrt().unwrap(),
             Number::Int(big("1267650600228229401496703205376"))
         );
-        assert!(matches!(int(1).shl(&int(199)).unwrap().sqrt().unwrap(), Number::Int(_)));
+        assert!(matches!(
+            int(1).shl(&int(199)).unwrap().sqrt().unwrap(),
+            Number::Int(_)
+        ));
         assert_eq!(int(-1).sqrt(), Err(NumError::DomainError));
     }
 
@@ -455,8 +484,14 @@ mod tests {
         assert_eq!(format_double(0.1 + 0.2), "0.30000000000000004");
         assert_eq!(format_double(1073741825.1), "1073741825.1");
         assert_eq!(format_double(1.152921504606847e18), "1.152921504606847e18");
-        assert_eq!(format_double(6.223015277861142e-61), "6.223015277861142e-61");
-        assert_eq!(format_double(18446744073709551616.0), "1.8446744073709552e19");
+        assert_eq!(
+            format_double(6.223015277861142e-61),
+            "6.223015277861142e-61"
+        );
+        assert_eq!(
+            format_double(18446744073709551616.0),
+            "1.8446744073709552e19"
+        );
         assert_eq!(format_double(f64::INFINITY), "inf");
         assert_eq!(format_double(0.0), "0.0");
     }
@@ -465,7 +500,10 @@ mod tests {
     fn parsing() {
         assert_eq!(Int::parse("42").unwrap(), int(42));
         assert_eq!(Int::parse("-42").unwrap(), int(-42));
-        assert_eq!(Int::parse("123456789012345678901234567890").unwrap(), big("123456789012345678901234567890"));
+        assert_eq!(
+            Int::parse("123456789012345678901234567890").unwrap(),
+            big("123456789012345678901234567890")
+        );
         assert!(Int::parse("123b").is_err());
         assert!(Int::parse("").is_err());
         assert_eq!(parse_double("-1.1").unwrap(), -1.1);
@@ -475,7 +513,10 @@ mod tests {
     #[test]
     fn double_conversions() {
         assert_eq!(double_to_int(-1.999).unwrap(), int(-1));
-        assert_eq!(double_to_int(18446744073709551616.0).unwrap(), big("18446744073709551616"));
+        assert_eq!(
+            double_to_int(18446744073709551616.0).unwrap(),
+            big("18446744073709551616")
+        );
         assert_eq!(double_round(-1.9).unwrap(), int(-2));
         assert!(double_to_int(f64::NAN).is_err());
         assert!(double_div(1.0, 0.0).is_err());

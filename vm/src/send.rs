@@ -79,7 +79,11 @@ impl Vm {
     }
 
     /// A send with no send site (fallbacks, `escapedBlock:`, `unknownGlobal:`).
-    pub(crate) fn send_selector(&mut self, selector: SymbolId, argc: usize) -> Result<Flow, Unwind> {
+    pub(crate) fn send_selector(
+        &mut self,
+        selector: SymbolId,
+        argc: usize,
+    ) -> Result<Flow, Unwind> {
         let recv = self.stack[self.stack.len() - 1 - argc];
         let class = self.class_of(recv);
         match self.lookup(class, selector) {
@@ -282,7 +286,12 @@ impl Vm {
 
     /// An inlined construct met a receiver it cannot handle inline: make real blocks and
     /// send the real message. `extra` values sit between the receiver and the blocks.
-    pub(crate) fn take_fallback(&mut self, code: &Code, k: u16, extra: usize) -> Result<(), Unwind> {
+    pub(crate) fn take_fallback(
+        &mut self,
+        code: &Code,
+        k: u16,
+        extra: usize,
+    ) -> Result<(), Unwind> {
         if k == NO_FALLBACK {
             let v = *self.stack.last().expect("value");
             let class = self.class_of(v);

@@ -123,7 +123,6 @@ pub(crate) struct Vm {
     pub stats: Stats,
     pub output: crate::io::Output,
     pub entropy: crate::io::Entropy,
-    pub start_time: std::time::Instant,
 }
 
 impl Vm {
@@ -151,7 +150,6 @@ impl Vm {
             stats: Stats::default(),
             output: crate::io::Output::default(),
             entropy: crate::io::Entropy::default(),
-            start_time: std::time::Instant::now(),
         }
     }
 
@@ -235,7 +233,10 @@ impl Vm {
     }
 
     pub(crate) fn new_string(&mut self, s: &str) -> Value {
-        self.alloc(self.core.string, Body::String(crate::heap::SomString::new(s)))
+        self.alloc(
+            self.core.string,
+            Body::String(crate::heap::SomString::new(s)),
+        )
     }
 
     pub(crate) fn new_double(&mut self, d: f64) -> Value {
@@ -290,6 +291,7 @@ impl Vm {
         if !self.heap.is_class(class) {
             return "?".into();
         }
-        self.symbol_text(self.heap.class_data(class).name).to_string()
+        self.symbol_text(self.heap.class_data(class).name)
+            .to_string()
     }
 }

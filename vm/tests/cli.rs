@@ -52,7 +52,10 @@ fn text(b: &[u8]) -> String {
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 #[test]
@@ -65,7 +68,12 @@ fn hello_world_runs_with_the_embedded_core_library() {
 #[test]
 fn program_arguments_reach_run_colon() {
     let out = som(&["examples/Fibonacci.som", "20"], &repo());
-    assert_eq!(text(&out.stdout), "fib(20) = 6765\n", "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "fib(20) = 6765\n",
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -84,7 +92,10 @@ fn does_not_understand_prints_a_som_backtrace_and_exits_1() {
     let out = som(&[path.to_str().unwrap()], Path::new("."));
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("error: Integer does not understand #foo"), "{err}");
+    assert!(
+        err.contains("error: Integer does not understand #foo"),
+        "{err}"
+    );
     assert!(err.contains("Dnu>>helper"), "{err}");
     assert!(err.contains("Dnu.som:2"), "{err}");
     assert!(err.contains("Dnu>>run"), "{err}");
@@ -105,7 +116,10 @@ fn a_million_nested_sends_is_a_som_stack_overflow() {
 fn heap_exhaustion_is_a_som_out_of_memory_error() {
     let src = "Hog = (\n  run = ( | keep | keep := Array new: 1. [ true ] whileTrue: [ keep := Array with: keep with: (Array new: 1000) ] )\n)\n";
     let (path, _dir) = program("Hog", src);
-    let out = som(&["--max-heap", "8M", path.to_str().unwrap()], Path::new("."));
+    let out = som(
+        &["--max-heap", "8M", path.to_str().unwrap()],
+        Path::new("."),
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.starts_with("error: out of memory"), "{err}");
@@ -155,7 +169,10 @@ fn unknown_options_and_missing_files_are_reported() {
 
 #[test]
 fn disassemble_prints_indices_lines_and_constants() {
-    let out = som(&["--disassemble", "Hello>>run", "examples/Hello.som"], &repo());
+    let out = som(
+        &["--disassemble", "Hello>>run", "examples/Hello.som"],
+        &repo(),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let listing = text(&out.stdout);
     assert!(listing.contains("Hello>>run"), "{listing}");

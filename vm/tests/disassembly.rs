@@ -21,7 +21,11 @@ fn disassemble(file: &Path) -> String {
     let class = file.file_stem().unwrap().to_str().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_som"))
         .current_dir(file.parent().unwrap())
-        .args(["--disassemble", class, file.file_name().unwrap().to_str().unwrap()])
+        .args([
+            "--disassemble",
+            class,
+            file.file_name().unwrap().to_str().unwrap(),
+        ])
         .output()
         .expect("run som");
     assert!(

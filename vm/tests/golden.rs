@@ -30,7 +30,10 @@ use std::time::{Duration, Instant};
 /// The tier configurations every program runs in (the JIT tiers take the same flags).
 const CONFIGS: &[(&str, &[&str])] = &[
     ("interpreter", &["--max-tier", "0"]),
-    ("jit-at-first-call", &["--max-tier", "1", "--jit-threshold", "0"]),
+    (
+        "jit-at-first-call",
+        &["--max-tier", "1", "--jit-threshold", "0"],
+    ),
     ("default-tiering", &[]),
     ("gc-stress", &["--gc-stress"]),
 ];
@@ -46,7 +49,10 @@ struct Expectation {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn programs(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -171,7 +177,10 @@ fn check(file: &Path, expected: &Expectation, config: &str, args: &[&str]) -> Op
         problems.push(format!("hung: killed after {TIMEOUT:?}"));
     }
     if r.status != Some(expected.status) {
-        problems.push(format!("status {:?}, expected {}", r.status, expected.status));
+        problems.push(format!(
+            "status {:?}, expected {}",
+            r.status, expected.status
+        ));
     }
     if !matches(&expected.stdout, &out) {
         problems.push(format!(

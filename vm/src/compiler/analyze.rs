@@ -144,7 +144,8 @@ pub(crate) fn analyze(method: &MethodDef, body: &Body) -> Analysis {
 
 impl<'a> Walker<'a> {
     fn declare(&mut self, name: &'a String) {
-        self.scopes.push((name.as_str(), decl_key(name), self.depth));
+        self.scopes
+            .push((name.as_str(), decl_key(name), self.depth));
     }
 
     fn reference(&mut self, name: &str) {

@@ -67,7 +67,7 @@ impl Compiler<'_> {
             }
             Inlined::WhileTrue | Inlined::WhileFalse => self.while_loop(kind, blocks, pos)?,
             Inlined::ToDo(loop_kind) => {
-                self.to_do(loop_kind, selector, blocks[0], receiver, args, pos)?
+                self.counting_loop(loop_kind, selector, blocks[0], receiver, args, pos)?
             }
         }
         Ok(())
@@ -125,7 +125,7 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn to_do(
+    fn counting_loop(
         &mut self,
         kind: LoopKind,
         selector: &str,

@@ -8,9 +8,7 @@ mod inline;
 pub(crate) use inline::NO_FALLBACK;
 
 use crate::ast::{Block, Body, Expr, ExprKind, Literal, MethodBody, MethodDef, Pos};
-use crate::bytecode::{
-    Bytecode, Code, Fallback, Method, MethodKind, SendSite, Trivial, VarAccess,
-};
+use crate::bytecode::{Bytecode, Code, Fallback, Method, MethodKind, SendSite, Trivial, VarAccess};
 use crate::heap::{MethodIdx, SymbolId};
 use crate::parser::SyntaxError;
 use crate::value::Value;
@@ -25,7 +23,6 @@ struct Var {
     /// Frame slot (always) and context slot (when captured).
     slot: u16,
     ctx_slot: u16,
-    is_arg: bool,
 }
 
 /// A method or real block under compilation.
@@ -91,7 +88,9 @@ impl<'v> Compiler<'v> {
     /// Compiles one method definition into the method table.
     pub(crate) fn method(&mut self, def: &MethodDef) -> CResult<MethodIdx> {
         let signature = self.vm.intern(&def.selector);
-        let idx = self.vm.reserve_method(signature, self.holder, &self.file, def.pos.line);
+        let idx = self
+            .vm
+            .reserve_method(signature, self.holder, &self.file, def.pos.line);
         self.selector = def.selector.clone();
         let body = match &def.body {
             MethodBody::Primitive => {
@@ -203,7 +202,6 @@ impl<'v> Compiler<'v> {
             captured,
             slot,
             ctx_slot,
-            is_arg,
         });
         let var = act.vars.len() - 1;
         self.scopes.push((name.clone(), act_index, var));
@@ -234,7 +232,6 @@ impl<'v> Compiler<'v> {
             fallbacks: act.fallbacks,
             creator_vars: act.creator_vars,
             is_block: act.is_block,
-            max_stack: 0,
             slot_names: act.slot_names,
         }
     }
@@ -247,10 +244,6 @@ impl<'v> Compiler<'v> {
         act.code.push(bc);
         act.lines.push(line);
         act.code.len() - 1
-    }
-
-    fn here(&mut self) -> u32 {
-        self.cur().code.len() as u32
     }
 
     /// Marks the current position as a jump target.
@@ -302,8 +295,6 @@ impl<'v> Compiler<'v> {
 
     fn site(&mut self, selector: &str, argc: usize, lookup_class: Value) -> u32 {
         let selector = self.vm.intern(selector);
-        let method = self.cur().method_idx;
-        let bytecode_index = self.here();
         self.vm.sites.push(SendSite {
             selector,
             argc: argc as u8,
@@ -311,8 +302,6 @@ impl<'v> Compiler<'v> {
             cache: [(Value::NIL, 0); 4],
             cached: 0,
             megamorphic: false,
-            method,
-            bytecode_index,
         });
         (self.vm.sites.len() - 1) as u32
     }
@@ -540,7 +529,10 @@ impl<'v> Compiler<'v> {
             self.emit(Bytecode::StoreField(i as u16));
             return Ok(());
         }
-        err(pos, format!("cannot assign to '{name}': not a variable or field"))
+        err(
+            pos,
+            format!("cannot assign to '{name}': not a variable or field"),
+        )
     }
 
     // ---- blocks ----
@@ -562,7 +554,9 @@ impl<'v> Compiler<'v> {
     fn compile_block(&mut self, b: &Block, fallback: bool) -> CResult<MethodIdx> {
         let signature = self.vm.intern(&self.selector);
         let line = b.pos.line;
-        let idx = self.vm.reserve_method(signature, self.holder, &self.file, line);
+        let idx = self
+            .vm
+            .reserve_method(signature, self.holder, &self.file, line);
         let outer = self.cur().method_idx;
         self.begin_activation(idx, true, fallback, &b.params, &b.body);
         let saved_line = self.line;

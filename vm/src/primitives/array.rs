@@ -19,11 +19,16 @@ fn index(vm: &Vm, argc: usize, what: &str) -> Result<(Value, usize), String> {
         _ => 0,
     };
     if !i.is_int() {
-        return Err(format!("Array>>{what} expected an Integer index, got {}", vm.a_class_name(i)));
+        return Err(format!(
+            "Array>>{what} expected an Integer index, got {}",
+            vm.a_class_name(i)
+        ));
     }
     let idx = i.as_int();
     if idx < 1 || idx as u64 > len as u64 {
-        return Err(format!("index {idx} out of bounds for Array of length {len}"));
+        return Err(format!(
+            "index {idx} out of bounds for Array of length {len}"
+        ));
     }
     Ok((a, idx as usize - 1))
 }
@@ -70,5 +75,7 @@ fn new(vm: &mut Vm, argc: usize) -> PrimResult {
     if n.saturating_mul(8) > vm.options.max_heap {
         return Err(vm.out_of_memory().into());
     }
-    Ok(Prim::Value(vm.alloc(class, Body::Array(vec![Value::NIL; n]))))
+    Ok(Prim::Value(
+        vm.alloc(class, Body::Array(vec![Value::NIL; n])),
+    ))
 }

@@ -61,13 +61,20 @@ fn receiver(vm: &Vm, argc: usize) -> Int {
 /// The argument as a number, or the error naming the primitive.
 pub(super) fn num_arg(vm: &Vm, argc: usize, what: &str) -> Result<Num, String> {
     let v = vm.arg(argc, 1);
-    num(vm, v).ok_or_else(|| format!("{what} expected a number as argument, got {}", vm.a_class_name(v)))
+    num(vm, v).ok_or_else(|| {
+        format!(
+            "{what} expected a number as argument, got {}",
+            vm.a_class_name(v)
+        )
+    })
 }
 
 fn int_arg(vm: &Vm, argc: usize, what: &str) -> Result<Int, String> {
     match num_arg(vm, argc, what)? {
         Num::Int(i) => Ok(i),
-        Num::Double(_) => Err(format!("{what} expected an Integer as argument, got a Double")),
+        Num::Double(_) => Err(format!(
+            "{what} expected an Integer as argument, got a Double"
+        )),
     }
 }
 
@@ -98,15 +105,33 @@ fn arith(vm: &mut Vm, argc: usize, what: &str, int_op: IntOp, double_op: DoubleO
 }
 
 fn add(vm: &mut Vm, argc: usize) -> PrimResult {
-    arith(vm, argc, "Integer>>+", |a, b| Ok(a.add(b)), |a, b| Ok(a + b))
+    arith(
+        vm,
+        argc,
+        "Integer>>+",
+        |a, b| Ok(a.add(b)),
+        |a, b| Ok(a + b),
+    )
 }
 
 fn sub(vm: &mut Vm, argc: usize) -> PrimResult {
-    arith(vm, argc, "Integer>>-", |a, b| Ok(a.sub(b)), |a, b| Ok(a - b))
+    arith(
+        vm,
+        argc,
+        "Integer>>-",
+        |a, b| Ok(a.sub(b)),
+        |a, b| Ok(a - b),
+    )
 }
 
 fn mul(vm: &mut Vm, argc: usize) -> PrimResult {
-    arith(vm, argc, "Integer>>*", |a, b| Ok(a.mul(b)), |a, b| Ok(a * b))
+    arith(
+        vm,
+        argc,
+        "Integer>>*",
+        |a, b| Ok(a.mul(b)),
+        |a, b| Ok(a * b),
+    )
 }
 
 /// `/` answers an Integer even for a Double argument (the quotient rounded down).

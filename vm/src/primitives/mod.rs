@@ -52,6 +52,7 @@ fn table() -> impl Iterator<Item = &'static Entry> {
 }
 
 /// Every (class, selector) pair this VM implements.
+#[cfg(test)]
 pub(crate) fn all() -> Vec<(&'static str, &'static str)> {
     table().map(|(c, s, _)| (*c, *s)).collect()
 }
@@ -98,7 +99,11 @@ mod tests {
     #[test]
     fn every_standard_primitive_is_implemented_once() {
         let all = all();
-        assert_eq!(all.len(), 92, "the standard core library declares 92 primitives");
+        assert_eq!(
+            all.len(),
+            92,
+            "the standard core library declares 92 primitives"
+        );
         let mut seen = std::collections::HashSet::new();
         for p in &all {
             assert!(seen.insert(p), "primitive {p:?} twice");

@@ -1,7 +1,7 @@
 //! Object primitives: identity, hashing, class, size, reflection on fields and `perform:`.
 
-use super::{Entry, Prim, PrimResult};
 use super::integer::{num, Num};
+use super::{Entry, Prim, PrimResult};
 use crate::heap::{Body, Heap};
 use crate::numeric::Int;
 use crate::value::Value;
@@ -80,7 +80,8 @@ fn inspect(vm: &mut Vm, argc: usize) -> PrimResult {
 
 fn halt(vm: &mut Vm, argc: usize) -> PrimResult {
     let r = vm.arg(argc, 0);
-    vm.output.error_print("halt: no debugger attached; continuing\n");
+    vm.output
+        .error_print("halt: no debugger attached; continuing\n");
     Ok(Prim::Value(r))
 }
 
@@ -96,14 +97,20 @@ fn array_arg(vm: &Vm, v: Value, what: &str) -> Result<Vec<Value>, String> {
             return Ok(a.clone());
         }
     }
-    Err(format!("{what} expected an Array, got {}", vm.a_class_name(v)))
+    Err(format!(
+        "{what} expected an Array, got {}",
+        vm.a_class_name(v)
+    ))
 }
 
 fn class_arg(vm: &Vm, v: Value, what: &str) -> Result<Value, String> {
     if vm.heap.is_class(v) {
         Ok(v)
     } else {
-        Err(format!("{what} expected a class, got {}", vm.a_class_name(v)))
+        Err(format!(
+            "{what} expected a class, got {}",
+            vm.a_class_name(v)
+        ))
     }
 }
 
@@ -168,12 +175,17 @@ fn fields_mut(vm: &mut Vm, r: Value) -> Option<&mut [Value]> {
 fn field_index(vm: &mut Vm, argc: usize, what: &str) -> Result<usize, String> {
     let (r, i) = (vm.arg(argc, 0), vm.arg(argc, 1));
     if !i.is_int() {
-        return Err(format!("{what} expected an Integer, got {}", vm.a_class_name(i)));
+        return Err(format!(
+            "{what} expected an Integer, got {}",
+            vm.a_class_name(i)
+        ));
     }
     let len = fields_mut(vm, r).map_or(0, |f| f.len());
     let idx = i.as_int();
     if idx < 1 || idx as usize > len {
-        return Err(format!("field index {idx} out of bounds for an object with {len} fields"));
+        return Err(format!(
+            "field index {idx} out of bounds for an object with {len} fields"
+        ));
     }
     Ok(idx as usize - 1)
 }

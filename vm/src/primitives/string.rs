@@ -100,7 +100,9 @@ fn length(vm: &mut Vm, argc: usize) -> PrimResult {
 
 fn all_chars(vm: &Vm, argc: usize, pred: fn(char) -> bool) -> PrimResult {
     let s = text_ref(vm, vm.arg(argc, 0)).unwrap_or("");
-    Ok(Prim::Value(Value::bool(!s.is_empty() && s.chars().all(pred))))
+    Ok(Prim::Value(Value::bool(
+        !s.is_empty() && s.chars().all(pred),
+    )))
 }
 
 fn is_white_space(vm: &mut Vm, argc: usize) -> PrimResult {

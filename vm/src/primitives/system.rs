@@ -26,14 +26,22 @@ pub(super) static PRIMITIVES: &[Entry] = &[
 
 fn symbol(vm: &Vm, argc: usize, what: &str) -> Result<crate::heap::SymbolId, String> {
     let v = vm.arg(argc, 1);
-    vm.heap
-        .as_symbol(v)
-        .ok_or_else(|| format!("System>>{what} expected a Symbol, got {}", vm.a_class_name(v)))
+    vm.heap.as_symbol(v).ok_or_else(|| {
+        format!(
+            "System>>{what} expected a Symbol, got {}",
+            vm.a_class_name(v)
+        )
+    })
 }
 
 fn string(vm: &Vm, argc: usize, what: &str) -> Result<String, String> {
     let v = vm.arg(argc, 1);
-    text(vm, v).ok_or_else(|| format!("System>>{what} expected a String, got {}", vm.a_class_name(v)))
+    text(vm, v).ok_or_else(|| {
+        format!(
+            "System>>{what} expected a String, got {}",
+            vm.a_class_name(v)
+        )
+    })
 }
 
 fn global(vm: &mut Vm, argc: usize) -> PrimResult {
@@ -74,7 +82,11 @@ fn load(vm: &mut Vm, argc: usize) -> PrimResult {
 fn exit(vm: &mut Vm, argc: usize) -> PrimResult {
     let code = vm.arg(argc, 1);
     if !code.is_int() {
-        return Err(format!("System>>exit: expected an Integer, got {}", vm.a_class_name(code)).into());
+        return Err(format!(
+            "System>>exit: expected an Integer, got {}",
+            vm.a_class_name(code)
+        )
+        .into());
     }
     Err(Unwind::Exit(code.as_int() as i32).into())
 }
