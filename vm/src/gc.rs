@@ -10,7 +10,7 @@ use crate::vm::Vm;
 
 /// Collections start once this much was allocated since the last one (or more, when
 /// the live heap is larger).
-const MIN_GC_INTERVAL: usize = 16 << 20;
+const MIN_GC_INTERVAL: usize = 4 << 20;
 
 impl Vm {
     /// Collects when stress mode is on or enough was allocated since the last collection.

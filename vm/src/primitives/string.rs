@@ -65,13 +65,19 @@ fn as_symbol(vm: &mut Vm, argc: usize) -> PrimResult {
     Ok(Prim::Value(vm.symbol_value(&s)))
 }
 
-/// FNV-1a over the characters, folded to a small integer.
+/// FNV-1a over the bytes, then a 64-bit finalizer so that strings differing in one
+/// character land far apart (tables index with `hash % size`); folded to 30 bits.
 pub(crate) fn string_hash(s: &str) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= b as u64;
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
     (h >> 34) as i64
 }
 
