@@ -47,7 +47,10 @@ pub fn run(som: &Path, dir: &Path, core_lib: Option<&Path>, filter: &Option<Stri
     }
     let re = filter.as_deref().map(regex::Regex::new).transpose()?;
     let mut failures = 0;
-    println!("{:<12} {:>8} {:>12}  result", "benchmark", "inner", "time ms");
+    println!(
+        "{:<12} {:>8} {:>12}  result",
+        "benchmark", "inner", "time ms"
+    );
     for &(name, inner) in AWFY {
         if re.as_ref().is_some_and(|r| !r.is_match(name)) {
             continue;

@@ -101,21 +101,54 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let benches = suite::benches_dir();
     match cli.command {
-        Cmd::Run { tier, filter, runs, iterations, som, json } => {
-            let lang = Language::Som { binary: suite::som_binary(som.as_deref()), tier };
-            let rows = report::measure_all(&[lang], &selected(&filter)?, &benches, runs, iterations)?;
+        Cmd::Run {
+            tier,
+            filter,
+            runs,
+            iterations,
+            som,
+            json,
+        } => {
+            let lang = Language::Som {
+                binary: suite::som_binary(som.as_deref()),
+                tier,
+            };
+            let rows =
+                report::measure_all(&[lang], &selected(&filter)?, &benches, runs, iterations)?;
             report::print_run(&rows, json);
         }
-        Cmd::Compare { interpreters, filter, runs, iterations, som, tier, json } => {
-            let mut langs = vec![Language::Som { binary: suite::som_binary(som.as_deref()), tier }];
+        Cmd::Compare {
+            interpreters,
+            filter,
+            runs,
+            iterations,
+            som,
+            tier,
+            json,
+        } => {
+            let mut langs = vec![Language::Som {
+                binary: suite::som_binary(som.as_deref()),
+                tier,
+            }];
             for i in &interpreters {
                 langs.push(Language::from_interpreter(i)?);
             }
-            let rows = report::measure_all(&langs, &selected(&filter)?, &benches, runs, iterations)?;
+            let rows =
+                report::measure_all(&langs, &selected(&filter)?, &benches, runs, iterations)?;
             report::print_compare(&langs, &rows, json);
         }
-        Cmd::Awfy { dir, core_lib, som, filter } => {
-            awfy::run(&suite::som_binary(som.as_deref()), &dir, core_lib.as_deref(), &filter)?;
+        Cmd::Awfy {
+            dir,
+            core_lib,
+            som,
+            filter,
+        } => {
+            awfy::run(
+                &suite::som_binary(som.as_deref()),
+                &dir,
+                core_lib.as_deref(),
+                &filter,
+            )?;
         }
         Cmd::List => {
             for b in suite::SUITE {

@@ -37,7 +37,11 @@ pub fn measure_all(
             }
         }
         eprintln!("  measured {}", b.name);
-        rows.push(Row { bench: *b, per_language, iterations });
+        rows.push(Row {
+            bench: *b,
+            per_language,
+            iterations,
+        });
     }
     Ok(rows)
 }
@@ -114,7 +118,11 @@ pub fn print_compare(langs: &[Language], rows: &[Row], json: bool) {
     }
     let mut header = format!("{:<12} {:>10}", "benchmark", "som ms");
     for l in &langs[1..] {
-        header.push_str(&format!(" {:>10} {:>9}", format!("{} ms", l.label()), "som/x"));
+        header.push_str(&format!(
+            " {:>10} {:>9}",
+            format!("{} ms", l.label()),
+            "som/x"
+        ));
     }
     println!("{header}");
     for (r, m) in rows.iter().zip(&medians) {
@@ -130,7 +138,11 @@ pub fn print_compare(langs: &[Language], rows: &[Row], json: bool) {
     }
     let mut footer = format!("{:<12} {:>10}", "geomean", "");
     for g in &geo {
-        footer.push_str(&format!(" {:>10} {:>9}", "", g.map_or("-".into(), |g| format!("{g:.2}"))));
+        footer.push_str(&format!(
+            " {:>10} {:>9}",
+            "",
+            g.map_or("-".into(), |g| format!("{g:.2}"))
+        ));
     }
     println!("{footer}");
     println!("(som/x below 1.0 means tiered-som is faster)");
@@ -139,7 +151,10 @@ pub fn print_compare(langs: &[Language], rows: &[Row], json: bool) {
 /// Every benchmark once at inner size 1 under som, and under lua5.4 and python3 when
 /// they are installed.
 pub fn smoke(som: &Path, benches: &Path) -> Result<()> {
-    let mut langs = vec![Language::Som { binary: som.to_path_buf(), tier: None }];
+    let mut langs = vec![Language::Som {
+        binary: som.to_path_buf(),
+        tier: None,
+    }];
     for (cmd, flag, lang) in [
         ("lua5.4", "-v", Language::Lua("lua5.4".into())),
         ("python3", "--version", Language::Python("python3".into())),

@@ -116,13 +116,17 @@ mod tests {
 
     #[test]
     fn iteration_lines_are_parsed_and_others_ignored() {
-        let out = "Fib: iteration 1: 120us\nnoise\nFib: iteration 2: 100us\nSieve: iteration 1: 5us\n";
+        let out =
+            "Fib: iteration 1: 120us\nnoise\nFib: iteration 2: 100us\nSieve: iteration 1: 5us\n";
         assert_eq!(parse_iterations(out, "Fib"), vec![120.0, 100.0]);
     }
 
     #[test]
     fn interpreters_are_recognised() {
-        assert!(matches!(Language::from_interpreter("lua5.4"), Ok(Language::Lua(_))));
+        assert!(matches!(
+            Language::from_interpreter("lua5.4"),
+            Ok(Language::Lua(_))
+        ));
         assert!(matches!(
             Language::from_interpreter("/usr/bin/python3"),
             Ok(Language::Python(_))

@@ -13,19 +13,71 @@ pub struct Benchmark {
 }
 
 pub const SUITE: &[Benchmark] = &[
-    Benchmark { name: "Dispatch", inner: 100, what: "message sends and polymorphism" },
-    Benchmark { name: "Sieve", inner: 10, what: "integer loops" },
-    Benchmark { name: "Sort", inner: 8, what: "arrays (quicksort)" },
-    Benchmark { name: "Mandel", inner: 4, what: "float arithmetic" },
-    Benchmark { name: "Trees", inner: 15, what: "allocation-heavy code" },
-    Benchmark { name: "Closures", inner: 30, what: "closures and non-local returns" },
-    Benchmark { name: "StringHash", inner: 3, what: "strings and hashing" },
-    Benchmark { name: "Queens", inner: 20, what: "a recursive puzzle" },
-    Benchmark { name: "Graph", inner: 4, what: "an object-graph workload" },
-    Benchmark { name: "Fib", inner: 12, what: "recursive sends" },
-    Benchmark { name: "Towers", inner: 4, what: "a recursive puzzle with data" },
-    Benchmark { name: "Matrix", inner: 8, what: "nested arrays" },
-    Benchmark { name: "Collatz", inner: 2, what: "integer loops with while" },
+    Benchmark {
+        name: "Dispatch",
+        inner: 100,
+        what: "message sends and polymorphism",
+    },
+    Benchmark {
+        name: "Sieve",
+        inner: 10,
+        what: "integer loops",
+    },
+    Benchmark {
+        name: "Sort",
+        inner: 8,
+        what: "arrays (quicksort)",
+    },
+    Benchmark {
+        name: "Mandel",
+        inner: 4,
+        what: "float arithmetic",
+    },
+    Benchmark {
+        name: "Trees",
+        inner: 15,
+        what: "allocation-heavy code",
+    },
+    Benchmark {
+        name: "Closures",
+        inner: 30,
+        what: "closures and non-local returns",
+    },
+    Benchmark {
+        name: "StringHash",
+        inner: 3,
+        what: "strings and hashing",
+    },
+    Benchmark {
+        name: "Queens",
+        inner: 20,
+        what: "a recursive puzzle",
+    },
+    Benchmark {
+        name: "Graph",
+        inner: 4,
+        what: "an object-graph workload",
+    },
+    Benchmark {
+        name: "Fib",
+        inner: 12,
+        what: "recursive sends",
+    },
+    Benchmark {
+        name: "Towers",
+        inner: 4,
+        what: "a recursive puzzle with data",
+    },
+    Benchmark {
+        name: "Matrix",
+        inner: 8,
+        what: "nested arrays",
+    },
+    Benchmark {
+        name: "Collatz",
+        inner: 2,
+        what: "integer loops with while",
+    },
 ];
 
 /// The `benches/` folder (sources of the programs), found from the executable's

@@ -134,7 +134,8 @@ fn mul(vm: &mut Vm, argc: usize) -> PrimResult {
     )
 }
 
-/// `/` answers an Integer even for a Double argument (the quotient rounded down).
+/// `/` answers an Integer even for a Double argument (then the quotient is truncated
+/// toward zero, as SOM's integration tests fix; integer operands round down).
 fn div(vm: &mut Vm, argc: usize) -> PrimResult {
     let a = receiver(vm, argc);
     let r = match num_arg(vm, argc, "Integer>>/")? {
@@ -142,7 +143,7 @@ fn div(vm: &mut Vm, argc: usize) -> PrimResult {
         Num::Double(b) => a
             .to_finite_f64()
             .and_then(|a| numeric::double_div(a, b))
-            .and_then(|q| numeric::double_to_int(q.floor())),
+            .and_then(numeric::double_to_int),
     };
     answer_int(vm, r.map_err(|e| e.to_string())?)
 }
