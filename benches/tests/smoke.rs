@@ -38,19 +38,45 @@ fn every_benchmark_passes_its_own_check_once() {
 #[test]
 fn run_prints_a_table_with_median_min_and_max() {
     let out = som_bench()
-        .args(["run", "--filter", "^Fib$", "--runs", "1", "--iterations", "2", "--som"])
+        .args([
+            "run",
+            "--filter",
+            "^Fib$",
+            "--runs",
+            "1",
+            "--iterations",
+            "2",
+            "--som",
+        ])
         .arg(som())
         .output()
         .expect("run som-bench");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("median ms") && table.contains("Fib"), "{table}");
+    assert!(
+        table.contains("median ms") && table.contains("Fib"),
+        "{table}"
+    );
 }
 
 #[test]
 fn json_output_is_valid() {
     let out = som_bench()
-        .args(["run", "--filter", "^Queens$", "--runs", "1", "--iterations", "2", "--json", "--som"])
+        .args([
+            "run",
+            "--filter",
+            "^Queens$",
+            "--runs",
+            "1",
+            "--iterations",
+            "2",
+            "--json",
+            "--som",
+        ])
         .arg(som())
         .output()
         .expect("run som-bench");
@@ -73,7 +99,15 @@ fn an_unknown_interpreter_is_a_clear_error() {
 #[test]
 fn a_failing_benchmark_fails_the_run() {
     let out = som_bench()
-        .args(["run", "--filter", "^Fib$", "--runs", "1", "--som", "/nonexistent/som"])
+        .args([
+            "run",
+            "--filter",
+            "^Fib$",
+            "--runs",
+            "1",
+            "--som",
+            "/nonexistent/som",
+        ])
         .output()
         .expect("run som-bench");
     assert!(!out.status.success());

@@ -4,7 +4,7 @@
 
 use super::{Entry, Prim, PrimResult};
 use crate::heap::Body;
-use crate::numeric::{self, Int};
+use crate::numeric::{self, Int, NumError};
 use crate::value::Value;
 use crate::vm::Vm;
 
@@ -140,6 +140,7 @@ fn div(vm: &mut Vm, argc: usize) -> PrimResult {
     let a = receiver(vm, argc);
     let r = match num_arg(vm, argc, "Integer>>/")? {
         Num::Int(b) => a.div(&b),
+        Num::Double(b) if b == 0.0 => Err(NumError::DivisionByZero),
         Num::Double(b) => a
             .to_finite_f64()
             .and_then(|a| numeric::double_div(a, b))
@@ -151,6 +152,7 @@ fn div(vm: &mut Vm, argc: usize) -> PrimResult {
 fn fdiv(vm: &mut Vm, argc: usize) -> PrimResult {
     let a = receiver(vm, argc);
     let b = match num_arg(vm, argc, "Integer>>//")? {
+        Num::Int(Int::Small(0)) => return Err(NumError::DivisionByZero.to_string().into()),
         Num::Int(b) => b.to_finite_f64().map_err(|e| e.to_string())?,
         Num::Double(d) => d,
     };
