@@ -140,11 +140,15 @@ fn div(vm: &mut Vm, argc: usize) -> PrimResult {
     let a = receiver(vm, argc);
     let r = match num_arg(vm, argc, "Integer>>/")? {
         Num::Int(b) => a.div(&b),
-        Num::Double(b) if b == 0.0 => Err(NumError::DivisionByZero),
-        Num::Double(b) => a
-            .to_finite_f64()
-            .and_then(|a| numeric::double_div(a, b))
-            .and_then(numeric::double_to_int),
+        Num::Double(b) => {
+            if b == 0.0 {
+                Err(NumError::DivisionByZero)
+            } else {
+                a.to_finite_f64()
+                    .and_then(|a| numeric::double_div(a, b))
+                    .and_then(numeric::double_to_int)
+            }
+        }
     };
     answer_int(vm, r.map_err(|e| e.to_string())?)
 }
