@@ -38,9 +38,10 @@ impl Vm {
 
     /// The live creator frame of fallback-block frame `frame`.
     fn creator_of(&self, frame: usize) -> Result<usize, Unwind> {
-        let f = &self.frames[frame];
-        let c = f.creator as usize;
-        if c < self.frames.len() && self.frames[c].id == f.creator_id {
+        let (c, creator_id) = self.frame_block(frame).map_or((usize::MAX, 0), |b| {
+            (b.creator_frame as usize, b.creator_id)
+        });
+        if c < self.frames.len() && self.frames[c].id == creator_id {
             Ok(c)
         } else {
             Err(self.error(

@@ -216,6 +216,9 @@ pub(crate) enum MethodKind {
     /// A bytecode method whose effect needs no frame (the code is kept for tools).
     Trivial(Trivial, Rc<Code>),
     Primitive(crate::primitives::PrimFn),
+    /// The block evaluation primitives (`value`, `value:`, `value:with:`): the send
+    /// activates the receiver block's method directly.
+    BlockValue,
     /// Declared `primitive` but unknown to this VM: calling it is a SOM error.
     MissingPrimitive,
 }

@@ -44,7 +44,7 @@ impl Vm {
         let indent = "  ".repeat(depth);
         let code = match &method.kind {
             MethodKind::Bytecode(code) | MethodKind::Trivial(_, code) => code,
-            MethodKind::Primitive(_) => {
+            MethodKind::Primitive(_) | MethodKind::BlockValue => {
                 let _ = writeln!(out, "{indent}{} = primitive", self.method_name(m));
                 return;
             }

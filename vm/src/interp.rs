@@ -429,8 +429,9 @@ impl Vm {
     /// `^` inside a block: return from the home method if it is still active, otherwise
     /// send `escapedBlock:` to the home receiver.
     fn return_non_local(&mut self, result: Value) -> Result<(), Unwind> {
+        let (home, home_id) = self.frame_home(self.frames.len() - 1);
+        let home = home as usize;
         let f = self.frames.last().expect("block frame");
-        let (home, home_id) = (f.home as usize, f.home_id);
         if home < self.frames.len() && self.frames[home].id == home_id {
             self.frames.truncate(home + 1);
             self.return_from_top(result);

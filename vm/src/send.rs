@@ -137,6 +137,23 @@ impl Vm {
                     Err(e) => Err(self.primitive_error(method, e)),
                 }
             }
+            MethodKind::BlockValue => {
+                let block = self.stack[self.stack.len() - 1 - argc];
+                let target = match &self.heap.get(block).body {
+                    Body::Block(b) => b.method,
+                    _ => {
+                        let e = "value sent to something that is not a block".into();
+                        return Err(self.primitive_error(method, e));
+                    }
+                };
+                let want = self.methods[target as usize].num_args as usize;
+                if want != argc {
+                    let e = format!("a block with {want} arguments was given {argc}").into();
+                    return Err(self.primitive_error(method, e));
+                }
+                self.push_frame(target, argc)?;
+                Ok(Flow::Switch)
+            }
             MethodKind::MissingPrimitive => {
                 let name = self.method_name(method);
                 Err(self.primitive_error(method, format!("no primitive {name}").into()))
@@ -154,7 +171,6 @@ impl Vm {
         let bp = self.stack.len() - argc - 1;
         let id = self.next_frame_id;
         self.next_frame_id += 1;
-        let depth = self.frames.len() as u32;
         let mut frame = Frame {
             method,
             pc: 0,
@@ -163,19 +179,12 @@ impl Vm {
             context: Value::NIL,
             outer: Value::NIL,
             id,
-            home: depth,
-            home_id: id,
-            creator: u32::MAX,
-            creator_id: 0,
+            is_block: code.is_block,
         };
         if code.is_block {
             if let Body::Block(b) = &self.heap.get(self.stack[bp]).body {
                 frame.self_value = b.receiver;
                 frame.outer = b.outer;
-                frame.home = b.home_frame;
-                frame.home_id = b.home_id;
-                frame.creator = b.creator_frame;
-                frame.creator_id = b.creator_id;
             }
         }
         for _ in 0..code.num_locals {
@@ -259,8 +268,30 @@ impl Vm {
         }
     }
 
+    /// The block object a block frame runs (in its slot 0).
+    pub(crate) fn frame_block(&self, frame: usize) -> Option<&BlockData> {
+        let f = &self.frames[frame];
+        if !f.is_block {
+            return None;
+        }
+        match &self.heap.get(self.stack[f.bp as usize]).body {
+            Body::Block(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Frame index and activation id of the home method of frame `frame`.
+    pub(crate) fn frame_home(&self, frame: usize) -> (u32, u64) {
+        match self.frame_block(frame) {
+            Some(b) => (b.home_frame, b.home_id),
+            None => (frame as u32, self.frames[frame].id),
+        }
+    }
+
     /// Makes a closure over `method` in the current frame.
     pub(crate) fn new_block(&mut self, method: MethodIdx, creator: u32) -> Value {
+        let top = self.frames.len() - 1;
+        let (home_frame, home_id) = self.frame_home(top);
         let f = self.frames.last().expect("frame");
         let data = BlockData {
             method,
@@ -270,8 +301,8 @@ impl Vm {
                 f.context
             },
             receiver: f.self_value,
-            home_frame: f.home,
-            home_id: f.home_id,
+            home_frame,
+            home_id,
             creator_frame: creator,
             creator_id: if creator == u32::MAX { 0 } else { f.id },
         };

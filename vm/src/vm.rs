@@ -64,12 +64,9 @@ pub(crate) struct Frame {
     pub outer: Value,
     /// This activation's unique id (so a block can tell if its home is still alive).
     pub id: u64,
-    /// Frame index and id of the home method activation (itself for methods).
-    pub home: u32,
-    pub home_id: u64,
-    /// For fallback blocks: the frame that created them.
-    pub creator: u32,
-    pub creator_id: u64,
+    /// A block activation: slot 0 holds the block object, which knows the home method
+    /// activation (target of `^`) and, for fallback blocks, the creator frame.
+    pub is_block: bool,
 }
 
 /// The core classes the VM itself needs to know.

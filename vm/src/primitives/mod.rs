@@ -62,6 +62,9 @@ impl Vm {
     pub(crate) fn primitive_for(&self, holder: Value, selector: &str) -> MethodKind {
         let class = self.class_name(holder);
         match table().find(|(c, s, _)| *c == class && *s == selector) {
+            Some((c, s, _)) if c.starts_with("Block") && s.starts_with("value") => {
+                MethodKind::BlockValue
+            }
             Some((_, _, f)) => MethodKind::Primitive(*f),
             None => MethodKind::MissingPrimitive,
         }
