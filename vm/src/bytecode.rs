@@ -79,6 +79,19 @@ pub(crate) enum Bytecode {
     Eq(u32),
     /// `[a b] -> [a~=b]` small-integer fast path, else a send
     Ne(u32),
+    /// `[a b] -> [a/b]` small-integer fast path (rounding down), else a send
+    Div(u32),
+    /// `[a b] -> [a%b]` small-integer fast path (sign of the divisor), else a send
+    Mod(u32),
+    /// `[a b] -> [a&b]` small-integer fast path, else a send
+    BitAnd(u32),
+    /// `[a b] -> [a==b]` small-integer fast path, else a send
+    Identical(u32),
+    /// `[array index] -> [element]` `at:` with an inline path for core Arrays, else a send
+    At(u32),
+    /// `[array index value] -> [array]` `at:put:` with an inline path for core Arrays,
+    /// else a send
+    AtPut(u32),
     /// `[v] -> (return v)` return from this activation to its caller
     ReturnLocal,
     /// `[v] -> (return v)` return from the home method of this block (`^` in a block)
@@ -276,6 +289,12 @@ impl Bytecode {
             Ge(_) => "ge",
             Eq(_) => "eq",
             Ne(_) => "ne",
+            Div(_) => "div",
+            Mod(_) => "mod",
+            BitAnd(_) => "bit_and",
+            Identical(_) => "identical",
+            At(_) => "at",
+            AtPut(_) => "at_put",
             ReturnLocal => "return_local",
             ReturnNonLocal => "return_non_local",
             Jump(_) => "jump",

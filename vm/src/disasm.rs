@@ -119,7 +119,7 @@ impl Vm {
             }
             PushBlock(i) => format!("{i} ; {}", self.method_name(code.blocks[i as usize])),
             Send(s) | SuperSend(s) | Add(s) | Sub(s) | Mul(s) | Lt(s) | Gt(s) | Le(s) | Ge(s)
-            | Eq(s) | Ne(s) => {
+            | Eq(s) | Ne(s) | Div(s) | Mod(s) | BitAnd(s) | Identical(s) | At(s) | AtPut(s) => {
                 let site = &self.sites[s as usize];
                 format!("#{} argc {}", self.symbol_text(site.selector), site.argc)
             }

@@ -46,6 +46,34 @@ macro_rules! int_binop {
     }};
 }
 
+/// A small-integer fast path with no Double case; anything else is a real send.
+macro_rules! int_only_binop {
+    ($vm:ident, $site:expr, $pc:ident, $frame_changed:ident, |$a:ident, $b:ident| $fast:expr) => {{
+        $vm.stats.clock += 1;
+        let n = $vm.stack.len();
+        let $a = $vm.stack[n - 2];
+        let $b = $vm.stack[n - 1];
+        let fast: Option<Value> = if $a.is_int() && $b.is_int() {
+            let ($a, $b) = ($a.as_int(), $b.as_int());
+            $fast
+        } else {
+            None
+        };
+        match fast {
+            Some(v) => {
+                $vm.stack.truncate(n - 1);
+                $vm.stack[n - 2] = v;
+            }
+            None => {
+                $vm.save_pc($pc);
+                if $vm.send($site)? == Flow::Switch {
+                    $frame_changed = true;
+                }
+            }
+        }
+    }};
+}
+
 /// `a >= b` as the core library defines it: `(a < b) not` (true for NaN operands).
 pub(crate) fn lib_ge(a: f64, b: f64) -> bool {
     !matches!(a.partial_cmp(&b), Some(std::cmp::Ordering::Less))
@@ -104,6 +132,51 @@ impl Vm {
             FloatOp::Eq => Value::bool(fa == fb),
             FloatOp::Ne => Value::bool(fa != fb),
         })
+    }
+
+    /// `array at: index` inline, when the receiver is a core Array whose `at:` is the
+    /// primitive and the index is in range (anything else takes the real send).
+    #[inline(always)]
+    fn array_at(&self, array: Value, index: Value) -> Option<Value> {
+        if !self.array_primitives || !array.is_ref() || !index.is_int() {
+            return None;
+        }
+        let obj = self.heap.get(array);
+        match &obj.body {
+            Body::Array(items) if obj.class == self.core.array => {
+                let i = index.as_int().wrapping_sub(1);
+                items.get(usize::try_from(i).ok()?).copied()
+            }
+            _ => None,
+        }
+    }
+
+    /// `array at: index put: value` inline; answers whether it was done.
+    #[inline(always)]
+    fn array_at_put(&mut self, array: Value, index: Value, value: Value) -> bool {
+        if !self.array_primitives || !array.is_ref() || !index.is_int() {
+            return false;
+        }
+        let array_class = self.core.array;
+        let obj = self.heap.get_mut(array);
+        if obj.class != array_class {
+            return false;
+        }
+        match &mut obj.body {
+            Body::Array(items) => {
+                let Ok(i) = usize::try_from(index.as_int().wrapping_sub(1)) else {
+                    return false;
+                };
+                match items.get_mut(i) {
+                    Some(slot) => {
+                        *slot = value;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            _ => false,
+        }
     }
 
     pub(crate) fn code_of(&self, method: u32) -> Rc<Code> {
@@ -282,6 +355,63 @@ impl Vm {
                     int_binop!(self, site, pc, frame_changed, FloatOp::Ne, |a, b| Some(
                         Value::bool(a != b)
                     ))
+                }
+                Bytecode::Div(site) => int_only_binop!(self, site, pc, frame_changed, |a, b| {
+                    if b == 0 {
+                        None
+                    } else {
+                        Value::int(a.div_euclid(b) - i64::from(b < 0 && a.rem_euclid(b) != 0))
+                    }
+                }),
+                Bytecode::Mod(site) => int_only_binop!(self, site, pc, frame_changed, |a, b| {
+                    if b == 0 {
+                        None
+                    } else {
+                        let r = a % b;
+                        Value::int(if r != 0 && ((r < 0) != (b < 0)) {
+                            r + b
+                        } else {
+                            r
+                        })
+                    }
+                }),
+                Bytecode::BitAnd(site) => {
+                    int_only_binop!(self, site, pc, frame_changed, |a, b| Value::int(a & b))
+                }
+                Bytecode::Identical(site) => {
+                    int_only_binop!(self, site, pc, frame_changed, |a, b| Some(Value::bool(
+                        a == b
+                    )))
+                }
+                Bytecode::At(site) => {
+                    self.stats.clock += 1;
+                    let n = self.stack.len();
+                    match self.array_at(self.stack[n - 2], self.stack[n - 1]) {
+                        Some(v) => {
+                            self.stack.truncate(n - 1);
+                            self.stack[n - 2] = v;
+                        }
+                        None => {
+                            self.save_pc(pc);
+                            if self.send(site)? == Flow::Switch {
+                                frame_changed = true;
+                            }
+                        }
+                    }
+                }
+                Bytecode::AtPut(site) => {
+                    self.stats.clock += 1;
+                    let n = self.stack.len();
+                    let (array, index, value) =
+                        (self.stack[n - 3], self.stack[n - 2], self.stack[n - 1]);
+                    if self.array_at_put(array, index, value) {
+                        self.stack.truncate(n - 2);
+                    } else {
+                        self.save_pc(pc);
+                        if self.send(site)? == Flow::Switch {
+                            frame_changed = true;
+                        }
+                    }
                 }
                 Bytecode::ReturnLocal => {
                     let result = self.stack.pop().expect("result");

@@ -110,6 +110,13 @@ impl Vm {
             Body::Instance(vec![Value::NIL; fields].into_boxed_slice()),
         );
         self.system_object = system;
+        self.array_primitives = ["at:", "at:put:"].iter().all(|sel| {
+            let sel = self.intern(sel);
+            self.lookup(self.core.array, sel).is_some_and(|m| {
+                let m = &self.methods[m as usize];
+                m.holder == self.core.array && matches!(m.kind, MethodKind::Primitive(_))
+            })
+        });
         for (name, v) in [
             ("system", system),
             ("nil", Value::NIL),

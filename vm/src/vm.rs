@@ -117,6 +117,8 @@ pub(crate) struct Vm {
     /// Collection is suspended while non-zero (class loading).
     pub gc_inhibit: u32,
     pub oom: bool,
+    /// `Array>>at:` and `at:put:` are this VM's primitives (the inline paths may be used).
+    pub array_primitives: bool,
     pub stats: Stats,
     pub output: crate::io::Output,
     pub entropy: crate::io::Entropy,
@@ -144,6 +146,7 @@ impl Vm {
             temp_roots: Vec::new(),
             gc_inhibit: 0,
             oom: false,
+            array_primitives: false,
             stats: Stats::default(),
             output: crate::io::Output::default(),
             entropy: crate::io::Entropy::default(),

@@ -422,6 +422,12 @@ impl<'v> Compiler<'v> {
             ">=" => Bytecode::Ge(site),
             "=" => Bytecode::Eq(site),
             "~=" => Bytecode::Ne(site),
+            "/" => Bytecode::Div(site),
+            "%" => Bytecode::Mod(site),
+            "&" => Bytecode::BitAnd(site),
+            "==" => Bytecode::Identical(site),
+            "at:" => Bytecode::At(site),
+            "at:put:" => Bytecode::AtPut(site),
             _ => Bytecode::Send(site),
         };
         self.emit(bc);
