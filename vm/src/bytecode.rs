@@ -236,6 +236,25 @@ pub(crate) enum MethodKind {
     MissingPrimitive,
 }
 
+/// What a frame push needs to know about a bytecode method (copied out of its `Code`
+/// so a send does not touch the code itself).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FrameShape {
+    pub num_locals: u16,
+    pub num_captured: u16,
+    pub is_block: bool,
+}
+
+impl FrameShape {
+    pub(crate) fn of(code: &Code) -> FrameShape {
+        FrameShape {
+            num_locals: code.num_locals,
+            num_captured: code.num_captured,
+            is_block: code.is_block,
+        }
+    }
+}
+
 /// A method or block in the universe's method table.
 #[derive(Debug)]
 pub(crate) struct Method {
@@ -243,6 +262,8 @@ pub(crate) struct Method {
     /// The class (or metaclass) that defines it.
     pub holder: Value,
     pub kind: MethodKind,
+    /// Frame layout of a bytecode method (default for primitives).
+    pub shape: FrameShape,
     pub num_args: u16,
     /// For blocks: the method that lexically contains it.
     pub outer_method: Option<MethodIdx>,

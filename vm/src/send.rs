@@ -167,7 +167,9 @@ impl Vm {
         if self.frames.len() >= MAX_FRAMES {
             return Err(self.stack_overflow());
         }
-        let code = self.code_of(method);
+        let m = &self.methods[method as usize];
+        m.invocations.set(m.invocations.get().wrapping_add(1));
+        let shape = m.shape;
         let bp = self.stack.len() - argc - 1;
         let id = self.next_frame_id;
         self.next_frame_id += 1;
@@ -179,27 +181,25 @@ impl Vm {
             context: Value::NIL,
             outer: Value::NIL,
             id,
-            is_block: code.is_block,
+            is_block: shape.is_block,
         };
-        if code.is_block {
+        if shape.is_block {
             if let Body::Block(b) = &self.heap.get(self.stack[bp]).body {
                 frame.self_value = b.receiver;
                 frame.outer = b.outer;
             }
         }
-        for _ in 0..code.num_locals {
-            self.stack.push(Value::NIL);
-        }
-        if code.num_captured > 0 {
-            let mut slots = vec![Value::NIL; code.num_captured as usize + 1];
+        self.stack
+            .resize(self.stack.len() + shape.num_locals as usize, Value::NIL);
+        if shape.num_captured > 0 {
+            let code = self.code_of(method);
+            let mut slots = vec![Value::NIL; shape.num_captured as usize + 1];
             slots[0] = frame.outer;
             for &(slot, ctx) in &code.captured_args {
                 slots[ctx as usize] = self.stack[bp + slot as usize];
             }
             frame.context = self.alloc(Value::NIL, Body::Context(slots.into_boxed_slice()));
         }
-        let m = &self.methods[method as usize];
-        m.invocations.set(m.invocations.get().wrapping_add(1));
         self.frames.push(frame);
         Ok(())
     }

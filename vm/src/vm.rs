@@ -214,6 +214,7 @@ impl Vm {
             signature,
             holder,
             kind: MethodKind::MissingPrimitive,
+            shape: Default::default(),
             num_args: 0,
             outer_method: None,
             file: file.clone(),

@@ -8,7 +8,9 @@ mod inline;
 pub(crate) use inline::NO_FALLBACK;
 
 use crate::ast::{Block, Body, Expr, ExprKind, Literal, MethodBody, MethodDef, Pos};
-use crate::bytecode::{Bytecode, Code, Fallback, Method, MethodKind, SendSite, Trivial, VarAccess};
+use crate::bytecode::{
+    Bytecode, Code, Fallback, FrameShape, Method, MethodKind, SendSite, Trivial, VarAccess,
+};
 use crate::heap::{MethodIdx, SymbolId};
 use crate::parser::SyntaxError;
 use crate::value::Value;
@@ -107,12 +109,14 @@ impl<'v> Compiler<'v> {
         self.begin_activation(idx, false, false, &def.params, body);
         self.statements(body, false)?;
         let code = Rc::new(self.end_activation());
+        let code_for_shape = code.clone();
         let kind = match Self::trivial(&code) {
             Some(t) => MethodKind::Trivial(t, code),
             None => MethodKind::Bytecode(code),
         };
         let m = &mut self.vm.methods[idx as usize];
         m.num_args = def.params.len() as u16;
+        m.shape = FrameShape::of(&code_for_shape);
         m.kind = kind;
         Ok(idx)
     }
@@ -573,6 +577,7 @@ impl<'v> Compiler<'v> {
         let m: &mut Method = &mut self.vm.methods[idx as usize];
         m.num_args = b.params.len() as u16;
         m.outer_method = Some(outer);
+        m.shape = FrameShape::of(&code);
         m.kind = MethodKind::Bytecode(Rc::new(code));
         m.invocations = Cell::new(0);
         Ok(idx)
