@@ -300,7 +300,7 @@ impl Vm {
                 Bytecode::Send(site) => {
                     self.stats.clock += 1;
                     self.save_pc(pc);
-                    if self.send(site)? == Flow::Switch {
+                    if self.send_fast(site)? == Flow::Switch {
                         frame_changed = true;
                     }
                 }

@@ -31,6 +31,27 @@ impl Vm {
         found
     }
 
+    /// The common case of a send, inlined into the dispatch loop: the receiver's class
+    /// is the first inline-cache entry and the target is a bytecode method, so the new
+    /// frame is pushed at once. Everything else goes through `send`.
+    #[inline(always)]
+    pub(crate) fn send_fast(&mut self, site_idx: u32) -> Result<Flow, Unwind> {
+        let site = &self.sites[site_idx as usize];
+        let argc = site.argc as usize;
+        if site.cached == 1 && !self.oom {
+            let recv = self.stack[self.stack.len() - 1 - argc];
+            let (class, method) = site.cache[0];
+            if self.class_of(recv) == class {
+                if let MethodKind::Bytecode(_) = self.methods[method as usize].kind {
+                    self.stats.sends_monomorphic += 1;
+                    self.push_frame(method, argc)?;
+                    return Ok(Flow::Switch);
+                }
+            }
+        }
+        self.send(site_idx)
+    }
+
     /// The send at `site`: `[recv args..]` are on the stack.
     pub(crate) fn send(&mut self, site_idx: u32) -> Result<Flow, Unwind> {
         if self.oom {
