@@ -29,6 +29,10 @@ pub(crate) enum Bytecode {
     PushLiteral(u16),
     /// `[] -> [slot]` frame slot (argument or temporary)
     PushLocal(u16),
+    /// `[] -> [slot_a slot_b]` two frame slots (superinstruction)
+    PushLocal2(u16, u16),
+    /// `[] -> [slot n]` a frame slot and a small integer (superinstruction)
+    PushLocalInt(u16, i32),
     /// `[v] -> [v]` store into a frame slot
     StoreLocal(u16),
     /// `[v] -> []` store into a frame slot and pop
@@ -286,6 +290,8 @@ impl Bytecode {
             PushInt(_) => "push_int",
             PushLiteral(_) => "push_literal",
             PushLocal(_) => "push_local",
+            PushLocal2(..) => "push_local2",
+            PushLocalInt(..) => "push_local_int",
             StoreLocal(_) => "store_local",
             PopLocal(_) => "pop_local",
             PushCaptured(_) => "push_captured",

@@ -101,6 +101,12 @@ impl Vm {
             PushLocal(s) | StoreLocal(s) | PopLocal(s) => {
                 format!("{s} ; {}", Self::slot_name(code, s))
             }
+            PushLocal2(a, b) => format!(
+                "{a} {b} ; {} {}",
+                Self::slot_name(code, a),
+                Self::slot_name(code, b)
+            ),
+            PushLocalInt(a, i) => format!("{a} {i} ; {}", Self::slot_name(code, a)),
             PushCaptured(s) | StoreCaptured(s) => s.to_string(),
             PushOuter(h, s) | StoreOuter(h, s) => format!("{h} {s}"),
             PushCreator(k) | StoreCreator(k) => {

@@ -230,6 +230,16 @@ impl Vm {
                     let v = self.stack[bp + s as usize];
                     self.stack.push(v);
                 }
+                Bytecode::PushLocal2(a, b) => {
+                    let (va, vb) = (self.stack[bp + a as usize], self.stack[bp + b as usize]);
+                    self.stack.push(va);
+                    self.stack.push(vb);
+                }
+                Bytecode::PushLocalInt(a, i) => {
+                    let v = self.stack[bp + a as usize];
+                    self.stack.push(v);
+                    self.stack.push(Value::int(i as i64).expect("i32 fits"));
+                }
                 Bytecode::StoreLocal(s) => {
                     let v = *self.stack.last().expect("value");
                     self.stack[bp + s as usize] = v;

@@ -49,6 +49,26 @@ struct Activation {
     method_idx: MethodIdx,
 }
 
+impl Activation {
+    /// Superinstructions: a push that follows a `PushLocal` (and is not a jump target)
+    /// joins it, saving a dispatch. Answers the index of the fused instruction.
+    fn fuse(&mut self, next: Bytecode) -> Option<usize> {
+        let n = self.code.len();
+        if n == 0 || self.label_at == n {
+            return None;
+        }
+        let Bytecode::PushLocal(a) = self.code[n - 1] else {
+            return None;
+        };
+        self.code[n - 1] = match next {
+            Bytecode::PushLocal(b) => Bytecode::PushLocal2(a, b),
+            Bytecode::PushInt(i) => Bytecode::PushLocalInt(a, i),
+            _ => return None,
+        };
+        Some(n - 1)
+    }
+}
+
 /// Compiles the methods of one class.
 pub(crate) struct Compiler<'v> {
     pub(crate) vm: &'v mut Vm,
@@ -245,6 +265,9 @@ impl<'v> Compiler<'v> {
     fn emit(&mut self, bc: Bytecode) -> usize {
         let line = self.line;
         let act = self.cur();
+        if let Some(fused) = act.fuse(bc) {
+            return fused;
+        }
         act.code.push(bc);
         act.lines.push(line);
         act.code.len() - 1
