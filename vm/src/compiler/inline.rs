@@ -5,7 +5,7 @@
 
 use super::analyze::Inlined;
 use super::{CResult, Compiler};
-use crate::ast::{Block, Expr, Pos};
+use crate::ast::{Block, Expr, ExprKind, Pos};
 use crate::bytecode::{Bytecode, Fallback, FallbackKind, LoopKind};
 
 /// Fallbacks nest at most this deep (a fallback block inside a fallback block's inlined
@@ -71,6 +71,60 @@ impl Compiler<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Compiles a statement whose value is dropped: an inlined `ifTrue:`-style
+    /// conditional leaves nothing on the stack (no `push_nil`/`pop` for the branch not
+    /// taken). Answers false when `s` is not such a statement (nothing emitted).
+    pub(super) fn statement_for_effect(&mut self, s: &Expr) -> CResult<bool> {
+        let ExprKind::Send {
+            receiver,
+            selector,
+            args,
+        } = &s.kind
+        else {
+            return Ok(false);
+        };
+        let Some((kind, blocks)) =
+            super::analyze::inlined_blocks(&self.analysis, receiver, selector, args)
+        else {
+            return Ok(false);
+        };
+        let two_way = match kind {
+            Inlined::IfTrue | Inlined::IfFalse => false,
+            Inlined::IfTrueIfFalse | Inlined::IfFalseIfTrue => true,
+            _ => return Ok(false),
+        };
+        self.line = s.pos.line;
+        self.expr(receiver)?;
+        let fb = self.fallback(selector, &blocks, FallbackKind::ValueIsReceiver)?;
+        self.line = s.pos.line;
+        let continue_on = matches!(kind, Inlined::IfTrue | Inlined::IfTrueIfFalse);
+        let j = self.cond_jump(continue_on, fb);
+        self.inline_body(blocks[0])?;
+        self.emit_pop();
+        if two_way {
+            let jend = self.emit(Bytecode::Jump(0));
+            let else_label = self.label();
+            self.patch(j, else_label);
+            self.inline_body(blocks[1])?;
+            self.emit_pop();
+            let end = self.label();
+            self.patch(jend, end);
+            self.trampoline(fb, end);
+        } else {
+            let end = self.label();
+            self.patch(j, end);
+            self.trampoline(fb, end);
+        }
+        self.last_was_effect = true;
+        Ok(true)
+    }
+
+    fn trampoline(&mut self, fb: u16, end: u32) {
+        if fb != NO_FALLBACK {
+            self.cur().trampolines.push((fb, end));
+        }
     }
 
     /// Emits the conditional jump that skips the inlined block when the condition is not

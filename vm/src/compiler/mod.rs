@@ -46,6 +46,9 @@ struct Activation {
     creator_vars: Vec<VarAccess>,
     /// Bytecode index where the last label was bound (no peephole across it).
     label_at: usize,
+    /// Fallbacks of conditionals compiled for effect: their send's result must be
+    /// dropped before continuing at the given index (see `end_activation`).
+    trampolines: Vec<(u16, u32)>,
     method_idx: MethodIdx,
 }
 
@@ -81,6 +84,9 @@ pub(crate) struct Compiler<'v> {
     scopes: Vec<(String, usize, usize)>,
     line: u32,
     selector: String,
+    /// The last statement compiled was an inlined conditional compiled for effect (it
+    /// left nothing on the stack).
+    last_was_effect: bool,
 }
 
 type CResult<T> = Result<T, SyntaxError>;
@@ -104,6 +110,7 @@ impl<'v> Compiler<'v> {
             scopes: Vec::new(),
             line: 0,
             selector: String::new(),
+            last_was_effect: false,
         }
     }
 
@@ -196,6 +203,7 @@ impl<'v> Compiler<'v> {
             fallbacks: Vec::new(),
             creator_vars: Vec::new(),
             label_at: usize::MAX,
+            trampolines: Vec::new(),
             method_idx,
         });
         for p in params {
@@ -240,7 +248,16 @@ impl<'v> Compiler<'v> {
     }
 
     fn end_activation(&mut self) -> Code {
-        let act = self.acts.pop().expect("an activation");
+        let mut act = self.acts.pop().expect("an activation");
+        // After the last instruction (a return, so never fallen into): for each
+        // conditional compiled for effect, `Pop; Jump end` where its fallback resumes.
+        let line = act.lines.last().copied().unwrap_or(0);
+        for (fb, end) in std::mem::take(&mut act.trampolines) {
+            act.fallbacks[fb as usize].resume = act.code.len() as u32;
+            act.code.push(Bytecode::Pop);
+            act.code.push(Bytecode::Jump(end));
+            act.lines.extend([line, line]);
+        }
         let act_index = self.acts.len();
         self.scopes.retain(|(_, a, _)| *a < act_index);
         let num_locals = act.slot_names.len() as u16 - 1 - act.num_args;
@@ -349,6 +366,11 @@ impl<'v> Compiler<'v> {
             });
         }
         for (i, s) in body.statements.iter().enumerate() {
+            let value_discarded =
+                i + 1 < n || (is_method && !matches!(s.kind, ExprKind::Return(_)));
+            if value_discarded && self.statement_for_effect(s)? {
+                continue;
+            }
             self.expr(s)?;
             if matches!(s.kind, ExprKind::Return(_)) {
                 if inlined {
@@ -357,12 +379,15 @@ impl<'v> Compiler<'v> {
                 }
                 return Ok(());
             }
+            self.last_was_effect = false;
             if i + 1 < n {
                 self.emit_pop();
             }
         }
         if n > 0 && is_method {
-            self.emit_pop();
+            if !self.last_was_effect {
+                self.emit_pop();
+            }
             self.line = body.end.line;
             self.emit(Bytecode::PushSelf);
         }
