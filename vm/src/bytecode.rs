@@ -33,6 +33,11 @@ pub(crate) enum Bytecode {
     PushLocal2(u16, u16),
     /// `[] -> [slot n]` a frame slot and a small integer (superinstruction)
     PushLocalInt(u16, i32),
+    /// `[] -> [self.a self.b]` two fields of self (superinstruction)
+    PushField2(u16, u16),
+    /// `[v] -> []` store into a frame slot, then jump back to bytecode index (a loop
+    /// back-edge; superinstruction)
+    PopLocalJumpBack(u16, u32),
     /// `[v] -> [v]` store into a frame slot
     StoreLocal(u16),
     /// `[v] -> []` store into a frame slot and pop
@@ -292,6 +297,8 @@ impl Bytecode {
             PushLocal(_) => "push_local",
             PushLocal2(..) => "push_local2",
             PushLocalInt(..) => "push_local_int",
+            PushField2(..) => "push_field2",
+            PopLocalJumpBack(..) => "pop_local_jump_back",
             StoreLocal(_) => "store_local",
             PopLocal(_) => "pop_local",
             PushCaptured(_) => "push_captured",

@@ -107,6 +107,8 @@ impl Vm {
                 Self::slot_name(code, b)
             ),
             PushLocalInt(a, i) => format!("{a} {i} ; {}", Self::slot_name(code, a)),
+            PushField2(a, b) => format!("{a} {b}"),
+            PopLocalJumpBack(s, t) => format!("{s} -> {t} ; {}", Self::slot_name(code, s)),
             PushCaptured(s) | StoreCaptured(s) => s.to_string(),
             PushOuter(h, s) | StoreOuter(h, s) => format!("{h} {s}"),
             PushCreator(k) | StoreCreator(k) => {

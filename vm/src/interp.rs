@@ -240,6 +240,20 @@ impl Vm {
                     self.stack.push(v);
                     self.stack.push(Value::int(i as i64).expect("i32 fits"));
                 }
+                Bytecode::PushField2(a, b) => {
+                    self.save_pc(pc);
+                    let recv = self.frames.last().expect("frame").self_value;
+                    let va = self.field_get(recv, a)?;
+                    let vb = self.field_get(recv, b)?;
+                    self.stack.push(va);
+                    self.stack.push(vb);
+                }
+                Bytecode::PopLocalJumpBack(s, t) => {
+                    let v = self.stack.pop().expect("value");
+                    self.stack[bp + s as usize] = v;
+                    pc = t as usize;
+                    self.back_edge(&code)?;
+                }
                 Bytecode::StoreLocal(s) => {
                     let v = *self.stack.last().expect("value");
                     self.stack[bp + s as usize] = v;
@@ -527,15 +541,38 @@ impl Vm {
                     } else {
                         None
                     };
-                    self.stack[c] = match next {
-                        Some(v) => v,
-                        None => {
-                            self.save_pc(pc);
-                            self.loop_step(i, step, down)?
-                        }
-                    };
+                    let after = pc;
                     pc = head as usize;
-                    self.back_edge(&code)?;
+                    match next {
+                        Some(v) => {
+                            self.stack[c] = v;
+                            self.back_edge(&code)?;
+                            // The loop test at `head` runs here too when it is all
+                            // small integers (it still counts as executed).
+                            let limit = self.stack[c + 1];
+                            if let (Bytecode::ToDoTest { exit, .. }, true) =
+                                (code.bytecodes[pc], limit.is_int())
+                            {
+                                let done = if down {
+                                    v.as_int() < limit.as_int()
+                                } else {
+                                    v.as_int() > limit.as_int()
+                                };
+                                self.stats.bytecodes += 1;
+                                if done {
+                                    pc = exit as usize;
+                                } else {
+                                    self.stack[c + 2] = v;
+                                    pc += 1;
+                                }
+                            }
+                        }
+                        None => {
+                            self.save_pc(after);
+                            self.stack[c] = self.loop_step(i, step, down)?;
+                            self.back_edge(&code)?;
+                        }
+                    }
                 }
             }
             if frame_changed {

@@ -53,19 +53,19 @@ struct Activation {
 }
 
 impl Activation {
-    /// Superinstructions: a push that follows a `PushLocal` (and is not a jump target)
-    /// joins it, saving a dispatch. Answers the index of the fused instruction.
+    /// Superinstructions: frequent pairs (local/local, local/int, field/field pushes, a
+    /// store then a loop back-edge) join into one bytecode when the second is not a jump
+    /// target, saving a dispatch. Answers the index of the fused instruction.
     fn fuse(&mut self, next: Bytecode) -> Option<usize> {
         let n = self.code.len();
         if n == 0 || self.label_at == n {
             return None;
         }
-        let Bytecode::PushLocal(a) = self.code[n - 1] else {
-            return None;
-        };
-        self.code[n - 1] = match next {
-            Bytecode::PushLocal(b) => Bytecode::PushLocal2(a, b),
-            Bytecode::PushInt(i) => Bytecode::PushLocalInt(a, i),
+        self.code[n - 1] = match (self.code[n - 1], next) {
+            (Bytecode::PushLocal(a), Bytecode::PushLocal(b)) => Bytecode::PushLocal2(a, b),
+            (Bytecode::PushLocal(a), Bytecode::PushInt(i)) => Bytecode::PushLocalInt(a, i),
+            (Bytecode::PushField(a), Bytecode::PushField(b)) => Bytecode::PushField2(a, b),
+            (Bytecode::PopLocal(s), Bytecode::JumpBack(t)) => Bytecode::PopLocalJumpBack(s, t),
             _ => return None,
         };
         Some(n - 1)
