@@ -33,6 +33,10 @@ pub(crate) enum Bytecode {
     PushLocal2(u16, u16),
     /// `[] -> [slot n]` a frame slot and a small integer (superinstruction)
     PushLocalInt(u16, i32),
+    /// `[v] -> []` store into a field of self and pop
+    PopField(u16),
+    /// `[v] -> [self]` pop, then push self (superinstruction at statement boundaries)
+    PopPushSelf,
     /// `[] -> [self.a self.b]` two fields of self (superinstruction)
     PushField2(u16, u16),
     /// `[v] -> []` store into a frame slot, then jump back to bytecode index (a loop
@@ -298,6 +302,8 @@ impl Bytecode {
             PushLocal2(..) => "push_local2",
             PushLocalInt(..) => "push_local_int",
             PushField2(..) => "push_field2",
+            PopField(_) => "pop_field",
+            PopPushSelf => "pop_push_self",
             PopLocalJumpBack(..) => "pop_local_jump_back",
             StoreLocal(_) => "store_local",
             PopLocal(_) => "pop_local",

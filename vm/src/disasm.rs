@@ -121,7 +121,7 @@ impl Vm {
                 };
                 format!("{k} ; {what}")
             }
-            PushField(i) | StoreField(i) => i.to_string(),
+            PushField(i) | StoreField(i) | PopField(i) => i.to_string(),
             PushGlobal(g) => {
                 format!("#{}", self.symbol_text(self.global_names[g as usize]))
             }
@@ -159,9 +159,8 @@ impl Vm {
                 "counter {counter} -> {head}{}",
                 if down { " down" } else { "" }
             ),
-            PushNil | PushTrue | PushFalse | PushSelf | Pop | ReturnLocal | ReturnNonLocal => {
-                String::new()
-            }
+            PushNil | PushTrue | PushFalse | PushSelf | Pop | PopPushSelf | ReturnLocal
+            | ReturnNonLocal => String::new(),
         }
     }
 }

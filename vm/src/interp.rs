@@ -240,6 +240,17 @@ impl Vm {
                     self.stack.push(v);
                     self.stack.push(Value::int(i as i64).expect("i32 fits"));
                 }
+                Bytecode::PopField(i) => {
+                    self.save_pc(pc);
+                    let recv = self.frames.last().expect("frame").self_value;
+                    let v = self.stack.pop().expect("value");
+                    self.field_set(recv, i, v)?;
+                }
+                Bytecode::PopPushSelf => {
+                    let v = self.frames.last().expect("frame").self_value;
+                    let top = self.stack.len() - 1;
+                    self.stack[top] = v;
+                }
                 Bytecode::PushField2(a, b) => {
                     self.save_pc(pc);
                     let recv = self.frames.last().expect("frame").self_value;

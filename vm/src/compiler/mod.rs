@@ -66,6 +66,7 @@ impl Activation {
             (Bytecode::PushLocal(a), Bytecode::PushInt(i)) => Bytecode::PushLocalInt(a, i),
             (Bytecode::PushField(a), Bytecode::PushField(b)) => Bytecode::PushField2(a, b),
             (Bytecode::PopLocal(s), Bytecode::JumpBack(t)) => Bytecode::PopLocalJumpBack(s, t),
+            (Bytecode::Pop, Bytecode::PushSelf) => Bytecode::PopPushSelf,
             _ => return None,
         };
         Some(n - 1)
@@ -163,7 +164,7 @@ impl<'v> Compiler<'v> {
             [PushInt(i), ReturnLocal] => Trivial::Constant(Value::int(*i as i64)?),
             [PushLiteral(l), ReturnLocal] => Trivial::Constant(code.literals[*l as usize]),
             [PushField(f), ReturnLocal] => Trivial::Getter(*f),
-            [PushLocal(1), StoreField(f), Pop, PushSelf, ReturnLocal] if code.num_args == 1 => {
+            [PushLocal(1), PopField(f), PushSelf, ReturnLocal] if code.num_args == 1 => {
                 Trivial::Setter(*f)
             }
             _ => return None,
@@ -317,9 +318,16 @@ impl<'v> Compiler<'v> {
         let act = self.cur();
         let n = act.code.len();
         if n > 0 && act.label_at != n {
-            if let Bytecode::StoreLocal(s) = act.code[n - 1] {
-                act.code[n - 1] = Bytecode::PopLocal(s);
-                return;
+            match act.code[n - 1] {
+                Bytecode::StoreLocal(s) => {
+                    act.code[n - 1] = Bytecode::PopLocal(s);
+                    return;
+                }
+                Bytecode::StoreField(f) => {
+                    act.code[n - 1] = Bytecode::PopField(f);
+                    return;
+                }
+                _ => {}
             }
         }
         self.emit(Bytecode::Pop);
