@@ -32,8 +32,9 @@ impl Vm {
     }
 
     /// The common case of a send, inlined into the dispatch loop: the receiver's class
-    /// is the first inline-cache entry and the target is a bytecode method, so the new
-    /// frame is pushed at once. Everything else goes through `send`.
+    /// is the first inline-cache entry and the target is a bytecode method (or a block
+    /// evaluation primitive), so the new frame is pushed at once. Everything else goes
+    /// through `send`.
     #[inline(always)]
     pub(crate) fn send_fast(&mut self, site_idx: u32) -> Result<Flow, Unwind> {
         let site = &self.sites[site_idx as usize];
@@ -42,10 +43,23 @@ impl Vm {
             let recv = self.stack[self.stack.len() - 1 - argc];
             let (class, method) = site.cache[0];
             if self.class_of(recv) == class {
-                if let MethodKind::Bytecode(_) = self.methods[method as usize].kind {
-                    self.stats.sends_monomorphic += 1;
-                    self.push_frame(method, argc)?;
-                    return Ok(Flow::Switch);
+                match self.methods[method as usize].kind {
+                    MethodKind::Bytecode(_) => {
+                        self.stats.sends_monomorphic += 1;
+                        self.push_frame(method, argc)?;
+                        return Ok(Flow::Switch);
+                    }
+                    MethodKind::BlockValue => {
+                        if let Body::Block(b) = &self.heap.get(recv).body {
+                            let target = b.method;
+                            if self.methods[target as usize].num_args as usize == argc {
+                                self.stats.sends_monomorphic += 1;
+                                self.push_frame(target, argc)?;
+                                return Ok(Flow::Switch);
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
