@@ -43,27 +43,50 @@ impl Vm {
             let recv = self.stack[self.stack.len() - 1 - argc];
             let (class, method) = site.cache[0];
             if self.class_of(recv) == class {
+                self.stats.sends_monomorphic += 1;
                 match self.methods[method as usize].kind {
                     MethodKind::Bytecode(_) => {
-                        self.stats.sends_monomorphic += 1;
                         self.push_frame(method, argc)?;
                         return Ok(Flow::Switch);
                     }
+                    MethodKind::Trivial(t, _) => return self.run_trivial(method, t, argc),
                     MethodKind::BlockValue => {
                         if let Body::Block(b) = &self.heap.get(recv).body {
                             let target = b.method;
                             if self.methods[target as usize].num_args as usize == argc {
-                                self.stats.sends_monomorphic += 1;
                                 self.push_frame(target, argc)?;
                                 return Ok(Flow::Switch);
                             }
                         }
+                        return self.invoke(method, argc);
                     }
-                    _ => {}
+                    _ => return self.invoke(method, argc),
                 }
             }
         }
         self.send(site_idx)
+    }
+
+    /// Runs a trivial method (no frame): getter, setter, constant or `^ self`.
+    #[inline(always)]
+    fn run_trivial(&mut self, method: MethodIdx, t: Trivial, argc: usize) -> Result<Flow, Unwind> {
+        let m = &self.methods[method as usize];
+        m.invocations.set(m.invocations.get().wrapping_add(1));
+        let n = self.stack.len() - argc - 1;
+        let recv = self.stack[n];
+        let result = match t {
+            Trivial::Constant(v) => v,
+            Trivial::ReturnSelf => recv,
+            Trivial::Getter(i) => self.field_get(recv, i)?,
+            Trivial::Setter(i) => {
+                let v = self.stack[n + 1];
+                self.field_set(recv, i, v)?;
+                recv
+            }
+        };
+        self.stack.truncate(n);
+        self.stack.push(result);
+        Ok(Flow::Continue)
     }
 
     /// The send at `site`: `[recv args..]` are on the stack.
@@ -136,23 +159,7 @@ impl Vm {
             }
             MethodKind::Trivial(t, _) => {
                 let t = *t;
-                let m = &self.methods[method as usize];
-                m.invocations.set(m.invocations.get().wrapping_add(1));
-                let n = self.stack.len() - argc - 1;
-                let recv = self.stack[n];
-                let result = match t {
-                    Trivial::Constant(v) => v,
-                    Trivial::ReturnSelf => recv,
-                    Trivial::Getter(i) => self.field_get(recv, i)?,
-                    Trivial::Setter(i) => {
-                        let v = self.stack[n + 1];
-                        self.field_set(recv, i, v)?;
-                        recv
-                    }
-                };
-                self.stack.truncate(n);
-                self.stack.push(result);
-                Ok(Flow::Continue)
+                self.run_trivial(method, t, argc)
             }
             MethodKind::Primitive(f) => {
                 let f = *f;
