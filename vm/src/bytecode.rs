@@ -118,6 +118,14 @@ pub(crate) enum Bytecode {
     JumpIfFalse { target: u32, fallback: u16 },
     /// `[c] -> []` jump if `c` is true; continue if false; otherwise the fallback
     JumpIfTrue { target: u32, fallback: u16 },
+    /// `[v] -> [v]` or `[v] -> []`: inlined `ifNil:`-family test (see `NilTestMode`) when
+    /// `v`'s class answers the message with the standard Object/Nil method; otherwise
+    /// the fallback sends the real message
+    NilTest {
+        target: u32,
+        fallback: u16,
+        mode: NilTestMode,
+    },
     /// `[start limit step?] -> []` inlined counting loop (`to:do:`, `to:by:do:`,
     /// `downTo:do:`, `downTo:by:do:`, see `LoopKind`): sets slots `counter`,
     /// `counter+1` (limit), `counter+3` (start), `counter+4` (step); non-numbers take
@@ -133,6 +141,27 @@ pub(crate) enum Bytecode {
     /// `[] -> []` counter := counter + step (`-` step counting down), then jump back to
     /// `head` (a back-edge)
     ToDoStep { counter: u16, head: u32, down: bool },
+}
+
+/// Which `ifNil:`-family message a `NilTest` inlines. For `OnNil`, a nil value is popped
+/// and the block follows, a non-nil value stays (the answer) and jumps; `OnNotNil` is
+/// the converse; the two-block forms pop in both cases and jump to the second block for
+/// the second case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NilTestMode {
+    /// `ifNil:`
+    OnNil,
+    /// `ifNotNil:`
+    OnNotNil,
+    /// `ifNil:ifNotNil:`
+    NilThenNotNil,
+    /// `ifNotNil:ifNil:`
+    NotNilThenNil,
+}
+
+impl NilTestMode {
+    pub(crate) const SELECTORS: [&'static str; 4] =
+        ["ifNil:", "ifNotNil:", "ifNil:ifNotNil:", "ifNotNil:ifNil:"];
 }
 
 /// Which counting loop an inlined `ToDoPrepare` starts.
@@ -341,6 +370,7 @@ impl Bytecode {
             JumpBack(_) => "jump_back",
             JumpIfFalse { .. } => "jump_if_false",
             JumpIfTrue { .. } => "jump_if_true",
+            NilTest { .. } => "nil_test",
             ToDoPrepare { .. } => "to_do_prepare",
             ToDoTest { .. } => "to_do_test",
             ToDoStep { .. } => "to_do_step",

@@ -135,6 +135,11 @@ impl Vm {
             JumpIfFalse { target, fallback } | JumpIfTrue { target, fallback } => {
                 format!("-> {target} fallback {}", fallback_name(fallback))
             }
+            NilTest {
+                target,
+                fallback,
+                mode,
+            } => format!("{mode:?} -> {target} fallback {}", fallback_name(fallback)),
             ToDoPrepare {
                 counter,
                 fallback,

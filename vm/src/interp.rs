@@ -3,7 +3,7 @@
 //! Rust stack). Small-integer arithmetic and comparisons take an inline fast path; every
 //! other send goes through the send site's inline cache (`send.rs`).
 
-use crate::bytecode::{Bytecode, Code, MethodKind};
+use crate::bytecode::{Bytecode, Code, MethodKind, NilTestMode};
 use crate::error::Unwind;
 use crate::heap::Body;
 use crate::value::Value;
@@ -177,6 +177,20 @@ impl Vm {
             }
             _ => false,
         }
+    }
+
+    /// Whether `v` answers the `ifNil:`-family message of `mode` with the standard
+    /// method (Nil's for nil, Object's for anything else), so inlining it is exact.
+    fn nil_test_is_standard(&mut self, v: Value, mode: NilTestMode) -> bool {
+        let selector = self.nil_test_selectors[mode as usize];
+        let class = self.class_of(v);
+        let holder = if v.is_nil() {
+            self.core.nil
+        } else {
+            self.core.object
+        };
+        self.lookup(class, selector)
+            .is_some_and(|m| self.methods[m as usize].holder == holder)
     }
 
     pub(crate) fn code_of(&self, method: u32) -> Rc<Code> {
@@ -481,6 +495,32 @@ impl Vm {
                         pc = target as usize;
                     } else if c != Value::FALSE {
                         self.stack.push(c);
+                        self.save_pc(pc);
+                        self.take_fallback(&code, fallback, 0)?;
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::NilTest {
+                    target,
+                    fallback,
+                    mode,
+                } => {
+                    let v = *self.stack.last().expect("value");
+                    if self.nil_test_is_standard(v, mode) {
+                        let is_nil = v.is_nil();
+                        let (pop, jump) = match mode {
+                            NilTestMode::OnNil => (is_nil, !is_nil),
+                            NilTestMode::OnNotNil => (!is_nil, is_nil),
+                            NilTestMode::NilThenNotNil => (true, !is_nil),
+                            NilTestMode::NotNilThenNil => (true, is_nil),
+                        };
+                        if pop {
+                            self.stack.pop();
+                        }
+                        if jump {
+                            pc = target as usize;
+                        }
+                    } else {
                         self.save_pc(pc);
                         self.take_fallback(&code, fallback, 0)?;
                         frame_changed = true;

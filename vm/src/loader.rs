@@ -110,6 +110,9 @@ impl Vm {
             Body::Instance(vec![Value::NIL; fields].into_boxed_slice()),
         );
         self.system_object = system;
+        for (i, sel) in crate::bytecode::NilTestMode::SELECTORS.iter().enumerate() {
+            self.nil_test_selectors[i] = self.intern(sel);
+        }
         self.array_primitives = ["at:", "at:put:"].iter().all(|sel| {
             let sel = self.intern(sel);
             self.lookup(self.core.array, sel).is_some_and(|m| {

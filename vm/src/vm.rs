@@ -117,6 +117,8 @@ pub(crate) struct Vm {
     /// Collection is suspended while non-zero (class loading).
     pub gc_inhibit: u32,
     pub oom: bool,
+    /// The selectors of the `ifNil:` family, by `NilTestMode`.
+    pub nil_test_selectors: [SymbolId; 4],
     /// `Array>>at:` and `at:put:` are this VM's primitives (the inline paths may be used).
     pub array_primitives: bool,
     pub stats: Stats,
@@ -147,6 +149,7 @@ impl Vm {
             gc_inhibit: 0,
             oom: false,
             array_primitives: false,
+            nil_test_selectors: [0; 4],
             stats: Stats::default(),
             output: crate::io::Output::default(),
             entropy: crate::io::Entropy::default(),

@@ -8,7 +8,7 @@
 //! until the set of blocks refused inlining stops growing.
 
 use crate::ast::{Block, Body, Expr, ExprKind, MethodDef};
-use crate::bytecode::LoopKind;
+use crate::bytecode::{LoopKind, NilTestMode};
 use std::collections::HashSet;
 
 /// Identity of a declared name: the address of its `String` in the AST.
@@ -46,6 +46,7 @@ pub(crate) enum Inlined {
     WhileTrue,
     WhileFalse,
     ToDo(crate::bytecode::LoopKind),
+    NilTest(crate::bytecode::NilTestMode),
 }
 
 fn literal_block(e: &Expr, params: usize) -> Option<&Block> {
@@ -73,6 +74,10 @@ pub(crate) fn inline_shape<'a>(
         "or:" => Inlined::Or,
         "whileTrue:" => Inlined::WhileTrue,
         "whileFalse:" => Inlined::WhileFalse,
+        "ifNil:" => Inlined::NilTest(NilTestMode::OnNil),
+        "ifNotNil:" => Inlined::NilTest(NilTestMode::OnNotNil),
+        "ifNil:ifNotNil:" => Inlined::NilTest(NilTestMode::NilThenNotNil),
+        "ifNotNil:ifNil:" => Inlined::NilTest(NilTestMode::NotNilThenNil),
         "to:do:" => Inlined::ToDo(LoopKind::To),
         "to:by:do:" => Inlined::ToDo(LoopKind::ToBy),
         "downTo:do:" => Inlined::ToDo(LoopKind::DownTo),

@@ -66,6 +66,31 @@ impl Compiler<'_> {
                 self.finish(jend, fb);
             }
             Inlined::WhileTrue | Inlined::WhileFalse => self.while_loop(kind, blocks, pos)?,
+            Inlined::NilTest(mode) => {
+                self.expr(receiver)?;
+                let fallback = self.fallback(selector, blocks, FallbackKind::ValueIsReceiver)?;
+                self.line = pos.line;
+                let test = self.emit(Bytecode::NilTest {
+                    target: 0,
+                    fallback,
+                    mode,
+                });
+                self.inline_body(blocks[0])?;
+                let end = if blocks.len() == 2 {
+                    let jend = self.emit(Bytecode::Jump(0));
+                    let second = self.label();
+                    self.patch(test, second);
+                    self.inline_body(blocks[1])?;
+                    let end = self.label();
+                    self.patch(jend, end);
+                    end
+                } else {
+                    let end = self.label();
+                    self.patch(test, end);
+                    end
+                };
+                self.set_resume(fallback, end);
+            }
             Inlined::ToDo(loop_kind) => {
                 self.counting_loop(loop_kind, selector, blocks[0], receiver, args, pos)?
             }

@@ -304,6 +304,11 @@ impl<'v> Compiler<'v> {
             Bytecode::Jump(_) => Bytecode::Jump(target),
             Bytecode::JumpIfFalse { fallback, .. } => Bytecode::JumpIfFalse { target, fallback },
             Bytecode::JumpIfTrue { fallback, .. } => Bytecode::JumpIfTrue { target, fallback },
+            Bytecode::NilTest { fallback, mode, .. } => Bytecode::NilTest {
+                target,
+                fallback,
+                mode,
+            },
             Bytecode::ToDoTest { counter, down, .. } => Bytecode::ToDoTest {
                 counter,
                 exit: target,
