@@ -143,20 +143,20 @@ pub(crate) enum Bytecode {
     ToDoStep { counter: u16, head: u32, down: bool },
 }
 
-/// Which `ifNil:`-family message a `NilTest` inlines. For `OnNil`, a nil value is popped
-/// and the block follows, a non-nil value stays (the answer) and jumps; `OnNotNil` is
+/// Which `ifNil:`-family message a `NilTest` inlines. For `Absent` (`ifNil:`), a nil value is popped
+/// and the block follows, a non-nil value stays (the answer) and jumps; `Present` is
 /// the converse; the two-block forms pop in both cases and jump to the second block for
 /// the second case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum NilTestMode {
     /// `ifNil:`
-    OnNil,
+    Absent,
     /// `ifNotNil:`
-    OnNotNil,
+    Present,
     /// `ifNil:ifNotNil:`
-    NilThenNotNil,
+    AbsentThenPresent,
     /// `ifNotNil:ifNil:`
-    NotNilThenNil,
+    PresentThenAbsent,
 }
 
 impl NilTestMode {

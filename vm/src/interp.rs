@@ -509,10 +509,10 @@ impl Vm {
                     if self.nil_test_is_standard(v, mode) {
                         let is_nil = v.is_nil();
                         let (pop, jump) = match mode {
-                            NilTestMode::OnNil => (is_nil, !is_nil),
-                            NilTestMode::OnNotNil => (!is_nil, is_nil),
-                            NilTestMode::NilThenNotNil => (true, !is_nil),
-                            NilTestMode::NotNilThenNil => (true, is_nil),
+                            NilTestMode::Absent => (is_nil, !is_nil),
+                            NilTestMode::Present => (!is_nil, is_nil),
+                            NilTestMode::AbsentThenPresent => (true, !is_nil),
+                            NilTestMode::PresentThenAbsent => (true, is_nil),
                         };
                         if pop {
                             self.stack.pop();
