@@ -146,7 +146,7 @@ impl Vm {
                 Ok(if down {
                     fa < fb
                 } else {
-                    !crate::interp::lib_le(fa, fb)
+                    !crate::fastpath::lib_le(fa, fb)
                 })
             }
             _ => Err(self.error("a counting loop needs numbers".into())),

@@ -11,6 +11,7 @@ pub mod cli;
 mod compiler;
 mod disasm;
 mod error;
+mod fastpath;
 #[cfg(test)]
 mod fuzz_tests;
 mod gc;

@@ -1,0 +1,80 @@
+//! Tidy checks over the workspace: every Rust file opens with a `//!` comment saying
+//! what it owns, files stay reasonably small, and the crate dependency rules of
+//! ARCHITECTURE.md hold (the VM depends on no other workspace crate).
+
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if p.is_dir() && name != "target" && !name.starts_with('.') {
+            rust_files(&p, out);
+        } else if name.ends_with(".rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_rust_file_starts_with_a_module_doc_comment() {
+    let mut files = Vec::new();
+    rust_files(&workspace(), &mut files);
+    assert!(files.len() > 20);
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            !text.trim_start().starts_with("//!")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(missing.is_empty(), "files without a //! doc: {missing:?}");
+}
+
+#[test]
+fn source_files_stay_small() {
+    let mut files = Vec::new();
+    rust_files(&workspace(), &mut files);
+    let big: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let lines = std::fs::read_to_string(f).ok()?.lines().count();
+            (lines > 700).then(|| format!("{} ({lines} lines)", f.display()))
+        })
+        .collect();
+    assert!(big.is_empty(), "files over 700 lines: {big:?}");
+}
+
+#[test]
+fn the_vm_depends_on_no_other_workspace_crate() {
+    let manifest = std::fs::read_to_string(workspace().join("vm/Cargo.toml")).unwrap();
+    for other in [
+        "som-benches",
+        "som-debugger",
+        "som-profiler",
+        "som-cfg-viewer",
+        "som-asm-browser",
+        "som-regress-bot",
+    ] {
+        assert!(
+            !manifest.contains(other),
+            "som-vm must not depend on {other}"
+        );
+    }
+    let benches = std::fs::read_to_string(workspace().join("benches/Cargo.toml")).unwrap();
+    assert!(
+        !benches.contains("som-vm"),
+        "som-bench drives the som binary; it must not link the VM"
+    );
+}
