@@ -11,6 +11,7 @@ options:
   -cp PATH, --classpath PATH  class path (colon-separated), searched before the embedded core library
   --disassemble WHAT          print the bytecode of Class>>selector or of every method of Class
   --stats                     print run statistics on stderr after the run
+  --stats-json FILE           write run statistics as one JSON object to FILE
   --gc-stress                 collect on every allocation (also env SOM_GC_STRESS=1)
   --max-heap SIZE             heap limit (e.g. 64M, 1G, 100000); exhaustion is a SOM error
   --max-tier N                highest execution tier (0: interpreter)
@@ -23,6 +24,7 @@ struct Command {
     options: Options,
     disassemble: Option<String>,
     stats: bool,
+    stats_json: Option<PathBuf>,
     file: Option<PathBuf>,
     args: Vec<String>,
 }
@@ -65,6 +67,7 @@ fn parse(argv: &[String]) -> Result<Command, String> {
             }
             "--disassemble" => c.disassemble = Some(value(&mut i, a)?),
             "--stats" => c.stats = true,
+            "--stats-json" => c.stats_json = Some(PathBuf::from(value(&mut i, a)?)),
             "--gc-stress" => c.options.gc_stress = true,
             "--max-heap" => c.options.max_heap = parse_size(&value(&mut i, a)?)?,
             "--max-tier" => {
@@ -143,6 +146,12 @@ fn run(mut c: Command) -> i32 {
     let status = vm.run_program(&file, &c.args);
     if c.stats {
         vm.output.error_print(&vm.stats_report());
+    }
+    if let Some(path) = &c.stats_json {
+        if let Err(e) = std::fs::write(path, vm.stats_json()) {
+            eprintln!("som: --stats-json: cannot write {}: {e}", path.display());
+            return 74;
+        }
     }
     status
 }

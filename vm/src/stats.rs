@@ -1,5 +1,6 @@
 //! The `--stats` report: logical clock, bytecodes executed, sends by inline-cache state,
-//! collections, pause time and peak heap.
+//! collections, pause time and peak heap; `--stats-json` writes the same figures as one
+//! JSON object, the stable machine-readable form that benchmark tools read.
 
 use crate::vm::Vm;
 
@@ -18,6 +19,26 @@ impl Vm {
              gc pause total:       {:.3} ms\n\
              peak heap:            {} bytes\n\
              methods compiled:     tier 1: 0, tier 2: 0\n",
+            s.clock,
+            s.bytecodes,
+            s.sends_monomorphic,
+            s.sends_polymorphic,
+            s.sends_megamorphic,
+            s.gc_count,
+            s.gc_pause.as_secs_f64() * 1000.0,
+            peak
+        )
+    }
+
+    /// The statistics as one JSON object (keys are stable; tools read them).
+    pub(crate) fn stats_json(&self) -> String {
+        let s = &self.stats;
+        let peak = self.heap.peak_bytes.max(s.peak_heap);
+        format!(
+            "{{\"logical_clock\":{},\"bytecodes\":{},\"sends_monomorphic\":{},\
+             \"sends_polymorphic\":{},\"sends_megamorphic\":{},\"gc_count\":{},\
+             \"gc_pause_ms\":{:.3},\"peak_heap_bytes\":{},\"jit_compile_ms\":0.0,\
+             \"methods_compiled_tier1\":0,\"methods_compiled_tier2\":0}}\n",
             s.clock,
             s.bytecodes,
             s.sends_monomorphic,

@@ -146,6 +146,33 @@ fn stats_report_clock_sends_and_gc() {
 }
 
 #[test]
+fn stats_json_writes_the_same_clock_as_stats() {
+    let dir = tempdir::Dir::new("statsjson");
+    let json = dir.path().join("stats.json");
+    let json_arg = json.to_str().unwrap();
+    let out = som(
+        &["--stats", "--stats-json", json_arg, "examples/Fibonacci.som", "15"],
+        &repo(),
+    );
+    assert!(out.status.success());
+    let report = text(&out.stderr);
+    let clock = report
+        .lines()
+        .find_map(|l| l.strip_prefix("logical clock:"))
+        .map(|v| v.trim().to_string())
+        .unwrap();
+    let written = std::fs::read_to_string(&json).unwrap();
+    assert!(written.starts_with('{') && written.trim_end().ends_with('}'));
+    assert!(
+        written.contains(&format!("\"logical_clock\":{clock},")),
+        "{written}"
+    );
+    for key in ["bytecodes", "gc_count", "peak_heap_bytes", "sends_megamorphic"] {
+        assert!(written.contains(&format!("\"{key}\":")), "{key} in {written}");
+    }
+}
+
+#[test]
 fn the_logical_clock_is_deterministic() {
     let clock = || {
         let out = som(&["--stats", "examples/Fibonacci.som", "15"], &repo());

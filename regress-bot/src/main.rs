@@ -1,0 +1,6 @@
+//! The `som-regress` binary.
+
+fn main() {
+    eprintln!("som-regress: not built yet");
+    std::process::exit(1);
+}
