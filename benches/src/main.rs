@@ -4,9 +4,8 @@
 
 mod awfy;
 mod report;
-mod runner;
-mod stats;
-mod suite;
+
+use som_benches::{runner, suite};
 
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};

@@ -1,10 +1,10 @@
 //! Measuring the suite (interleaving languages run by run) and printing the tables:
 //! per-benchmark median/min/max, ratios against other languages and their geometric mean.
 
-use crate::runner::{run_once, Language};
-use crate::stats;
-use crate::suite::Benchmark;
 use anyhow::Result;
+use som_benches::runner::{run_once, Language};
+use som_benches::stats;
+use som_benches::suite::Benchmark;
 use std::path::Path;
 
 /// Per-iteration times (microseconds) of one benchmark, one vector per language.
@@ -169,7 +169,7 @@ pub fn smoke(som: &Path, benches: &Path) -> Result<()> {
             eprintln!("note: {cmd} not found; skipping its smoke runs");
         }
     }
-    for b in crate::suite::SUITE {
+    for b in som_benches::suite::SUITE {
         for lang in &langs {
             run_once(lang, benches, b.name, 1, 1)?;
         }

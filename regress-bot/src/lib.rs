@@ -1,1 +1,9 @@
-//! som-regress-bot: the regression bot: generated benchmarks, per-commit runs, verdicts, PR comments (library part; the binary is a thin front end).
+//! som-regress-bot: the regression bot. It generates seeded benchmark programs that check
+//! their own results, runs them differentially across tiers and shrinks disagreements,
+//! measures commits in git worktrees, stores every value in SQLite, decides significance
+//! against measured noise, bisects, and writes the pull-request report. It drives the
+//! `som` binary as a child process and never parses the VM's human-readable output.
+
+pub mod generate;
+pub mod prng;
+pub mod program;
