@@ -4,6 +4,9 @@
 //! against measured noise, bisects, and writes the pull-request report. It drives the
 //! `som` binary as a child process and never parses the VM's human-readable output.
 
+pub mod fuzz;
 pub mod generate;
 pub mod prng;
 pub mod program;
+pub mod shrink;
+pub mod vm_run;

@@ -1,0 +1,211 @@
+//! Differential testing of the tiers: each generated program runs in every tier
+//! configuration the VM accepts; stdout, exit status and the final logical clock must
+//! agree. A disagreement is shrunk to a small reproducer, saved and printed.
+
+use crate::program::Program;
+use crate::shrink::shrink;
+use crate::vm_run::{VmCall, VmOutcome};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// One way of running the VM, e.g. `--max-tier 1 --jit-threshold 0`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub label: String,
+    pub options: Vec<String>,
+}
+
+impl Config {
+    fn new(options: &[&str]) -> Config {
+        let label = if options.is_empty() {
+            "default".to_string()
+        } else {
+            options.join(" ")
+        };
+        Config {
+            label,
+            options: options.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// Interpreter only, JIT at the first call, default tiering, and tier 2 if this VM takes
+/// `--max-tier 2`.
+pub fn configs(som: &Path, scratch: &Path) -> Result<Vec<Config>> {
+    let mut v = vec![
+        Config::new(&["--max-tier", "0"]),
+        Config::new(&["--max-tier", "1", "--jit-threshold", "0"]),
+        Config::new(&[]),
+    ];
+    std::fs::create_dir_all(scratch)?;
+    let probe = scratch.join("TierProbe.som");
+    std::fs::write(&probe, "TierProbe = ( run = ( ^ self ) )\n")?;
+    let accepted = std::process::Command::new(som)
+        .args(["--max-tier", "2"])
+        .arg(&probe)
+        .output()
+        .with_context(|| format!("cannot run {}", som.display()))?
+        .status
+        .success();
+    if accepted {
+        v.push(Config::new(&["--max-tier", "2", "--jit-threshold", "0"]));
+    }
+    Ok(v)
+}
+
+/// Runs programs in every configuration and says where they disagree.
+pub struct Differential {
+    pub som: PathBuf,
+    pub configs: Vec<Config>,
+    pub scratch: PathBuf,
+}
+
+/// What one configuration observed, the part that must be equal across tiers.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    status: Option<i32>,
+    stdout: String,
+    clock: Option<u64>,
+}
+
+impl From<&VmOutcome> for Observed {
+    fn from(o: &VmOutcome) -> Observed {
+        Observed {
+            status: o.status,
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            clock: o.stats.as_ref().and_then(|s| s.logical_clock),
+        }
+    }
+}
+
+impl Differential {
+    /// `None` when all configurations agree, else a description of the first difference.
+    pub fn disagreement(&self, program: &Program) -> Result<Option<String>> {
+        let dir = self.scratch.join("candidate");
+        let _ = std::fs::remove_dir_all(&dir);
+        let main = program.write_to(&dir)?;
+        let mut first: Option<(String, Observed)> = None;
+        for config in &self.configs {
+            let call = VmCall {
+                som: &self.som,
+                options: &config.options,
+                class_path: &[],
+                program: &main,
+                args: &[],
+            };
+            let observed = Observed::from(&call.run_with_stats(&self.scratch.join("stats.json"))?);
+            match &first {
+                None => first = Some((config.label.clone(), observed)),
+                Some((label, base)) if *base != observed => {
+                    return Ok(Some(describe(label, base, &config.label, &observed)));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether every configuration ran the program to a passing self-check.
+    pub fn passes(&self, program: &Program) -> Result<bool> {
+        let main = program.write_to(&self.scratch.join("candidate"))?;
+        let call = VmCall {
+            som: &self.som,
+            options: &self.configs[0].options,
+            class_path: &[],
+            program: &main,
+            args: &[],
+        };
+        Ok(call
+            .run_with_stats(&self.scratch.join("stats.json"))?
+            .status
+            == Some(0))
+    }
+}
+
+fn describe(a: &str, x: &Observed, b: &str, y: &Observed) -> String {
+    if x.status != y.status {
+        format!(
+            "exit status {:?} under '{a}' but {:?} under '{b}'",
+            x.status, y.status
+        )
+    } else if x.stdout != y.stdout {
+        format!(
+            "stdout differs: '{a}' printed {:?}, '{b}' printed {:?}",
+            x.stdout.trim_end(),
+            y.stdout.trim_end()
+        )
+    } else {
+        format!(
+            "logical clock {:?} under '{a}' but {:?} under '{b}'",
+            x.clock, y.clock
+        )
+    }
+}
+
+/// A disagreement found by `fuzz`: the program, what differed, the shrunk reproducer and
+/// where it was saved.
+pub struct Finding {
+    pub name: String,
+    pub difference: String,
+    pub reproducer: Program,
+    pub saved: PathBuf,
+}
+
+/// Checks one program; on a disagreement shrinks it and saves the reproducer under `out`.
+pub fn check(oracle: &Differential, program: &Program, out: &Path) -> Result<Option<Finding>> {
+    let Some(difference) = oracle.disagreement(program)? else {
+        return Ok(None);
+    };
+    let mut still_fails = |p: &Program| matches!(oracle.disagreement(p), Ok(Some(_)));
+    let reproducer = shrink(program, &mut still_fails);
+    let saved = out.join(program.main_class());
+    let _ = std::fs::remove_dir_all(&saved);
+    reproducer.write_to(&saved)?;
+    let shrunk_difference = oracle
+        .disagreement(&reproducer)?
+        .unwrap_or_else(|| difference.clone());
+    std::fs::write(
+        saved.join("DIFFERENCE.txt"),
+        format!("{shrunk_difference}\n"),
+    )?;
+    Ok(Some(Finding {
+        name: program.main_class().to_string(),
+        difference: shrunk_difference,
+        reproducer,
+        saved,
+    }))
+}
+
+/// Generates `count` programs for `seed` and checks each; answers the findings and the
+/// names of programs whose own check failed in every configuration alike.
+pub fn fuzz(
+    oracle: &Differential,
+    seed: u64,
+    count: usize,
+    budget_ms: u64,
+    out: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<(Vec<Finding>, Vec<String>)> {
+    let (mut findings, mut self_check_failures) = (Vec::new(), Vec::new());
+    for program in crate::generate::generate(seed, count, budget_ms) {
+        let name = program.main_class().to_string();
+        if let Some(f) = check(oracle, &program, out)? {
+            log(&format!("MISMATCH {name}: {}", f.difference));
+            log(&format!(
+                "reproducer ({} lines) saved in {}:\n{}",
+                f.reproducer.line_count(),
+                f.saved.display(),
+                f.reproducer.listing()
+            ));
+            findings.push(f);
+        } else if !oracle.passes(&program)? {
+            log(&format!(
+                "FAILED {name}: its own check fails in every configuration"
+            ));
+            self_check_failures.push(name);
+        } else {
+            log(&format!("ok {name}"));
+        }
+    }
+    Ok((findings, self_check_failures))
+}
