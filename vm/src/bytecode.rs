@@ -249,6 +249,8 @@ pub(crate) struct Code {
     pub is_block: bool,
     /// Names of the frame slots, for tools (`self`/block, args, temporaries).
     pub slot_names: Vec<String>,
+    /// Variables that live in the context: (frame slot, context slot), for tools.
+    pub captured_vars: Vec<(u16, u16)>,
 }
 
 /// A method so simple that a send runs it without an activation.
@@ -265,7 +267,7 @@ pub(crate) enum Trivial {
 }
 
 /// What a method runs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum MethodKind {
     Bytecode(Rc<Code>),
     /// A bytecode method whose effect needs no frame (the code is kept for tools).
@@ -298,7 +300,7 @@ impl FrameShape {
 }
 
 /// A method or block in the universe's method table.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Method {
     pub signature: SymbolId,
     /// The class (or metaclass) that defines it.

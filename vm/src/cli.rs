@@ -125,14 +125,7 @@ fn run(mut c: Command) -> i32 {
         eprintln!("som: no program file given\n{USAGE}");
         return 64;
     };
-    if let Some(dir) = file.parent() {
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir.to_path_buf()
-        };
-        c.options.class_path.push(dir);
-    }
+    crate::run::add_program_dir(&mut c.options, &file);
     let mut vm = match Vm::boot(c.options) {
         Ok(vm) => vm,
         Err(e) => {

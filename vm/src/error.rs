@@ -63,6 +63,8 @@ pub enum Unwind {
     Error(SomError),
     Exit(i32),
     Load(LoadError),
+    /// A monitor asked the monitored loop to stop (frames are left intact, resumable).
+    Pause,
 }
 
 /// A primitive's failure: a message (the VM adds the backtrace) or an unwind it caused

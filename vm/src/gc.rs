@@ -26,9 +26,12 @@ impl Vm {
     /// A full collection from every root the VM holds.
     pub(crate) fn full_gc(&mut self) {
         let start = std::time::Instant::now();
+        self.note_event(|clock| crate::introspect::Event::GcStart { clock });
         let mut roots = self.roots();
         collect(&mut self.heap, &mut roots);
         self.stats.gc_count += 1;
+        let live_bytes = self.heap.live_bytes;
+        self.note_event(|clock| crate::introspect::Event::GcEnd { clock, live_bytes });
         self.stats.gc_pause += start.elapsed();
         if self.heap.live_bytes > self.options.max_heap {
             self.oom = true;

@@ -27,7 +27,7 @@ pub(crate) enum Layout {
 }
 
 /// A class object's data (both classes and metaclasses).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ClassData {
     pub name: SymbolId,
     pub superclass: Value,
@@ -99,7 +99,7 @@ pub(crate) struct BlockData {
     pub creator_id: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Body {
     Free(u32),
     Instance(Box<[Value]>),
@@ -116,7 +116,7 @@ pub(crate) enum Body {
     Method(MethodIdx),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Object {
     pub class: Value,
     pub marked: bool,
@@ -134,6 +134,7 @@ static IMMEDIATE: Object = Object {
 const HEADER_BYTES: usize = 48;
 
 /// The object table.
+#[derive(Clone)]
 pub(crate) struct Heap {
     pub objects: Vec<Object>,
     free_head: u32,

@@ -93,6 +93,31 @@ impl Vm {
     /// Runs until the frame count drops to `base_depth`; answers the value returned by
     /// the last frame popped.
     pub(crate) fn execute(&mut self, base_depth: usize) -> Result<Value, Unwind> {
+        self.run_loop::<false>(base_depth, &mut crate::introspect::NoMonitor)
+    }
+
+    /// `execute` under a monitor: at every statement boundary (a new line, a frame
+    /// entered or returned to) the monitor sees the VM and may pause it
+    /// (`Unwind::Pause`, frames intact; calling this again resumes). Without the
+    /// `hooks` feature the boundary check is compiled out (monitors see nothing); that
+    /// build exists to measure what the hooks cost when unused.
+    pub(crate) fn execute_monitored(
+        &mut self,
+        base_depth: usize,
+        monitor: &mut dyn crate::introspect::Monitor,
+    ) -> Result<Value, Unwind> {
+        #[cfg(feature = "hooks")]
+        return self.run_loop::<true>(base_depth, monitor);
+        #[cfg(not(feature = "hooks"))]
+        return self.run_loop::<false>(base_depth, monitor);
+    }
+
+    /// The dispatch loop; `DEBUG` adds the boundary check (compiled out otherwise).
+    fn run_loop<const DEBUG: bool>(
+        &mut self,
+        base_depth: usize,
+        monitor: &mut dyn crate::introspect::Monitor,
+    ) -> Result<Value, Unwind> {
         let mut code: Rc<Code>;
         let mut pc: usize;
         let mut bp: usize;
@@ -109,6 +134,23 @@ impl Vm {
         }
         reload!();
         loop {
+            if DEBUG {
+                let line = code.lines[pc];
+                let top_id = self.frames.last().expect("a frame").id;
+                let c = self.cursor;
+                let backwards = (pc as u32) < c.bci;
+                self.cursor.bci = pc as u32;
+                if line != c.line
+                    || backwards
+                    || self.frames.len() != c.depth
+                    || top_id != c.frame_id
+                {
+                    self.save_pc(pc);
+                    if self.boundary(line, monitor) {
+                        return Err(Unwind::Pause);
+                    }
+                }
+            }
             let bc = code.bytecodes[pc];
             pc += 1;
             self.stats.bytecodes += 1;

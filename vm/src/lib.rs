@@ -17,6 +17,7 @@ mod fuzz_tests;
 mod gc;
 mod heap;
 mod interp;
+pub mod introspect;
 mod io;
 mod lexer;
 mod loader;

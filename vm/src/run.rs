@@ -35,10 +35,24 @@ impl Vm {
                 1
             }
             Err(Unwind::Load(e)) => report_load_error(self, &e),
+            Err(Unwind::Pause) => 0,
         }
     }
 
     fn start(&mut self, file: &Path, args: &[String]) -> Result<Value, Unwind> {
+        match self.prepare(file, args)? {
+            Some(v) => Ok(v),
+            None => self.execute(0),
+        }
+    }
+
+    /// Loads the main class and sends `system initialize: args`: answers the result
+    /// when the send finished at once, `None` when frames are ready to execute.
+    pub(crate) fn prepare(
+        &mut self,
+        file: &Path,
+        args: &[String],
+    ) -> Result<Option<Value>, Unwind> {
         self.load_class_file(file).map_err(Unwind::Load)?;
         let class_name = file
             .file_stem()
@@ -60,9 +74,21 @@ impl Vm {
         self.stack.push(array);
         let sel = self.intern("initialize:");
         match self.send_selector(sel, 1)? {
-            Flow::Switch => self.execute(0),
-            Flow::Continue => Ok(self.stack.pop().unwrap_or(Value::NIL)),
+            Flow::Switch => Ok(None),
+            Flow::Continue => Ok(Some(self.stack.pop().unwrap_or(Value::NIL))),
         }
+    }
+}
+
+/// The program's directory joins the class path (after `-cp`), as in every SOM VM.
+pub(crate) fn add_program_dir(options: &mut Options, file: &Path) {
+    if let Some(dir) = file.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            std::path::PathBuf::from(".")
+        } else {
+            dir.to_path_buf()
+        };
+        options.class_path.push(dir);
     }
 }
 

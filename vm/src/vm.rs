@@ -124,6 +124,10 @@ pub(crate) struct Vm {
     pub stats: Stats,
     pub output: crate::io::Output,
     pub entropy: crate::io::Entropy,
+    /// The last statement boundary the monitored loop reported.
+    pub cursor: crate::introspect::Cursor,
+    /// Events waiting for the monitor (`None`: no one listens, nothing is recorded).
+    pub events: Option<Vec<crate::introspect::Event>>,
 }
 
 impl Vm {
@@ -153,6 +157,8 @@ impl Vm {
             stats: Stats::default(),
             output: crate::io::Output::default(),
             entropy: crate::io::Entropy::default(),
+            cursor: Default::default(),
+            events: None,
         }
     }
 

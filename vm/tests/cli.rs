@@ -151,7 +151,13 @@ fn stats_json_writes_the_same_clock_as_stats() {
     let json = dir.path().join("stats.json");
     let json_arg = json.to_str().unwrap();
     let out = som(
-        &["--stats", "--stats-json", json_arg, "examples/Fibonacci.som", "15"],
+        &[
+            "--stats",
+            "--stats-json",
+            json_arg,
+            "examples/Fibonacci.som",
+            "15",
+        ],
         &repo(),
     );
     assert!(out.status.success());
@@ -167,8 +173,16 @@ fn stats_json_writes_the_same_clock_as_stats() {
         written.contains(&format!("\"logical_clock\":{clock},")),
         "{written}"
     );
-    for key in ["bytecodes", "gc_count", "peak_heap_bytes", "sends_megamorphic"] {
-        assert!(written.contains(&format!("\"{key}\":")), "{key} in {written}");
+    for key in [
+        "bytecodes",
+        "gc_count",
+        "peak_heap_bytes",
+        "sends_megamorphic",
+    ] {
+        assert!(
+            written.contains(&format!("\"{key}\":")),
+            "{key} in {written}"
+        );
     }
 }
 

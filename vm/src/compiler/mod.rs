@@ -220,6 +220,12 @@ impl<'v> Compiler<'v> {
         let act_index = self.acts.len();
         self.scopes.retain(|(_, a, _)| *a < act_index);
         let num_locals = act.slot_names.len() as u16 - 1 - act.num_args;
+        let captured_vars = act
+            .vars
+            .iter()
+            .filter(|v| v.captured)
+            .map(|v| (v.slot, v.ctx_slot))
+            .collect();
         Code {
             bytecodes: act.code,
             lines: act.lines,
@@ -233,6 +239,7 @@ impl<'v> Compiler<'v> {
             creator_vars: act.creator_vars,
             is_block: act.is_block,
             slot_names: act.slot_names,
+            captured_vars,
         }
     }
 

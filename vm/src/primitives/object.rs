@@ -74,7 +74,7 @@ fn hashcode(vm: &mut Vm, argc: usize) -> PrimResult {
 fn inspect(vm: &mut Vm, argc: usize) -> PrimResult {
     let r = vm.arg(argc, 0);
     let text = format!("{} ({:?})\n", vm.a_class_name(r), r);
-    vm.output.print(&text);
+    vm.write_output(&text);
     Ok(Prim::Value(r))
 }
 

@@ -93,24 +93,24 @@ fn exit(vm: &mut Vm, argc: usize) -> PrimResult {
 
 fn print_string(vm: &mut Vm, argc: usize) -> PrimResult {
     let s = string(vm, argc, "printString:")?;
-    vm.output.print(&s);
+    vm.write_output(&s);
     Ok(Prim::Value(vm.arg(argc, 0)))
 }
 
 fn print_newline(vm: &mut Vm, argc: usize) -> PrimResult {
-    vm.output.print("\n");
+    vm.write_output("\n");
     Ok(Prim::Value(vm.arg(argc, 0)))
 }
 
 fn error_println(vm: &mut Vm, argc: usize) -> PrimResult {
     let s = string(vm, argc, "errorPrintln:")?;
-    vm.output.error_print(&format!("{s}\n"));
+    vm.write_error(&format!("{s}\n"));
     Ok(Prim::Value(vm.arg(argc, 0)))
 }
 
 fn error_print(vm: &mut Vm, argc: usize) -> PrimResult {
     let s = string(vm, argc, "errorPrint:")?;
-    vm.output.error_print(&s);
+    vm.write_error(&s);
     Ok(Prim::Value(vm.arg(argc, 0)))
 }
 
@@ -120,7 +120,7 @@ fn print_stack_trace(vm: &mut Vm, argc: usize) -> PrimResult {
         text.push_str(&frame.to_string());
         text.push('\n');
     }
-    vm.output.error_print(&text);
+    vm.write_error(&text);
     Ok(Prim::Value(vm.arg(argc, 0)))
 }
 

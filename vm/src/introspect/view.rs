@@ -1,0 +1,413 @@
+//! Read-only queries on the VM state: the clock, stack frames with their variables,
+//! objects, classes and methods, globals, and short value descriptions that run no SOM
+//! code (safe at any boundary).
+
+use super::ValueRef;
+use crate::bytecode::{Code, MethodKind};
+use crate::heap::{Body, MethodIdx};
+use crate::value::Value;
+use crate::vm::Vm;
+
+/// A read-only view of the VM (at a boundary, or of a paused machine).
+pub struct View<'a> {
+    pub(crate) vm: &'a Vm,
+}
+
+/// A named variable and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Var {
+    pub name: String,
+    pub value: ValueRef,
+}
+
+/// One activation, as tools see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// 0 is the innermost frame.
+    pub level: usize,
+    /// The activation's unique id (stable while it lives).
+    pub id: u64,
+    /// The class that defines the method (`Foo` or `Foo class`).
+    pub class: String,
+    pub selector: String,
+    pub is_block: bool,
+    /// `Class>>selector` or `[] in Class>>selector`.
+    pub label: String,
+    pub file: String,
+    pub line: u32,
+    /// Index of the bytecode executing (or about to execute, in the innermost frame).
+    pub bci: u32,
+    pub tier: u8,
+    pub receiver: ValueRef,
+    pub args: Vec<Var>,
+    pub locals: Vec<Var>,
+}
+
+/// An object's contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectInfo {
+    pub class: String,
+    /// A short description (see [`View::describe`]).
+    pub summary: String,
+    pub fields: Vec<Var>,
+    pub indexed: Vec<ValueRef>,
+}
+
+/// A method of a class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodInfo {
+    pub selector: String,
+    pub file: String,
+    pub line: u32,
+    pub is_primitive: bool,
+    /// Source lines of its bytecodes (empty for primitives).
+    pub lines: Vec<u32>,
+    /// Calls so far (the tier-up counter).
+    pub invocations: u32,
+}
+
+/// A class and its methods (instance side, then class side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassInfo {
+    pub name: String,
+    pub superclass: Option<String>,
+    pub fields: Vec<String>,
+    pub methods: Vec<MethodInfo>,
+    pub class_methods: Vec<MethodInfo>,
+}
+
+impl<'a> View<'a> {
+    /// The logical clock: sends plus loop back-edges so far.
+    pub fn clock(&self) -> u64 {
+        self.vm.stats.clock
+    }
+
+    /// Bytecodes executed so far.
+    pub fn step(&self) -> u64 {
+        self.vm.stats.bytecodes
+    }
+
+    pub fn depth(&self) -> usize {
+        self.vm.frames.len()
+    }
+
+    /// Collections so far.
+    pub fn gc_count(&self) -> u64 {
+        self.vm.stats.gc_count
+    }
+
+    /// Why a replay stopped matching its log, if it did.
+    pub fn divergence(&self) -> Option<&str> {
+        self.vm.entropy.diverged.as_deref()
+    }
+
+    /// Output captured so far (stdout and stderr, in order).
+    pub fn output(&self) -> &[u8] {
+        self.vm.output.captured()
+    }
+
+    /// Frames, innermost first.
+    pub fn frames(&self) -> Vec<FrameInfo> {
+        (0..self.vm.frames.len()).map(|l| self.frame(l)).collect()
+    }
+
+    /// The frame at `level` (0 innermost). Panics when out of range (see `depth`).
+    pub fn frame(&self, level: usize) -> FrameInfo {
+        let vm = self.vm;
+        let index = vm.frames.len() - 1 - level;
+        let f = &vm.frames[index];
+        let method = &vm.methods[f.method as usize];
+        let code = vm.code_of(f.method);
+        let bci = if level == 0 {
+            f.pc
+        } else {
+            f.pc.saturating_sub(1)
+        };
+        let line = code.lines.get(bci as usize).copied().unwrap_or(method.line);
+        let (args, locals) = self.variables(index, &code);
+        FrameInfo {
+            level,
+            id: f.id,
+            class: vm.class_name(method.holder),
+            selector: vm.symbol_text(method.signature).to_string(),
+            is_block: f.is_block,
+            label: vm.method_name(f.method),
+            file: method.file.to_string(),
+            line,
+            bci,
+            tier: 0,
+            receiver: ValueRef::of(f.self_value),
+            args,
+            locals,
+        }
+    }
+
+    /// Arguments and locals of frame `index` (captured ones read from the context),
+    /// then, for blocks, the visible variables of the enclosing activations.
+    fn variables(&self, index: usize, code: &Code) -> (Vec<Var>, Vec<Var>) {
+        let vm = self.vm;
+        let f = &vm.frames[index];
+        let bp = f.bp as usize;
+        let read = |slot: usize| -> Value {
+            match code.captured_vars.iter().find(|(s, _)| *s as usize == slot) {
+                Some(&(_, ctx)) if f.context != Value::NIL => vm.context_get(f.context, 0, ctx),
+                _ => vm.stack.get(bp + slot).copied().unwrap_or(Value::NIL),
+            }
+        };
+        let var = |slot: usize| Var {
+            name: code.slot_names[slot].clone(),
+            value: ValueRef::of(read(slot)),
+        };
+        let nargs = code.num_args as usize;
+        let args = (1..=nargs).map(var).collect();
+        let mut locals: Vec<Var> = (nargs + 1..code.slot_names.len())
+            .filter(|&s| {
+                !code.slot_names[s].starts_with('<') && !code.slot_names[s].starts_with('$')
+            })
+            .map(var)
+            .collect();
+        if f.is_block {
+            self.outer_variables(f.method, f.outer, &mut locals);
+        }
+        (args, locals)
+    }
+
+    /// Captured variables of the activations enclosing block method `method`.
+    fn outer_variables(&self, method: MethodIdx, mut ctx: Value, out: &mut Vec<Var>) {
+        let vm = self.vm;
+        let mut m = vm.methods[method as usize].outer_method;
+        while let (Some(outer), true) = (m, ctx != Value::NIL) {
+            let code = match &vm.methods[outer as usize].kind {
+                MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => c.clone(),
+                _ => break,
+            };
+            if code.num_captured > 0 {
+                for &(slot, cslot) in &code.captured_vars {
+                    let name = &code.slot_names[slot as usize];
+                    if !out.iter().any(|v| &v.name == name) {
+                        out.push(Var {
+                            name: name.clone(),
+                            value: ValueRef::of(vm.context_get(ctx, 0, cslot)),
+                        });
+                    }
+                }
+                ctx = vm.context_get(ctx, 0, 0);
+            }
+            m = vm.methods[outer as usize].outer_method;
+        }
+    }
+
+    fn is_valid(&self, v: Value) -> bool {
+        !v.is_ref() || v.index() < self.vm.heap.objects.len()
+    }
+
+    /// The class name of a value.
+    pub fn class_of(&self, v: ValueRef) -> String {
+        let v = v.value();
+        if !self.is_valid(v) {
+            return "<stale>".into();
+        }
+        self.vm.class_name(self.vm.class_of(v))
+    }
+
+    /// A short description that runs no SOM code: numbers, strings (quoted), symbols
+    /// (`#foo`), `nil`/`true`/`false`, classes by name, `a Foo` otherwise.
+    pub fn describe(&self, v: ValueRef) -> String {
+        let vm = self.vm;
+        let v = v.value();
+        if !self.is_valid(v) {
+            return "<stale reference>".into();
+        }
+        if v.is_int() {
+            return v.as_int().to_string();
+        }
+        if v.is_double() {
+            return crate::numeric::format_double(v.as_double());
+        }
+        match v {
+            Value::NIL => return "nil".into(),
+            Value::TRUE => return "true".into(),
+            Value::FALSE => return "false".into(),
+            _ => {}
+        }
+        let obj = vm.heap.get(v);
+        match &obj.body {
+            Body::String(s) => format!("'{}'", s.text),
+            Body::Symbol(id) => format!("#{}", vm.symbol_text(*id)),
+            Body::Double(d) => crate::numeric::format_double(*d),
+            Body::BigInt(b) => b.to_string(),
+            Body::Class(_) => vm.class_name(v),
+            Body::Array(a) => format!("an Array({})", a.len()),
+            Body::Free(_) => "<free>".into(),
+            _ => {
+                let name = vm.class_name(obj.class);
+                let article = if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {name}")
+            }
+        }
+    }
+
+    /// Whether a value is an object with fields or elements worth expanding.
+    pub fn is_expandable(&self, v: ValueRef) -> bool {
+        let v = v.value();
+        self.is_valid(v)
+            && v.is_ref()
+            && matches!(
+                self.vm.heap.get(v).body,
+                Body::Instance(_) | Body::Array(_) | Body::Block(_)
+            )
+    }
+
+    /// The object's class, named fields and indexed part.
+    pub fn object(&self, v: ValueRef) -> ObjectInfo {
+        let vm = self.vm;
+        let value = v.value();
+        let mut info = ObjectInfo {
+            class: self.class_of(v),
+            summary: self.describe(v),
+            fields: Vec::new(),
+            indexed: Vec::new(),
+        };
+        if !self.is_valid(value) || !value.is_ref() {
+            return info;
+        }
+        let obj = vm.heap.get(value);
+        match &obj.body {
+            Body::Instance(fields) => {
+                let names = self.field_names(obj.class);
+                for (i, f) in fields.iter().enumerate() {
+                    let name = names.get(i).cloned().unwrap_or_else(|| format!("field{i}"));
+                    info.fields.push(Var {
+                        name,
+                        value: ValueRef::of(*f),
+                    });
+                }
+            }
+            Body::Array(items) => info.indexed = items.iter().map(|&x| ValueRef::of(x)).collect(),
+            Body::Block(b) => info.fields.push(Var {
+                name: "receiver".into(),
+                value: ValueRef::of(b.receiver),
+            }),
+            _ => {}
+        }
+        info
+    }
+
+    /// Names of the instance fields of `class` (inherited first).
+    fn field_names(&self, class: Value) -> Vec<String> {
+        if !self.vm.heap.is_class(class) {
+            return Vec::new();
+        }
+        let data = self.vm.heap.class_data(class);
+        data.instance_fields
+            .iter()
+            .map(|&s| self.vm.symbol_text(s).to_string())
+            .collect()
+    }
+
+    /// The value of a named field of an object.
+    pub fn field(&self, object: ValueRef, name: &str) -> Option<ValueRef> {
+        self.field_index(object, name)
+            .and_then(|i| self.object(object).fields.get(i).map(|v| v.value))
+    }
+
+    /// The index of a named field of an object.
+    pub fn field_index(&self, object: ValueRef, name: &str) -> Option<usize> {
+        let v = object.value();
+        if !self.is_valid(v) || !v.is_ref() {
+            return None;
+        }
+        let obj = self.vm.heap.get(v);
+        match obj.body {
+            Body::Instance(_) => self.field_names(obj.class).iter().rposition(|n| n == name),
+            _ => None,
+        }
+    }
+
+    /// A global's value (`None` when unbound).
+    pub fn global(&self, name: &str) -> Option<ValueRef> {
+        let id = *self.vm.symbol_ids.get(name)?;
+        self.vm.get_global(id).map(ValueRef::of)
+    }
+
+    /// Names of all bound globals (classes included), sorted.
+    pub fn globals(&self) -> Vec<String> {
+        let vm = self.vm;
+        let mut names: Vec<String> = vm
+            .global_names
+            .iter()
+            .zip(&vm.globals)
+            .filter(|(_, v)| v.is_some())
+            .map(|(&n, _)| vm.symbol_text(n).to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The loaded classes, sorted by name.
+    pub fn classes(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .globals()
+            .into_iter()
+            .filter(|n| {
+                self.global(n)
+                    .is_some_and(|v| self.vm.heap.is_class(v.value()))
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A loaded class with its methods.
+    pub fn class(&self, name: &str) -> Option<ClassInfo> {
+        let vm = self.vm;
+        let class = self.global(name)?.value();
+        if !vm.heap.is_class(class) {
+            return None;
+        }
+        let data = vm.heap.class_data(class);
+        let superclass = (data.superclass != Value::NIL).then(|| vm.class_name(data.superclass));
+        let meta = vm.heap.get(class).class;
+        Some(ClassInfo {
+            name: name.to_string(),
+            superclass,
+            fields: self.field_names(class),
+            methods: self.methods_of(class),
+            class_methods: self.methods_of(meta),
+        })
+    }
+
+    fn methods_of(&self, class: Value) -> Vec<MethodInfo> {
+        let vm = self.vm;
+        if !vm.heap.is_class(class) {
+            return Vec::new();
+        }
+        let mut out: Vec<MethodInfo> = vm
+            .heap
+            .class_data(class)
+            .methods
+            .values()
+            .map(|&m| {
+                let method = &vm.methods[m as usize];
+                let lines = match &method.kind {
+                    MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => c.lines.clone(),
+                    _ => Vec::new(),
+                };
+                MethodInfo {
+                    selector: vm.symbol_text(method.signature).to_string(),
+                    file: method.file.to_string(),
+                    line: method.line,
+                    is_primitive: lines.is_empty(),
+                    lines,
+                    invocations: method.invocations.get(),
+                }
+            })
+            .collect();
+        out.sort_by_key(|m| m.line);
+        out
+    }
+}
