@@ -9,4 +9,5 @@ pub mod generate;
 pub mod prng;
 pub mod program;
 pub mod shrink;
+pub mod store;
 pub mod vm_run;
