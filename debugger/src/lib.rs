@@ -1,1 +1,11 @@
-//! som-debugger: the time-travel debugger: record/replay engine, batch mode and TUI (library part; the binary is a thin front end).
+//! som-debugger: the time-travel debugger for tiered-som. `trace` is the recording file,
+//! `engine` replays a recording with checkpoints and answers every command forwards and
+//! backwards, `command` parses command lines, and `batch` is the scripted front end
+//! (one JSON object per command). The TUI is another front end on the same engine.
+
+pub mod batch;
+pub mod command;
+pub mod engine;
+pub mod record;
+pub mod trace;
+pub mod tui;

@@ -12,8 +12,13 @@ pub(crate) enum Output {
     /// Straight to the process's stdout and stderr.
     Process(std::io::BufWriter<std::io::Stdout>),
     /// Kept in memory (a tool runs the program): stdout and stderr bytes in one stream,
-    /// in the order the program wrote them, plus the stderr part alone.
-    Capture { all: Vec<u8>, errors: Vec<u8> },
+    /// in the order the program wrote them, plus the stderr part alone; with `echo`,
+    /// also written to the process's stdout and stderr (a recording shows its output).
+    Capture {
+        all: Vec<u8>,
+        errors: Vec<u8>,
+        echo: bool,
+    },
 }
 
 impl Default for Output {
@@ -26,10 +31,11 @@ impl Default for Output {
 }
 
 impl Output {
-    pub(crate) fn capture() -> Output {
+    pub(crate) fn capture(echo: bool) -> Output {
         Output::Capture {
             all: Vec::new(),
             errors: Vec::new(),
+            echo,
         }
     }
 
@@ -38,7 +44,12 @@ impl Output {
             Output::Process(out) => {
                 let _ = out.write_all(s.as_bytes());
             }
-            Output::Capture { all, .. } => all.extend_from_slice(s.as_bytes()),
+            Output::Capture { all, echo, .. } => {
+                all.extend_from_slice(s.as_bytes());
+                if *echo {
+                    let _ = std::io::stdout().write_all(s.as_bytes());
+                }
+            }
         }
     }
 
@@ -48,9 +59,13 @@ impl Output {
                 self.flush();
                 let _ = std::io::stderr().write_all(s.as_bytes());
             }
-            Output::Capture { all, errors } => {
+            Output::Capture { all, errors, echo } => {
                 all.extend_from_slice(s.as_bytes());
                 errors.extend_from_slice(s.as_bytes());
+                if *echo {
+                    let _ = std::io::stdout().flush();
+                    let _ = std::io::stderr().write_all(s.as_bytes());
+                }
             }
         }
     }
@@ -73,13 +88,13 @@ impl Output {
     pub(crate) fn mark(&self) -> (usize, usize) {
         match self {
             Output::Process(_) => (0, 0),
-            Output::Capture { all, errors } => (all.len(), errors.len()),
+            Output::Capture { all, errors, .. } => (all.len(), errors.len()),
         }
     }
 
     /// Drops what was captured after `mark` (restoring a checkpoint).
     pub(crate) fn rewind(&mut self, mark: (usize, usize)) {
-        if let Output::Capture { all, errors } = self {
+        if let Output::Capture { all, errors, .. } = self {
             all.truncate(mark.0);
             errors.truncate(mark.1);
         }

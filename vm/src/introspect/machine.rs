@@ -45,7 +45,8 @@ pub struct Machine {
 impl Machine {
     /// Boots a VM with the core library, loads `file` (its directory joins the class
     /// path, as with `som`), and prepares `system initialize: args` without running it.
-    /// `capture` keeps program output in memory instead of writing it to stdout.
+    /// `capture` keeps program output in memory instead of writing it to stdout (see
+    /// [`Machine::echo_output`] to have both).
     pub fn load(
         mut options: Options,
         file: &Path,
@@ -56,7 +57,7 @@ impl Machine {
         crate::run::add_program_dir(&mut options, file);
         let mut vm = Box::new(Vm::empty(options));
         if capture {
-            vm.output = Output::capture();
+            vm.output = Output::capture(false);
         }
         vm.entropy.source = match inputs {
             Inputs::Live => Source::Live,
@@ -137,6 +138,13 @@ impl Machine {
         let exit = self.finish(result);
         self.exit = Some(exit.clone());
         RunState::Finished(exit)
+    }
+
+    /// Captures output and also writes it to the process's stdout and stderr as the
+    /// program produces it (a recording shows the program's output live). Call it
+    /// before running: output captured so far is dropped.
+    pub fn echo_output(&mut self) {
+        self.vm.output = Output::capture(true);
     }
 
     /// How the program ended, once it has.

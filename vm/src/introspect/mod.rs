@@ -22,7 +22,7 @@ mod view;
 
 pub use machine::{Exit, Inputs, Machine, RunState};
 pub use snapshot::Snapshot;
-pub use view::{ClassInfo, FrameInfo, MethodInfo, ObjectInfo, Var, View};
+pub use view::{ClassInfo, FrameInfo, MethodInfo, MethodKey, ObjectInfo, Var, View};
 
 use crate::vm::Vm;
 

@@ -13,6 +13,10 @@ pub struct View<'a> {
     pub(crate) vm: &'a Vm,
 }
 
+/// A method, as a cheap key (see [`View::method_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MethodKey(pub(crate) u32);
+
 /// A named variable and its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Var {
@@ -104,6 +108,64 @@ impl<'a> View<'a> {
     /// Output captured so far (stdout and stderr, in order).
     pub fn output(&self) -> &[u8] {
         self.vm.output.captured()
+    }
+
+    /// The method running in frame `level` (0 innermost), as a key that stays valid
+    /// across checkpoints of the same run (cheap: no allocation).
+    pub fn method_at(&self, level: usize) -> MethodKey {
+        let frames = &self.vm.frames;
+        MethodKey(frames[frames.len() - 1 - level].method)
+    }
+
+    /// `(class, selector, label, file)` of a method (see [`FrameInfo`]).
+    pub fn method_names(&self, key: MethodKey) -> (String, String, String, String) {
+        let vm = self.vm;
+        let m = &vm.methods[key.0 as usize];
+        (
+            vm.class_name(m.holder),
+            vm.symbol_text(m.signature).to_string(),
+            vm.method_name(key.0),
+            m.file.to_string(),
+        )
+    }
+
+    /// The level (0 innermost) of the live activation with this id.
+    pub fn level_of(&self, frame_id: u64) -> Option<usize> {
+        let frames = &self.vm.frames;
+        frames
+            .iter()
+            .rposition(|f| f.id == frame_id)
+            .map(|i| frames.len() - 1 - i)
+    }
+
+    /// The value of a named argument or local visible in frame `level`.
+    pub fn variable(&self, level: usize, name: &str) -> Option<ValueRef> {
+        let index = self.vm.frames.len().checked_sub(level + 1)?;
+        let code = self.vm.code_of(self.vm.frames[index].method);
+        let (args, locals) = self.variables(index, &code);
+        args.into_iter()
+            .chain(locals)
+            .rev()
+            .find(|v| v.name == name)
+            .map(|v| v.value)
+    }
+
+    /// Field `index` of an object (no allocation), `None` when it has no such field.
+    pub fn field_value(&self, object: ValueRef, index: usize) -> Option<ValueRef> {
+        let v = object.value();
+        if !self.is_valid(v) || !v.is_ref() {
+            return None;
+        }
+        match &self.vm.heap.get(v).body {
+            Body::Instance(f) => f.get(index).map(|&x| ValueRef::of(x)),
+            _ => None,
+        }
+    }
+
+    /// Whether `v` names a live object (or is an immediate value).
+    pub fn is_live(&self, v: ValueRef) -> bool {
+        let v = v.value();
+        self.is_valid(v) && !matches!(self.vm.heap.get(v).body, Body::Free(_))
     }
 
     /// Frames, innermost first.

@@ -1,0 +1,102 @@
+//! The scripted front end: commands on stdin, one per line; one JSON object per command
+//! on stdout. Every answer has `clock` and `frames` (innermost first: `class`,
+//! `selector`, `file`, `line`, `bci`, `tier`); movements add `stopped` (why), `print`
+//! adds `value`, `last-write` and `origin` add `write` (`clock`, `class`, `selector`,
+//! `line`); a bad command answers `{"error": ...}` and the session goes on.
+
+use crate::command::Command;
+use crate::engine::{Engine, Position, Reply, Stop};
+use serde_json::{json, Map, Value};
+use std::io::{BufRead, Write};
+
+/// The stack at the current position as JSON.
+pub fn frames_json(engine: &Engine) -> Value {
+    if matches!(engine.position(), Position::End { .. }) {
+        return json!([]);
+    }
+    let frames = engine.view().frames();
+    Value::Array(
+        frames
+            .iter()
+            .map(|f| {
+                json!({
+                    "class": f.class, "selector": f.selector, "file": f.file,
+                    "line": f.line, "bci": f.bci, "tier": f.tier,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn stop_json(stop: &Stop) -> Value {
+    match stop {
+        Stop::Step => json!({"reason": "step"}),
+        Stop::Breakpoint(id) => json!({"reason": "breakpoint", "id": id}),
+        Stop::Watchpoint { id, old, new } => {
+            json!({"reason": "watchpoint", "id": id, "old": old, "new": new})
+        }
+        Stop::End => json!({"reason": "end"}),
+        Stop::Start => json!({"reason": "start"}),
+        Stop::Goto => json!({"reason": "goto"}),
+    }
+}
+
+/// The JSON answer to a command.
+pub fn answer(engine: &Engine, reply: &Result<Reply, String>) -> Value {
+    let mut out = Map::new();
+    out.insert("clock".into(), json!(engine.position().clock()));
+    out.insert("frames".into(), frames_json(engine));
+    out.insert(
+        "at_end".into(),
+        json!(matches!(engine.position(), Position::End { .. })),
+    );
+    match reply {
+        Err(e) => {
+            out.insert("error".into(), json!(e));
+        }
+        Ok(r) => {
+            if let Some(s) = &r.stop {
+                out.insert("stopped".into(), stop_json(s));
+            }
+            if let Some(v) = &r.value {
+                out.insert("value".into(), json!(v));
+            }
+            if let Some(w) = &r.write {
+                out.insert(
+                    "write".into(),
+                    json!({"clock": w.clock, "class": w.class, "selector": w.selector,
+                           "file": w.file, "line": w.line}),
+                );
+            }
+            if let Some(m) = &r.message {
+                out.insert("message".into(), json!(m));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Runs commands from `input` until `quit` or end of input.
+pub fn run(
+    engine: &mut Engine,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> std::io::Result<()> {
+    for line in input.lines() {
+        let line = line?;
+        let text = line.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        let (reply, quit) = match Command::parse(text) {
+            Ok(cmd) => (engine.execute(&cmd), cmd == Command::Quit),
+            Err(e) => (Err(e), false),
+        };
+        writeln!(output, "{}", answer(engine, &reply))?;
+        output.flush()?;
+        if quit {
+            break;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! The debugger's commands, forwards and backwards: step, next, finish, continue and
+//! their reverse forms, goto a clock, breakpoints and watchpoints, `last-write` (which
+//! statement last wrote a location, without moving) and `origin` (where an object was
+//! allocated). Each answers where it stopped and why.
+
+use super::breakpoints::Matcher;
+use super::watch::{resolve, ChangeDetector};
+use super::{Breakpoint, Engine, Position, Watch};
+use som_vm::introspect::{Boundary, Machine, ValueRef, View};
+use std::cell::RefCell;
+
+/// Why a movement stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    Step,
+    Breakpoint(usize),
+    Watchpoint {
+        id: usize,
+        old: String,
+        new: String,
+    },
+    /// Reached the end of the recording.
+    End,
+    /// Reached the beginning of the recording (a reverse command found nothing earlier).
+    Start,
+    Goto,
+}
+
+/// A statement that wrote a location or allocated an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    pub clock: u64,
+    pub step: u64,
+    pub class: String,
+    pub selector: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// What a command answers beyond the new position.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reply {
+    pub stop: Option<Stop>,
+    pub value: Option<String>,
+    pub write: Option<Write>,
+    pub message: Option<String>,
+}
+
+impl Reply {
+    fn stopped(stop: Stop) -> Reply {
+        Reply {
+            stop: Some(stop),
+            ..Reply::default()
+        }
+    }
+}
+
+impl Engine {
+    fn depth_now(&self) -> usize {
+        match self.position {
+            Position::At(b) => b.depth,
+            Position::End { .. } => 1,
+        }
+    }
+
+    fn moved(&mut self, found: Option<Boundary>, forward: bool, stop: Stop) -> Reply {
+        match (found, forward) {
+            (Some(b), false) => {
+                self.goto_step(b.step);
+                Reply::stopped(stop)
+            }
+            (Some(_), true) => Reply::stopped(stop),
+            (None, true) => Reply::stopped(Stop::End),
+            (None, false) => {
+                self.goto_start();
+                Reply::stopped(Stop::Start)
+            }
+        }
+    }
+
+    pub fn step(&mut self) -> Reply {
+        let found = self.search_forward(&mut |_, _| true, &mut |_, _| true);
+        self.moved(found, true, Stop::Step)
+    }
+
+    pub fn step_over(&mut self) -> Reply {
+        let depth = self.depth_now();
+        let found = self.search_forward(&mut |_, b| b.depth <= depth, &mut |_, _| true);
+        self.moved(found, true, Stop::Step)
+    }
+
+    pub fn finish(&mut self) -> Reply {
+        let depth = self.depth_now();
+        let found = self.search_forward(&mut |_, b| b.depth < depth, &mut |_, _| true);
+        self.moved(found, true, Stop::Step)
+    }
+
+    pub fn reverse_step(&mut self) -> Reply {
+        let now = self.position.step();
+        let found = self.search_backward(now, &mut |_, _| true, &mut |_, _| true);
+        self.moved(found, false, Stop::Step)
+    }
+
+    pub fn reverse_next(&mut self) -> Reply {
+        let (now, depth) = (self.position.step(), self.depth_now());
+        let found = self.search_backward(now, &mut |_, b| b.depth <= depth, &mut |_, _| true);
+        self.moved(found, false, Stop::Step)
+    }
+
+    pub fn reverse_finish(&mut self) -> Reply {
+        let (now, depth) = (self.position.step(), self.depth_now());
+        let found = self.search_backward(now, &mut |_, b| b.depth < depth, &mut |_, _| true);
+        self.moved(found, false, Stop::Step)
+    }
+
+    /// Runs to the next breakpoint or watchpoint hit (or the end).
+    pub fn cont(&mut self) -> Reply {
+        let hits = RefCell::new(HitFinder::new(self));
+        if let Position::At(b) = self.position {
+            hits.borrow_mut().seed(&self.view(), b.step);
+        }
+        let found = self
+            .search_forward(&mut |vm, b| hits.borrow_mut().check(vm, b), &mut |m, b| {
+                hits.borrow_mut().confirm(m, b)
+            });
+        let stop = hits.borrow().stop.clone().unwrap_or(Stop::End);
+        self.moved(found, true, stop)
+    }
+
+    /// Runs backwards to the previous breakpoint or watchpoint hit (or the start).
+    pub fn reverse_continue(&mut self) -> Reply {
+        let now = self.position.step();
+        let hits = RefCell::new(HitFinder::new(self));
+        let found = self.search_backward(
+            now,
+            &mut |vm, b| hits.borrow_mut().check(vm, b),
+            &mut |m, b| hits.borrow_mut().confirm(m, b),
+        );
+        let stop = hits.borrow().last_confirmed.clone().unwrap_or(Stop::Start);
+        self.moved(found, false, stop)
+    }
+
+    /// Goes to the first boundary at or after logical clock `clock`.
+    pub fn goto_clock(&mut self, clock: u64) -> Reply {
+        if clock > self.end.clock() {
+            self.goto_step(u64::MAX);
+            return Reply::stopped(Stop::End);
+        }
+        self.goto_start();
+        let found = self.search_forward_from_checkpoint(clock);
+        self.moved(found, true, Stop::Goto)
+    }
+
+    fn search_forward_from_checkpoint(&mut self, clock: u64) -> Option<Boundary> {
+        if let Position::At(b) = self.position {
+            if b.clock >= clock {
+                return Some(b);
+            }
+        }
+        let idx = self
+            .checkpoints
+            .iter()
+            .rposition(|c| c.at.is_some_and(|b| b.clock < clock));
+        if let Some(i) = idx {
+            self.machine.restore(&self.checkpoints[i].snapshot);
+            self.position = Position::At(self.checkpoints[i].at.expect("a boundary"));
+        }
+        self.search_forward(&mut |_, b| b.clock >= clock, &mut |_, _| true)
+    }
+
+    pub fn add_breakpoint(&mut self, spec: &str) -> Result<Reply, String> {
+        let id = self.next_id();
+        let bp = Breakpoint::parse(id, spec)?;
+        let message = format!("breakpoint {id} at {}", bp.describe());
+        self.breakpoints.push(bp);
+        Ok(Reply {
+            message: Some(message),
+            ..Reply::default()
+        })
+    }
+
+    pub fn add_watch(&mut self, expr: &str) -> Result<Reply, String> {
+        let location = resolve(&self.view(), self.selected, expr)?;
+        let id = self.next_id();
+        let current = location.read(&self.view()).map(|v| self.view().describe(v));
+        let message = format!(
+            "watchpoint {id}: {} = {}",
+            location.describe(&self.view()),
+            current.as_deref().unwrap_or("(not live)")
+        );
+        self.watches.push(Watch {
+            id,
+            expr: expr.to_string(),
+            location,
+        });
+        Ok(Reply {
+            message: Some(message),
+            value: current,
+            ..Reply::default()
+        })
+    }
+
+    pub fn delete(&mut self, id: usize) -> Result<Reply, String> {
+        let before = self.breakpoints.len() + self.watches.len();
+        self.breakpoints.retain(|b| b.id != id);
+        self.watches.retain(|w| w.id != id);
+        if before == self.breakpoints.len() + self.watches.len() {
+            return Err(format!("no breakpoint or watchpoint {id}"));
+        }
+        Ok(Reply {
+            message: Some(format!("deleted {id}")),
+            ..Reply::default()
+        })
+    }
+
+    fn next_id(&self) -> usize {
+        let max_bp = self.breakpoints.iter().map(|b| b.id).max().unwrap_or(0);
+        let max_w = self.watches.iter().map(|w| w.id).max().unwrap_or(0);
+        max_bp.max(max_w) + 1
+    }
+
+    /// Which statement last wrote the location `expr` names, before now (no move).
+    pub fn last_write(&mut self, expr: &str) -> Result<Reply, String> {
+        let location = resolve(&self.view(), self.selected, expr)?;
+        let here = self.position.step();
+        let mut detector = ChangeDetector::new(location);
+        // A write by the statement just executed shows as a change at this boundary.
+        let changed = self.search_backward(
+            here + 1,
+            &mut |vm, b| detector.changed(vm, b.step),
+            &mut |_, _| true,
+        );
+        let reply = self.writer_before(changed, "no write to it in the recording");
+        self.goto_step(here);
+        reply
+    }
+
+    /// Where the object `expr` names was allocated (no move).
+    pub fn origin(&mut self, expr: &str) -> Result<Reply, String> {
+        let location = resolve(&self.view(), self.selected, expr)?;
+        let object = location.read(&self.view()).ok_or("no value to trace")?;
+        if !self.view().is_expandable(object) {
+            return Err(format!(
+                "{} is not an allocated object",
+                self.view().describe(object)
+            ));
+        }
+        let class = self.view().class_of(object);
+        let here = self.position.step();
+        let mut prev: Option<(u64, bool)> = None;
+        let mut born = |vm: &View<'_>, b: &Boundary| {
+            let alive = vm.is_live(object) && vm.class_of(object) == class;
+            let result = matches!(prev, Some((s, false)) if s < b.step && alive);
+            prev = Some((b.step, alive));
+            result
+        };
+        let found = self.search_backward(here + 1, &mut born, &mut |_, _| true);
+        let reply = self.writer_before(found, "allocated before the program's first statement");
+        self.goto_step(here);
+        reply
+    }
+
+    /// The statement running at the boundary before `changed` (the one that made the
+    /// change), as a `Write`.
+    fn writer_before(&mut self, changed: Option<Boundary>, none: &str) -> Result<Reply, String> {
+        let Some(b) = changed else {
+            return Ok(Reply {
+                message: Some(none.to_string()),
+                ..Reply::default()
+            });
+        };
+        let writer = self.search_backward(b.step, &mut |_, _| true, &mut |_, _| true);
+        let Some(w) = writer else {
+            return Ok(Reply {
+                message: Some(none.to_string()),
+                ..Reply::default()
+            });
+        };
+        self.goto_step(w.step);
+        let names = self.names(self.view().method_at(0));
+        Ok(Reply {
+            write: Some(Write {
+                clock: w.clock,
+                step: w.step,
+                class: names.class,
+                selector: names.selector,
+                file: names.file,
+                line: w.line,
+            }),
+            ..Reply::default()
+        })
+    }
+}
+
+/// Finds breakpoint hits and watchpoint changes at boundaries.
+struct HitFinder {
+    matcher: Matcher,
+    detectors: Vec<(usize, ChangeDetector, Option<ValueRef>)>,
+    candidates: Vec<Stop>,
+    stop: Option<Stop>,
+    last_confirmed: Option<Stop>,
+}
+
+impl HitFinder {
+    fn new(engine: &Engine) -> HitFinder {
+        HitFinder {
+            matcher: Matcher::new(engine.breakpoints.clone()),
+            detectors: engine
+                .watches
+                .iter()
+                .map(|w| (w.id, ChangeDetector::new(w.location.clone()), None))
+                .collect(),
+            candidates: Vec::new(),
+            stop: None,
+            last_confirmed: None,
+        }
+    }
+
+    fn seed(&mut self, vm: &View<'_>, step: u64) {
+        for (_, d, last) in &mut self.detectors {
+            let v = d.location.read(vm);
+            d.seed(step, v);
+            *last = v;
+        }
+    }
+
+    fn check(&mut self, vm: &View<'_>, b: &Boundary) -> bool {
+        self.candidates.clear();
+        for id in self.matcher.hits(vm, b) {
+            self.candidates.push(Stop::Breakpoint(id));
+        }
+        for (id, d, last) in &mut self.detectors {
+            let before = *last;
+            let now = d.location.read(vm);
+            if d.changed(vm, b.step) {
+                let show =
+                    |v: Option<ValueRef>| v.map_or("(not live)".to_string(), |v| vm.describe(v));
+                self.candidates.push(Stop::Watchpoint {
+                    id: *id,
+                    old: show(before),
+                    new: show(now),
+                });
+            }
+            *last = now;
+        }
+        !self.candidates.is_empty()
+    }
+
+    fn confirm(&mut self, machine: &mut Machine, _: &Boundary) -> bool {
+        for c in self.candidates.clone() {
+            let ok = match &c {
+                Stop::Breakpoint(id) => {
+                    let cond = self
+                        .matcher
+                        .breakpoints
+                        .iter()
+                        .find(|b| b.id == *id)
+                        .and_then(|b| b.condition.clone());
+                    match cond {
+                        Some(expr) => machine.evaluate(0, &expr).is_ok_and(|v| v == "true"),
+                        None => true,
+                    }
+                }
+                _ => true,
+            };
+            if ok {
+                self.stop = Some(c.clone());
+                self.last_confirmed = Some(c);
+                return true;
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,235 @@
+//! The debugging engine: a recording replayed under the VM's monitor, with time travel
+//! by checkpoints plus re-execution (like rr). Positions are statement boundaries,
+//! named exactly by the bytecodes executed before them (`step`) and shown to users by
+//! the logical clock. The first replay runs the whole recording once, checks that it
+//! reproduces the recorded output and clock, and leaves checkpoints every `interval`
+//! steps within a memory budget; every later move restores the nearest checkpoint and
+//! re-executes at most one interval per scanned segment.
+//!
+//! No terminal code here: the batch mode and the TUI are front ends on this.
+
+mod breakpoints;
+mod commands;
+mod scan;
+mod watch;
+
+pub use breakpoints::{Breakpoint, BreakpointKind};
+pub use commands::{Reply, Stop, Write};
+pub use watch::{Location, Watch};
+
+use crate::trace::Trace;
+use som_vm::introspect::{Boundary, Inputs, Machine, MethodKey, Snapshot, View};
+use som_vm::Options;
+use std::collections::HashMap;
+
+/// Default memory budget for checkpoints.
+pub const DEFAULT_BUDGET: usize = 512 << 20;
+/// Steps between checkpoints to begin with (doubled when the budget is exceeded).
+const FIRST_INTERVAL: u64 = 1 << 20;
+
+/// A checkpoint: the VM state at a boundary (or before the first one).
+struct Checkpoint {
+    at: Option<Boundary>,
+    snapshot: Snapshot,
+}
+
+/// Where the replay stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// Paused at a statement boundary.
+    At(Boundary),
+    /// The program has ended (after its last boundary).
+    End { clock: u64, step: u64 },
+}
+
+impl Position {
+    pub fn clock(&self) -> u64 {
+        match self {
+            Position::At(b) => b.clock,
+            Position::End { clock, .. } => *clock,
+        }
+    }
+
+    pub fn step(&self) -> u64 {
+        match self {
+            Position::At(b) => b.step,
+            Position::End { step, .. } => *step,
+        }
+    }
+}
+
+/// Figures about the first replay and the checkpoints (for notes and the TUI).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplayInfo {
+    pub first_replay_ms: f64,
+    pub checkpoints: usize,
+    pub checkpoint_bytes: usize,
+    pub interval: u64,
+    pub end_clock: u64,
+    pub end_step: u64,
+    pub boundaries: u64,
+}
+
+/// A recording opened for debugging.
+pub struct Engine {
+    machine: Machine,
+    trace: Trace,
+    checkpoints: Vec<Checkpoint>,
+    interval: u64,
+    budget: usize,
+    position: Position,
+    first: Option<Boundary>,
+    end: Position,
+    /// The frame `print`, `watch` and the TUI panes refer to (0 innermost).
+    pub selected: usize,
+    pub breakpoints: Vec<Breakpoint>,
+    pub watches: Vec<Watch>,
+    names: HashMap<MethodKey, MethodNames>,
+    info: ReplayInfo,
+}
+
+/// Names of a method, cached by key.
+#[derive(Debug, Clone)]
+pub(crate) struct MethodNames {
+    pub class: String,
+    pub selector: String,
+    pub label: String,
+    pub file: String,
+}
+
+/// Why a recording could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenError(pub String);
+
+impl Engine {
+    /// Loads the recorded program, replays it once to the end (verifying output and
+    /// clock, taking checkpoints) and stops at its first boundary.
+    pub fn open(trace: Trace, budget: usize) -> Result<Engine, OpenError> {
+        let options = Options {
+            class_path: trace.class_path.clone(),
+            ..Options::default()
+        };
+        let machine = Machine::load(
+            options,
+            &trace.program,
+            &trace.args,
+            Inputs::Replay(trace.inputs()),
+            true,
+        )
+        .map_err(|e| OpenError(e.error.unwrap_or_else(|| "cannot load the program".into())))?;
+        let start = Checkpoint {
+            at: None,
+            snapshot: machine.snapshot(),
+        };
+        let mut engine = Engine {
+            machine,
+            trace,
+            checkpoints: vec![start],
+            interval: FIRST_INTERVAL,
+            budget: budget.max(1 << 20),
+            position: Position::End { clock: 0, step: 0 },
+            first: None,
+            end: Position::End { clock: 0, step: 0 },
+            selected: 0,
+            breakpoints: Vec::new(),
+            watches: Vec::new(),
+            names: HashMap::new(),
+            info: ReplayInfo::default(),
+        };
+        let started = std::time::Instant::now();
+        engine.first_replay()?;
+        engine.info.first_replay_ms = started.elapsed().as_secs_f64() * 1000.0;
+        engine.goto_start();
+        Ok(engine)
+    }
+
+    /// The current position.
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    /// The position after the program's last boundary.
+    pub fn end(&self) -> Position {
+        self.end
+    }
+
+    /// The first boundary of the run (`None` for a program that ran no code).
+    pub fn first(&self) -> Option<Boundary> {
+        self.first
+    }
+
+    pub fn info(&self) -> &ReplayInfo {
+        &self.info
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Read-only queries at the current position.
+    pub fn view(&self) -> View<'_> {
+        self.machine.view()
+    }
+
+    /// Output the program has written up to the current position.
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(self.machine.view().output()).into_owned()
+    }
+
+    /// Evaluates a SOM expression in the selected frame; the replay is not disturbed.
+    pub fn evaluate(&mut self, expr: &str) -> Result<String, String> {
+        if matches!(self.position, Position::End { .. }) {
+            return Err("the program has ended: no frame to evaluate in".into());
+        }
+        self.machine.evaluate(self.selected, expr)
+    }
+
+    pub(crate) fn names(&mut self, key: MethodKey) -> MethodNames {
+        let view = self.machine.view();
+        self.names
+            .entry(key)
+            .or_insert_with(|| {
+                let (class, selector, label, file) = view.method_names(key);
+                MethodNames {
+                    class,
+                    selector,
+                    label,
+                    file,
+                }
+            })
+            .clone()
+    }
+
+    /// Memory held by checkpoints.
+    fn checkpoint_bytes(&self) -> usize {
+        self.checkpoints
+            .iter()
+            .map(|c| c.snapshot.size_bytes())
+            .sum()
+    }
+
+    /// Keeps checkpoint memory under the budget: drops every other checkpoint (never
+    /// the first) and doubles the interval.
+    fn enforce_budget(&mut self) {
+        while self.checkpoint_bytes() > self.budget && self.checkpoints.len() > 2 {
+            let mut i = 0;
+            self.checkpoints.retain(|_| {
+                i += 1;
+                i == 1 || i % 2 == 0
+            });
+            self.interval *= 2;
+        }
+    }
+
+    /// Restores the latest checkpoint at or before `step`; answers its boundary.
+    fn restore_before(&mut self, step: u64) -> Option<Boundary> {
+        let idx = self
+            .checkpoints
+            .iter()
+            .rposition(|c| c.at.is_none_or(|b| b.step <= step))
+            .unwrap_or(0);
+        let cp = &self.checkpoints[idx];
+        self.machine.restore(&cp.snapshot);
+        cp.at
+    }
+}

@@ -1,0 +1,303 @@
+//! Moving through the recording: the monitor that drives the VM (stop at a step, at a
+//! predicate, at checkpoint time, at a divergence), the first replay, going to a step,
+//! and the two searches every command is built from: the first matching boundary after
+//! now, and the last matching boundary before now (segment by segment backwards from
+//! the nearest checkpoint).
+
+use super::{Checkpoint, Engine, OpenError, Position};
+use som_vm::introspect::{Boundary, Event, Exit, Machine, Monitor, RunState, Verdict, View};
+
+/// A cheap test run inside the monitor at every boundary.
+pub(crate) type Pred<'a> = &'a mut dyn FnMut(&View<'_>, &Boundary) -> bool;
+/// A confirmation run while paused at a candidate (breakpoint conditions).
+pub(crate) type Confirm<'a> = &'a mut dyn FnMut(&mut Machine, &Boundary) -> bool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    Limit,
+    Pred,
+    Checkpoint,
+    Diverged,
+}
+
+struct Runner<'a, 'p> {
+    stop_at: u64,
+    pred: &'a mut Pred<'p>,
+    next_checkpoint: u64,
+    expected: Option<&'a [u8]>,
+    diverged: Option<(u64, String)>,
+    first: Option<Boundary>,
+    last: Option<Boundary>,
+    count: u64,
+    reason: Option<Reason>,
+}
+
+impl Monitor for Runner<'_, '_> {
+    fn boundary(&mut self, vm: &View<'_>, at: &Boundary) -> Verdict {
+        self.first.get_or_insert(*at);
+        self.last = Some(*at);
+        self.count += 1;
+        if let (None, Some(why)) = (&self.diverged, vm.divergence()) {
+            self.diverged = Some((at.clock, why.to_string()));
+        }
+        self.reason = if self.diverged.is_some() {
+            Some(Reason::Diverged)
+        } else if at.step >= self.stop_at {
+            Some(Reason::Limit)
+        } else if (self.pred)(vm, at) {
+            Some(Reason::Pred)
+        } else if at.step >= self.next_checkpoint {
+            Some(Reason::Checkpoint)
+        } else {
+            None
+        };
+        match self.reason {
+            Some(_) => Verdict::Pause,
+            None => Verdict::Continue,
+        }
+    }
+
+    fn event(&mut self, vm: &View<'_>, event: &Event) {
+        let (Some(expected), Event::Output { clock, text }) = (self.expected, event) else {
+            return;
+        };
+        let end = vm.output().len();
+        let start = end.saturating_sub(text.len());
+        if self.diverged.is_none() && expected.get(start..end) != Some(text.as_bytes()) {
+            self.diverged = Some((
+                *clock,
+                format!("the program wrote {text:?}, the recording has other output"),
+            ));
+        }
+    }
+}
+
+/// How a drive ended.
+pub(crate) enum Driven {
+    Stopped(Boundary),
+    Ended(Exit),
+    Diverged(u64, String),
+}
+
+impl Engine {
+    /// Runs from the current state until a boundary with `step >= stop_at`, a boundary
+    /// where `pred` holds, a divergence, or the end; takes checkpoints on the way when
+    /// `checkpointing`.
+    fn drive(&mut self, stop_at: u64, mut pred: Pred<'_>, checkpointing: bool) -> Driven {
+        let expected = self.trace.output.clone().into_bytes();
+        let mut next_checkpoint = if checkpointing {
+            self.checkpoints
+                .last()
+                .and_then(|c| c.at)
+                .map_or(0, |b| b.step)
+                + self.interval
+        } else {
+            u64::MAX
+        };
+        loop {
+            let mut runner = Runner {
+                stop_at,
+                pred: &mut pred,
+                next_checkpoint,
+                expected: Some(&expected),
+                diverged: None,
+                first: None,
+                last: None,
+                count: 0,
+                reason: None,
+            };
+            let state = self.machine.run_monitored(&mut runner);
+            self.info.boundaries += runner.count;
+            if self.first.is_none() {
+                self.first = runner.first;
+            }
+            let last = runner.last;
+            match (state, runner.reason) {
+                (RunState::Finished(exit), _) => return Driven::Ended(exit),
+                (_, Some(Reason::Diverged)) => {
+                    let (clock, why) = runner.diverged.unwrap_or_default();
+                    return Driven::Diverged(clock, why);
+                }
+                (_, Some(Reason::Checkpoint)) => {
+                    self.checkpoints.push(Checkpoint {
+                        at: last,
+                        snapshot: self.machine.snapshot(),
+                    });
+                    self.enforce_budget();
+                    next_checkpoint = last.map_or(0, |b| b.step) + self.interval;
+                }
+                _ => return Driven::Stopped(last.expect("paused at a boundary")),
+            }
+        }
+    }
+
+    /// The first replay: to the end, checking output, clock and status, with checkpoints.
+    pub(super) fn first_replay(&mut self) -> Result<(), OpenError> {
+        self.info.boundaries = 0;
+        let exit = match self.drive(u64::MAX, &mut |_, _| false, true) {
+            Driven::Ended(exit) => exit,
+            Driven::Diverged(clock, why) => {
+                return Err(OpenError(format!(
+                    "replay diverged at clock {clock}: {why}"
+                )))
+            }
+            Driven::Stopped(b) => unreachable!("stopped at {b:?} without a reason"),
+        };
+        let view = self.machine.view();
+        let (clock, step) = (view.clock(), view.step());
+        let output = String::from_utf8_lossy(view.output()).into_owned();
+        let t = &self.trace;
+        let mismatch = if output != t.output {
+            Some(format!(
+                "output differs from the recording ({} bytes recorded, {} replayed)",
+                t.output.len(),
+                output.len()
+            ))
+        } else if clock != t.final_clock {
+            Some(format!("the recording ended at clock {}", t.final_clock))
+        } else if exit.status != t.exit_status {
+            Some(format!(
+                "exit status {} (recorded {})",
+                exit.status, t.exit_status
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = mismatch {
+            return Err(OpenError(format!(
+                "replay diverged at clock {clock}: {why}"
+            )));
+        }
+        self.end = Position::End { clock, step };
+        self.info.end_clock = clock;
+        self.info.end_step = step;
+        self.info.checkpoints = self.checkpoints.len();
+        self.info.checkpoint_bytes = self
+            .checkpoints
+            .iter()
+            .map(|c| c.snapshot.size_bytes())
+            .sum();
+        self.info.interval = self.interval;
+        Ok(())
+    }
+
+    /// Goes to the first boundary of the run.
+    pub fn goto_start(&mut self) {
+        match self.first {
+            Some(b) => self.goto_step(b.step),
+            None => {
+                self.machine.restore(&self.checkpoints[0].snapshot);
+                self.machine.run_monitored(&mut NoStop);
+                self.position = self.end;
+            }
+        }
+    }
+
+    /// Goes to the boundary named by `step` (or the first one after it, or the end).
+    pub fn goto_step(&mut self, step: u64) {
+        self.selected = 0;
+        if step >= self.end.step() {
+            self.finish_run();
+            return;
+        }
+        if let Some(b) = self.restore_before(step) {
+            if b.step == step {
+                self.position = Position::At(b);
+                return;
+            }
+        }
+        self.position = match self.drive(step, &mut |_, _| false, false) {
+            Driven::Stopped(b) => Position::At(b),
+            _ => self.end,
+        };
+    }
+
+    /// Runs to the end of the program from wherever the machine is.
+    fn finish_run(&mut self) {
+        if !matches!(self.position, Position::End { .. }) || self.machine.exit().is_none() {
+            self.restore_before(u64::MAX);
+            self.machine.run_monitored(&mut NoStop);
+        }
+        self.position = self.end;
+    }
+
+    /// Runs forward to the first boundary after now where `pred` holds and `confirm`
+    /// agrees; answers it, or `None` at the end.
+    pub(crate) fn search_forward(
+        &mut self,
+        pred: Pred<'_>,
+        confirm: Confirm<'_>,
+    ) -> Option<Boundary> {
+        self.selected = 0;
+        let mut pred = pred;
+        loop {
+            if matches!(self.position, Position::End { .. }) {
+                return None;
+            }
+            match self.drive(u64::MAX, &mut pred, false) {
+                Driven::Stopped(b) => {
+                    self.position = Position::At(b);
+                    if confirm(&mut self.machine, &b) {
+                        return Some(b);
+                    }
+                }
+                _ => {
+                    self.position = self.end;
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The last boundary before step `before` where `pred` holds and `confirm` agrees,
+    /// scanning segment by segment backwards. The machine is left anywhere: callers
+    /// move with `goto_step`.
+    pub(crate) fn search_backward(
+        &mut self,
+        before: u64,
+        pred: Pred<'_>,
+        confirm: Confirm<'_>,
+    ) -> Option<Boundary> {
+        let mut pred = pred;
+        let mut hi = before;
+        let mut idx = self.checkpoints.len();
+        while idx > 0 {
+            idx -= 1;
+            let at = self.checkpoints[idx].at;
+            if at.is_some_and(|b| b.step >= hi) {
+                continue;
+            }
+            self.machine.restore(&self.checkpoints[idx].snapshot);
+            let mut found = None;
+            if let Some(b) = at {
+                if pred(&self.machine.view(), &b) && confirm(&mut self.machine, &b) {
+                    found = Some(b);
+                }
+            }
+            loop {
+                match self.drive(hi, &mut pred, false) {
+                    Driven::Stopped(b) if b.step < hi => {
+                        if confirm(&mut self.machine, &b) {
+                            found = Some(b);
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            if found.is_some() {
+                return found;
+            }
+            hi = at.map_or(0, |b| b.step);
+        }
+        None
+    }
+}
+
+/// A monitor that never stops.
+struct NoStop;
+
+impl Monitor for NoStop {
+    fn boundary(&mut self, _: &View<'_>, _: &Boundary) -> Verdict {
+        Verdict::Continue
+    }
+}
