@@ -372,3 +372,41 @@ impl HitFinder {
         false
     }
 }
+
+/// A breakpoint or watchpoint hit on the recording's time axis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineHit {
+    pub clock: u64,
+    pub step: u64,
+    pub stop: Stop,
+}
+
+impl Engine {
+    /// Every hit of the current breakpoints and watchpoints over the whole recording
+    /// (one replay from the start; conditions checked). The position is kept.
+    pub fn timeline(&mut self) -> Vec<TimelineHit> {
+        let here = self.position.step();
+        let selected = self.selected;
+        self.goto_start();
+        let hits = RefCell::new(HitFinder::new(self));
+        if let Position::At(b) = self.position {
+            hits.borrow_mut().seed(&self.view(), b.step);
+        }
+        let mut out = Vec::new();
+        while let Some(b) = self.search_forward(
+            &mut |vm, b| hits.borrow_mut().check(vm, b),
+            &mut |m, b| hits.borrow_mut().confirm(m, b),
+        ) {
+            if let Some(stop) = hits.borrow().stop.clone() {
+                out.push(TimelineHit {
+                    clock: b.clock,
+                    step: b.step,
+                    stop,
+                });
+            }
+        }
+        self.goto_step(here);
+        self.selected = selected;
+        out
+    }
+}

@@ -14,7 +14,7 @@ mod scan;
 mod watch;
 
 pub use breakpoints::{Breakpoint, BreakpointKind};
-pub use commands::{Reply, Stop, Write};
+pub use commands::{Reply, Stop, TimelineHit, Write};
 pub use watch::{Location, Watch};
 
 use crate::trace::Trace;

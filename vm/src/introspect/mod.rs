@@ -26,6 +26,20 @@ pub use view::{ClassInfo, FrameInfo, MethodInfo, MethodKey, ObjectInfo, Var, Vie
 
 use crate::vm::Vm;
 
+/// The text of a source file as the VM loaded it: a file on disk, or a class of the
+/// embedded core library (named `core-lib/Name.som` in frames and backtraces).
+pub fn source_text(file: &str) -> Option<String> {
+    if let Some(name) = file
+        .strip_prefix("core-lib/")
+        .and_then(|f| f.strip_suffix(".som"))
+    {
+        if let Some((_, text)) = crate::loader::CORE_LIB.iter().find(|(n, _)| *n == name) {
+            return Some(text.to_string());
+        }
+    }
+    std::fs::read_to_string(file).ok()
+}
+
 /// One non-deterministic input, as recorded and replayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
