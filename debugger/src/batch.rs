@@ -2,7 +2,8 @@
 //! on stdout. Every answer has `clock` and `frames` (innermost first: `class`,
 //! `selector`, `file`, `line`, `bci`, `tier`); movements add `stopped` (why), `print`
 //! adds `value`, `last-write` and `origin` add `write` (`clock`, `class`, `selector`,
-//! `line`); a bad command answers `{"error": ...}` and the session goes on.
+//! `line`); a bad command answers `{"error": ...}` and the session goes on. With
+//! `--timing`, answers carry `ms` (the command's latency) too.
 
 use crate::command::Command;
 use crate::engine::{Engine, Position, Reply, Stop};
@@ -77,10 +78,12 @@ pub fn answer(engine: &Engine, reply: &Result<Reply, String>) -> Value {
 }
 
 /// Runs commands from `input` until `quit` or end of input.
+/// With `timing`, each answer also has `ms`: how long the command took.
 pub fn run(
     engine: &mut Engine,
     input: impl BufRead,
     mut output: impl Write,
+    timing: bool,
 ) -> std::io::Result<()> {
     for line in input.lines() {
         let line = line?;
@@ -88,11 +91,16 @@ pub fn run(
         if text.is_empty() || text.starts_with('#') {
             continue;
         }
+        let started = std::time::Instant::now();
         let (reply, quit) = match Command::parse(text) {
             Ok(cmd) => (engine.execute(&cmd), cmd == Command::Quit),
             Err(e) => (Err(e), false),
         };
-        writeln!(output, "{}", answer(engine, &reply))?;
+        let mut json = answer(engine, &reply);
+        if timing {
+            json["ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        writeln!(output, "{json}")?;
         output.flush()?;
         if quit {
             break;

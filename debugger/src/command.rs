@@ -132,7 +132,11 @@ impl Engine {
             Command::Frame(n) => self.select_frame(*n)?,
             Command::Up => self.select_frame(self.selected + 1)?,
             Command::Down => self.select_frame(self.selected.saturating_sub(1))?,
-            Command::Info => message(self.describe_points()),
+            Command::Info => message(format!(
+                "{}\n{}",
+                self.describe_replay(),
+                self.describe_points()
+            )),
             Command::Help => message(HELP.to_string()),
         })
     }
@@ -150,6 +154,20 @@ impl Engine {
             message: Some(format!("frame {n}: {}", self.view().frame(n).label)),
             ..Reply::default()
         })
+    }
+
+    /// The replay's figures, one line.
+    pub fn describe_replay(&self) -> String {
+        let i = self.info();
+        format!(
+            "recording: end clock {}, {} statement boundaries; first replay {:.0} ms; {} checkpoints every {} steps, {:.1} MiB",
+            i.end_clock,
+            i.boundaries,
+            i.first_replay_ms,
+            i.checkpoints,
+            i.interval,
+            i.checkpoint_bytes as f64 / (1 << 20) as f64
+        )
     }
 
     /// Breakpoints and watchpoints, one per line.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage:
   som-dbg record -o run.somtrace [-cp dir1:dir2] File.som [args...]
-  som-dbg replay run.somtrace [--batch] [--checkpoint-budget SIZE]
+  som-dbg replay run.somtrace [--batch [--timing]] [--checkpoint-budget SIZE]
   som-dbg run [-cp dir1:dir2] [--checkpoint-budget SIZE] File.som [args...]
 
 replay --batch reads commands from stdin (one per line) and answers one JSON object per
@@ -17,6 +17,7 @@ struct Args {
     out: Option<PathBuf>,
     class_path: Vec<PathBuf>,
     batch: bool,
+    timing: bool,
     budget: usize,
     rest: Vec<String>,
 }
@@ -41,6 +42,7 @@ fn parse(argv: &[String]) -> Result<Args, String> {
         out: None,
         class_path: Vec::new(),
         batch: false,
+        timing: false,
         budget: DEFAULT_BUDGET,
         rest: Vec::new(),
     };
@@ -59,6 +61,11 @@ fn parse(argv: &[String]) -> Result<Args, String> {
                     .filter(|s| !s.is_empty())
                     .map(PathBuf::from),
             ),
+            "--timing" => {
+                a.timing = true;
+                i += 1;
+                continue;
+            }
             "--batch" => {
                 a.batch = true;
                 i += 1;
@@ -103,6 +110,7 @@ fn main_inner(argv: Vec<String>) -> Result<i32, String> {
             return Err(format!("unexpected argument '{}'", trailing.rest[0]));
         }
         a.batch |= trailing.batch;
+        a.timing |= trailing.timing;
         if trailing.budget != DEFAULT_BUDGET {
             a.budget = trailing.budget;
         }
@@ -119,7 +127,7 @@ fn main_inner(argv: Vec<String>) -> Result<i32, String> {
             let mut engine = open(trace, a.budget)?;
             if a.batch {
                 let stdin = std::io::stdin();
-                som_debugger::batch::run(&mut engine, stdin.lock(), std::io::stdout())
+                som_debugger::batch::run(&mut engine, stdin.lock(), std::io::stdout(), a.timing)
                     .map_err(|e| e.to_string())?;
                 Ok(0)
             } else {
