@@ -4,7 +4,7 @@
 
 use crate::trace::{RecordedInput, Trace, TraceError};
 use som_vm::introspect::{Inputs, Machine};
-use som_vm::Options;
+use som_vm::introspect::Options;
 use std::path::{Path, PathBuf};
 
 /// What to record.

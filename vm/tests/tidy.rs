@@ -1,6 +1,7 @@
 //! Tidy checks over the workspace: every Rust file opens with a `//!` comment saying
 //! what it owns, files stay reasonably small, and the crate dependency rules of
-//! ARCHITECTURE.md hold (the VM depends on no other workspace crate).
+//! ARCHITECTURE.md hold (the VM depends on no other workspace crate; tools reach the
+//! VM only through `som_vm::introspect`).
 
 use std::path::{Path, PathBuf};
 
@@ -76,5 +77,31 @@ fn the_vm_depends_on_no_other_workspace_crate() {
     assert!(
         !benches.contains("som-vm"),
         "som-bench drives the som binary; it must not link the VM"
+    );
+}
+
+#[test]
+fn tools_use_the_vm_only_through_introspect() {
+    let mut offenders = Vec::new();
+    for tool in ["debugger", "profiler", "cfg-viewer", "asm-browser", "regress-bot", "benches"] {
+        let mut files = Vec::new();
+        rust_files(&workspace().join(tool), &mut files);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            for (n, line) in text.lines().enumerate() {
+                let mut rest = line;
+                while let Some(at) = rest.find("som_vm::") {
+                    let after = &rest[at + "som_vm::".len()..];
+                    if !after.starts_with("introspect") {
+                        offenders.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+                    }
+                    rest = after;
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "tools must use som_vm::introspect only: {offenders:#?}"
     );
 }

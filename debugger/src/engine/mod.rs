@@ -19,7 +19,7 @@ pub use watch::{Location, Watch};
 
 use crate::trace::Trace;
 use som_vm::introspect::{Boundary, Inputs, Machine, MethodKey, Snapshot, View};
-use som_vm::Options;
+use som_vm::introspect::Options;
 use std::collections::HashMap;
 
 /// Default memory budget for checkpoints.

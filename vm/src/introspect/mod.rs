@@ -24,6 +24,8 @@ pub use machine::{Exit, Inputs, Machine, RunState};
 pub use snapshot::Snapshot;
 pub use view::{ClassInfo, FrameInfo, MethodInfo, MethodKey, ObjectInfo, Var, View};
 
+pub use crate::vm::{Options, Stats};
+
 use crate::vm::Vm;
 
 /// The text of a source file as the VM loaded it: a file on disk, or a class of the
