@@ -14,6 +14,9 @@ pub enum Language {
     Lua(String),
     /// A Python interpreter (`python3`).
     Python(String),
+    /// Another build of our VM (`som:PATH` on the command line), e.g. one built
+    /// without the introspection hooks, to compare two builds in one run.
+    OtherSom(PathBuf),
 }
 
 impl Language {
@@ -23,12 +26,14 @@ impl Language {
             .file_name()
             .and_then(|s| s.to_str())
             .unwrap_or(cmd);
-        if base.starts_with("lua") {
+        if let Some(path) = cmd.strip_prefix("som:") {
+            Ok(Language::OtherSom(PathBuf::from(path)))
+        } else if base.starts_with("lua") {
             Ok(Language::Lua(cmd.to_string()))
         } else if base.starts_with("python") || base.starts_with("pypy") {
             Ok(Language::Python(cmd.to_string()))
         } else {
-            bail!("don't know how to run the benchmarks with '{cmd}' (expected lua* or python*)")
+            bail!("don't know how to run the benchmarks with '{cmd}' (expected lua*, python* or som:PATH)")
         }
     }
 
@@ -37,22 +42,15 @@ impl Language {
             Language::Som { tier: Some(t), .. } => format!("som (tier {t})"),
             Language::Som { .. } => "som".into(),
             Language::Lua(c) | Language::Python(c) => c.clone(),
+            Language::OtherSom(p) => format!("som:{}", p.display()),
         }
     }
 
     fn command(&self, benches: &Path, name: &str, iterations: u32, inner: u32) -> Command {
         let counts = [name.to_string(), iterations.to_string(), inner.to_string()];
         match self {
-            Language::Som { binary, tier } => {
-                let mut c = Command::new(binary);
-                if let Some(t) = tier {
-                    c.args(["--max-tier", &t.to_string()]);
-                }
-                let dir = benches.join("som");
-                c.arg("-cp").arg(&dir).arg(dir.join("BenchHarness.som"));
-                c.args(counts);
-                c
-            }
+            Language::Som { binary, tier } => self.som_command(binary, *tier, benches, counts),
+            Language::OtherSom(binary) => self.som_command(binary, None, benches, counts),
             Language::Lua(cmd) => {
                 let mut c = Command::new(cmd);
                 c.arg(benches.join("lua/harness.lua")).args(counts);
@@ -64,6 +62,25 @@ impl Language {
                 c
             }
         }
+    }
+}
+
+impl Language {
+    fn som_command(
+        &self,
+        binary: &Path,
+        tier: Option<u8>,
+        benches: &Path,
+        counts: [String; 3],
+    ) -> Command {
+        let mut c = Command::new(binary);
+        if let Some(t) = tier {
+            c.args(["--max-tier", &t.to_string()]);
+        }
+        let dir = benches.join("som");
+        c.arg("-cp").arg(&dir).arg(dir.join("BenchHarness.som"));
+        c.args(counts);
+        c
     }
 }
 

@@ -393,10 +393,11 @@ impl Engine {
             hits.borrow_mut().seed(&self.view(), b.step);
         }
         let mut out = Vec::new();
-        while let Some(b) = self.search_forward(
-            &mut |vm, b| hits.borrow_mut().check(vm, b),
-            &mut |m, b| hits.borrow_mut().confirm(m, b),
-        ) {
+        while let Some(b) = self
+            .search_forward(&mut |vm, b| hits.borrow_mut().check(vm, b), &mut |m, b| {
+                hits.borrow_mut().confirm(m, b)
+            })
+        {
             if let Some(stop) = hits.borrow().stop.clone() {
                 out.push(TimelineHit {
                     clock: b.clock,
