@@ -4,10 +4,18 @@
 //! against measured noise, bisects, and writes the pull-request report. It drives the
 //! `som` binary as a child process and never parses the VM's human-readable output.
 
+pub mod build;
 pub mod fuzz;
 pub mod generate;
+pub mod git;
+pub mod machine;
+pub mod mann_whitney;
+pub mod measure;
 pub mod prng;
 pub mod program;
+pub mod run;
 pub mod shrink;
 pub mod store;
+pub mod suite;
+pub mod verdict;
 pub mod vm_run;

@@ -2,7 +2,9 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use som_regress_bot::{fuzz, generate};
+use som_regress_bot::build::Workspace;
+use som_regress_bot::store::Store;
+use som_regress_bot::{fuzz, generate, git, measure, run};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -41,6 +43,91 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         budget_ms: u64,
     },
+    /// Build and measure every commit of a range and store the values.
+    Run {
+        /// `A..B` (A and every commit after it up to B) or one revision.
+        #[arg(long)]
+        commits: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+        #[command(flatten)]
+        measure: MeasureArgs,
+        /// Measure commits again even if the history has them.
+        #[arg(long)]
+        rerun: bool,
+    },
+}
+
+/// Where the repository and the history are.
+#[derive(clap::Args)]
+struct HistoryArgs {
+    /// The git repository (default: the one containing the current directory).
+    #[arg(long)]
+    repo: Option<PathBuf>,
+    /// The SQLite history (default: <repo>/target/som-regress.sqlite).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// The cargo target directory shared by all builds (default: <repo>/target/regress-target).
+    #[arg(long)]
+    target_dir: Option<PathBuf>,
+}
+
+/// How much `run` and `bisect` measure.
+#[derive(clap::Args)]
+struct MeasureArgs {
+    /// Processes per benchmark for wall time.
+    #[arg(long, default_value_t = 3)]
+    runs: u32,
+    /// Iterations per process (the first is warm-up).
+    #[arg(long, default_value_t = 4)]
+    iterations: u32,
+    /// Only benchmarks whose name matches this regex.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Programs of the fixed generated set to include.
+    #[arg(long, default_value_t = 11)]
+    generated: usize,
+    /// Skip the instruction count under callgrind.
+    #[arg(long)]
+    no_callgrind: bool,
+    /// Skip recording profiles with som-prof.
+    #[arg(long)]
+    no_profile: bool,
+}
+
+impl MeasureArgs {
+    fn options(&self, rerun: bool) -> run::RunOptions {
+        run::RunOptions {
+            settings: measure::Settings {
+                runs: self.runs,
+                iterations: self.iterations,
+                callgrind: !self.no_callgrind,
+                profile: !self.no_profile,
+            },
+            filter: self.filter.clone(),
+            generated: self.generated,
+            rerun,
+        }
+    }
+}
+
+impl HistoryArgs {
+    fn open(&self) -> Result<(Workspace, Store)> {
+        let start = match &self.repo {
+            Some(r) => r.clone(),
+            None => std::env::current_dir()?,
+        };
+        let repo = git::toplevel(&start)?;
+        let db = self
+            .db
+            .clone()
+            .unwrap_or_else(|| repo.join("target/som-regress.sqlite"));
+        if let Some(parent) = db.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let store = Store::open(&db)?;
+        Ok((Workspace::new(&repo, self.target_dir.clone()), store))
+    }
 }
 
 fn main() {
@@ -92,6 +179,18 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
             println!("{count} programs agree in every configuration");
+        }
+        Cmd::Run {
+            commits,
+            history,
+            measure,
+            rerun,
+        } => {
+            let (ws, store) = history.open()?;
+            let list = run::run_range(&store, &ws, &commits, &measure.options(rerun), &mut |l| {
+                eprintln!("{l}")
+            })?;
+            println!("measured {} commit(s)", list.len());
         }
     }
     Ok(())

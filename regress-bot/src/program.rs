@@ -39,6 +39,8 @@ pub struct ClassDef {
 pub struct Program {
     pub kind: &'static str,
     pub classes: Vec<ClassDef>,
+    /// The inner size `run:` uses by default (sized for the generation budget).
+    pub inner: u64,
 }
 
 impl ClassDef {

@@ -234,5 +234,6 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
 }
 
 mod queries;
+pub use queries::CommitRuns;
 #[cfg(test)]
 mod tests;

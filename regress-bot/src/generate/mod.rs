@@ -125,6 +125,7 @@ pub fn program(kind: Kind, name: &str, rng: &mut Prng, budget_ms: u64) -> Progra
     Program {
         kind: kind.label(),
         classes,
+        inner,
     }
 }
 

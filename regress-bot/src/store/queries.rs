@@ -4,7 +4,13 @@
 
 use super::{Store, StoreError};
 use rusqlite::OptionalExtension;
-use std::collections::BTreeMap;
+
+/// The values of one commit for one benchmark and metric, one vector per run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitRuns {
+    pub sha: String,
+    pub runs: Vec<Vec<f64>>,
+}
 
 impl Store {
     /// Every value recorded for `sha`, `benchmark` and `metric`, over all runs.
@@ -28,24 +34,39 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Values of one benchmark and metric grouped by commit, over the whole history: the
-    /// noise model's input.
-    pub fn history(
-        &self,
-        benchmark: &str,
-        metric: &str,
-    ) -> Result<BTreeMap<String, Vec<f64>>, StoreError> {
+    /// Values of one benchmark and metric grouped by commit and then by run, commits in
+    /// the order they were first measured: the noise model's input.
+    pub fn history(&self, benchmark: &str, metric: &str) -> Result<Vec<CommitRuns>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.commit_sha, m.value FROM measurements m JOIN runs r ON r.id = m.run_id
+            "SELECT r.commit_sha, r.id, m.value FROM measurements m JOIN runs r ON r.id = m.run_id
              WHERE m.benchmark = ?1 AND m.metric = ?2 ORDER BY m.run_id, m.repetition",
         )?;
         let rows = stmt.query_map([benchmark, metric], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, f64>(2)?,
+            ))
         })?;
-        let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        let mut out: Vec<CommitRuns> = Vec::new();
+        let mut last_run = None;
         for row in rows {
-            let (sha, v) = row?;
-            out.entry(sha).or_default().push(v);
+            let (sha, run, v) = row?;
+            let i = match out.iter().position(|c| c.sha == sha) {
+                Some(i) => i,
+                None => {
+                    out.push(CommitRuns {
+                        sha,
+                        runs: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            if last_run != Some(run) {
+                out[i].runs.push(Vec::new());
+                last_run = Some(run);
+            }
+            out[i].runs.last_mut().expect("a run").push(v);
         }
         Ok(out)
     }

@@ -1,0 +1,181 @@
+//! Measuring one benchmark of one built commit: wall time per iteration over repeated
+//! processes, the VM's `--stats-json` counts, instructions under `valgrind --tool=callgrind`
+//! and a deterministic profile from `som-prof` when the commit has it.
+
+use crate::build::Built;
+use crate::suite::Entry;
+use crate::vm_run::VmCall;
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::Command;
+
+/// How much to measure.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub runs: u32,
+    pub iterations: u32,
+    pub callgrind: bool,
+    pub profile: bool,
+}
+
+/// Everything measured for one benchmark.
+#[derive(Debug, Default)]
+pub struct Measured {
+    pub values: Vec<(String, Vec<f64>)>,
+    pub profile: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// Fails with a clear message when callgrind is wanted and valgrind is not installed.
+pub fn require_valgrind() -> Result<()> {
+    match Command::new("valgrind").arg("--version").output() {
+        Ok(o) if o.status.success() => Ok(()),
+        _ => bail!(
+            "valgrind not found: the instruction metric needs `valgrind --tool=callgrind` \
+             (apt-get install valgrind), or pass --no-callgrind"
+        ),
+    }
+}
+
+fn harness_args(entry: &Entry, iterations: u32, inner: u32) -> Vec<String> {
+    vec![
+        entry.name.clone(),
+        iterations.to_string(),
+        inner.to_string(),
+    ]
+}
+
+pub fn measure(built: &Built, entry: &Entry, s: &Settings, scratch: &Path) -> Result<Measured> {
+    std::fs::create_dir_all(scratch)?;
+    let mut m = Measured::default();
+    m.values
+        .push(("wall_us".into(), wall_times(built, entry, s)?));
+    let small = harness_args(entry, 1, entry.small_inner);
+    let call = VmCall {
+        som: &built.som,
+        options: &[],
+        class_path: &entry.class_path,
+        program: &entry.harness,
+        args: &small,
+    };
+    match call.run_with_stats(&scratch.join("stats.json"))?.stats {
+        Some(stats) => {
+            for (metric, v) in stats.metrics() {
+                m.values.push((metric.to_string(), vec![v]));
+            }
+        }
+        None => m.notes.push("no --stats-json in this commit's VM".into()),
+    }
+    if s.callgrind {
+        m.values
+            .push(("instructions".into(), vec![instructions(&call, scratch)?]));
+    }
+    if s.profile {
+        record_profile(built, &call, scratch, &mut m);
+    }
+    Ok(m)
+}
+
+fn wall_times(built: &Built, entry: &Entry, s: &Settings) -> Result<Vec<f64>> {
+    let args = harness_args(entry, s.iterations, entry.wall_inner);
+    let call = VmCall {
+        som: &built.som,
+        options: &[],
+        class_path: &entry.class_path,
+        program: &entry.harness,
+        args: &args,
+    };
+    let mut all = Vec::new();
+    for _ in 0..s.runs {
+        let out = call.command().arg(&entry.harness).args(&args).output()?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            bail!(
+                "{} failed ({}): {}",
+                entry.name,
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let times = som_benches::runner::parse_iterations(&stdout, &entry.name);
+        // the first iteration of each process is warm-up
+        all.extend(times.iter().skip(usize::from(times.len() > 1)));
+    }
+    Ok(all)
+}
+
+/// Instructions executed by the whole `som` process under callgrind (its `totals:` line).
+fn instructions(call: &VmCall, scratch: &Path) -> Result<f64> {
+    let out_file = scratch.join("callgrind.out");
+    let _ = std::fs::remove_file(&out_file);
+    let vm = call.command();
+    let out = Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out_file.display()))
+        .arg(vm.get_program())
+        .args(vm.get_args())
+        .arg(call.program)
+        .args(call.args)
+        .output()
+        .context("cannot run valgrind")?;
+    if !out.status.success() {
+        bail!(
+            "callgrind run failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = std::fs::read_to_string(&out_file)
+        .with_context(|| format!("callgrind wrote no {}", out_file.display()))?;
+    callgrind_total(&text).context("no totals: or summary: line in callgrind output")
+}
+
+/// The event total of a callgrind output file.
+pub fn callgrind_total(text: &str) -> Option<f64> {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("totals:"))
+        .or_else(|| text.lines().find(|l| l.starts_with("summary:")))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn record_profile(built: &Built, call: &VmCall, scratch: &Path, m: &mut Measured) {
+    let Some(prof) = &built.som_prof else {
+        m.notes.push("no som-prof in this commit".into());
+        return;
+    };
+    let dir = scratch.join("profile");
+    let _ = std::fs::remove_dir_all(&dir);
+    let vm = call.command();
+    let out = Command::new(prof)
+        .args(["record", "--mode", "clock", "-o"])
+        .arg(&dir)
+        .args(vm.get_args())
+        .arg(call.program)
+        .args(call.args)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => match std::fs::read_to_string(dir.join("profile.json")) {
+            Ok(json) => m.profile = Some(json),
+            Err(_) => m.notes.push("som-prof wrote no profile.json".into()),
+        },
+        Ok(o) => m.notes.push(format!(
+            "som-prof record failed in this commit ({})",
+            o.status
+        )),
+        Err(e) => m.notes.push(format!("cannot run som-prof: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callgrind_totals_are_read() {
+        let text = "version: 1\ncmd: som\nevents: Ir\nsummary: 1234\nfl=x\n0 5\ntotals: 1240\n";
+        assert_eq!(callgrind_total(text), Some(1240.0));
+        assert_eq!(callgrind_total("events: Ir\nsummary: 77\n"), Some(77.0));
+        assert_eq!(callgrind_total("nothing"), None);
+    }
+}

@@ -1,0 +1,114 @@
+//! `som-regress run`: for each commit of a range, build it once (cached), measure the
+//! suite and store every value with the commit, machine and toolchain.
+
+use crate::build::{ensure_built, Workspace};
+use crate::measure::{measure, require_valgrind, Settings};
+use crate::store::Store;
+use crate::{git, machine, suite};
+use anyhow::{Context, Result};
+
+/// What `run` measures.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub settings: Settings,
+    /// A regex over benchmark names.
+    pub filter: Option<String>,
+    /// How many programs of the fixed generated set to include.
+    pub generated: usize,
+    /// Measure again even if the history already has runs of a commit.
+    pub rerun: bool,
+}
+
+/// Measures every commit of `spec` (`A..B` or one revision) not yet in the history.
+pub fn run_range(
+    store: &Store,
+    ws: &Workspace,
+    spec: &str,
+    opts: &RunOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<Vec<String>> {
+    if opts.settings.callgrind {
+        require_valgrind()?;
+    }
+    let commits = git::range(&ws.repo, spec)?;
+    for sha in &commits {
+        if !opts.rerun && store.run_count(sha)? > 0 {
+            log(&format!("{}: already measured", short(sha)));
+            continue;
+        }
+        measure_commit(store, ws, sha, opts, log)?;
+    }
+    Ok(commits)
+}
+
+/// Builds and measures one commit, recording one run.
+pub fn measure_commit(
+    store: &Store,
+    ws: &Workspace,
+    sha: &str,
+    opts: &RunOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<()> {
+    let info = git::commit_info(&ws.repo, sha)?;
+    store.add_commit(&info)?;
+    let built = ensure_built(ws, sha, log)?;
+    let filter = opts
+        .filter
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .context("bad --filter")?;
+    let generated_dir = ws.bin_cache.join(format!(
+        "generated-s{}-b{}",
+        suite::GENERATED_SEED,
+        suite::GENERATED_BUDGET_MS
+    ));
+    let entries = suite::entries(&built, &generated_dir, opts.generated, filter.as_ref())?;
+    let settings = serde_json::json!({
+        "runs": opts.settings.runs,
+        "iterations": opts.settings.iterations,
+        "callgrind": opts.settings.callgrind,
+        "benchmarks": entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+    });
+    let run = store.begin_run(
+        sha,
+        &machine::this_machine(),
+        &built.rustc,
+        &settings.to_string(),
+    )?;
+    let scratch = ws.bin_cache.join("scratch");
+    for entry in &entries {
+        match measure(&built, entry, &opts.settings, &scratch) {
+            Ok(m) => {
+                for (metric, values) in &m.values {
+                    store.add_values(run, &entry.name, metric, values)?;
+                }
+                if let Some(p) = &m.profile {
+                    store.add_profile(run, &entry.name, p)?;
+                }
+                for note in &m.notes {
+                    store.add_note(run, &entry.name, note)?;
+                }
+                log(&format!(
+                    "{} {}: {} metrics",
+                    short(sha),
+                    entry.name,
+                    m.values.len()
+                ));
+            }
+            Err(e) => {
+                store.add_note(run, &entry.name, &format!("not measured: {e:#}"))?;
+                log(&format!(
+                    "{} {}: not measured: {e:#}",
+                    short(sha),
+                    entry.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn short(sha: &str) -> &str {
+    &sha[..12.min(sha.len())]
+}

@@ -1,0 +1,79 @@
+//! Tests of the verdict rules: thresholds, significance, and the noise model.
+
+use super::*;
+
+fn runs(sha: &str, runs: &[&[f64]]) -> CommitRuns {
+    CommitRuns {
+        sha: sha.into(),
+        runs: runs.iter().map(|r| r.to_vec()).collect(),
+    }
+}
+
+#[test]
+fn a_deterministic_count_is_flagged_beyond_the_minimum_change_only() {
+    let p = Policy::default();
+    let v = judge_values("Fib", "instructions", &[1000.0], &[1030.0], 0.0, &p).unwrap();
+    assert_eq!(v.flagged, Some(Direction::Regression));
+    assert!((v.change - 0.03).abs() < 1e-12);
+    let v = judge_values("Fib", "instructions", &[1000.0], &[1015.0], 0.0, &p).unwrap();
+    assert_eq!(v.flagged, None);
+    let v = judge_values("Fib", "instructions", &[1000.0], &[900.0], 0.0, &p).unwrap();
+    assert_eq!(v.flagged, Some(Direction::Improvement));
+}
+
+#[test]
+fn historical_noise_raises_the_threshold() {
+    let p = Policy::default();
+    let v = judge_values("Fib", "peak_heap_bytes", &[1000.0], &[1050.0], 0.02, &p).unwrap();
+    assert!((v.threshold - 0.06).abs() < 1e-12);
+    assert_eq!(v.flagged, None);
+}
+
+#[test]
+fn wall_time_needs_significance_and_size() {
+    let p = Policy::default();
+    let base: Vec<f64> = (0..12).map(|i| 1000.0 + (i % 4) as f64).collect();
+    let slower: Vec<f64> = base.iter().map(|v| v * 1.10).collect();
+    let v = judge_values("Fib", "wall_us", &base, &slower, 0.0, &p).unwrap();
+    assert_eq!(v.flagged, Some(Direction::Regression));
+    assert!(v.confidence > 0.99);
+    // 1% slower and significant, but under the 2% minimum
+    let slightly: Vec<f64> = base.iter().map(|v| v * 1.01).collect();
+    assert_eq!(
+        judge_values("Fib", "wall_us", &base, &slightly, 0.0, &p)
+            .unwrap()
+            .flagged,
+        None
+    );
+    // 10% on three values each: not significant at 1%
+    let v = judge_values("Fib", "wall_us", &base[..3], &slower[..3], 0.0, &p).unwrap();
+    assert_eq!(v.flagged, None);
+}
+
+#[test]
+fn noise_comes_from_reruns_of_the_same_commit_or_the_spread_within_one_run() {
+    let h = vec![
+        runs("a", &[&[100.0, 100.0], &[104.0, 104.0]]),
+        runs("b", &[&[200.0, 200.0], &[202.0, 202.0]]),
+        runs("c", &[&[50.0]]),
+    ];
+    // a: 4/102, b: 2/201; c has one value and says nothing
+    let n = noise(&h);
+    assert!((n - (4.0 / 102.0 + 2.0 / 201.0) / 2.0).abs() < 1e-9, "{n}");
+    let within = noise(&[runs("d", &[&[10.0, 11.0, 12.0]])]);
+    assert!((within - 1.4826 / 11.0).abs() < 1e-9);
+    assert_eq!(noise(&[]), 0.0);
+}
+
+#[test]
+fn counts_that_start_at_zero() {
+    let p = Policy::default();
+    let v = judge_values("T", "gc_count", &[0.0], &[3.0], 0.0, &p).unwrap();
+    assert_eq!(v.flagged, Some(Direction::Regression));
+    assert_eq!(
+        judge_values("T", "gc_count", &[0.0], &[0.0], 0.0, &p)
+            .unwrap()
+            .flagged,
+        None
+    );
+}
