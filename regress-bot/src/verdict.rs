@@ -158,13 +158,12 @@ pub fn judge_values(
             true,
         )
     };
-    let flagged = (significant && change.abs() > threshold).then(|| {
-        if change > 0.0 {
-            Direction::Regression
-        } else {
-            Direction::Improvement
-        }
-    });
+    let direction = if change > 0.0 {
+        Direction::Regression
+    } else {
+        Direction::Improvement
+    };
+    let flagged = (significant && change.abs() > threshold).then_some(direction);
     Some(Verdict {
         benchmark: benchmark.to_string(),
         metric: metric.to_string(),
