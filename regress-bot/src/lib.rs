@@ -4,7 +4,9 @@
 //! against measured noise, bisects, and writes the pull-request report. It drives the
 //! `som` binary as a child process and never parses the VM's human-readable output.
 
+pub mod bisect;
 pub mod build;
+pub mod explain;
 pub mod fuzz;
 pub mod generate;
 pub mod git;
@@ -13,6 +15,7 @@ pub mod mann_whitney;
 pub mod measure;
 pub mod prng;
 pub mod program;
+pub mod report;
 pub mod run;
 pub mod shrink;
 pub mod store;

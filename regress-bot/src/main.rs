@@ -4,7 +4,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use som_regress_bot::build::Workspace;
 use som_regress_bot::store::Store;
-use som_regress_bot::{fuzz, generate, git, measure, run};
+use som_regress_bot::verdict::Policy;
+use som_regress_bot::{bisect, fuzz, generate, git, measure, report, run};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -56,6 +57,66 @@ enum Cmd {
         #[arg(long)]
         rerun: bool,
     },
+    /// Find the first commit between a good and a bad one where a metric regressed.
+    Bisect {
+        #[arg(long)]
+        good: String,
+        #[arg(long)]
+        bad: String,
+        #[arg(long)]
+        bench: String,
+        #[arg(long, default_value = "instructions")]
+        metric: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+        #[command(flatten)]
+        measure: MeasureArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Write the comparison of two measured commits (the pull-request comment).
+    Report {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        head: String,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: Format,
+        /// Write here instead of stdout.
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        history: HistoryArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Markdown,
+    Json,
+}
+
+/// The decision thresholds.
+#[derive(clap::Args)]
+struct PolicyArgs {
+    /// Smallest relative change reported, in percent.
+    #[arg(long, default_value_t = 2.0)]
+    min_change: f64,
+    /// Significance level for wall time.
+    #[arg(long, default_value_t = 0.01)]
+    alpha: f64,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> Policy {
+        Policy {
+            min_change: self.min_change / 100.0,
+            alpha: self.alpha,
+            ..Policy::default()
+        }
+    }
 }
 
 /// Where the repository and the history are.
@@ -191,6 +252,55 @@ fn run(cli: Cli) -> Result<()> {
                 eprintln!("{l}")
             })?;
             println!("measured {} commit(s)", list.len());
+        }
+        Cmd::Bisect {
+            good,
+            bad,
+            bench,
+            metric,
+            history,
+            measure,
+            policy,
+        } => {
+            let (ws, store) = history.open()?;
+            let q = bisect::Question {
+                good: &good,
+                bad: &bad,
+                benchmark: &bench,
+                metric: &metric,
+            };
+            let found = bisect::bisect(
+                &store,
+                &ws,
+                &q,
+                &policy.policy(),
+                &measure.options(false),
+                &mut |l| eprintln!("{l}"),
+            )?;
+            let info = git::commit_info(&ws.repo, &found.first_bad)?;
+            println!("first bad commit: {} {}", info.sha, info.subject);
+        }
+        Cmd::Report {
+            base,
+            head,
+            format,
+            out,
+            history,
+            policy,
+        } => {
+            let (ws, store) = history.open()?;
+            let base = git::resolve(&ws.repo, &base)?;
+            let head = git::resolve(&ws.repo, &head)?;
+            let r = report::build(&store, &base, &head, &policy.policy())?;
+            let text = match format {
+                Format::Markdown => report::to_markdown(&r),
+                Format::Json => report::to_json(&r)?,
+            };
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
         }
     }
     Ok(())
