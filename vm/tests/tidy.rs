@@ -83,7 +83,14 @@ fn the_vm_depends_on_no_other_workspace_crate() {
 #[test]
 fn tools_use_the_vm_only_through_introspect() {
     let mut offenders = Vec::new();
-    for tool in ["debugger", "profiler", "cfg-viewer", "asm-browser", "regress-bot", "benches"] {
+    for tool in [
+        "debugger",
+        "profiler",
+        "cfg-viewer",
+        "asm-browser",
+        "regress-bot",
+        "benches",
+    ] {
         let mut files = Vec::new();
         rust_files(&workspace().join(tool), &mut files);
         for f in files {
