@@ -3,8 +3,8 @@
 //! the `.somtrace` file.
 
 use crate::trace::{RecordedInput, Trace, TraceError};
-use som_vm::introspect::{Inputs, Machine};
 use som_vm::introspect::Options;
+use som_vm::introspect::{Inputs, Machine};
 use std::path::{Path, PathBuf};
 
 /// What to record.

@@ -4,10 +4,17 @@
 //! allocated). Each answers where it stopped and why.
 
 use super::breakpoints::Matcher;
+use super::scan::Relevant;
+use super::summary::Summary;
 use super::watch::{resolve, ChangeDetector};
+use super::MethodNames;
 use super::{Breakpoint, Engine, Position, Watch};
+use som_vm::introspect::MethodKey;
 use som_vm::introspect::{Boundary, Machine, ValueRef, View};
 use std::cell::RefCell;
+use std::collections::HashMap;
+
+type Names = HashMap<MethodKey, MethodNames>;
 
 /// Why a movement stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,37 +86,37 @@ impl Engine {
     }
 
     pub fn step(&mut self) -> Reply {
-        let found = self.search_forward(&mut |_, _| true, &mut |_, _| true);
+        let found = self.search_forward(&mut |_, _| true, &mut |_, _| true, None);
         self.moved(found, true, Stop::Step)
     }
 
     pub fn step_over(&mut self) -> Reply {
         let depth = self.depth_now();
-        let found = self.search_forward(&mut |_, b| b.depth <= depth, &mut |_, _| true);
+        let found = self.search_forward(&mut |_, b| b.depth <= depth, &mut |_, _| true, None);
         self.moved(found, true, Stop::Step)
     }
 
     pub fn finish(&mut self) -> Reply {
         let depth = self.depth_now();
-        let found = self.search_forward(&mut |_, b| b.depth < depth, &mut |_, _| true);
+        let found = self.search_forward(&mut |_, b| b.depth < depth, &mut |_, _| true, None);
         self.moved(found, true, Stop::Step)
     }
 
     pub fn reverse_step(&mut self) -> Reply {
         let now = self.position.step();
-        let found = self.search_backward(now, &mut |_, _| true, &mut |_, _| true);
+        let found = self.search_backward(now, &mut |_, _| true, &mut |_, _| true, None);
         self.moved(found, false, Stop::Step)
     }
 
     pub fn reverse_next(&mut self) -> Reply {
         let (now, depth) = (self.position.step(), self.depth_now());
-        let found = self.search_backward(now, &mut |_, b| b.depth <= depth, &mut |_, _| true);
+        let found = self.search_backward(now, &mut |_, b| b.depth <= depth, &mut |_, _| true, None);
         self.moved(found, false, Stop::Step)
     }
 
     pub fn reverse_finish(&mut self) -> Reply {
         let (now, depth) = (self.position.step(), self.depth_now());
-        let found = self.search_backward(now, &mut |_, b| b.depth < depth, &mut |_, _| true);
+        let found = self.search_backward(now, &mut |_, b| b.depth < depth, &mut |_, _| true, None);
         self.moved(found, false, Stop::Step)
     }
 
@@ -119,10 +126,14 @@ impl Engine {
         if let Position::At(b) = self.position {
             hits.borrow_mut().seed(&self.view(), b.step);
         }
-        let found = self
-            .search_forward(&mut |vm, b| hits.borrow_mut().check(vm, b), &mut |m, b| {
-                hits.borrow_mut().confirm(m, b)
-            });
+        let bps = self.breakpoints.clone();
+        let rel = move |s: &Summary, n: &Names| s.may_hit(&bps, n);
+        let relevant: Relevant<'_> = self.watches.is_empty().then_some(&rel);
+        let found = self.search_forward(
+            &mut |vm, b| hits.borrow_mut().check(vm, b),
+            &mut |m, b| hits.borrow_mut().confirm(m, b),
+            relevant,
+        );
         let stop = hits.borrow().stop.clone().unwrap_or(Stop::End);
         self.moved(found, true, stop)
     }
@@ -131,10 +142,14 @@ impl Engine {
     pub fn reverse_continue(&mut self) -> Reply {
         let now = self.position.step();
         let hits = RefCell::new(HitFinder::new(self));
+        let bps = self.breakpoints.clone();
+        let rel = move |s: &Summary, n: &Names| s.may_hit(&bps, n);
+        let relevant: Relevant<'_> = self.watches.is_empty().then_some(&rel);
         let found = self.search_backward(
             now,
             &mut |vm, b| hits.borrow_mut().check(vm, b),
             &mut |m, b| hits.borrow_mut().confirm(m, b),
+            relevant,
         );
         let stop = hits.borrow().last_confirmed.clone().unwrap_or(Stop::Start);
         self.moved(found, false, stop)
@@ -165,7 +180,7 @@ impl Engine {
             self.machine.restore(&self.checkpoints[i].snapshot);
             self.position = Position::At(self.checkpoints[i].at.expect("a boundary"));
         }
-        self.search_forward(&mut |_, b| b.clock >= clock, &mut |_, _| true)
+        self.search_forward(&mut |_, b| b.clock >= clock, &mut |_, _| true, None)
     }
 
     pub fn add_breakpoint(&mut self, spec: &str) -> Result<Reply, String> {
@@ -229,6 +244,7 @@ impl Engine {
             here + 1,
             &mut |vm, b| detector.changed(vm, b.step),
             &mut |_, _| true,
+            None,
         );
         let reply = self.writer_before(changed, "no write to it in the recording");
         self.goto_step(here);
@@ -254,7 +270,7 @@ impl Engine {
             prev = Some((b.step, alive));
             result
         };
-        let found = self.search_backward(here + 1, &mut born, &mut |_, _| true);
+        let found = self.search_backward(here + 1, &mut born, &mut |_, _| true, None);
         let reply = self.writer_before(found, "allocated before the program's first statement");
         self.goto_step(here);
         reply
@@ -269,7 +285,7 @@ impl Engine {
                 ..Reply::default()
             });
         };
-        let writer = self.search_backward(b.step, &mut |_, _| true, &mut |_, _| true);
+        let writer = self.search_backward(b.step, &mut |_, _| true, &mut |_, _| true, None);
         let Some(w) = writer else {
             return Ok(Reply {
                 message: Some(none.to_string()),
@@ -393,11 +409,14 @@ impl Engine {
             hits.borrow_mut().seed(&self.view(), b.step);
         }
         let mut out = Vec::new();
-        while let Some(b) = self
-            .search_forward(&mut |vm, b| hits.borrow_mut().check(vm, b), &mut |m, b| {
-                hits.borrow_mut().confirm(m, b)
-            })
-        {
+        let bps = self.breakpoints.clone();
+        let rel = move |s: &Summary, n: &Names| s.may_hit(&bps, n);
+        let relevant: Relevant<'_> = self.watches.is_empty().then_some(&rel);
+        while let Some(b) = self.search_forward(
+            &mut |vm, b| hits.borrow_mut().check(vm, b),
+            &mut |m, b| hits.borrow_mut().confirm(m, b),
+            relevant,
+        ) {
             if let Some(stop) = hits.borrow().stop.clone() {
                 out.push(TimelineHit {
                     clock: b.clock,

@@ -11,6 +11,7 @@
 mod breakpoints;
 mod commands;
 mod scan;
+mod summary;
 mod watch;
 
 pub use breakpoints::{Breakpoint, BreakpointKind};
@@ -18,8 +19,8 @@ pub use commands::{Reply, Stop, TimelineHit, Write};
 pub use watch::{Location, Watch};
 
 use crate::trace::Trace;
-use som_vm::introspect::{Boundary, Inputs, Machine, MethodKey, Snapshot, View};
 use som_vm::introspect::Options;
+use som_vm::introspect::{Boundary, Inputs, Machine, MethodKey, Snapshot, View};
 use std::collections::HashMap;
 
 /// Default memory budget for checkpoints.
@@ -27,10 +28,12 @@ pub const DEFAULT_BUDGET: usize = 512 << 20;
 /// Steps between checkpoints to begin with (doubled when the budget is exceeded).
 const FIRST_INTERVAL: u64 = 1 << 20;
 
-/// A checkpoint: the VM state at a boundary (or before the first one).
+/// A checkpoint: the VM state at a boundary (or before the first one), and what the
+/// run does from there to the next checkpoint.
 struct Checkpoint {
     at: Option<Boundary>,
     snapshot: Snapshot,
+    summary: summary::Summary,
 }
 
 /// Where the replay stands.
@@ -120,6 +123,7 @@ impl Engine {
         let start = Checkpoint {
             at: None,
             snapshot: machine.snapshot(),
+            summary: Default::default(),
         };
         let mut engine = Engine {
             machine,
@@ -209,14 +213,17 @@ impl Engine {
     }
 
     /// Keeps checkpoint memory under the budget: drops every other checkpoint (never
-    /// the first) and doubles the interval.
+    /// the first; summaries of dropped ones merge into the one before) and doubles the
+    /// interval.
     fn enforce_budget(&mut self) {
         while self.checkpoint_bytes() > self.budget && self.checkpoints.len() > 2 {
-            let mut i = 0;
-            self.checkpoints.retain(|_| {
-                i += 1;
-                i == 1 || i % 2 == 0
-            });
+            let old = std::mem::take(&mut self.checkpoints);
+            for (i, cp) in old.into_iter().enumerate() {
+                match (i % 2, self.checkpoints.last_mut()) {
+                    (1, Some(kept)) => kept.summary.merge(cp.summary),
+                    _ => self.checkpoints.push(cp),
+                }
+            }
             self.interval *= 2;
         }
     }

@@ -4,13 +4,19 @@
 //! now, and the last matching boundary before now (segment by segment backwards from
 //! the nearest checkpoint).
 
-use super::{Checkpoint, Engine, OpenError, Position};
+use super::summary::Summary;
+use super::{Checkpoint, Engine, MethodNames, OpenError, Position};
+use som_vm::introspect::MethodKey;
 use som_vm::introspect::{Boundary, Event, Exit, Machine, Monitor, RunState, Verdict, View};
+use std::collections::HashMap;
 
 /// A cheap test run inside the monitor at every boundary.
 pub(crate) type Pred<'a> = &'a mut dyn FnMut(&View<'_>, &Boundary) -> bool;
 /// A confirmation run while paused at a candidate (breakpoint conditions).
 pub(crate) type Confirm<'a> = &'a mut dyn FnMut(&mut Machine, &Boundary) -> bool;
+/// Whether a stretch between checkpoints may hold a match (`None`: any may).
+pub(crate) type Relevant<'a> =
+    Option<&'a dyn Fn(&Summary, &HashMap<MethodKey, MethodNames>) -> bool>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reason {
@@ -30,10 +36,15 @@ struct Runner<'a, 'p> {
     last: Option<Boundary>,
     count: u64,
     reason: Option<Reason>,
+    /// The first replay summarizes every stretch between checkpoints.
+    summary: Option<(&'a mut Summary, &'a mut HashMap<MethodKey, MethodNames>)>,
 }
 
 impl Monitor for Runner<'_, '_> {
     fn boundary(&mut self, vm: &View<'_>, at: &Boundary) -> Verdict {
+        if let Some((summary, names)) = self.summary.as_mut() {
+            summary.note(vm, at, names);
+        }
         self.first.get_or_insert(*at);
         self.last = Some(*at);
         self.count += 1;
@@ -85,6 +96,7 @@ impl Engine {
     /// `checkpointing`.
     fn drive(&mut self, stop_at: u64, mut pred: Pred<'_>, checkpointing: bool) -> Driven {
         let expected = self.trace.output.clone().into_bytes();
+        let mut current = Summary::default();
         let mut next_checkpoint = if checkpointing {
             self.checkpoints
                 .last()
@@ -105,23 +117,39 @@ impl Engine {
                 last: None,
                 count: 0,
                 reason: None,
+                summary: checkpointing.then_some((&mut current, &mut self.names)),
             };
             let state = self.machine.run_monitored(&mut runner);
             self.info.boundaries += runner.count;
             if self.first.is_none() {
                 self.first = runner.first;
             }
-            let last = runner.last;
-            match (state, runner.reason) {
+            let (last, reason, diverged) = (runner.last, runner.reason, runner.diverged.take());
+            drop(runner);
+            if checkpointing && !matches!(reason, Some(Reason::Checkpoint)) {
+                let done = std::mem::take(&mut current);
+                if let Some(cp) = self.checkpoints.last_mut() {
+                    cp.summary.merge(done);
+                }
+            }
+            match (state, reason) {
                 (RunState::Finished(exit), _) => return Driven::Ended(exit),
                 (_, Some(Reason::Diverged)) => {
-                    let (clock, why) = runner.diverged.unwrap_or_default();
+                    let (clock, why) = diverged.unwrap_or_default();
                     return Driven::Diverged(clock, why);
                 }
                 (_, Some(Reason::Checkpoint)) => {
+                    let done = std::mem::take(&mut current);
+                    if let Some(cp) = self.checkpoints.last_mut() {
+                        cp.summary.merge(done);
+                    }
+                    let b = last.expect("paused at a boundary");
+                    current.note(&self.machine.view(), &b, &mut self.names);
+                    let summary = std::mem::take(&mut current);
                     self.checkpoints.push(Checkpoint {
                         at: last,
                         snapshot: self.machine.snapshot(),
+                        summary,
                     });
                     self.enforce_budget();
                     next_checkpoint = last.map_or(0, |b| b.step) + self.interval;
@@ -222,11 +250,13 @@ impl Engine {
     }
 
     /// Runs forward to the first boundary after now where `pred` holds and `confirm`
-    /// agrees; answers it, or `None` at the end.
+    /// agrees; answers it, or `None` at the end. Stretches that `relevant` rules out
+    /// are jumped over (restoring the next relevant checkpoint).
     pub(crate) fn search_forward(
         &mut self,
         pred: Pred<'_>,
         confirm: Confirm<'_>,
+        relevant: Relevant<'_>,
     ) -> Option<Boundary> {
         self.selected = 0;
         let mut pred = pred;
@@ -234,10 +264,28 @@ impl Engine {
             if matches!(self.position, Position::End { .. }) {
                 return None;
             }
-            match self.drive(u64::MAX, &mut pred, false) {
+            if let Some(rel) = relevant {
+                if let Some(b) = self.skip_forward(rel) {
+                    if pred(&self.machine.view(), &b) && confirm(&mut self.machine, &b) {
+                        return Some(b);
+                    }
+                }
+                if matches!(self.position, Position::End { .. }) {
+                    return None;
+                }
+            }
+            let limit = match relevant {
+                Some(_) => self.next_checkpoint_step(),
+                None => u64::MAX,
+            };
+            match self.drive(limit, &mut pred, false) {
                 Driven::Stopped(b) => {
                     self.position = Position::At(b);
-                    if confirm(&mut self.machine, &b) {
+                    let at_limit = b.step >= limit;
+                    // At a checkpoint the monitor stopped before testing `pred`.
+                    if (!at_limit || pred(&self.machine.view(), &b))
+                        && confirm(&mut self.machine, &b)
+                    {
                         return Some(b);
                     }
                 }
@@ -245,6 +293,51 @@ impl Engine {
                     self.position = self.end;
                     return None;
                 }
+            }
+        }
+    }
+
+    /// The step of the first checkpoint after the current position (or `u64::MAX`).
+    fn next_checkpoint_step(&self) -> u64 {
+        let now = self.position.step();
+        self.checkpoints
+            .iter()
+            .filter_map(|c| c.at)
+            .map(|b| b.step)
+            .find(|&s| s > now)
+            .unwrap_or(u64::MAX)
+    }
+
+    /// When the stretch holding the current position cannot match, moves to the next
+    /// checkpoint whose stretch may (answering its boundary, which the caller tests),
+    /// or to the end.
+    fn skip_forward(
+        &mut self,
+        relevant: &dyn Fn(&Summary, &HashMap<MethodKey, MethodNames>) -> bool,
+    ) -> Option<Boundary> {
+        let now = self.position.step();
+        let here = self
+            .checkpoints
+            .iter()
+            .rposition(|c| c.at.is_none_or(|b| b.step <= now))
+            .unwrap_or(0);
+        if relevant(&self.checkpoints[here].summary, &self.names) {
+            return None;
+        }
+        let next = (here + 1..self.checkpoints.len())
+            .find(|&i| relevant(&self.checkpoints[i].summary, &self.names));
+        match next {
+            Some(i) => {
+                self.machine.restore(&self.checkpoints[i].snapshot);
+                let b = self.checkpoints[i]
+                    .at
+                    .expect("a later checkpoint is at a boundary");
+                self.position = Position::At(b);
+                Some(b)
+            }
+            None => {
+                self.finish_run();
+                None
             }
         }
     }
@@ -257,6 +350,7 @@ impl Engine {
         before: u64,
         pred: Pred<'_>,
         confirm: Confirm<'_>,
+        relevant: Relevant<'_>,
     ) -> Option<Boundary> {
         let mut pred = pred;
         let mut hi = before;
@@ -265,6 +359,10 @@ impl Engine {
             idx -= 1;
             let at = self.checkpoints[idx].at;
             if at.is_some_and(|b| b.step >= hi) {
+                continue;
+            }
+            if relevant.is_some_and(|r| !r(&self.checkpoints[idx].summary, &self.names)) {
+                hi = at.map_or(0, |b| b.step + 1);
                 continue;
             }
             self.machine.restore(&self.checkpoints[idx].snapshot);
@@ -287,7 +385,7 @@ impl Engine {
             if found.is_some() {
                 return found;
             }
-            hi = at.map_or(0, |b| b.step);
+            hi = at.map_or(0, |b| b.step + 1);
         }
         None
     }
