@@ -10,7 +10,7 @@ use super::watch::{resolve, ChangeDetector};
 use super::MethodNames;
 use super::{Breakpoint, Engine, Position, Watch};
 use som_vm::introspect::MethodKey;
-use som_vm::introspect::{Boundary, Machine, ValueRef, View};
+use som_vm::introspect::{Boundary, BoundaryKind, Machine, ValueRef, View};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -62,6 +62,13 @@ impl Reply {
     }
 }
 
+/// Where `step` and `next` may stop: a new statement (a line or a frame entered), or
+/// a return into a frame below the one the command started in. Coming back into the
+/// same frame after a call is the rest of the calling statement, not a new stop.
+fn stoppable(b: &Boundary, depth: usize) -> bool {
+    b.kind != BoundaryKind::Return || b.depth < depth
+}
+
 impl Engine {
     fn depth_now(&self) -> usize {
         match self.position {
@@ -86,13 +93,18 @@ impl Engine {
     }
 
     pub fn step(&mut self) -> Reply {
-        let found = self.search_forward(&mut |_, _| true, &mut |_, _| true, None);
+        let depth = self.depth_now();
+        let found = self.search_forward(&mut |_, b| stoppable(b, depth), &mut |_, _| true, None);
         self.moved(found, true, Stop::Step)
     }
 
     pub fn step_over(&mut self) -> Reply {
         let depth = self.depth_now();
-        let found = self.search_forward(&mut |_, b| b.depth <= depth, &mut |_, _| true, None);
+        let found = self.search_forward(
+            &mut |_, b| b.depth <= depth && stoppable(b, depth),
+            &mut |_, _| true,
+            None,
+        );
         self.moved(found, true, Stop::Step)
     }
 
@@ -103,14 +115,20 @@ impl Engine {
     }
 
     pub fn reverse_step(&mut self) -> Reply {
-        let now = self.position.step();
-        let found = self.search_backward(now, &mut |_, _| true, &mut |_, _| true, None);
+        let (now, depth) = (self.position.step(), self.depth_now());
+        let found =
+            self.search_backward(now, &mut |_, b| stoppable(b, depth), &mut |_, _| true, None);
         self.moved(found, false, Stop::Step)
     }
 
     pub fn reverse_next(&mut self) -> Reply {
         let (now, depth) = (self.position.step(), self.depth_now());
-        let found = self.search_backward(now, &mut |_, b| b.depth <= depth, &mut |_, _| true, None);
+        let found = self.search_backward(
+            now,
+            &mut |_, b| b.depth <= depth && stoppable(b, depth),
+            &mut |_, _| true,
+            None,
+        );
         self.moved(found, false, Stop::Step)
     }
 
@@ -228,10 +246,12 @@ impl Engine {
         })
     }
 
-    fn next_id(&self) -> usize {
+    /// Breakpoint and watchpoint numbers are never reused.
+    fn next_id(&mut self) -> usize {
         let max_bp = self.breakpoints.iter().map(|b| b.id).max().unwrap_or(0);
         let max_w = self.watches.iter().map(|w| w.id).max().unwrap_or(0);
-        max_bp.max(max_w) + 1
+        self.last_point_id = self.last_point_id.max(max_bp).max(max_w) + 1;
+        self.last_point_id
     }
 
     /// Which statement last wrote the location `expr` names, before now (no move).

@@ -87,6 +87,7 @@ pub struct Engine {
     pub selected: usize,
     pub breakpoints: Vec<Breakpoint>,
     pub watches: Vec<Watch>,
+    last_point_id: usize,
     names: HashMap<MethodKey, MethodNames>,
     info: ReplayInfo,
 }
@@ -137,6 +138,7 @@ impl Engine {
             selected: 0,
             breakpoints: Vec::new(),
             watches: Vec::new(),
+            last_point_id: 0,
             names: HashMap::new(),
             info: ReplayInfo::default(),
         };
