@@ -206,11 +206,8 @@ fn watchpoints_stop_forwards_and_backwards_and_last_write_names_the_statement() 
     e.cont();
     e.add_watch("log").unwrap();
     let mut lines = Vec::new();
-    loop {
-        match e.cont().stop {
-            Some(Stop::Watchpoint { .. }) => lines.push(top(&e).1),
-            _ => break,
-        }
+    while let Some(Stop::Watchpoint { .. }) = e.cont().stop {
+        lines.push(top(&e).1);
     }
     assert_eq!(
         lines,
@@ -255,7 +252,10 @@ fn conditions_goto_print_and_the_timeline() {
     );
     assert_eq!(e.evaluate("e").as_deref(), Ok("7"));
     let here = (e.position(), e.output());
-    assert_eq!(e.evaluate("'noise' println. 5").is_err(), true);
+    assert!(
+        e.evaluate("'noise' println. 5").is_err(),
+        "one expression only"
+    );
     assert_eq!(e.evaluate("3 + 4").as_deref(), Ok("7"));
     assert_eq!((e.position(), e.output()), here, "print disturbs nothing");
     let hits = e.timeline();
