@@ -13,6 +13,7 @@ pub mod git;
 pub mod machine;
 pub mod mann_whitney;
 pub mod measure;
+pub mod noise_check;
 pub mod prng;
 pub mod program;
 pub mod report;

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use som_regress_bot::build::Workspace;
 use som_regress_bot::store::Store;
 use som_regress_bot::verdict::Policy;
-use som_regress_bot::{bisect, fuzz, generate, git, measure, report, run};
+use som_regress_bot::{bisect, fuzz, generate, git, measure, noise_check, report, run};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -87,6 +87,20 @@ enum Cmd {
         out: Option<PathBuf>,
         #[command(flatten)]
         history: HistoryArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Rerun one commit and count false alarms between consecutive runs.
+    Noise {
+        #[arg(long)]
+        commit: String,
+        /// Runs to add before checking (0: check the runs already stored).
+        #[arg(long, default_value_t = 20)]
+        reruns: u32,
+        #[command(flatten)]
+        history: HistoryArgs,
+        #[command(flatten)]
+        measure: MeasureArgs,
         #[command(flatten)]
         policy: PolicyArgs,
     },
@@ -279,6 +293,30 @@ fn run(cli: Cli) -> Result<()> {
             )?;
             let info = git::commit_info(&ws.repo, &found.first_bad)?;
             println!("first bad commit: {} {}", info.sha, info.subject);
+        }
+        Cmd::Noise {
+            commit,
+            reruns,
+            history,
+            measure,
+            policy,
+        } => {
+            let (ws, store) = history.open()?;
+            let sha = git::resolve(&ws.repo, &commit)?;
+            for i in 0..reruns {
+                eprintln!("rerun {} of {reruns}", i + 1);
+                run::measure_commit(&store, &ws, &sha, &measure.options(true), &mut |l| {
+                    eprintln!("{l}")
+                })?;
+            }
+            let check = noise_check::false_alarms(&store, &sha, &policy.policy())?;
+            println!("{}", serde_json::to_string_pretty(&check)?);
+            eprintln!(
+                "{} runs, {} comparisons, {} false alarm(s)",
+                check.runs,
+                check.comparisons,
+                check.alarms.len()
+            );
         }
         Cmd::Report {
             base,

@@ -21,6 +21,8 @@ pub struct Settings {
 /// Everything measured for one benchmark.
 #[derive(Debug, Default)]
 pub struct Measured {
+    /// Wall time per iteration, one vector per process (warm-up iteration dropped).
+    pub wall: Vec<Vec<f64>>,
     pub values: Vec<(String, Vec<f64>)>,
     pub profile: Option<String>,
     pub notes: Vec<String>,
@@ -47,9 +49,10 @@ fn harness_args(entry: &Entry, iterations: u32, inner: u32) -> Vec<String> {
 
 pub fn measure(built: &Built, entry: &Entry, s: &Settings, scratch: &Path) -> Result<Measured> {
     std::fs::create_dir_all(scratch)?;
-    let mut m = Measured::default();
-    m.values
-        .push(("wall_us".into(), wall_times(built, entry, s)?));
+    let mut m = Measured {
+        wall: wall_times(built, entry, s)?,
+        ..Measured::default()
+    };
     let small = harness_args(entry, 1, entry.small_inner);
     let call = VmCall {
         som: &built.som,
@@ -76,7 +79,7 @@ pub fn measure(built: &Built, entry: &Entry, s: &Settings, scratch: &Path) -> Re
     Ok(m)
 }
 
-fn wall_times(built: &Built, entry: &Entry, s: &Settings) -> Result<Vec<f64>> {
+fn wall_times(built: &Built, entry: &Entry, s: &Settings) -> Result<Vec<Vec<f64>>> {
     let args = harness_args(entry, s.iterations, entry.wall_inner);
     let call = VmCall {
         som: &built.som,
@@ -99,7 +102,7 @@ fn wall_times(built: &Built, entry: &Entry, s: &Settings) -> Result<Vec<f64>> {
         }
         let times = som_benches::runner::parse_iterations(&stdout, &entry.name);
         // the first iteration of each process is warm-up
-        all.extend(times.iter().skip(usize::from(times.len() > 1)));
+        all.push(times[usize::from(times.len() > 1)..].to_vec());
     }
     Ok(all)
 }

@@ -80,6 +80,9 @@ pub fn measure_commit(
     for entry in &entries {
         match measure(&built, entry, &opts.settings, &scratch) {
             Ok(m) => {
+                for (process, times) in m.wall.iter().enumerate() {
+                    store.add_process_values(run, &entry.name, "wall_us", process, times)?;
+                }
                 for (metric, values) in &m.values {
                     store.add_values(run, &entry.name, metric, values)?;
                 }

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// Repetitions of one process are numbered from `process * PROCESS_STRIDE`.
+pub const PROCESS_STRIDE: usize = 1000;
+
 const SCHEMA: &str = "
 CREATE TABLE commits (sha TEXT PRIMARY KEY, parent TEXT, date TEXT, subject TEXT);
 CREATE TABLE machines (id INTEGER PRIMARY KEY, hostname TEXT NOT NULL, cpu TEXT NOT NULL,
@@ -174,6 +177,19 @@ impl Store {
         metric: &str,
         values: &[f64],
     ) -> Result<(), StoreError> {
+        self.add_process_values(run, benchmark, metric, 0, values)
+    }
+
+    /// Records the values one process produced (e.g. its iterations' wall times); the
+    /// repetition number is `process * PROCESS_STRIDE + i`, so processes can be told apart.
+    pub fn add_process_values(
+        &self,
+        run: i64,
+        benchmark: &str,
+        metric: &str,
+        process: usize,
+        values: &[f64],
+    ) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;
         {
             let mut stmt = tx.prepare_cached(
@@ -181,7 +197,8 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for (i, v) in values.iter().enumerate() {
-                stmt.execute(params![run, benchmark, metric, i as i64, v])?;
+                let repetition = (process * PROCESS_STRIDE + i) as i64;
+                stmt.execute(params![run, benchmark, metric, repetition, v])?;
             }
         }
         tx.commit()?;
@@ -234,6 +251,6 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
 }
 
 mod queries;
-pub use queries::CommitRuns;
+pub use queries::{CommitRuns, Group};
 #[cfg(test)]
 mod tests;

@@ -77,41 +77,59 @@ pub fn median(values: &[f64]) -> f64 {
     som_benches::stats::median(values).unwrap_or(f64::NAN)
 }
 
-/// Relative noise from the history: per commit, the spread of run medians when it was run
-/// more than once, else the scaled median absolute deviation within its one run; then the
-/// median over commits. Zero when the history says nothing.
+/// Relative noise from the history: per commit, the scaled median absolute deviation of
+/// its process medians when several processes measured it (this includes drift between
+/// runs at different times), else of the values of its one process; then the median over
+/// commits. Zero when the history says nothing.
 pub fn noise(history: &[CommitRuns]) -> f64 {
-    let mut per_commit: Vec<f64> = history.iter().filter_map(commit_noise).collect();
+    let per_commit: Vec<f64> = history.iter().filter_map(commit_noise).collect();
     if per_commit.is_empty() {
         return 0.0;
     }
-    per_commit.sort_by(f64::total_cmp);
     median(&per_commit)
 }
 
-fn commit_noise(c: &CommitRuns) -> Option<f64> {
-    let all: Vec<f64> = c.runs.iter().flatten().copied().collect();
-    let center = median(&all);
-    if all.len() < 2 || center == 0.0 || !center.is_finite() {
+/// 1.4826 × MAD / |median|: a robust relative spread (equal to the relative standard
+/// deviation for normal data); `None` for fewer than two values or a zero median.
+pub fn relative_spread(values: &[f64]) -> Option<f64> {
+    let center = median(values);
+    if values.len() < 2 || center == 0.0 || !center.is_finite() {
         return None;
     }
-    if c.runs.len() >= 2 {
-        let medians: Vec<f64> = c
-            .runs
-            .iter()
-            .filter(|r| !r.is_empty())
-            .map(|r| median(r))
-            .collect();
-        let lo = medians.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = medians.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        return Some((hi - lo) / center.abs());
-    }
-    let deviations: Vec<f64> = all.iter().map(|v| (v - center).abs()).collect();
+    let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
     Some(1.4826 * median(&deviations) / center.abs())
 }
 
-/// Judges `metric` of `benchmark` from `base` to `head` given their raw values and the
-/// history's noise.
+fn commit_noise(c: &CommitRuns) -> Option<f64> {
+    let groups: Vec<&Vec<f64>> = c
+        .groups
+        .iter()
+        .map(|g| &g.values)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if groups.len() >= 2 {
+        let medians: Vec<f64> = groups.iter().map(|g| median(g)).collect();
+        return relative_spread(&medians);
+    }
+    relative_spread(groups.first()?)
+}
+
+/// The samples a verdict compares: for timings one median per process (iterations of one
+/// process are not independent), for counts every value.
+pub fn samples(metric: &str, groups: &[Vec<f64>]) -> Vec<f64> {
+    if is_timing(metric) {
+        groups
+            .iter()
+            .filter(|g| !g.is_empty())
+            .map(|g| median(g))
+            .collect()
+    } else {
+        groups.iter().flatten().copied().collect()
+    }
+}
+
+/// Judges `metric` of `benchmark` from `base` to `head` given their samples (see
+/// `samples`) and the history's noise.
 pub fn judge_values(
     benchmark: &str,
     metric: &str,
@@ -187,8 +205,8 @@ pub fn judge(
     metric: &str,
     policy: &Policy,
 ) -> Result<Option<Verdict>, StoreError> {
-    let b = store.values(base, benchmark, metric)?;
-    let h = store.values(head, benchmark, metric)?;
+    let b = samples(metric, &store.groups(base, benchmark, metric)?);
+    let h = samples(metric, &store.groups(head, benchmark, metric)?);
     let noise = noise(&store.history(benchmark, metric)?);
     Ok(judge_values(benchmark, metric, &b, &h, noise, policy))
 }

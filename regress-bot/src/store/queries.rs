@@ -2,14 +2,22 @@
 //! its runs), the series a commit has, per-commit groups for the noise model, profiles
 //! and notes.
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, PROCESS_STRIDE};
 use rusqlite::OptionalExtension;
 
-/// The values of one commit for one benchmark and metric, one vector per run.
+/// The values of one commit for one benchmark and metric, one group per process.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommitRuns {
     pub sha: String,
-    pub runs: Vec<Vec<f64>>,
+    pub groups: Vec<Group>,
+}
+
+/// The values one process of one run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub run: i64,
+    pub process: i64,
+    pub values: Vec<f64>,
 }
 
 impl Store {
@@ -34,41 +42,63 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Values of one benchmark and metric grouped by commit and then by run, commits in
-    /// the order they were first measured: the noise model's input.
+    /// Values of one benchmark and metric grouped by commit and then by process (run and
+    /// repetition block), commits in the order they were first measured: the noise model's
+    /// input.
     pub fn history(&self, benchmark: &str, metric: &str) -> Result<Vec<CommitRuns>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.commit_sha, r.id, m.value FROM measurements m JOIN runs r ON r.id = m.run_id
+            "SELECT r.commit_sha, r.id, m.repetition, m.value FROM measurements m
+             JOIN runs r ON r.id = m.run_id
              WHERE m.benchmark = ?1 AND m.metric = ?2 ORDER BY m.run_id, m.repetition",
         )?;
         let rows = stmt.query_map([benchmark, metric], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
-                r.get::<_, f64>(2)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, f64>(3)?,
             ))
         })?;
         let mut out: Vec<CommitRuns> = Vec::new();
-        let mut last_run = None;
         for row in rows {
-            let (sha, run, v) = row?;
+            let (sha, run, repetition, v) = row?;
+            let process = repetition / PROCESS_STRIDE as i64;
             let i = match out.iter().position(|c| c.sha == sha) {
                 Some(i) => i,
                 None => {
                     out.push(CommitRuns {
                         sha,
-                        runs: Vec::new(),
+                        groups: Vec::new(),
                     });
                     out.len() - 1
                 }
             };
-            if last_run != Some(run) {
-                out[i].runs.push(Vec::new());
-                last_run = Some(run);
+            let groups = &mut out[i].groups;
+            match groups.last_mut() {
+                Some(g) if g.run == run && g.process == process => g.values.push(v),
+                _ => groups.push(Group {
+                    run,
+                    process,
+                    values: vec![v],
+                }),
             }
-            out[i].runs.last_mut().expect("a run").push(v);
         }
         Ok(out)
+    }
+
+    /// The values of one commit, benchmark and metric grouped by process.
+    pub fn groups(
+        &self,
+        sha: &str,
+        benchmark: &str,
+        metric: &str,
+    ) -> Result<Vec<Vec<f64>>, StoreError> {
+        Ok(self
+            .history(benchmark, metric)?
+            .into_iter()
+            .filter(|c| c.sha == sha)
+            .flat_map(|c| c.groups.into_iter().map(|g| g.values))
+            .collect())
     }
 
     /// The latest profile recorded for `sha` and `benchmark`.

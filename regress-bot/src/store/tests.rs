@@ -45,7 +45,12 @@ fn values_round_trip_per_commit_benchmark_and_metric() {
     let run2 = store
         .begin_run("aaa", &machine(), "rustc 1.95", "{}")
         .unwrap();
-    store.add_values(run2, "Fib", "wall_us", &[4.0]).unwrap();
+    store
+        .add_process_values(run2, "Fib", "wall_us", 0, &[4.0])
+        .unwrap();
+    store
+        .add_process_values(run2, "Fib", "wall_us", 1, &[5.0, 6.0])
+        .unwrap();
     store
         .add_profile(run2, "Fib", "{\"mode\":\"clock\"}")
         .unwrap();
@@ -53,7 +58,7 @@ fn values_round_trip_per_commit_benchmark_and_metric() {
     let store = Store::open(&path).unwrap();
     assert_eq!(
         store.values("aaa", "Fib", "wall_us").unwrap(),
-        vec![3.0, 1.0, 2.0, 4.0]
+        vec![3.0, 1.0, 2.0, 4.0, 5.0, 6.0]
     );
     assert_eq!(store.commit("aaa").unwrap(), Some(commit("aaa")));
     assert_eq!(store.run_count("aaa").unwrap(), 2);
@@ -66,7 +71,20 @@ fn values_round_trip_per_commit_benchmark_and_metric() {
     );
     let h = store.history("Fib", "wall_us").unwrap();
     assert_eq!(h.len(), 1);
-    assert_eq!(h[0].runs, vec![vec![3.0, 1.0, 2.0], vec![4.0]]);
+    let groups: Vec<_> = h[0]
+        .groups
+        .iter()
+        .map(|g| (g.run, g.process, g.values.clone()))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            (run, 0, vec![3.0, 1.0, 2.0]),
+            (run2, 0, vec![4.0]),
+            (run2, 1, vec![5.0, 6.0])
+        ]
+    );
+    assert_eq!(store.groups("aaa", "Fib", "wall_us").unwrap().len(), 3);
     assert!(store.profile("aaa", "Fib").unwrap().is_some());
     assert!(store.values("bbb", "Fib", "wall_us").unwrap().is_empty());
 }

@@ -2,10 +2,18 @@
 
 use super::*;
 
-fn runs(sha: &str, runs: &[&[f64]]) -> CommitRuns {
+fn runs(sha: &str, processes: &[&[f64]]) -> CommitRuns {
     CommitRuns {
         sha: sha.into(),
-        runs: runs.iter().map(|r| r.to_vec()).collect(),
+        groups: processes
+            .iter()
+            .enumerate()
+            .map(|(i, values)| crate::store::Group {
+                run: 1,
+                process: i as i64,
+                values: values.to_vec(),
+            })
+            .collect(),
     }
 }
 
@@ -51,18 +59,29 @@ fn wall_time_needs_significance_and_size() {
 }
 
 #[test]
-fn noise_comes_from_reruns_of_the_same_commit_or_the_spread_within_one_run() {
+fn noise_comes_from_process_medians_or_the_spread_within_one_process() {
     let h = vec![
-        runs("a", &[&[100.0, 100.0], &[104.0, 104.0]]),
-        runs("b", &[&[200.0, 200.0], &[202.0, 202.0]]),
+        runs("a", &[&[100.0, 100.0], &[104.0, 104.0], &[102.0]]),
+        runs("b", &[&[200.0, 201.0], &[202.0, 200.0], &[210.0]]),
         runs("c", &[&[50.0]]),
     ];
-    // a: 4/102, b: 2/201; c has one value and says nothing
+    // a: medians 100, 104, 102 → MAD 2 around 102; b: 200.5, 201, 210 → MAD 0.5 around 201
     let n = noise(&h);
-    assert!((n - (4.0 / 102.0 + 2.0 / 201.0) / 2.0).abs() < 1e-9, "{n}");
+    let expected = 1.4826 * (2.0 / 102.0 + 0.5 / 201.0) / 2.0;
+    assert!((n - expected).abs() < 1e-9, "{n}");
     let within = noise(&[runs("d", &[&[10.0, 11.0, 12.0]])]);
     assert!((within - 1.4826 / 11.0).abs() < 1e-9);
     assert_eq!(noise(&[]), 0.0);
+}
+
+#[test]
+fn timings_compare_process_medians_and_counts_compare_values() {
+    let groups = vec![vec![1.0, 9.0, 2.0], vec![4.0, 5.0]];
+    assert_eq!(samples("wall_us", &groups), vec![2.0, 4.5]);
+    assert_eq!(
+        samples("instructions", &groups),
+        vec![1.0, 9.0, 2.0, 4.0, 5.0]
+    );
 }
 
 #[test]
