@@ -5,6 +5,10 @@ use som_debugger::record::{record, Recording};
 use som_debugger::trace::Trace;
 use std::path::PathBuf;
 
+/// The same allocator as `som`, so a recording runs as fast as a plain run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage:
   som-dbg record -o run.somtrace [-cp dir1:dir2] File.som [args...]
   som-dbg replay run.somtrace [--batch [--timing]] [--checkpoint-budget SIZE]
