@@ -93,7 +93,7 @@ impl Vm {
         code.slot_names.get(s as usize).map_or("?", |n| n.as_str())
     }
 
-    fn operands(&self, code: &Code, bc: &Bytecode) -> String {
+    pub(crate) fn operands(&self, code: &Code, bc: &Bytecode) -> String {
         use Bytecode::*;
         match *bc {
             PushInt(i) => i.to_string(),

@@ -135,6 +135,9 @@ impl Vm {
         reload!();
         loop {
             if DEBUG {
+                if self.profile.is_some() {
+                    self.profile_bytecode(pc);
+                }
                 let line = code.lines[pc];
                 let top_id = self.frames.last().expect("a frame").id;
                 let c = self.cursor;

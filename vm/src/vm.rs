@@ -128,6 +128,9 @@ pub(crate) struct Vm {
     pub cursor: crate::introspect::Cursor,
     /// Events waiting for the monitor (`None`: no one listens, nothing is recorded).
     pub events: Option<Vec<crate::introspect::Event>>,
+    /// Per-bytecode counts and receiver classes, kept by monitored runs when a tool
+    /// asks for them (`Machine::enable_profile`).
+    pub profile: Option<Box<crate::introspect::BytecodeProfile>>,
 }
 
 impl Vm {
@@ -159,6 +162,7 @@ impl Vm {
             entropy: crate::io::Entropy::default(),
             cursor: Default::default(),
             events: None,
+            profile: None,
         }
     }
 

@@ -224,3 +224,49 @@ fn classes_methods_and_globals_are_listed() {
     assert!(view.global("Walk").is_some());
     assert!(view.global("NoSuchThing").is_none());
 }
+
+#[test]
+fn code_artifacts_show_successors_caches_and_profile_counts() {
+    use som_vm::introspect::{CacheState, EdgeKind};
+    let mut m = load(Inputs::Live);
+    assert_eq!(m.run_profiled().status, 0);
+    let view = m.view();
+    let run = view.find_method("Walk", "run").expect("Walk>>run");
+    let code = view.code(run).expect("bytecode");
+    assert_eq!(code.label, "Walk>>run");
+    let edges: Vec<EdgeKind> = code
+        .bytecodes
+        .iter()
+        .flat_map(|b| b.successors.iter().map(|e| e.kind))
+        .collect();
+    assert!(edges.contains(&EdgeKind::LoopBack), "the to:do: loop");
+    assert!(edges.contains(&EdgeKind::Branch), "the loop exit");
+    assert!(code.bytecodes.last().unwrap().is_return);
+    let send = code
+        .bytecodes
+        .iter()
+        .find(|b| b.send.as_ref().is_some_and(|s| s.selector == "twice:"))
+        .expect("the twice: send");
+    let site = send.send.as_ref().unwrap();
+    assert_eq!(site.state, CacheState::Monomorphic);
+    assert_eq!(site.cached_classes, vec!["Walk".to_string()]);
+    assert_eq!(
+        view.receiver_counts(run, send.bci),
+        vec![("Walk".to_string(), 3)]
+    );
+    let counts = view.bytecode_counts(run);
+    assert_eq!(counts.len(), code.bytecodes.len());
+    assert_eq!(counts[0], 1, "run entered once");
+    assert_eq!(
+        counts[send.bci as usize], 3,
+        "the loop body ran three times"
+    );
+    let twice = view.find_method("Walk", "twice:").unwrap();
+    assert_eq!(view.bytecode_counts(twice)[0], 3);
+    assert!(
+        view.find_method("Walk", "println").is_some(),
+        "inherited from Object"
+    );
+    assert!(view.find_method("Walk class", "new").is_some());
+    assert!(view.find_method("Walk", "fly").is_none());
+}

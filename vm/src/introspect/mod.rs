@@ -15,11 +15,13 @@
 //! Cost when no one listens: the fast dispatch loop has no hooks at all; monitoring
 //! runs a second instance of the same loop compiled with the boundary check.
 
+mod code;
 mod eval;
 mod machine;
 mod snapshot;
 mod view;
 
+pub use code::{BytecodeInfo, BytecodeProfile, CacheState, Edge, EdgeKind, MethodCode, SiteInfo};
 pub use machine::{Exit, Inputs, Machine, RunState};
 pub use snapshot::Snapshot;
 pub use view::{ClassInfo, FrameInfo, MethodInfo, MethodKey, ObjectInfo, Var, View};

@@ -60,6 +60,7 @@ pub struct ObjectInfo {
 /// A method of a class.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodInfo {
+    pub key: MethodKey,
     pub selector: String,
     pub file: String,
     pub line: u32,
@@ -460,6 +461,7 @@ impl<'a> View<'a> {
                     _ => Vec::new(),
                 };
                 MethodInfo {
+                    key: MethodKey(m),
                     selector: vm.symbol_text(method.signature).to_string(),
                     file: method.file.to_string(),
                     line: method.line,
