@@ -150,11 +150,11 @@ struct HistoryArgs {
 /// How much `run` and `bisect` measure.
 #[derive(clap::Args)]
 struct MeasureArgs {
-    /// Processes per benchmark for wall time.
-    #[arg(long, default_value_t = 3)]
+    /// Processes per benchmark for wall time (at least 5 for a wall-time verdict at α = 0.01).
+    #[arg(long, default_value_t = 5)]
     runs: u32,
     /// Iterations per process (the first is warm-up).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 3)]
     iterations: u32,
     /// Only benchmarks whose name matches this regex.
     #[arg(long)]

@@ -177,6 +177,52 @@ fn table(out: &mut String, title: &str, rows: &[Verdict]) {
     }
 }
 
+/// One section per regression with profile data; regressions whose explanation is the same
+/// "not available" sentence share one section.
+fn explanations(out: &mut String, all: &[Explanation]) {
+    let mut shared: Vec<(String, String, Vec<String>)> = Vec::new();
+    for e in all {
+        let what = format!("{} {}", e.benchmark, e.metric);
+        match &e.profile {
+            ProfileExplanation::Shares { changes } => {
+                out.push_str(&format!("\n#### Why {what} changed\n\n"));
+                shares(out, changes);
+                out.push_str(&format!("- tiers: {}\n", e.tiers));
+            }
+            ProfileExplanation::Unavailable { reason } => {
+                match shared
+                    .iter_mut()
+                    .find(|(r, t, _)| r == reason && *t == e.tiers)
+                {
+                    Some((_, _, names)) => names.push(what),
+                    None => shared.push((reason.clone(), e.tiers.clone(), vec![what])),
+                }
+            }
+        }
+    }
+    for (reason, tiers, names) in shared {
+        out.push_str(&format!("\n#### Why {} changed\n\n", names.join(", ")));
+        out.push_str(&format!("- profile: {reason}\n- tiers: {tiers}\n"));
+    }
+}
+
+fn shares(out: &mut String, changes: &[crate::explain::ShareChange]) {
+    if changes.is_empty() {
+        out.push_str("- profile (logical clock): no method's share moved by 0.1 points or more\n");
+        return;
+    }
+    out.push_str("- profile (logical clock), self share per method:\n");
+    for c in changes {
+        out.push_str(&format!(
+            "  - `{}`: {:.1}% → {:.1}% ({:+.1} points)\n",
+            c.method,
+            c.base_share * 100.0,
+            c.head_share * 100.0,
+            (c.head_share - c.base_share) * 100.0
+        ));
+    }
+}
+
 pub fn to_markdown(r: &Report) -> String {
     let mut out = format!("{MARKER}\n**som-regress**: {}\n\n", r.summary);
     out.push_str(&format!(
@@ -188,33 +234,7 @@ pub fn to_markdown(r: &Report) -> String {
     ));
     table(&mut out, "Regressions", &r.regressions);
     table(&mut out, "Improvements", &r.improvements);
-    for e in &r.explanations {
-        out.push_str(&format!(
-            "\n#### Why {} {} changed\n\n",
-            e.benchmark, e.metric
-        ));
-        match &e.profile {
-            ProfileExplanation::Shares { changes } if changes.is_empty() => out.push_str(
-                "- profile (logical clock): no method's share moved by 0.1 points or more\n",
-            ),
-            ProfileExplanation::Shares { changes } => {
-                out.push_str("- profile (logical clock), self share per method:\n");
-                for c in changes {
-                    out.push_str(&format!(
-                        "  - `{}`: {:.1}% → {:.1}% ({:+.1} points)\n",
-                        c.method,
-                        c.base_share * 100.0,
-                        c.head_share * 100.0,
-                        (c.head_share - c.base_share) * 100.0
-                    ));
-                }
-            }
-            ProfileExplanation::Unavailable { reason } => {
-                out.push_str(&format!("- profile: {reason}\n"))
-            }
-        }
-        out.push_str(&format!("- tiers: {}\n", e.tiers));
-    }
+    explanations(&mut out, &r.explanations);
     out.push_str(&format!(
         "\n<sub>wall time: Mann-Whitney U at α = {}; counts: fixed {:.1}% threshold; both beyond {}× the noise measured in the history.</sub>\n",
         r.policy.alpha,
@@ -227,6 +247,57 @@ pub fn to_markdown(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn verdict(benchmark: &str, change: f64) -> Verdict {
+        Verdict {
+            benchmark: benchmark.into(),
+            metric: "instructions".into(),
+            base: 1000.0,
+            head: 1000.0 * (1.0 + change),
+            change,
+            confidence: 1.0,
+            threshold: 0.02,
+            noise: 0.0,
+            method: "deterministic count, threshold 2.0%".into(),
+            flagged: Some(Direction::Regression),
+        }
+    }
+
+    #[test]
+    fn markdown_has_marker_summary_table_and_grouped_explanations() {
+        let unavailable = |b: &str| Explanation {
+            benchmark: b.into(),
+            metric: "instructions".into(),
+            profile: ProfileExplanation::Unavailable {
+                reason: "no profile for base: no som-prof in this commit".into(),
+            },
+            tiers: "no tier data (tier 0 only)".into(),
+        };
+        let r = Report {
+            base: CommitRef {
+                sha: "a".repeat(40),
+                subject: "base".into(),
+            },
+            head: CommitRef {
+                sha: "b".repeat(40),
+                subject: "head".into(),
+            },
+            summary: "2 regressions, 0 improvements in 9 benchmark/metric pairs".into(),
+            policy: Policy::default(),
+            compared: 9,
+            regressions: vec![verdict("Fib", 0.05), verdict("Sieve", 0.031)],
+            improvements: vec![],
+            explanations: vec![unavailable("Fib"), unavailable("Sieve")],
+        };
+        let md = to_markdown(&r);
+        assert!(md.starts_with(&format!("{MARKER}\n**som-regress**: 2 regressions")));
+        assert!(
+            md.contains("| Fib | instructions | 1,000 | 1,050 | +5.00% | deterministic |"),
+            "{md}"
+        );
+        assert!(md.contains("#### Why Fib instructions, Sieve instructions changed\n\n- profile: no profile for base"), "{md}");
+        assert!(!md.contains("#### Improvements"));
+    }
 
     #[test]
     fn numbers_are_grouped_and_changes_signed() {
