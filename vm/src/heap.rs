@@ -64,6 +64,19 @@ impl SomString {
         }
     }
 
+    /// Takes ownership of `s` (no copy when its capacity fits its length).
+    pub(crate) fn from_owned(s: String) -> SomString {
+        let chars = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
+        SomString {
+            text: s.into_boxed_str(),
+            chars: chars as u32,
+        }
+    }
+
     pub(crate) fn is_ascii(&self) -> bool {
         self.chars as usize == self.text.len()
     }

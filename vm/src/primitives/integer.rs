@@ -235,8 +235,33 @@ fn less(vm: &mut Vm, argc: usize) -> PrimResult {
 }
 
 fn as_string(vm: &mut Vm, argc: usize) -> PrimResult {
+    let v = vm.arg(argc, 0);
+    if v.is_int() {
+        let mut buf = [0u8; 24];
+        let text = small_decimal(v.as_int(), &mut buf);
+        return Ok(Prim::Value(vm.new_string(text)));
+    }
     let s = receiver(vm, argc).to_string();
     Ok(Prim::Value(vm.new_string(&s)))
+}
+
+/// The decimal text of a small integer, written backwards into `buf` (no formatter).
+fn small_decimal(i: i64, buf: &mut [u8; 24]) -> &str {
+    let mut n = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    std::str::from_utf8(&buf[at..]).expect("ASCII digits")
 }
 
 fn as_32_signed(vm: &mut Vm, argc: usize) -> PrimResult {
@@ -266,5 +291,27 @@ fn from_string(vm: &mut Vm, argc: usize) -> PrimResult {
     match Int::parse(&s) {
         Ok(i) => answer_int(vm, i),
         Err(e) => Err(e.to_string().into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn small_decimals_match_the_formatter() {
+        for i in [
+            0,
+            7,
+            -7,
+            10,
+            99,
+            -100,
+            1234567,
+            i64::from(i32::MIN),
+            (1 << 62) - 1,
+            -(1 << 62),
+        ] {
+            let mut buf = [0u8; 24];
+            assert_eq!(super::small_decimal(i, &mut buf), i.to_string());
+        }
     }
 }

@@ -57,7 +57,9 @@ fn concatenate(vm: &mut Vm, argc: usize) -> PrimResult {
             .into())
         }
     };
-    Ok(Prim::Value(vm.new_string(&joined)))
+    let string = vm.core.string;
+    let body = Body::String(crate::heap::SomString::from_owned(joined));
+    Ok(Prim::Value(vm.alloc(string, body)))
 }
 
 fn as_symbol(vm: &mut Vm, argc: usize) -> PrimResult {
