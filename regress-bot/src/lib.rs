@@ -18,6 +18,7 @@ pub mod prng;
 pub mod program;
 pub mod report;
 pub mod run;
+pub mod rusage;
 pub mod shrink;
 pub mod store;
 pub mod suite;

@@ -1,6 +1,7 @@
 //! Measuring one benchmark of one built commit: wall time per iteration over repeated
-//! processes, the VM's `--stats-json` counts, instructions under `valgrind --tool=callgrind`
-//! and a deterministic profile from `som-prof` when the commit has it.
+//! processes, the VM's `--stats-json` counts, instructions under `valgrind --tool=callgrind`,
+//! the peak resident set size of one iteration, and a deterministic profile from `som-prof`
+//! when the commit has it.
 
 use crate::build::Built;
 use crate::suite::Entry;
@@ -73,10 +74,31 @@ pub fn measure(built: &Built, entry: &Entry, s: &Settings, scratch: &Path) -> Re
         m.values
             .push(("instructions".into(), vec![instructions(&call, scratch)?]));
     }
+    m.values
+        .push(("max_rss_kb".into(), vec![max_rss_kb(built, entry)?]));
     if s.profile {
-        record_profile(built, &call, scratch, &mut m);
+        record_profile(built, entry, scratch, &mut m);
     }
     Ok(m)
+}
+
+/// Peak resident set size of one wall-size iteration's process.
+fn max_rss_kb(built: &Built, entry: &Entry) -> Result<f64> {
+    let args = harness_args(entry, 1, entry.wall_inner);
+    let call = VmCall {
+        som: &built.som,
+        options: &[],
+        class_path: &entry.class_path,
+        program: &entry.harness,
+        args: &args,
+    };
+    let mut cmd = call.command();
+    cmd.arg(&entry.harness).args(&args);
+    let (code, kb) = crate::rusage::run_for_max_rss(&mut cmd)?;
+    if code != Some(0) {
+        bail!("{} failed in the memory run (exit {code:?})", entry.name);
+    }
+    Ok(kb as f64)
 }
 
 fn wall_times(built: &Built, entry: &Entry, s: &Settings) -> Result<Vec<Vec<f64>>> {
@@ -142,20 +164,24 @@ pub fn callgrind_total(text: &str) -> Option<f64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn record_profile(built: &Built, call: &VmCall, scratch: &Path, m: &mut Measured) {
+/// `som-prof record --mode clock -o DIR prog.som args`: the harness (next to our benchmark
+/// classes) or a generated program's own file, so no class path is needed.
+fn record_profile(built: &Built, entry: &Entry, scratch: &Path, m: &mut Measured) {
     let Some(prof) = &built.som_prof else {
         m.notes.push("no som-prof in this commit".into());
         return;
     };
     let dir = scratch.join("profile");
     let _ = std::fs::remove_dir_all(&dir);
-    let vm = call.command();
+    let (program, args) = match &entry.standalone {
+        Some(file) => (file, vec![entry.small_inner.to_string()]),
+        None => (&entry.harness, harness_args(entry, 1, entry.small_inner)),
+    };
     let out = Command::new(prof)
         .args(["record", "--mode", "clock", "-o"])
         .arg(&dir)
-        .args(vm.get_args())
-        .arg(call.program)
-        .args(call.args)
+        .arg(program)
+        .args(args)
         .output();
     match out {
         Ok(o) if o.status.success() => match std::fs::read_to_string(dir.join("profile.json")) {

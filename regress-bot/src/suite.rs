@@ -22,6 +22,9 @@ pub struct Entry {
     pub wall_inner: u32,
     /// Inner size for deterministic counts under callgrind and for profiles.
     pub small_inner: u32,
+    /// A generated program's own file (it also runs without the harness, which lets
+    /// `som-prof` run it without a class path).
+    pub standalone: Option<PathBuf>,
 }
 
 /// The suite for `built`, keeping only names that match `filter` (a regex).
@@ -42,19 +45,21 @@ pub fn entries(
                 harness: harness.clone(),
                 wall_inner: b.inner,
                 small_inner: 1,
+                standalone: None,
             });
         }
     }
     for p in generate::generate(GENERATED_SEED, generated, GENERATED_BUDGET_MS) {
         let name = p.main_class().to_string();
         if keep(&name) {
-            p.write_to(generated_dir)?;
+            let main = p.write_to(generated_dir)?;
             out.push(Entry {
                 name,
                 class_path: vec![built.benches_som.clone(), generated_dir.to_path_buf()],
                 harness: harness.clone(),
                 wall_inner: u32::try_from(p.inner).unwrap_or(u32::MAX),
                 small_inner: 1,
+                standalone: Some(main),
             });
         }
     }
