@@ -312,10 +312,11 @@ fn run(cli: Cli) -> Result<()> {
             let check = noise_check::false_alarms(&store, &sha, &policy.policy())?;
             println!("{}", serde_json::to_string_pretty(&check)?);
             eprintln!(
-                "{} runs, {} comparisons, {} false alarm(s)",
+                "{} runs, {} comparisons, {} false alarm(s) ({} with a noise model that ignores this commit's earlier runs)",
                 check.runs,
                 check.comparisons,
-                check.alarms.len()
+                check.alarms.len(),
+                check.alarms_without_own_history.len()
             );
         }
         Cmd::Report {
