@@ -106,7 +106,7 @@ fn walk(
     if rows.len() >= MAX_ROWS {
         return;
     }
-    let expandable = view.is_expandable(value);
+    let expandable = has_parts(view, value);
     let is_open = expandable && path.len() < MAX_DEPTH && open.contains(path);
     rows.push(TreeRow {
         depth: path.len(),
@@ -141,9 +141,16 @@ fn walk(
     }
 }
 
+/// Whether a value has fields or elements to show (`nil` and empty arrays do not).
+fn has_parts(view: &View<'_>, value: ValueRef) -> bool {
+    view.is_expandable(value) && {
+        let info = view.object(value);
+        !info.fields.is_empty() || !info.indexed.is_empty()
+    }
+}
+
 /// The row of the parent of `path` in `rows` (for ← on a closed node).
 pub fn parent_row(rows: &[TreeRow], path: &[usize]) -> Option<usize> {
     let parent = path.split_last()?.1;
-    rows.iter()
-        .position(|r| r.path.as_deref() == Some(parent))
+    rows.iter().position(|r| r.path.as_deref() == Some(parent))
 }

@@ -17,7 +17,7 @@ u d            select the frame above / below
 b              toggle a breakpoint on the source cursor's line
 Tab, S-Tab     focus the next / previous pane
 arrows PgUp/Dn move or scroll in the focused pane
-Enter, ->      Locals: inspect the variable; Inspector: expand; Stack: select
+Enter, ->      inspect a local (Locals), expand (Inspector), select (Stack)
 <-             Inspector: collapse (or go to the parent)
 :              command line (Up/Down for history, Esc to cancel)
 ?              this help (Esc or q closes)
@@ -140,9 +140,7 @@ fn command_key(app: &mut App, engine: &mut Engine, key: KeyEvent) {
             run_line(app, engine, &text);
         }
         KeyCode::Esc => line.active = false,
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            line.active = false
-        }
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => line.active = false,
         KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => line.open(),
         KeyCode::Char(c) => line.insert(c),
         KeyCode::Backspace => line.backspace(),
@@ -180,7 +178,11 @@ fn enter(app: &mut App, engine: &mut Engine) {
             run(app, engine, Command::Frame(level));
         }
         Pane::Vars => {
-            let Some(root) = app.shown.vars.get(app.vars_cursor).and_then(|r| r.root.clone())
+            let Some(root) = app
+                .shown
+                .vars
+                .get(app.vars_cursor)
+                .and_then(|r| r.root.clone())
             else {
                 return;
             };

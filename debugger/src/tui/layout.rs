@@ -50,7 +50,9 @@ impl Areas {
 
 /// Splits `area` vertically into the given heights (from the top).
 fn rows(area: Rect, heights: &[u16]) -> Vec<Rect> {
-    Layout::vertical(heights.iter().map(|&h| Constraint::Length(h))).split(area).to_vec()
+    Layout::vertical(heights.iter().map(|&h| Constraint::Length(h)))
+        .split(area)
+        .to_vec()
 }
 
 /// The screen layout for `area` with `focus` the focused pane.

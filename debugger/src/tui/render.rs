@@ -9,7 +9,7 @@ use super::timeline;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 const FOCUS: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
@@ -74,10 +74,7 @@ fn draw_pane(frame: &mut Frame, app: &App, pane: Pane, area: Rect, compact: bool
 fn source(app: &App, height: usize) -> (String, Vec<Line<'static>>) {
     let shown = &app.shown;
     if shown.at_end {
-        let text = format!(
-            "The program has ended (clock {}). S or C goes back.",
-            shown.clock
-        );
+        let text = format!("Program ended (clock {}): S or C goes back.", shown.clock);
         return ("Source".into(), vec![Line::from(text)]);
     }
     let Some(file) = &shown.file else {
@@ -133,7 +130,10 @@ fn stack(app: &App, height: usize) -> (String, Vec<Line<'static>>) {
         .map(|(i, f)| {
             let file = short_path(&f.file);
             let name = file.rsplit('/').next().unwrap_or(&file).to_string();
-            let text = format!("#{i} {} line {} · {name} · tier {}", f.label, f.line, f.tier);
+            let text = format!(
+                "#{i} {} line {} · {name} · tier {}",
+                f.label, f.line, f.tier
+            );
             selectable(text, i == app.shown.selected, focused)
         })
         .collect();
@@ -270,7 +270,11 @@ fn draw_popup(frame: &mut Frame, app: &App) {
         return;
     };
     let area = frame.area();
-    let width = area.width.saturating_sub(4).min(90).max(area.width.min(10));
+    let width = area
+        .width
+        .saturating_sub(2)
+        .min(100)
+        .max(area.width.min(10));
     let height = area.height.saturating_sub(2).max(area.height.min(3));
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
@@ -290,5 +294,8 @@ fn draw_popup(frame: &mut Frame, app: &App) {
         .border_style(FOCUS)
         .title(title);
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    let paragraph = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false });
+    frame.render_widget(paragraph, rect);
 }

@@ -297,10 +297,14 @@ impl App {
         keep_visible(&mut self.source_top, self.source_cursor - 1, h);
         let h = self.pane_height(Pane::Stack);
         keep_visible(&mut self.stack_top, self.shown.selected, h);
-        self.vars_cursor = self.vars_cursor.min(self.shown.vars.len().saturating_sub(1));
+        self.vars_cursor = self
+            .vars_cursor
+            .min(self.shown.vars.len().saturating_sub(1));
         let h = self.pane_height(Pane::Vars);
         keep_visible(&mut self.vars_top, self.vars_cursor, h);
-        self.tree_cursor = self.tree_cursor.min(self.shown.tree.len().saturating_sub(1));
+        self.tree_cursor = self
+            .tree_cursor
+            .min(self.shown.tree.len().saturating_sub(1));
         let h = self.pane_height(Pane::Inspector);
         keep_visible(&mut self.tree_top, self.tree_cursor, h);
         let h = self.pane_height(Pane::Output);
@@ -361,9 +365,7 @@ fn read_shown(engine: &Engine, root: &mut Root, open: &BTreeSet<Vec<usize>>) -> 
         .breakpoints
         .iter()
         .filter_map(|b| match &b.kind {
-            BreakpointKind::Line { file, line } if file_matches(&frame.file, file) => {
-                Some(*line)
-            }
+            BreakpointKind::Line { file, line } if file_matches(&frame.file, file) => Some(*line),
             _ => None,
         })
         .collect();
