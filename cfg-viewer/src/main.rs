@@ -1,0 +1,98 @@
+//! `som-inspect`: runs a SOM program with a bytecode profile, then opens the inspector
+//! window, or exports one method's CFG as Graphviz dot (`--dot`) or SVG (`--svg`).
+
+use anyhow::{bail, Context, Result};
+use som_cfg_viewer::model::{dot, svg, Pick, Program};
+use som_cfg_viewer::ui::{self, Inspector};
+use som_vm::introspect::Options;
+use std::path::PathBuf;
+
+const USAGE: &str = "usage: som-inspect [-cp DIRS] [--method Class>>selector] [--select-line N] [--screenshot OUT.png] File.som [args...]
+       som-inspect [-cp DIRS] --dot Class>>selector File.som [args...]
+       som-inspect [-cp DIRS] --svg OUT.svg Class>>selector File.som [args...]";
+
+/// Parsed command line.
+#[derive(Debug, Default)]
+struct Args {
+    class_path: Vec<PathBuf>,
+    dot: Option<String>,
+    svg: Option<(PathBuf, String)>,
+    method: Option<String>,
+    screenshot: Option<PathBuf>,
+    select: Option<u32>,
+    file: Option<PathBuf>,
+    program_args: Vec<String>,
+}
+
+fn parse(argv: &[String]) -> Result<Args> {
+    let mut a = Args::default();
+    let mut it = argv.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |what: &str| {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{arg} needs {what}"))
+        };
+        match arg.as_str() {
+            "-cp" | "--classpath" => {
+                let dirs = value("a class path")?;
+                a.class_path.extend(dirs.split(':').map(PathBuf::from));
+            }
+            "--dot" => a.dot = Some(value("Class>>selector")?),
+            "--svg" => {
+                let out = PathBuf::from(value("an output file")?);
+                a.svg = Some((out, value("Class>>selector")?));
+            }
+            "--method" => a.method = Some(value("Class>>selector")?),
+            "--screenshot" => a.screenshot = Some(PathBuf::from(value("an output file")?)),
+            "--select-line" => {
+                a.select = Some(value("a line number")?.parse().context("--select-line")?)
+            }
+            "-h" | "--help" => bail!("{USAGE}"),
+            _ => {
+                a.file = Some(PathBuf::from(arg));
+                a.program_args = it.cloned().collect();
+                break;
+            }
+        }
+    }
+    Ok(a)
+}
+
+fn main() -> Result<()> {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let a = parse(&argv)?;
+    let file = a.file.clone().with_context(|| USAGE.to_string())?;
+    let options = Options {
+        class_path: a.class_path.clone(),
+        ..Options::default()
+    };
+    let program = Program::run(options, &file, &a.program_args)?;
+    if program.exit.status != 0 {
+        let why = program.exit.error.clone().unwrap_or_default();
+        eprintln!(
+            "som-inspect: the program exited with status {} (showing what it ran) {why}",
+            program.exit.status
+        );
+    }
+    if let Some(spec) = &a.dot {
+        let m = program.method(program.find(spec)?).context("no bytecode")?;
+        print!("{}", dot::to_dot(&m));
+        return Ok(());
+    }
+    if let Some((out, spec)) = &a.svg {
+        let m = program.method(program.find(spec)?).context("no bytecode")?;
+        std::fs::write(out, svg::to_svg(&m))
+            .with_context(|| format!("writing {}", out.display()))?;
+        return Ok(());
+    }
+    let mut ins = Inspector::new(program);
+    if let Some(spec) = &a.method {
+        let key = ins.program.find(spec)?;
+        ins.open(key);
+    }
+    if let Some(line) = a.select {
+        ins.pick(Pick::Line(line));
+    }
+    ui::run(ins, a.screenshot)
+}

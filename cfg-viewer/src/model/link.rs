@@ -1,0 +1,169 @@
+//! Linking: what a click on a source line, a block, a bytecode or a row of any code
+//! column (tier-1 machine instructions through their pc map, tier-2 IR later) selects in
+//! every other pane. Every representation maps its rows to bytecode indices; bytecode
+//! indices are the common currency from which lines and blocks follow.
+
+use super::cfg::BlockId;
+use super::method::MethodModel;
+use std::collections::BTreeSet;
+
+/// What the user clicked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    Line(u32),
+    Block(BlockId),
+    Bytecode(u32),
+    /// Row `row` of code column `column` (see [`Column`]).
+    Row {
+        column: usize,
+        row: usize,
+    },
+}
+
+/// The counterparts of a pick in every pane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub pick: Option<Pick>,
+    pub lines: BTreeSet<u32>,
+    pub blocks: BTreeSet<BlockId>,
+    pub bcis: BTreeSet<u32>,
+}
+
+impl Selection {
+    /// Resolves a pick against a method and its code columns.
+    pub fn of(pick: Pick, m: &MethodModel, columns: &[Column]) -> Selection {
+        let bcis: BTreeSet<u32> = match pick {
+            Pick::Line(l) => m
+                .code
+                .bytecodes
+                .iter()
+                .filter(|b| b.line == l)
+                .map(|b| b.bci)
+                .collect(),
+            Pick::Block(b) => m.cfg.block(b).bcis().collect(),
+            Pick::Bytecode(i) => BTreeSet::from([i]),
+            Pick::Row { column, row } => columns
+                .get(column)
+                .and_then(|c| c.rows.get(row))
+                .map(|r| r.bcis.iter().copied().collect())
+                .unwrap_or_default(),
+        };
+        let bcis: BTreeSet<u32> = bcis
+            .into_iter()
+            .filter(|&i| (i as usize) < m.code.bytecodes.len())
+            .collect();
+        let mut lines: BTreeSet<u32> = bcis
+            .iter()
+            .map(|&i| m.code.bytecodes[i as usize].line)
+            .collect();
+        if let Pick::Line(l) = pick {
+            lines.insert(l);
+        }
+        let blocks = bcis.iter().map(|&i| m.cfg.block_of[i as usize]).collect();
+        Selection {
+            pick: Some(pick),
+            lines,
+            blocks,
+            bcis,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pick.is_none()
+    }
+
+    /// Whether a code row is a counterpart of the selection.
+    pub fn has_row(&self, row: &CodeRow) -> bool {
+        row.bcis.iter().any(|i| self.bcis.contains(i))
+    }
+}
+
+/// A code representation a column shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Representation {
+    /// Tier 0: the bytecode itself.
+    Bytecode,
+    /// Native code of a JIT tier (1 baseline, 2 optimizing).
+    MachineCode { tier: u8 },
+    /// Tier-2 IR after a named pass.
+    Ir { pass: String },
+}
+
+impl Representation {
+    pub fn title(&self) -> String {
+        match self {
+            Representation::Bytecode => "tier 0: bytecode".into(),
+            Representation::MachineCode { tier } => format!("tier {tier}: machine code"),
+            Representation::Ir { pass } => format!("tier 2 IR: {pass}"),
+        }
+    }
+}
+
+/// One line of a code column and the bytecodes it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRow {
+    pub text: String,
+    pub bcis: Vec<u32>,
+    /// Executions, when the representation is profiled.
+    pub count: Option<u64>,
+    /// Extra text shown on hover (inline-cache contents at a send).
+    pub note: Option<String>,
+}
+
+/// A column of the code pane: rows, or why there are none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub repr: Representation,
+    pub rows: Vec<CodeRow>,
+    /// Shown instead of rows when the method has no code in this representation.
+    pub absent: Option<String>,
+}
+
+impl Column {
+    /// Tier 0: one row per bytecode with its execution count and cache contents.
+    pub fn bytecode(m: &MethodModel) -> Column {
+        let rows = m
+            .code
+            .bytecodes
+            .iter()
+            .map(|b| CodeRow {
+                text: m.bytecode_text(b),
+                bcis: vec![b.bci],
+                count: Some(m.counts[b.bci as usize]),
+                note: m.site(b.bci).map(|s| s.summary()),
+            })
+            .collect();
+        Column {
+            repr: Representation::Bytecode,
+            rows,
+            absent: None,
+        }
+    }
+
+    /// A representation the method has no code in (yet).
+    pub fn absent(repr: Representation, why: &str) -> Column {
+        Column {
+            repr,
+            rows: Vec::new(),
+            absent: Some(why.to_string()),
+        }
+    }
+
+    /// The columns for a method: tier 0, then each JIT tier (the introspection API has
+    /// no machine code yet, so tier 1 says so).
+    pub fn all(m: &MethodModel) -> Vec<Column> {
+        let mut cols = vec![Column::bytecode(m)];
+        if !m.code.tiers.contains(&1) {
+            cols.push(Column::absent(
+                Representation::MachineCode { tier: 1 },
+                "not compiled in tier 1",
+            ));
+        }
+        cols
+    }
+
+    /// The first row that is a counterpart of the selection.
+    pub fn first_selected(&self, sel: &Selection) -> Option<usize> {
+        self.rows.iter().position(|r| sel.has_row(r))
+    }
+}

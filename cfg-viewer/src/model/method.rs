@@ -1,0 +1,190 @@
+//! One method as the inspector shows it: its bytecode, CFG, layout, runtime data (heat
+//! per block from the bytecode profile, inline-cache contents per send site) and the
+//! text each block shows. Built from a `View`; plain data afterwards.
+
+use super::cfg::{BlockId, Cfg};
+use super::layout::{Layout, Metrics};
+use som_vm::introspect::{BytecodeInfo, CacheState, MethodCode, MethodKey, View};
+
+/// What an inline cache holds at a send site, and what the profile saw there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendSite {
+    pub bci: u32,
+    pub selector: String,
+    pub state: CacheState,
+    /// Receiver classes in the cache, in the order they were seen.
+    pub cached: Vec<String>,
+    /// Receiver classes the profile counted, most frequent first.
+    pub receivers: Vec<(String, u64)>,
+}
+
+impl SendSite {
+    /// `#sel mono [Integer 300]` for labels.
+    pub fn summary(&self) -> String {
+        let state = match self.state {
+            CacheState::Empty => "empty",
+            CacheState::Monomorphic => "mono",
+            CacheState::Polymorphic => "poly",
+            CacheState::Megamorphic => "mega",
+        };
+        let seen: Vec<String> = self
+            .receivers
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        format!("#{} {state} [{}]", self.selector, seen.join(", "))
+    }
+}
+
+/// A method with everything the panes need.
+#[derive(Debug, Clone)]
+pub struct MethodModel {
+    pub key: MethodKey,
+    pub code: MethodCode,
+    pub cfg: Cfg,
+    /// Executions per bytecode (zeros when the profile never saw the method).
+    pub counts: Vec<u64>,
+    pub sites: Vec<SendSite>,
+    pub layout: Layout,
+    /// Labels of nested (non-inlined) block methods, with their keys.
+    pub nested: Vec<(MethodKey, String)>,
+}
+
+impl MethodModel {
+    /// Reads a method's code and profile; `None` for primitives.
+    pub fn from_view(view: &View<'_>, key: MethodKey) -> Option<MethodModel> {
+        let code = view.code(key)?;
+        let mut counts = view.bytecode_counts(key);
+        counts.resize(code.bytecodes.len(), 0);
+        let sites = code
+            .bytecodes
+            .iter()
+            .filter_map(|b| {
+                let s = b.send.as_ref()?;
+                Some(SendSite {
+                    bci: b.bci,
+                    selector: s.selector.clone(),
+                    state: s.state,
+                    cached: s.cached_classes.clone(),
+                    receivers: view.receiver_counts(key, b.bci),
+                })
+            })
+            .collect();
+        let nested = code
+            .blocks
+            .iter()
+            .filter_map(|&k| Some((k, view.code(k)?.label)))
+            .collect();
+        Some(MethodModel::new(key, code, counts, sites, nested))
+    }
+
+    /// Builds the CFG and its layout from the parts.
+    pub fn new(
+        key: MethodKey,
+        code: MethodCode,
+        counts: Vec<u64>,
+        sites: Vec<SendSite>,
+        nested: Vec<(MethodKey, String)>,
+    ) -> MethodModel {
+        let cfg = Cfg::build(&code);
+        let mut m = MethodModel {
+            key,
+            code,
+            cfg,
+            counts,
+            sites,
+            layout: Layout::default(),
+            nested,
+        };
+        let metrics = Metrics::default();
+        let sizes: Vec<(f32, f32)> = m
+            .cfg
+            .blocks()
+            .map(|b| metrics.block_size(&m.block_text(b.id)))
+            .collect();
+        m.layout = Layout::compute(&m.cfg, &sizes, &metrics);
+        m
+    }
+
+    pub fn site(&self, bci: u32) -> Option<&SendSite> {
+        self.sites.iter().find(|s| s.bci == bci)
+    }
+
+    /// How often a block ran: the most executed of its bytecodes.
+    pub fn block_count(&self, id: BlockId) -> u64 {
+        let b = self.cfg.block(id);
+        self.counts[b.start as usize..b.end as usize]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The hottest block's count (the top of the heat scale).
+    pub fn max_count(&self) -> u64 {
+        self.counts.iter().copied().max().unwrap_or(0)
+    }
+
+    /// Heat in `0..=1` on a log scale (0 for blocks that never ran).
+    pub fn heat(&self, id: BlockId) -> f32 {
+        let (n, max) = (self.block_count(id), self.max_count());
+        if n == 0 || max == 0 {
+            return 0.0;
+        }
+        (((n as f64).ln_1p()) / ((max as f64).ln_1p())) as f32
+    }
+
+    /// The text of one bytecode as listings show it.
+    pub fn bytecode_text(&self, b: &BytecodeInfo) -> String {
+        let ops = if b.operands.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", b.operands)
+        };
+        format!("{:>4} {}{}", b.bci, b.mnemonic, ops)
+    }
+
+    /// The block's header then one line per bytecode (send sites end with their cache).
+    pub fn block_text(&self, id: BlockId) -> Vec<String> {
+        let b = self.cfg.block(id);
+        let mut lines = vec![self.block_header(id)];
+        for bci in b.bcis() {
+            let bc = &self.code.bytecodes[bci as usize];
+            let mut text = self.bytecode_text(bc);
+            if let Some(site) = self.site(bci) {
+                let classes: Vec<&str> = site.receivers.iter().map(|(c, _)| c.as_str()).collect();
+                if !classes.is_empty() {
+                    text.push_str(&format!("  [{}]", classes.join(" ")));
+                }
+            }
+            lines.push(text);
+        }
+        lines
+    }
+
+    /// `b3 L5-7 x120 loop1` for a block's first line.
+    pub fn block_header(&self, id: BlockId) -> String {
+        let b = self.cfg.block(id);
+        let lines: Vec<u32> = b
+            .bcis()
+            .map(|i| self.code.bytecodes[i as usize].line)
+            .collect();
+        let (lo, hi) = (
+            lines.iter().min().copied().unwrap_or(0),
+            lines.iter().max().copied().unwrap_or(0),
+        );
+        let range = if lo == hi {
+            format!("L{lo}")
+        } else {
+            format!("L{lo}-{hi}")
+        };
+        let mut h = format!("{id} {range} x{}", self.block_count(id));
+        if let Some(l) = b.innermost_loop {
+            h.push_str(&format!(" {l}"));
+        }
+        if !b.reachable {
+            h.push_str(" dead");
+        }
+        h
+    }
+}

@@ -1,0 +1,213 @@
+//! The list panes: the method browser, the source, and the code columns (one per
+//! representation: tier-0 bytecode with counts, tier-1 machine code, ...). Rows are
+//! virtualised (`show_rows`), so a 2,000-bytecode method costs what is on screen; each
+//! pane scrolls to the counterpart of the last pick once.
+
+use super::state::{Inspector, OpenMethod};
+use crate::model::{Column, Pick};
+use egui::{Align2, Color32, FontId, Rect, Response, Role, ScrollArea, Sense, Ui, WidgetInfo};
+use som_vm::introspect::MethodKey;
+
+pub(crate) const ROW_H: f32 = 16.0;
+const CHAR_W: f32 = 7.25;
+pub(crate) const SELECTED_BG: Color32 = Color32::from_rgb(255, 214, 102);
+
+/// One clickable monospace row, labelled for accessibility (and for UI tests).
+pub(crate) fn row(ui: &mut Ui, text: &str, selected: bool, dim: bool) -> Response {
+    let width = (text.chars().count() as f32 * CHAR_W + 12.0).max(ui.available_width());
+    let (rect, resp) = ui.allocate_exact_size(egui::vec2(width, ROW_H), Sense::click());
+    resp.widget_info(|| WidgetInfo::selected(Role::Button, true, selected, text));
+    if ui.is_rect_visible(rect) {
+        let p = ui.painter();
+        if selected {
+            p.rect_filled(rect, 2.0, SELECTED_BG);
+        } else if resp.hovered() {
+            p.rect_filled(rect, 2.0, ui.visuals().widgets.hovered.weak_bg_fill);
+        }
+        let color = match (selected, dim) {
+            (true, _) => Color32::BLACK,
+            (_, true) => ui.visuals().weak_text_color(),
+            _ => ui.visuals().text_color(),
+        };
+        p.text(
+            rect.left_center() + egui::vec2(4.0, 0.0),
+            Align2::LEFT_CENTER,
+            text,
+            FontId::monospace(12.0),
+            color,
+        );
+    }
+    resp
+}
+
+/// A scroll area over `n` rows that, when asked, centres row `target` first.
+fn rows_area(
+    ui: &mut Ui,
+    id: &str,
+    n: usize,
+    target: Option<usize>,
+    body: impl FnOnce(&mut Ui, std::ops::Range<usize>),
+) {
+    let mut area = ScrollArea::both().id_salt(id).auto_shrink([false, false]);
+    if let Some(r) = target {
+        let step = ROW_H + ui.spacing().item_spacing.y;
+        let offset = (r as f32 * step - ui.available_height() / 2.0).max(0.0);
+        area = area.vertical_scroll_offset(offset);
+    }
+    area.show_rows(ui, ROW_H, n, body);
+}
+
+/// The class and method browser; answers the method the user chose.
+pub(crate) fn browser(ui: &mut Ui, ins: &mut Inspector) -> Option<MethodKey> {
+    ui.heading("Methods");
+    ui.add(egui::TextEdit::singleline(&mut ins.search).hint_text("search Class>>selector"));
+    ui.checkbox(&mut ins.hot_first, "hottest first (bytecodes run)");
+    let current = ins.open.as_ref().map(|o| o.model.key);
+    let listed: Vec<(MethodKey, String, bool)> = ins
+        .listed()
+        .into_iter()
+        .map(|m| {
+            let kind = if m.is_primitive { " prim" } else { "" };
+            (
+                m.key,
+                format!("{}{kind}  {}", m.label(), m.executed),
+                m.is_primitive,
+            )
+        })
+        .collect();
+    let mut chosen = None;
+    rows_area(ui, "browser", listed.len(), None, |ui, range| {
+        for (key, text, prim) in &listed[range] {
+            if row(ui, text, Some(*key) == current, *prim).clicked() {
+                chosen = Some(*key);
+            }
+        }
+    });
+    chosen
+}
+
+/// The source file of the open method: its lines normal, others dim, linked lines marked.
+pub(crate) fn source(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
+    ui.heading(short_path(&open.model.code.file));
+    let lines: std::collections::BTreeSet<u32> =
+        open.model.code.bytecodes.iter().map(|b| b.line).collect();
+    let target = open
+        .scroll
+        .source_line
+        .take()
+        .map(|l| l.saturating_sub(1) as usize);
+    let mut pick = None;
+    let (src, sel) = (&open.source, &open.selection);
+    rows_area(ui, "source", src.len(), target, |ui, range| {
+        for i in range {
+            let n = i as u32 + 1;
+            let text = format!("{n:>4}  {}", src[i]);
+            if row(ui, &text, sel.lines.contains(&n), !lines.contains(&n)).clicked() {
+                pick = Some(Pick::Line(n));
+            }
+        }
+    });
+    pick
+}
+
+/// The code columns side by side.
+pub(crate) fn code_columns(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
+    let mut pick = None;
+    let n = open.columns.len();
+    let targets: Vec<Option<usize>> = (0..n)
+        .map(|c| open.scroll.rows.get_mut(c).and_then(Option::take))
+        .collect();
+    let (columns, sel) = (&open.columns, &open.selection);
+    ui.columns(n, |uis| {
+        for (c, ui) in uis.iter_mut().enumerate() {
+            if let Some(p) = code_column(ui, c, &columns[c], sel, targets[c]) {
+                pick = Some(p);
+            }
+        }
+    });
+    pick
+}
+
+fn code_column(
+    ui: &mut Ui,
+    c: usize,
+    col: &Column,
+    sel: &crate::model::Selection,
+    target: Option<usize>,
+) -> Option<Pick> {
+    ui.strong(col.repr.title());
+    if let Some(why) = &col.absent {
+        ui.label(egui::RichText::new(why).italics().weak());
+        return None;
+    }
+    let mut pick = None;
+    rows_area(
+        ui,
+        &format!("column{c}"),
+        col.rows.len(),
+        target,
+        |ui, range| {
+            for r in range {
+                let row_data = &col.rows[r];
+                let count = row_data.count.map_or(String::new(), |n| n.to_string());
+                let text = format!("{count:>9} {}", row_data.text);
+                let mut resp = row(ui, &text, sel.has_row(row_data), row_data.count == Some(0));
+                if let Some(note) = &row_data.note {
+                    resp = resp.on_hover_text(note);
+                }
+                if resp.clicked() {
+                    pick = Some(Pick::Row { column: c, row: r });
+                }
+            }
+        },
+    );
+    pick
+}
+
+/// What is selected, and the inline caches of the selected send sites.
+pub(crate) fn details(ui: &mut Ui, open: &OpenMethod) -> Option<MethodKey> {
+    let sel = &open.selection;
+    let m = &open.model;
+    if sel.is_empty() {
+        ui.label(
+            "Click a source line, a block or a bytecode: its counterparts light up in every pane.",
+        );
+    } else {
+        let blocks: Vec<String> = sel.blocks.iter().map(|b| m.block_header(*b)).collect();
+        let lines: Vec<String> = sel.lines.iter().map(|l| l.to_string()).collect();
+        ui.label(format!(
+            "lines {}   blocks: {}",
+            lines.join(" "),
+            blocks.join(" | ")
+        ));
+        for site in m.sites.iter().filter(|s| sel.bcis.contains(&s.bci)) {
+            ui.monospace(format!(
+                "bci {:>4}  {}   cached: {}",
+                site.bci,
+                site.summary(),
+                site.cached.join(" ")
+            ));
+        }
+    }
+    let mut chosen = None;
+    if !m.nested.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("closures:");
+            for (key, label) in &m.nested {
+                if ui.link(label).clicked() {
+                    chosen = Some(*key);
+                }
+            }
+        });
+    }
+    chosen
+}
+
+fn short_path(file: &str) -> &str {
+    file.rsplit('/').next().unwrap_or(file)
+}
+
+/// The visible part of a rectangle list, for culling (exposed for the canvas).
+pub(crate) fn visible(clip: Rect, r: Rect) -> bool {
+    clip.intersects(r)
+}
