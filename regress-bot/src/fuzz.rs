@@ -7,6 +7,7 @@ use crate::shrink::shrink;
 use crate::vm_run::{VmCall, VmOutcome};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// One way of running the VM, e.g. `--max-tier 1 --jit-threshold 0`.
 #[derive(Debug, Clone)]
@@ -58,6 +59,8 @@ pub struct Differential {
     pub som: PathBuf,
     pub configs: Vec<Config>,
     pub scratch: PathBuf,
+    /// Longest a run may take; a run killed after it is observed as a time-out.
+    pub timeout: Duration,
 }
 
 /// What one configuration observed, the part that must be equal across tiers.
@@ -66,6 +69,7 @@ struct Observed {
     status: Option<i32>,
     stdout: String,
     clock: Option<u64>,
+    timed_out: bool,
 }
 
 impl From<&VmOutcome> for Observed {
@@ -74,6 +78,7 @@ impl From<&VmOutcome> for Observed {
             status: o.status,
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
             clock: o.stats.as_ref().and_then(|s| s.logical_clock),
+            timed_out: o.timed_out,
         }
     }
 }
@@ -93,7 +98,9 @@ impl Differential {
                 program: &main,
                 args: &[],
             };
-            let observed = Observed::from(&call.run_with_stats(&self.scratch.join("stats.json"))?);
+            let outcome =
+                call.run_with_stats_within(&self.scratch.join("stats.json"), Some(self.timeout))?;
+            let observed = Observed::from(&outcome);
             match &first {
                 None => first = Some((config.label.clone(), observed)),
                 Some((label, base)) if *base != observed => {
@@ -123,7 +130,9 @@ impl Differential {
 }
 
 fn describe(a: &str, x: &Observed, b: &str, y: &Observed) -> String {
-    if x.status != y.status {
+    if x.timed_out != y.timed_out {
+        format!("a time-out under only one of '{a}' and '{b}'")
+    } else if x.status != y.status {
         format!(
             "exit status {:?} under '{a}' but {:?} under '{b}'",
             x.status, y.status
@@ -153,10 +162,21 @@ pub struct Finding {
 
 /// Checks one program; on a disagreement shrinks it and saves the reproducer under `out`.
 pub fn check(oracle: &Differential, program: &Program, out: &Path) -> Result<Option<Finding>> {
+    let began = Instant::now();
     let Some(difference) = oracle.disagreement(program)? else {
         return Ok(None);
     };
-    let mut still_fails = |p: &Program| matches!(oracle.disagreement(p), Ok(Some(_)));
+    // candidates may loop forever once a statement is gone: give each a few times what the
+    // whole original took
+    let quick = Differential {
+        som: oracle.som.clone(),
+        configs: oracle.configs.clone(),
+        scratch: oracle.scratch.clone(),
+        timeout: oracle
+            .timeout
+            .min((began.elapsed() * 5).max(Duration::from_millis(500))),
+    };
+    let mut still_fails = |p: &Program| matches!(quick.disagreement(p), Ok(Some(_)));
     let reproducer = shrink(program, &mut still_fails);
     let saved = out.join(program.main_class());
     let _ = std::fs::remove_dir_all(&saved);

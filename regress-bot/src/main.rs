@@ -43,6 +43,9 @@ enum Cmd {
         out: PathBuf,
         #[arg(long, default_value_t = 5)]
         budget_ms: u64,
+        /// Longest one run may take before it counts as a time-out.
+        #[arg(long, default_value_t = 20)]
+        timeout_s: u64,
     },
     /// Build and measure every commit of a range and store the values.
     Run {
@@ -233,6 +236,7 @@ fn run(cli: Cli) -> Result<()> {
             som,
             out,
             budget_ms,
+            timeout_s,
         } => {
             let som = som_benches::suite::som_binary(som.as_deref());
             let scratch = out.join("scratch");
@@ -240,6 +244,7 @@ fn run(cli: Cli) -> Result<()> {
                 configs: fuzz::configs(&som, &scratch)?,
                 som,
                 scratch,
+                timeout: std::time::Duration::from_secs(timeout_s),
             };
             let labels: Vec<_> = oracle.configs.iter().map(|c| c.label.as_str()).collect();
             println!("configurations: {}", labels.join(" | "));

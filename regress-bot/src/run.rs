@@ -19,7 +19,8 @@ pub struct RunOptions {
     pub rerun: bool,
 }
 
-/// Measures every commit of `spec` (`A..B` or one revision) not yet in the history.
+/// Measures every commit of `spec` (`A..B` or one revision) not yet in the history; a
+/// commit that does not build is reported at the end and does not stop the others.
 pub fn run_range(
     store: &Store,
     ws: &Workspace,
@@ -31,13 +32,24 @@ pub fn run_range(
         require_valgrind()?;
     }
     let commits = git::range(&ws.repo, spec)?;
+    let mut failed = Vec::new();
     for sha in &commits {
         if !opts.rerun && store.run_count(sha)? > 0 {
             log(&format!("{}: already measured", short(sha)));
             continue;
         }
-        measure_commit(store, ws, sha, opts, log)?;
+        if let Err(e) = measure_commit(store, ws, sha, opts, log) {
+            log(&format!("{}: not measured: {e:#}", short(sha)));
+            failed.push(short(sha).to_string());
+        }
     }
+    anyhow::ensure!(
+        failed.is_empty(),
+        "{} of {} commits could not be built or measured: {}",
+        failed.len(),
+        commits.len(),
+        failed.join(" ")
+    );
     Ok(commits)
 }
 

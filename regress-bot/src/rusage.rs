@@ -1,5 +1,6 @@
-//! The peak resident set size of one child process, from `wait4`'s resource usage (Linux
-//! reports `ru_maxrss` in kilobytes). The one place in the crate with `unsafe`.
+//! Process control the standard library lacks: the peak resident set size of one child
+//! process, from `wait4`'s resource usage (Linux reports `ru_maxrss` in kilobytes), and
+//! killing a child's whole process group. The one place in the crate with `unsafe`.
 
 use std::io;
 use std::process::{Command, Stdio};
@@ -31,6 +32,16 @@ pub fn run_for_max_rss(cmd: &mut Command) -> io::Result<(Option<i32>, i64)> {
     drop(child);
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
     Ok((code, usage.ru_maxrss))
+}
+
+/// Sends SIGKILL to the process group `pgid` (a child started with `process_group(0)`,
+/// so its own children go too).
+pub fn kill_process_group(pgid: u32) {
+    // SAFETY: kill(2) takes plain integers; a negative pid names a process group, and
+    // `pgid` is a group we created for our own child.
+    unsafe {
+        libc::kill(-(pgid as libc::pid_t), libc::SIGKILL);
+    }
 }
 
 #[cfg(test)]
