@@ -380,3 +380,100 @@ fn read_shown(engine: &Engine, root: &mut Root, open: &BTreeSet<Vec<usize>>) -> 
     shown.tree = inspect::tree_rows(&view, &label, value, open);
     shown
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(text: &str) -> CommandLine {
+        let mut line = CommandLine::default();
+        line.open();
+        text.chars().for_each(|c| line.insert(c));
+        line
+    }
+
+    #[test]
+    fn the_command_line_edits_at_its_cursor_in_characters() {
+        let mut line = typed("print 'é'");
+        line.left();
+        line.left();
+        line.left();
+        line.backspace();
+        assert_eq!(line.text, "print'é'");
+        line.insert('x');
+        assert_eq!((line.text.as_str(), line.cursor), ("printx'é'", 6));
+        line.right();
+        line.right();
+        line.right();
+        line.right();
+        assert_eq!(line.cursor, 9, "not past the end");
+        assert_eq!(line.submit(), "printx'é'");
+        assert!(!line.active && line.text.is_empty());
+    }
+
+    #[test]
+    fn history_keeps_distinct_commands_and_browses_both_ways() {
+        let mut line = CommandLine::default();
+        for cmd in ["step", "print x", "print x", "  ", "where"] {
+            line.open();
+            cmd.chars().for_each(|c| line.insert(c));
+            line.submit();
+        }
+        assert_eq!(line.history, ["step", "print x", "where"]);
+        line.open();
+        line.older();
+        assert_eq!(line.text, "where");
+        line.older();
+        line.older();
+        line.older();
+        assert_eq!(line.text, "step", "stops at the oldest");
+        line.newer();
+        assert_eq!((line.text.as_str(), line.cursor), ("print x", 7));
+        line.newer();
+        line.newer();
+        assert_eq!(line.text, "", "past the newest: an empty line");
+    }
+
+    #[test]
+    fn keep_visible_scrolls_just_enough() {
+        let mut top = 0;
+        keep_visible(&mut top, 3, 5);
+        assert_eq!(top, 0);
+        keep_visible(&mut top, 9, 5);
+        assert_eq!(top, 5);
+        keep_visible(&mut top, 2, 5);
+        assert_eq!(top, 2);
+        keep_visible(&mut top, 7, 0);
+        assert_eq!(top, 7, "a zero-height pane still shows the cursor row");
+    }
+
+    #[test]
+    fn panes_cycle_both_ways_through_all_five() {
+        let mut pane = Pane::Source;
+        for _ in 0..5 {
+            assert_eq!(pane.next().prev(), pane);
+            pane = pane.next();
+        }
+        assert_eq!(pane, Pane::Source);
+    }
+
+    #[test]
+    fn scrolling_state_is_clamped_without_an_engine() {
+        let mut app = App::new((80, 24));
+        app.shown.output = (0..100).map(|i| i.to_string()).collect();
+        app.output_back = 1000;
+        app.source_cursor = 50;
+        app.tree_cursor = 9;
+        app.clamp();
+        let h = app.pane_height(Pane::Output);
+        assert_eq!(app.output_back, 100 - h);
+        assert_eq!((app.source_cursor, app.tree_cursor), (1, 0));
+        app.say("one\ntwo");
+        assert_eq!(app.messages, ["one", "two"]);
+        for i in 0..300 {
+            app.say(&i.to_string());
+        }
+        assert_eq!(app.messages.len(), 200);
+        assert_eq!(app.messages.last().unwrap(), "299");
+    }
+}
