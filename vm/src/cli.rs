@@ -15,7 +15,8 @@ options:
   --gc-stress                 collect on every allocation (also env SOM_GC_STRESS=1)
   --max-heap SIZE             heap limit (e.g. 64M, 1G, 100000); exhaustion is a SOM error
   --max-tier N                highest execution tier (0: interpreter)
-  --jit-threshold N           invocations or back-edges before a method tiers up
+  --jit-threshold N           invocations or back-edges before a method tiers up (0: at the first call)
+  --code-cache SIZE           tier 1's code cache limit (e.g. 64M); when full, methods stay in tier 0
   -h, --help                  this text";
 
 /// Parsed command line.
@@ -84,6 +85,7 @@ fn parse(argv: &[String]) -> Result<Command, String> {
                     .parse()
                     .map_err(|_| format!("--jit-threshold expects a count, got '{v}'"))?;
             }
+            "--code-cache" => c.options.code_cache = parse_size(&value(&mut i, a)?)?,
             "-h" | "--help" => return Err(String::new()),
             _ if a.starts_with('-') && c.file.is_none() => {
                 return Err(format!("unknown option '{a}'"));

@@ -93,7 +93,12 @@ impl Vm {
     /// Runs until the frame count drops to `base_depth`; answers the value returned by
     /// the last frame popped.
     pub(crate) fn execute(&mut self, base_depth: usize) -> Result<Value, Unwind> {
-        self.run_loop::<false>(base_depth, &mut crate::introspect::NoMonitor)
+        let monitor = &mut crate::introspect::NoMonitor;
+        if self.jit.enabled {
+            self.run_loop::<false, true>(base_depth, monitor)
+        } else {
+            self.run_loop::<false, false>(base_depth, monitor)
+        }
     }
 
     /// `execute` under a monitor: at every statement boundary (a new line, a frame
@@ -107,13 +112,14 @@ impl Vm {
         monitor: &mut dyn crate::introspect::Monitor,
     ) -> Result<Value, Unwind> {
         #[cfg(feature = "hooks")]
-        return self.run_loop::<true>(base_depth, monitor);
+        return self.run_loop::<true, false>(base_depth, monitor);
         #[cfg(not(feature = "hooks"))]
-        return self.run_loop::<false>(base_depth, monitor);
+        return self.run_loop::<false, false>(base_depth, monitor);
     }
 
-    /// The dispatch loop; `DEBUG` adds the boundary check (compiled out otherwise).
-    fn run_loop<const DEBUG: bool>(
+    /// The dispatch loop; `DEBUG` adds the boundary check (compiled out otherwise);
+    /// `JIT` hands every frame change and hot loop to tier 1 (`jit::jit_dispatch`).
+    fn run_loop<const DEBUG: bool, const JIT: bool>(
         &mut self,
         base_depth: usize,
         monitor: &mut dyn crate::introspect::Monitor,
@@ -123,6 +129,9 @@ impl Vm {
         let mut bp: usize;
         macro_rules! reload {
             () => {{
+                if JIT {
+                    self.jit_dispatch(base_depth)?;
+                }
                 if self.frames.len() <= base_depth {
                     return Ok(self.stack.pop().unwrap_or(Value::NIL));
                 }
@@ -206,6 +215,9 @@ impl Vm {
                     self.stack[bp + s as usize] = v;
                     pc = t as usize;
                     self.back_edge(&code)?;
+                    if JIT && self.jit_osr(pc) {
+                        frame_changed = true;
+                    }
                 }
                 Bytecode::StoreLocal(s) => {
                     let v = *self.stack.last().expect("value");
@@ -405,6 +417,9 @@ impl Vm {
                 Bytecode::JumpBack(t) => {
                     pc = t as usize;
                     self.back_edge(&code)?;
+                    if JIT && self.jit_osr(pc) {
+                        frame_changed = true;
+                    }
                 }
                 Bytecode::JumpIfFalse { target, fallback } => {
                     let c = self.stack.pop().expect("condition");
@@ -529,7 +544,9 @@ impl Vm {
                             // The loop test at `head` runs here too when it is all
                             // small integers (it still counts as executed).
                             let limit = self.stack[c + 1];
-                            if let (Bytecode::ToDoTest { exit, .. }, true) =
+                            if JIT && self.jit_osr(pc) {
+                                frame_changed = true;
+                            } else if let (Bytecode::ToDoTest { exit, .. }, true) =
                                 (code.bytecodes[pc], limit.is_int())
                             {
                                 let done = if down {
@@ -584,7 +601,7 @@ impl Vm {
 
     /// `^` inside a block: return from the home method if it is still active, otherwise
     /// send `escapedBlock:` to the home receiver.
-    fn return_non_local(&mut self, result: Value) -> Result<(), Unwind> {
+    pub(crate) fn return_non_local(&mut self, result: Value) -> Result<(), Unwind> {
         let (home, home_id) = self.frame_home(self.frames.len() - 1);
         let home = home as usize;
         let f = self.frames.last().expect("block frame");
@@ -601,7 +618,7 @@ impl Vm {
         self.send_selector(sel, 1).map(|_| ())
     }
 
-    fn is_number(&self, v: Value) -> bool {
+    pub(crate) fn is_number(&self, v: Value) -> bool {
         v.is_int()
             || v.is_double()
             || matches!(self.heap.get(v).body, Body::Double(_) | Body::BigInt(_))

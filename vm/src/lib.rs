@@ -19,6 +19,7 @@ mod heap;
 mod interp;
 pub mod introspect;
 mod io;
+mod jit;
 mod lexer;
 mod loader;
 mod numeric;

@@ -224,6 +224,7 @@ impl Vm {
             outer: Value::NIL,
             id,
             is_block: shape.is_block,
+            tier: 0,
         };
         if shape.is_block {
             if let Body::Block(b) = &self.heap.get(self.stack[bp]).body {

@@ -1,5 +1,5 @@
 //! The `--stats` report: logical clock, bytecodes executed, sends by inline-cache state,
-//! collections, pause time and peak heap; `--stats-json` writes the same figures as one
+//! collections, pause time and peak heap, tier-1 compilation (methods, code bytes,
 //! JSON object, the stable machine-readable form that benchmark tools read.
 
 use crate::vm::Vm;
@@ -7,6 +7,7 @@ use crate::vm::Vm;
 impl Vm {
     pub(crate) fn stats_report(&self) -> String {
         let s = &self.stats;
+        let j = &self.jit.stats;
         let peak = self.heap.peak_bytes.max(s.peak_heap);
         format!(
             "--- som statistics ---\n\
@@ -18,7 +19,11 @@ impl Vm {
              gc count:             {}\n\
              gc pause total:       {:.3} ms\n\
              peak heap:            {} bytes\n\
-             methods compiled:     tier 1: 0, tier 2: 0\n",
+             methods compiled:     tier 1: {}, tier 2: 0\n\
+             methods kept in tier 0: {}\n\
+             code bytes:           {}\n\
+             jit compile time:     {:.3} ms\n\
+             osr entries:          {}\n",
             s.clock,
             s.bytecodes,
             s.sends_monomorphic,
@@ -26,19 +31,26 @@ impl Vm {
             s.sends_megamorphic,
             s.gc_count,
             s.gc_pause.as_secs_f64() * 1000.0,
-            peak
+            peak,
+            j.methods_compiled,
+            j.methods_refused,
+            j.code_bytes,
+            j.compile_time.as_secs_f64() * 1000.0,
+            j.osr_entries,
         )
     }
 
     /// The statistics as one JSON object (keys are stable; tools read them).
     pub(crate) fn stats_json(&self) -> String {
         let s = &self.stats;
+        let j = &self.jit.stats;
         let peak = self.heap.peak_bytes.max(s.peak_heap);
         format!(
             "{{\"logical_clock\":{},\"bytecodes\":{},\"sends_monomorphic\":{},\
              \"sends_polymorphic\":{},\"sends_megamorphic\":{},\"gc_count\":{},\
-             \"gc_pause_ms\":{:.3},\"peak_heap_bytes\":{},\"jit_compile_ms\":0.0,\
-             \"methods_compiled_tier1\":0,\"methods_compiled_tier2\":0}}\n",
+             \"gc_pause_ms\":{:.3},\"peak_heap_bytes\":{},\"jit_compile_ms\":{:.3},\
+             \"methods_compiled_tier1\":{},\"methods_compiled_tier2\":0,\
+             \"methods_refused_tier1\":{},\"code_bytes\":{},\"osr_entries\":{}}}\n",
             s.clock,
             s.bytecodes,
             s.sends_monomorphic,
@@ -46,7 +58,12 @@ impl Vm {
             s.sends_megamorphic,
             s.gc_count,
             s.gc_pause.as_secs_f64() * 1000.0,
-            peak
+            peak,
+            j.compile_time.as_secs_f64() * 1000.0,
+            j.methods_compiled,
+            j.methods_refused,
+            j.code_bytes,
+            j.osr_entries,
         )
     }
 }

@@ -22,6 +22,8 @@ pub struct Options {
     pub max_heap: usize,
     pub max_tier: u8,
     pub jit_threshold: u32,
+    /// Size limit of tier 1's code cache in bytes (`--code-cache`).
+    pub code_cache: usize,
 }
 
 impl Default for Options {
@@ -32,12 +34,15 @@ impl Default for Options {
             max_heap: 4 << 30,
             max_tier: 0,
             jit_threshold: 1000,
+            code_cache: crate::jit::DEFAULT_CODE_CACHE,
         }
     }
 }
 
-/// Counters reported by `--stats`.
+/// Counters reported by `--stats`. `repr(C)`: JIT code advances `clock` (offset 0) and
+/// `bytecodes` (offset 8) in place.
 #[derive(Debug, Default, Clone)]
+#[repr(C)]
 pub struct Stats {
     pub clock: u64,
     pub bytecodes: u64,
@@ -67,6 +72,8 @@ pub(crate) struct Frame {
     /// A block activation: slot 0 holds the block object, which knows the home method
     /// activation (target of `^`) and, for fallback blocks, the creator frame.
     pub is_block: bool,
+    /// The tier running this activation (1 once it entered JIT code).
+    pub tier: u8,
 }
 
 /// The core classes the VM itself needs to know.
@@ -131,11 +138,14 @@ pub(crate) struct Vm {
     /// Per-bytecode counts and receiver classes, kept by monitored runs when a tool
     /// asks for them (`Machine::enable_profile`).
     pub profile: Option<Box<crate::introspect::BytecodeProfile>>,
+    /// Tier 1: compiled methods, code cache, tiering state.
+    pub jit: crate::jit::Jit,
 }
 
 impl Vm {
     pub(crate) fn empty(options: Options) -> Vm {
         Vm {
+            jit: crate::jit::Jit::new(&options),
             heap: Heap::new(),
             options,
             symbols: Vec::new(),

@@ -36,6 +36,14 @@ const CONFIGS: &[(&str, &[&str])] = &[
     ),
     ("default-tiering", &[]),
     ("gc-stress", &["--gc-stress"]),
+    (
+        "jit-gc-stress",
+        &["--gc-stress", "--max-tier", "1", "--jit-threshold", "0"],
+    ),
+    (
+        "jit-after-two-calls",
+        &["--max-tier", "1", "--jit-threshold", "2"],
+    ),
 ];
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -266,7 +274,7 @@ fn golden_programs_behave_as_their_headers_say_in_every_tier() {
                     continue;
                 }
                 for (name, args) in CONFIGS {
-                    if *name == "gc-stress" && !expected.gc_stress {
+                    if name.contains("gc-stress") && !expected.gc_stress {
                         continue;
                     }
                     if let Some(f) = check(&file, &expected, name, args) {

@@ -198,7 +198,7 @@ impl<'a> View<'a> {
             file: method.file.to_string(),
             line,
             bci,
-            tier: 0,
+            tier: f.tier,
             receiver: ValueRef::of(f.self_value),
             args,
             locals,

@@ -1,0 +1,521 @@
+//! The baseline compiler: one machine-code template per bytecode, emitted with
+//! iced-x86's code assembler.
+//!
+//! Register convention (all callee-saved, so helpers keep them): rbx the `JitCtx`, r12
+//! the `Vm`, r13 the next free VM stack slot, r14 slot 0 of the frame, r15 `Stats`
+//! (logical clock at offset 0, bytecodes executed at 8). Values live in VM stack slots
+//! between bytecodes, never in registers, so any bytecode that starts a basic block can
+//! be entered from the dispatcher (after a send, at a loop header for OSR) and every
+//! reference is where the GC looks. Method code runs with rsp 16-byte aligned.
+//!
+//! The bytecode counter is advanced in batches (flushed before any branch, runtime call
+//! or entry point), the clock once per send bytecode and back-edge, so both match tier 0
+//! exactly. Slow paths are out-of-line stubs calling `runtime::rt_bytecode`.
+
+use super::runtime::{self as rt, *};
+use crate::bytecode::{Bytecode, Code};
+use iced_x86::code_asm::*;
+use iced_x86::{BlockEncoderOptions, IcedError};
+
+/// A bytecode index with no entry point.
+pub(crate) const NO_ENTRY: u32 = u32::MAX;
+
+/// Machine code for one method, assembled for address `ip`.
+pub(crate) struct Assembled {
+    pub bytes: Vec<u8>,
+    /// Native offset of each entry point, by bytecode index (`NO_ENTRY` elsewhere).
+    pub entries: Vec<u32>,
+    /// Native offset where each bytecode's template starts (the pc map).
+    pub bci_offsets: Vec<u32>,
+}
+
+/// Why a method was not compiled.
+#[derive(Debug)]
+pub(crate) struct CompileError(#[allow(dead_code)] pub String);
+
+impl From<IcedError> for CompileError {
+    fn from(e: IcedError) -> Self {
+        CompileError(e.to_string())
+    }
+}
+
+pub(super) type R = Result<(), CompileError>;
+
+pub(super) enum Stub {
+    /// Calls `rt_bytecode(bci)`; `BRANCH` jumps to `branch`, `CONTINUE` to the next
+    /// bytecode. `repush` first puts back a value the fast path popped.
+    Slow {
+        bci: u32,
+        branch: Option<CodeLabel>,
+        resume: CodeLabel,
+        repush: bool,
+    },
+    /// A binary operator whose small-integer path failed: first `leaf_float` (Double
+    /// operands with an immediate result), then `rt_bytecode`.
+    Float {
+        bci: u32,
+        op: u32,
+        resume: CodeLabel,
+    },
+    OutOfMemory,
+}
+
+pub(super) struct Emitter<'c> {
+    pub(super) a: CodeAssembler,
+    code: &'c Code,
+    labels: Vec<Option<CodeLabel>>,
+    pub(super) pending: u32,
+    pub(super) stubs: Vec<(CodeLabel, Stub)>,
+    pub(super) exit: CodeLabel,
+}
+
+/// Bytecodes whose template calls the runtime (so the next bytecode is a resume point).
+fn calls_runtime(bc: Bytecode) -> bool {
+    use Bytecode::*;
+    !matches!(
+        bc,
+        PushNil
+            | PushTrue
+            | PushFalse
+            | PushSelf
+            | PushInt(_)
+            | PushLiteral(_)
+            | PushLocal(_)
+            | PushLocal2(..)
+            | PushLocalInt(..)
+            | PopPushSelf
+            | StoreLocal(_)
+            | PopLocal(_)
+            | PushCaptured(_)
+            | StoreCaptured(_)
+            | PushOuter(..)
+            | StoreOuter(..)
+            | Pop
+            | Jump(_)
+            | JumpBack(_)
+            | PopLocalJumpBack(..)
+    )
+}
+
+/// Where a bytecode may jump.
+fn jump_target(bc: Bytecode) -> Option<u32> {
+    use Bytecode::*;
+    match bc {
+        Jump(t) | JumpBack(t) | PopLocalJumpBack(_, t) => Some(t),
+        JumpIfFalse { target, .. } | JumpIfTrue { target, .. } | NilTest { target, .. } => {
+            Some(target)
+        }
+        ToDoTest { exit, .. } => Some(exit),
+        ToDoStep { head, .. } => Some(head),
+        _ => None,
+    }
+}
+
+/// The entry points of `code`: bytecode 0, jump targets, fallback resume points and the
+/// bytecode after each runtime call.
+pub(crate) fn entry_points(code: &Code) -> Vec<bool> {
+    let n = code.bytecodes.len();
+    let mut entry = vec![false; n + 1];
+    entry[0] = true;
+    for (i, &bc) in code.bytecodes.iter().enumerate() {
+        if let Some(t) = jump_target(bc) {
+            entry[(t as usize).min(n)] = true;
+        }
+        if calls_runtime(bc) {
+            entry[i + 1] = true;
+        }
+    }
+    for fb in &code.fallbacks {
+        entry[(fb.resume as usize).min(n)] = true;
+    }
+    entry
+}
+
+/// Compiles `code` for address `ip`.
+pub(crate) fn assemble(code: &Code, ip: u64) -> Result<Assembled, CompileError> {
+    let n = code.bytecodes.len();
+    let entry = entry_points(code);
+    let mut a = CodeAssembler::new(64)?;
+    let labels = entry.iter().map(|&e| e.then(|| a.create_label())).collect();
+    let exit = a.create_label();
+    let mut e = Emitter {
+        a,
+        code,
+        labels,
+        pending: 0,
+        stubs: Vec::new(),
+        exit,
+    };
+    let mut first_inst = Vec::with_capacity(n);
+    for (bci, &is_entry) in entry.iter().enumerate().take(n) {
+        if is_entry {
+            e.flush()?;
+            e.bind(bci)?;
+        }
+        first_inst.push(e.a.instructions().len());
+        e.pending += 1;
+        e.template(bci, code.bytecodes[bci])?;
+    }
+    e.flush()?;
+    e.bind(n)?;
+    e.a.ud2()?;
+    e.emit_stubs()?;
+    let result =
+        e.a.assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)?;
+    let offsets = &result.inner.new_instruction_offsets;
+    let mut entries = vec![NO_ENTRY; n];
+    for (bci, l) in e.labels.iter().enumerate().take(n) {
+        if let Some(l) = l {
+            entries[bci] = (result.label_ip(l)? - ip) as u32;
+        }
+    }
+    let bci_offsets = first_inst.iter().map(|&i| offsets[i]).collect();
+    Ok(Assembled {
+        bytes: result.inner.code_buffer,
+        entries,
+        bci_offsets,
+    })
+}
+
+/// The shared entry trampoline: `extern "C" fn(ctx, target) -> status` saves the
+/// callee-saved registers, loads the pinned ones from the context and calls `target`.
+pub(crate) fn assemble_trampoline(ip: u64) -> Result<Vec<u8>, CompileError> {
+    let mut a = CodeAssembler::new(64)?;
+    a.push(rbp)?;
+    a.mov(rbp, rsp)?;
+    for r in [rbx, r12, r13, r14, r15] {
+        a.push(r)?;
+    }
+    a.mov(rbx, rdi)?;
+    a.mov(r12, qword_ptr(rbx + CTX_VM))?;
+    a.mov(r13, qword_ptr(rbx + CTX_SP))?;
+    a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+    a.mov(r15, qword_ptr(rbx + CTX_STATS))?;
+    a.call(rsi)?;
+    for r in [r15, r14, r13, r12, rbx] {
+        a.pop(r)?;
+    }
+    a.pop(rbp)?;
+    a.ret()?;
+    Ok(a.assemble(ip)?)
+}
+
+pub(super) fn slot(s: impl Into<i32>) -> i32 {
+    s.into() * 8
+}
+
+impl Emitter<'_> {
+    fn bind(&mut self, bci: usize) -> R {
+        if let Some(l) = self.labels[bci].as_mut() {
+            self.a.set_label(l)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn label(&self, bci: u32) -> Result<CodeLabel, CompileError> {
+        self.labels
+            .get(bci as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| CompileError(format!("no entry label at {bci}")))
+    }
+
+    /// Adds the batched bytecode count to `Stats::bytecodes`.
+    pub(super) fn flush(&mut self) -> R {
+        if self.pending > 0 {
+            self.a.add(qword_ptr(r15 + 8), self.pending as i32)?;
+            self.pending = 0;
+        }
+        Ok(())
+    }
+
+    pub(super) fn tick_clock(&mut self) -> R {
+        self.a.add(qword_ptr(r15), 1)?;
+        Ok(())
+    }
+
+    pub(super) fn push_reg(&mut self, r: AsmRegister64) -> R {
+        self.a.mov(qword_ptr(r13), r)?;
+        self.a.add(r13, 8)?;
+        Ok(())
+    }
+
+    pub(super) fn push_imm(&mut self, v: u64) -> R {
+        if v <= i32::MAX as u64 {
+            self.a.mov(qword_ptr(r13), v as i32)?;
+        } else {
+            self.a.mov(rax, v)?;
+            self.a.mov(qword_ptr(r13), rax)?;
+        }
+        self.a.add(r13, 8)?;
+        Ok(())
+    }
+
+    pub(super) fn call(&mut self, f: usize) -> R {
+        self.a.mov(rax, f as u64)?;
+        self.a.call(rax)?;
+        Ok(())
+    }
+
+    /// A runtime call: spill `sp`, call `f(ctx, ...)` (arguments already in rsi/rdx),
+    /// reload the pinned registers.
+    pub(super) fn runtime_call(&mut self, f: usize) -> R {
+        self.a.mov(qword_ptr(rbx + CTX_SP), r13)?;
+        self.a.mov(rdi, rbx)?;
+        self.call(f)?;
+        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
+        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+        Ok(())
+    }
+
+    /// After `rt_send`: rax is `CONTINUE`, `EXIT`, or the tier-1 entry of the frame the
+    /// send pushed, which is called natively (bounded by `JitCtx::stack_limit`); when it
+    /// returns normally (status 0) this frame is on top again with the result pushed.
+    pub(super) fn native_call(&mut self) -> R {
+        let mut done = self.a.create_label();
+        self.a.test(rax, rax)?;
+        self.a.jz(done)?;
+        self.a.cmp(rax, EXIT as i32)?;
+        self.a.je(self.exit)?;
+        self.a.sub(rsp, 8)?;
+        self.a.call(rax)?;
+        self.a.add(rsp, 8)?;
+        self.a.test(eax, eax)?;
+        self.a.jnz(self.exit)?;
+        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
+        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+        self.a.set_label(&mut done)?;
+        self.a.nop()?;
+        Ok(())
+    }
+
+    /// `rt_bytecode(bci)` inline; `EXIT` leaves, `BRANCH` jumps to `branch`.
+    pub(super) fn slow_inline(&mut self, bci: usize, branch: Option<CodeLabel>) -> R {
+        self.a.mov(esi, bci as u32)?;
+        self.runtime_call(rt::rt_bytecode as *const () as usize)?;
+        self.a.cmp(eax, EXIT as i32)?;
+        self.a.je(self.exit)?;
+        if let Some(b) = branch {
+            self.a.cmp(eax, BRANCH as i32)?;
+            self.a.je(b)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn stub(
+        &mut self,
+        bci: usize,
+        branch: Option<CodeLabel>,
+        repush: bool,
+    ) -> Result<CodeLabel, CompileError> {
+        let label = self.a.create_label();
+        let resume = self.label(bci as u32 + 1)?;
+        self.stubs.push((
+            label,
+            Stub::Slow {
+                bci: bci as u32,
+                branch,
+                resume,
+                repush,
+            },
+        ));
+        Ok(label)
+    }
+
+    fn emit_stubs(&mut self) -> R {
+        let stubs = std::mem::take(&mut self.stubs);
+        for (mut label, stub) in stubs {
+            self.a.set_label(&mut label)?;
+            match stub {
+                Stub::Slow {
+                    bci,
+                    branch,
+                    resume,
+                    repush,
+                } => {
+                    if repush {
+                        self.a.add(r13, 8)?;
+                    }
+                    self.slow_inline(bci as usize, branch)?;
+                    self.a.jmp(resume)?;
+                }
+                Stub::Float { bci, op, resume } => {
+                    let mut slow = self.a.create_label();
+                    self.a.mov(edi, op)?;
+                    self.a.mov(rsi, qword_ptr(r13 - 16))?;
+                    self.a.mov(rdx, qword_ptr(r13 - 8))?;
+                    self.call(rt::leaf_float as *const () as usize)?;
+                    self.a.test(edx, edx)?;
+                    self.a.jz(slow)?;
+                    self.a.mov(qword_ptr(r13 - 16), rax)?;
+                    self.a.sub(r13, 8)?;
+                    self.a.jmp(resume)?;
+                    self.a.set_label(&mut slow)?;
+                    self.slow_inline(bci as usize, None)?;
+                    self.a.jmp(resume)?;
+                }
+                Stub::OutOfMemory => {
+                    self.runtime_call(rt::rt_out_of_memory as *const () as usize)?;
+                    self.a.jmp(self.exit)?;
+                }
+            }
+        }
+        let mut exit = self.exit;
+        self.a.set_label(&mut exit)?;
+        self.a.mov(eax, EXIT as u32)?;
+        self.a.ret()?;
+        Ok(())
+    }
+
+    /// Saves `pc` as the frame's bytecode index (where tier 0 calls `save_pc`).
+    pub(super) fn save_pc(&mut self, pc: usize) -> R {
+        self.a.mov(rax, qword_ptr(rbx + CTX_PC))?;
+        self.a.mov(dword_ptr(rax), pc as u32)?;
+        Ok(())
+    }
+
+    /// Jumps to `stub` unless rax and rcx are both small integers.
+    pub(super) fn both_ints(&mut self, stub: CodeLabel) -> R {
+        self.a.mov(rdx, rax)?;
+        self.a.and(rdx, rcx)?;
+        self.a.test(dl, 1)?;
+        self.a.jz(stub)?;
+        Ok(())
+    }
+
+    /// Clock tick and heap check of a loop back-edge, then the jump to `target`.
+    pub(super) fn back_edge(&mut self, target: u32) -> R {
+        self.flush()?;
+        self.tick_clock()?;
+        let oom = self.a.create_label();
+        self.stubs.push((oom, Stub::OutOfMemory));
+        self.a.mov(rax, qword_ptr(rbx + CTX_OOM))?;
+        self.a.cmp(byte_ptr(rax), 0)?;
+        self.a.jne(oom)?;
+        let l = self.label(target)?;
+        self.a.jmp(l)?;
+        Ok(())
+    }
+
+    fn template(&mut self, bci: usize, bc: Bytecode) -> R {
+        use Bytecode::*;
+        match bc {
+            PushNil => self.push_imm(0),
+            PushTrue => self.push_imm(4),
+            PushFalse => self.push_imm(8),
+            PushSelf => {
+                self.a.mov(rax, qword_ptr(rbx + CTX_SELF))?;
+                self.push_reg(rax)
+            }
+            PushInt(i) => self.push_imm(crate::value::Value::int(i as i64).expect("i32").0),
+            PushLiteral(i) => self.push_imm(self.code.literals[i as usize].0),
+            PushLocal(s) => {
+                self.a.mov(rax, qword_ptr(r14 + slot(s)))?;
+                self.push_reg(rax)
+            }
+            PushLocal2(s, t) => {
+                self.a.mov(rax, qword_ptr(r14 + slot(s)))?;
+                self.a.mov(rcx, qword_ptr(r14 + slot(t)))?;
+                self.a.mov(qword_ptr(r13), rax)?;
+                self.a.mov(qword_ptr(r13 + 8), rcx)?;
+                self.a.add(r13, 16)?;
+                Ok(())
+            }
+            PushLocalInt(s, i) => {
+                self.a.mov(rax, qword_ptr(r14 + slot(s)))?;
+                self.push_reg(rax)?;
+                self.push_imm(crate::value::Value::int(i as i64).expect("i32").0)
+            }
+            PopPushSelf => {
+                self.a.mov(rax, qword_ptr(rbx + CTX_SELF))?;
+                self.a.mov(qword_ptr(r13 - 8), rax)?;
+                Ok(())
+            }
+            StoreLocal(s) => {
+                self.a.mov(rax, qword_ptr(r13 - 8))?;
+                self.a.mov(qword_ptr(r14 + slot(s)), rax)?;
+                Ok(())
+            }
+            PopLocal(s) => {
+                self.a.sub(r13, 8)?;
+                self.a.mov(rax, qword_ptr(r13))?;
+                self.a.mov(qword_ptr(r14 + slot(s)), rax)?;
+                Ok(())
+            }
+            Pop => {
+                self.a.sub(r13, 8)?;
+                Ok(())
+            }
+            PushCaptured(s) => self.context_get(CTX_CONTEXT, 0, s),
+            PushOuter(h, s) => self.context_get(CTX_OUTER, h, s),
+            StoreCaptured(s) => self.context_set(CTX_CONTEXT, 0, s),
+            StoreOuter(h, s) => self.context_set(CTX_OUTER, h, s),
+            Jump(t) => {
+                self.flush()?;
+                let l = self.label(t)?;
+                self.a.jmp(l)?;
+                Ok(())
+            }
+            JumpBack(t) => self.back_edge(t),
+            PopLocalJumpBack(s, t) => {
+                self.a.sub(r13, 8)?;
+                self.a.mov(rax, qword_ptr(r13))?;
+                self.a.mov(qword_ptr(r14 + slot(s)), rax)?;
+                self.back_edge(t)
+            }
+            PushField(i) => self.push_field(bci, i),
+            StoreField(i) | PopField(i) => self.store_field(bci, i, matches!(bc, PopField(_))),
+            PushField2(..) | PushCreator(_) | StoreCreator(_) | PushBlock(_) => {
+                self.flush()?;
+                self.slow_inline(bci, None)
+            }
+            PushGlobal(g) => self.push_global(bci, g),
+            Send(site) => {
+                self.flush()?;
+                self.tick_clock()?;
+                self.a.mov(esi, site)?;
+                self.a.mov(edx, bci as u32 + 1)?;
+                self.runtime_call(rt::rt_send as *const () as usize)?;
+                self.native_call()
+            }
+            At(_) => self.array_at(bci),
+            AtPut(_) => self.array_at_put(bci),
+            SuperSend(_) | Div(_) | Mod(_) => {
+                self.flush()?;
+                self.tick_clock()?;
+                self.slow_inline(bci, None)
+            }
+            Add(_) | Sub(_) | Mul(_) | BitAnd(_) => self.arith(bci, bc),
+            Lt(_) | Gt(_) | Le(_) | Ge(_) | Eq(_) | Ne(_) | Identical(_) => self.compare(bci, bc),
+            ReturnLocal => {
+                self.flush()?;
+                self.runtime_call(rt::rt_return as *const () as usize)?;
+                self.a.ret()?;
+                Ok(())
+            }
+            ReturnNonLocal => {
+                self.flush()?;
+                self.slow_inline(bci, None)?;
+                self.a.jmp(self.exit)?;
+                Ok(())
+            }
+            JumpIfFalse { target, .. } => self.jump_if(bci, target, 8, 4),
+            JumpIfTrue { target, .. } => self.jump_if(bci, target, 4, 8),
+            NilTest { target, mode, .. } => self.nil_test(bci, target, mode),
+            ToDoPrepare { .. } => {
+                self.flush()?;
+                self.slow_inline(bci, None)
+            }
+            ToDoTest {
+                counter,
+                exit,
+                down,
+            } => self.counting_loop_test(bci, counter, exit, down),
+            ToDoStep {
+                counter,
+                head,
+                down,
+            } => self.counting_loop_step(bci, counter, head, down),
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Tier 1, the baseline JIT: the tiering policy (when a method is compiled), the table of
+//! compiled methods, OSR requests from tier 0, and the dispatcher side of running JIT
+//! code.
+//!
+//! JIT code runs one VM frame at a time on the same frame layout as tier 0 (values in
+//! `Vm::stack` slots, the header in `Vm::frames`). A send that pushes a frame, a return,
+//! an error or anything that changes the active frame makes the code return to the
+//! dispatcher (`jit_dispatch`, called from the interpreter loop whenever the frame
+//! changes), which continues the new top frame in tier 1 if it has code for that
+//! bytecode index and in tier 0 otherwise. So a SOM send never recurses on the Rust or
+//! native stack, and non-local return, `doesNotUnderstand:`, errors, stack overflow and
+//! out-of-memory are tier 0's own code paths.
+//!
+//! - `emit.rs`, `templates.rs`: the templates (iced-x86 code assembler);
+//! - `runtime.rs`: the context shared with JIT code and the helpers it calls;
+//! - `code_cache.rs`: W^X executable memory with a size limit.
+
+mod code_cache;
+mod emit;
+mod runtime;
+mod templates;
+
+use crate::bytecode::{Code, MethodKind};
+use crate::error::Unwind;
+use crate::heap::MethodIdx;
+use crate::vm::{Options, Vm};
+use code_cache::CodeCache;
+use runtime::JitCtx;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+pub(crate) use emit::NO_ENTRY;
+
+/// Machine stack one JIT run may use for native calls between JIT frames (16 bytes
+/// each); deeper sends return to the dispatcher, so depth stays bounded by
+/// `MAX_FRAMES` alone.
+const NATIVE_STACK_BUDGET: usize = 256 << 10;
+
+/// Default size of the code cache (`--code-cache`).
+pub(crate) const DEFAULT_CODE_CACHE: usize = 64 << 20;
+
+/// Machine code of one method.
+#[allow(dead_code)] // `size` and `bci_offsets` are read by code listings
+pub(crate) struct Compiled {
+    /// The bytecode it was compiled from (a method table entry that no longer holds
+    /// this code is not run from it).
+    pub code: Rc<Code>,
+    pub address: u64,
+    pub size: usize,
+    /// Native offset of each entry point by bytecode index (`NO_ENTRY` elsewhere).
+    pub entries: Box<[u32]>,
+    /// Native offset where each bytecode's template starts.
+    pub bci_offsets: Box<[u32]>,
+}
+
+enum Slot {
+    Untried,
+    Compiled(Box<Compiled>),
+    /// Not compiled (not a bytecode method, the code cache was full, or the
+    /// assembler refused it): runs in tier 0.
+    Refused,
+}
+
+/// Tier-1 figures for `--stats`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct JitStats {
+    pub methods_compiled: u64,
+    pub methods_refused: u64,
+    pub code_bytes: u64,
+    pub compile_time: Duration,
+    pub osr_entries: u64,
+    pub cache_full: bool,
+}
+
+/// The tier-1 state of one VM.
+pub(crate) struct Jit {
+    pub enabled: bool,
+    threshold: u32,
+    cache_limit: usize,
+    cache: Option<CodeCache>,
+    trampoline: u64,
+    slots: Vec<Slot>,
+    /// Free VM stack slots JIT code may use beyond the stack pointer.
+    headroom: usize,
+    /// The loop header a tier-0 frame continues at in tier 1 (OSR).
+    osr_pc: Option<u32>,
+    pub stats: JitStats,
+}
+
+#[allow(dead_code)] // the code-artifact queries serve listings
+impl Jit {
+    pub(crate) fn new(options: &Options) -> Jit {
+        Jit {
+            enabled: options.max_tier >= 1 && cfg!(all(target_arch = "x86_64", unix)),
+            threshold: options.jit_threshold,
+            cache_limit: options.code_cache,
+            cache: None,
+            trampoline: 0,
+            slots: Vec::new(),
+            headroom: 64,
+            osr_pc: None,
+            stats: JitStats::default(),
+        }
+    }
+
+    /// The code cache, reserved (with the entry trampoline) on first use.
+    fn cache(&mut self) -> Option<&mut CodeCache> {
+        if self.cache.is_none() && !self.stats.cache_full {
+            let mut cache = CodeCache::new(self.cache_limit).ok()?;
+            let ip = cache.next_address();
+            let bytes = emit::assemble_trampoline(ip).ok()?;
+            self.trampoline = cache.install(&bytes).ok()?;
+            self.cache = Some(cache);
+        }
+        self.cache.as_mut()
+    }
+
+    /// The compiled code of `method` if it is current for `code`.
+    pub(crate) fn compiled(&self, method: MethodIdx) -> Option<&Compiled> {
+        match self.slots.get(method as usize) {
+            Some(Slot::Compiled(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Machine code bytes of a compiled method (for listings).
+    pub(crate) fn code_bytes(&self, c: &Compiled) -> Vec<u8> {
+        self.cache
+            .as_ref()
+            .map_or_else(Vec::new, |cache| cache.bytes(c.address, c.size))
+    }
+
+    pub(crate) fn code_bytes_used(&self) -> usize {
+        self.cache.as_ref().map_or(0, CodeCache::used)
+    }
+}
+
+impl Vm {
+    /// Compiles `method` now; answers whether it has code afterwards.
+    fn jit_compile(&mut self, method: MethodIdx) -> bool {
+        let m = method as usize;
+        if self.jit.slots.len() <= m {
+            self.jit
+                .slots
+                .resize_with(self.methods.len().max(m + 1), || Slot::Untried);
+        }
+        let slot = match &self.methods[m].kind {
+            MethodKind::Bytecode(code) => compile(&mut self.jit, code.clone()),
+            _ => None,
+        };
+        let ok = slot.is_some();
+        self.jit.slots[m] = match slot {
+            Some(c) => Slot::Compiled(c),
+            None => {
+                self.jit.stats.methods_refused += 1;
+                Slot::Refused
+            }
+        };
+        ok
+    }
+
+    /// The native address where the top frame's `method` continues at `pc`, compiling
+    /// it first when its counters passed the threshold.
+    fn jit_entry(&mut self, method: MethodIdx, pc: u32, counter: u32) -> Option<u64> {
+        let m = method as usize;
+        let untried = match self.jit.slots.get(m) {
+            Some(Slot::Compiled(c)) => {
+                let current = match &self.methods[m].kind {
+                    MethodKind::Bytecode(code) => Rc::ptr_eq(code, &c.code),
+                    _ => false,
+                };
+                let off = *c.entries.get(pc as usize)?;
+                return (current && off != NO_ENTRY).then(|| c.address + off as u64);
+            }
+            Some(Slot::Refused) => false,
+            Some(Slot::Untried) | None => true,
+        };
+        if untried && counter >= self.jit.threshold && self.jit_compile(method) {
+            return self.jit_entry(method, pc, 0);
+        }
+        None
+    }
+
+    /// The tier-1 entry at bytecode 0 of the frame a send just pushed (compiling its
+    /// method when due); marks the frame as running in tier 1.
+    pub(crate) fn jit_callee_entry(&mut self) -> Option<u64> {
+        let method = self.frames.last()?.method;
+        let counter = self.methods[method as usize].invocations.get();
+        let entry = self.jit_entry(method, 0, counter)?;
+        self.frames.last_mut()?.tier = 1;
+        Some(entry)
+    }
+
+    /// Called by the interpreter after a back-edge to `pc`: answers true when the top
+    /// frame should continue in tier 1 there (on-stack replacement).
+    pub(crate) fn jit_osr(&mut self, pc: usize) -> bool {
+        let method = self.frames.last().expect("frame").method;
+        if matches!(self.jit.slots.get(method as usize), Some(Slot::Refused)) {
+            return false;
+        }
+        let counter = self.methods[method as usize].back_edges.get();
+        if self.jit_entry(method, pc as u32, counter).is_none() {
+            return false;
+        }
+        self.jit.osr_pc = Some(pc as u32);
+        self.jit.stats.osr_entries += 1;
+        true
+    }
+
+    /// Runs the top frame in tier 1 for as long as the (changing) top frame has code
+    /// for its bytecode index; answers when tier 0 must take over or the frame count
+    /// dropped to `base_depth`.
+    pub(crate) fn jit_dispatch(&mut self, base_depth: usize) -> Result<(), Unwind> {
+        loop {
+            if self.frames.len() <= base_depth {
+                return Ok(());
+            }
+            let f = self.frames.last().expect("frame");
+            let method = f.method;
+            let osr = self.jit.osr_pc.take();
+            let pc = osr.unwrap_or(f.pc);
+            let counter = self.methods[method as usize].invocations.get();
+            let Some(target) = self.jit_entry(method, pc, counter) else {
+                let f = self.frames.last_mut().expect("frame");
+                f.tier = 0;
+                if let Some(pc) = osr {
+                    f.pc = pc;
+                }
+                return Ok(());
+            };
+            self.frames.last_mut().expect("frame").tier = 1;
+            self.run_native(target)?;
+        }
+    }
+
+    /// Calls JIT code at `target` for the top frame through the entry trampoline.
+    fn run_native(&mut self, target: u64) -> Result<(), Unwind> {
+        let trampoline = self.jit.trampoline;
+        let vm: *mut Vm = self;
+        let mut ctx = JitCtx {
+            vm,
+            stack: std::ptr::null_mut(),
+            sp: std::ptr::null_mut(),
+            bp: std::ptr::null_mut(),
+            self_value: Default::default(),
+            context: Default::default(),
+            outer: Default::default(),
+            stats: std::ptr::null_mut(),
+            pc: std::ptr::null_mut(),
+            oom: std::ptr::null(),
+            headroom: self.jit.headroom,
+            stack_limit: 0,
+            error: None,
+        };
+        let marker = 0u8;
+        let here = std::hint::black_box(&marker) as *const u8 as usize;
+        ctx.stack_limit = here.saturating_sub(NATIVE_STACK_BUDGET);
+        // SAFETY: `vm` comes from `self`, which is not used until the call returns;
+        // all access to the VM goes through `vm` meanwhile (here and in the helpers).
+        ctx.sync_out(unsafe { &mut *vm });
+        // SAFETY: `trampoline` is the entry trampoline installed in the code cache
+        // (an `extern "C" fn(*mut JitCtx, u64) -> u64`), and `target` an entry point
+        // of a compiled method of the top frame, assembled for the register
+        // convention the trampoline sets up.
+        let enter: extern "C" fn(*mut JitCtx, u64) -> u64 =
+            unsafe { std::mem::transmute(trampoline as usize) };
+        enter(&mut ctx, target);
+        let len = ctx.stack_len();
+        // SAFETY: JIT code and the helpers keep `sp` within the reserved capacity,
+        // and every slot below it holds a value.
+        unsafe { self.stack.set_len(len) };
+        match ctx.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Assembles and installs `code`; `None` when it cannot be compiled.
+fn compile(jit: &mut Jit, code: Rc<Code>) -> Option<Box<Compiled>> {
+    if jit.stats.cache_full {
+        return None;
+    }
+    let start = Instant::now();
+    let cache = jit.cache()?;
+    let ip = cache.next_address();
+    let asm = emit::assemble(&code, ip).ok()?;
+    let address = match cache.install(&asm.bytes) {
+        Ok(a) => a,
+        Err(_) => {
+            jit.stats.cache_full = true;
+            return None;
+        }
+    };
+    jit.headroom = jit.headroom.max(2 * code.bytecodes.len() + 16);
+    jit.stats.methods_compiled += 1;
+    jit.stats.code_bytes += asm.bytes.len() as u64;
+    jit.stats.compile_time += start.elapsed();
+    Some(Box::new(Compiled {
+        code,
+        address,
+        size: asm.bytes.len(),
+        entries: asm.entries.into_boxed_slice(),
+        bci_offsets: asm.bci_offsets.into_boxed_slice(),
+    }))
+}

@@ -1,0 +1,530 @@
+//! The runtime side of tier 1: the `JitCtx` block that JIT code and the dispatcher
+//! share, and the `extern "C"` helpers JIT code calls.
+//!
+//! Two kinds of helper. *Leaf* helpers (`leaf_*`) take the `Vm` pointer and values,
+//! never allocate, never touch the VM stack or frames, and answer a value (and an ok
+//! flag); JIT code calls them without spilling anything. *Runtime calls* (`rt_*`) may
+//! allocate, send, push or pop frames or fail: JIT code stores its stack pointer in the
+//! context first (so every reference it holds is in a VM stack slot the GC sees), and
+//! reloads its registers afterwards. They answer a status: `CONTINUE` (go on at the next
+//! bytecode), `EXIT` (the frame changed or an error is in `JitCtx::error`: return to the
+//! dispatcher) or `BRANCH` (take the bytecode's jump).
+
+use crate::bytecode::{Bytecode, NilTestMode};
+use crate::error::Unwind;
+use crate::fastpath::FloatOp;
+use crate::interp::Flow;
+use crate::value::Value;
+use crate::vm::{Stats, Vm};
+
+pub(crate) const CONTINUE: u64 = 0;
+pub(crate) const EXIT: u64 = 1;
+pub(crate) const BRANCH: u64 = 2;
+
+/// What JIT code and the runtime share while a frame runs in tier 1. JIT code keeps
+/// `vm` in r12, `sp` in r13, `bp` in r14 and `stats` in r15, and reads the rest here.
+#[repr(C)]
+pub(crate) struct JitCtx {
+    pub vm: *mut Vm,
+    /// Base of the VM stack's buffer.
+    pub stack: *mut Value,
+    /// The next free VM stack slot.
+    pub sp: *mut Value,
+    /// Slot 0 of the top frame.
+    pub bp: *mut Value,
+    pub self_value: Value,
+    pub context: Value,
+    pub outer: Value,
+    pub stats: *mut Stats,
+    /// The top frame's saved bytecode index (`Frame::pc`).
+    pub pc: *mut u32,
+    pub oom: *const bool,
+    /// Free stack slots kept beyond `sp` (the deepest growth of any compiled method).
+    pub headroom: usize,
+    /// Native calls between JIT frames stop (the dispatcher takes over) when the
+    /// machine stack reaches this address.
+    pub stack_limit: usize,
+    /// The error that made JIT code exit.
+    pub error: Option<Unwind>,
+}
+
+pub(crate) const CTX_SP: i32 = 16;
+pub(crate) const CTX_BP: i32 = 24;
+pub(crate) const CTX_SELF: i32 = 32;
+pub(crate) const CTX_CONTEXT: i32 = 40;
+pub(crate) const CTX_OUTER: i32 = 48;
+pub(crate) const CTX_STATS: i32 = 56;
+pub(crate) const CTX_PC: i32 = 64;
+pub(crate) const CTX_OOM: i32 = 72;
+pub(crate) const CTX_VM: i32 = 0;
+
+/// A value and an ok flag, answered in rax:rdx.
+#[repr(C)]
+pub(crate) struct Pair {
+    pub value: u64,
+    pub ok: u64,
+}
+
+impl JitCtx {
+    /// Points the context at the VM's stack and top frame, with room for `headroom`
+    /// more slots.
+    pub(crate) fn sync_out(&mut self, vm: &mut Vm) {
+        vm.stack.reserve(self.headroom);
+        let len = vm.stack.len();
+        self.stack = vm.stack.as_mut_ptr();
+        // SAFETY: `len <= capacity`, so the result stays inside (or one past) the
+        // buffer.
+        self.sp = unsafe { self.stack.add(len) };
+        self.stats = &mut vm.stats;
+        self.oom = &vm.oom;
+        if let Some(f) = vm.frames.last_mut() {
+            // SAFETY: a frame's `bp` is a valid stack index.
+            self.bp = unsafe { self.stack.add(f.bp as usize) };
+            self.self_value = f.self_value;
+            self.context = f.context;
+            self.outer = f.outer;
+            self.pc = &mut f.pc;
+        }
+    }
+
+    /// The stack length JIT code left in `sp`.
+    pub(crate) fn stack_len(&self) -> usize {
+        // SAFETY: JIT code keeps `sp` inside the buffer that starts at `stack`.
+        unsafe { self.sp.offset_from(self.stack) as usize }
+    }
+}
+
+/// Enters a runtime call: the VM stack gets the length JIT code left.
+///
+/// # Safety
+/// `ctx` must be the live context of the running JIT code, whose `vm` is valid and
+/// not otherwise borrowed, and whose `sp` is within the VM stack's capacity.
+unsafe fn enter<'a>(ctx: *mut JitCtx) -> (&'a mut JitCtx, &'a mut Vm) {
+    // SAFETY: guaranteed by the caller (the dispatcher passes a context it owns and
+    // does not touch the VM while JIT code runs).
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: as above.
+    let vm = unsafe { &mut *ctx.vm };
+    let len = ctx.stack_len();
+    debug_assert!(len <= vm.stack.capacity());
+    // SAFETY: JIT code only writes slots below `capacity` (the headroom reserved by
+    // `sync_out`), and every slot below `len` holds a value it wrote or kept.
+    unsafe { vm.stack.set_len(len) };
+    (ctx, vm)
+}
+
+/// Leaves a runtime call with `result` (an error becomes `EXIT`).
+fn leave(ctx: &mut JitCtx, vm: &mut Vm, result: Result<u64, Unwind>) -> u64 {
+    ctx.sync_out(vm);
+    match result {
+        Ok(status) => status,
+        Err(e) => {
+            ctx.error = Some(e);
+            EXIT
+        }
+    }
+}
+
+fn flow(f: Flow) -> u64 {
+    match f {
+        Flow::Continue => CONTINUE,
+        Flow::Switch => EXIT,
+    }
+}
+
+/// `Send`: the clock was advanced by the JIT code.
+pub(crate) extern "C" fn rt_send(ctx: *mut JitCtx, site: u64, next_pc: u64) -> u64 {
+    // SAFETY: called by JIT code with its live context.
+    let (ctx, vm) = unsafe { enter(ctx) };
+    vm.save_pc(next_pc as usize);
+    let depth = vm.frames.len();
+    let r = match vm.send_fast(site as u32) {
+        Ok(Flow::Switch) if vm.frames.len() == depth + 1 => Ok(native_entry(ctx, vm)),
+        other => other.map(flow),
+    };
+    leave(ctx, vm, r)
+}
+
+/// The tier-1 entry of the frame a send just pushed, to be called natively from the
+/// sender's code; `EXIT` (go through the dispatcher) when it has none or the machine
+/// stack budget of this JIT run is used up.
+fn native_entry(ctx: &JitCtx, vm: &mut Vm) -> u64 {
+    let marker = 0u8;
+    let here = std::hint::black_box(&marker) as *const u8 as usize;
+    if here < ctx.stack_limit {
+        return EXIT;
+    }
+    vm.jit_callee_entry().unwrap_or(EXIT)
+}
+
+/// `ReturnLocal`: pops the frame, answers `CONTINUE` (JIT code then returns).
+pub(crate) extern "C" fn rt_return(ctx: *mut JitCtx) -> u64 {
+    // SAFETY: called by JIT code with its live context.
+    let (ctx, vm) = unsafe { enter(ctx) };
+    let result = vm.stack.pop().unwrap_or(Value::NIL);
+    vm.return_from_top(result);
+    leave(ctx, vm, Ok(CONTINUE))
+}
+
+/// A back-edge found the heap exhausted.
+pub(crate) extern "C" fn rt_out_of_memory(ctx: *mut JitCtx) -> u64 {
+    // SAFETY: called by JIT code with its live context.
+    let (ctx, vm) = unsafe { enter(ctx) };
+    let e = vm.out_of_memory();
+    leave(ctx, vm, Err(e))
+}
+
+/// Everything else a template does not do inline: the bytecode at `bci` of the top
+/// frame, after its counters were advanced, exactly as tier 0 would finish it.
+pub(crate) extern "C" fn rt_bytecode(ctx: *mut JitCtx, bci: u64) -> u64 {
+    // SAFETY: called by JIT code with its live context.
+    let (ctx, vm) = unsafe { enter(ctx) };
+    let r = slow_bytecode(vm, bci as usize);
+    leave(ctx, vm, r)
+}
+
+fn float_op(bc: Bytecode) -> Option<FloatOp> {
+    Some(match bc {
+        Bytecode::Add(_) => FloatOp::Add,
+        Bytecode::Sub(_) => FloatOp::Sub,
+        Bytecode::Mul(_) => FloatOp::Mul,
+        Bytecode::Lt(_) => FloatOp::Lt,
+        Bytecode::Gt(_) => FloatOp::Gt,
+        Bytecode::Le(_) => FloatOp::Le,
+        Bytecode::Ge(_) => FloatOp::Ge,
+        Bytecode::Eq(_) => FloatOp::Eq,
+        Bytecode::Ne(_) => FloatOp::Ne,
+        _ => return None,
+    })
+}
+
+/// The small-integer cases tier 1 leaves to the runtime (`/`, `\\`, `&`, `==`).
+fn int_only(bc: Bytecode, a: i64, b: i64) -> Option<Value> {
+    match bc {
+        Bytecode::Div(_) if b != 0 => {
+            Value::int(a.div_euclid(b) - i64::from(b < 0 && a.rem_euclid(b) != 0))
+        }
+        Bytecode::Mod(_) if b != 0 => {
+            let r = a % b;
+            Value::int(if r != 0 && ((r < 0) != (b < 0)) {
+                r + b
+            } else {
+                r
+            })
+        }
+        Bytecode::BitAnd(_) => Value::int(a & b),
+        Bytecode::Identical(_) => Some(Value::bool(a == b)),
+        _ => None,
+    }
+}
+
+/// A binary operator bytecode whose inline path did not apply.
+fn slow_binop(vm: &mut Vm, bc: Bytecode, site: u32, pc: usize) -> Result<u64, Unwind> {
+    let n = vm.stack.len();
+    let (a, b) = (vm.stack[n - 2], vm.stack[n - 1]);
+    let fast = match float_op(bc) {
+        Some(op) if a.is_int() && b.is_int() => int_fast(op, a.as_int(), b.as_int()),
+        Some(op) => vm.double_binop(op, a, b),
+        None if a.is_int() && b.is_int() => int_only(bc, a.as_int(), b.as_int()),
+        None => None,
+    };
+    if let Some(v) = fast {
+        vm.stack.truncate(n - 1);
+        vm.stack[n - 2] = v;
+        return Ok(CONTINUE);
+    }
+    vm.save_pc(pc);
+    vm.send(site).map(flow)
+}
+
+/// Tier 0's small-integer results (reached when the inline path overflowed).
+fn int_fast(op: FloatOp, a: i64, b: i64) -> Option<Value> {
+    match op {
+        FloatOp::Add => Value::int(a + b),
+        FloatOp::Sub => Value::int(a - b),
+        FloatOp::Mul => a.checked_mul(b).and_then(Value::int),
+        FloatOp::Lt => Some(Value::bool(a < b)),
+        FloatOp::Gt => Some(Value::bool(a > b)),
+        FloatOp::Le => Some(Value::bool(a <= b)),
+        FloatOp::Ge => Some(Value::bool(a >= b)),
+        FloatOp::Eq => Some(Value::bool(a == b)),
+        FloatOp::Ne => Some(Value::bool(a != b)),
+    }
+}
+
+/// Tier 0's semantics for the slow part of the bytecode at `bci`.
+fn slow_bytecode(vm: &mut Vm, bci: usize) -> Result<u64, Unwind> {
+    let top = vm.frames.len() - 1;
+    let (method, bp) = (vm.frames[top].method, vm.frames[top].bp as usize);
+    let code = vm.code_of(method);
+    let bc = code.bytecodes[bci];
+    let pc = bci + 1;
+    let recv = vm.frames[top].self_value;
+    match bc {
+        Bytecode::PopField(i) => {
+            vm.save_pc(pc);
+            let v = vm.stack.pop().expect("value");
+            vm.field_set(recv, i, v)?;
+        }
+        Bytecode::PushField(i) => {
+            vm.save_pc(pc);
+            let v = vm.field_get(recv, i)?;
+            vm.stack.push(v);
+        }
+        Bytecode::StoreField(i) => {
+            vm.save_pc(pc);
+            let v = *vm.stack.last().expect("value");
+            vm.field_set(recv, i, v)?;
+        }
+        Bytecode::PushField2(a, b) => {
+            vm.save_pc(pc);
+            let va = vm.field_get(recv, a)?;
+            let vb = vm.field_get(recv, b)?;
+            vm.stack.push(va);
+            vm.stack.push(vb);
+        }
+        Bytecode::PushCreator(k) => {
+            vm.save_pc(pc);
+            let v = vm.creator_get(top, k)?;
+            vm.stack.push(v);
+        }
+        Bytecode::StoreCreator(k) => {
+            vm.save_pc(pc);
+            let v = *vm.stack.last().expect("value");
+            vm.creator_set(top, k, v)?;
+        }
+        Bytecode::PushGlobal(g) => match vm.globals[g as usize] {
+            Some(v) => vm.stack.push(v),
+            None => {
+                vm.save_pc(pc);
+                return vm.unbound_global(g).map(flow);
+            }
+        },
+        Bytecode::PushBlock(i) => {
+            let block = vm.new_block(code.blocks[i as usize], u32::MAX);
+            vm.stack.push(block);
+        }
+        Bytecode::SuperSend(site) => {
+            vm.save_pc(pc);
+            return vm.send(site).map(flow);
+        }
+        Bytecode::Add(site)
+        | Bytecode::Sub(site)
+        | Bytecode::Mul(site)
+        | Bytecode::Lt(site)
+        | Bytecode::Gt(site)
+        | Bytecode::Le(site)
+        | Bytecode::Ge(site)
+        | Bytecode::Eq(site)
+        | Bytecode::Ne(site)
+        | Bytecode::Div(site)
+        | Bytecode::Mod(site)
+        | Bytecode::BitAnd(site)
+        | Bytecode::Identical(site) => return slow_binop(vm, bc, site, pc),
+        Bytecode::At(site) => {
+            let n = vm.stack.len();
+            if let Some(v) = vm.array_at(vm.stack[n - 2], vm.stack[n - 1]) {
+                vm.stack.truncate(n - 1);
+                vm.stack[n - 2] = v;
+                return Ok(CONTINUE);
+            }
+            vm.save_pc(pc);
+            return vm.send(site).map(flow);
+        }
+        Bytecode::AtPut(site) => {
+            let n = vm.stack.len();
+            let (a, i, v) = (vm.stack[n - 3], vm.stack[n - 2], vm.stack[n - 1]);
+            if vm.array_at_put(a, i, v) {
+                vm.stack.truncate(n - 2);
+                return Ok(CONTINUE);
+            }
+            vm.save_pc(pc);
+            return vm.send(site).map(flow);
+        }
+        Bytecode::ReturnNonLocal => {
+            vm.save_pc(pc);
+            let result = vm.stack.pop().expect("result");
+            vm.return_non_local(result)?;
+            return Ok(EXIT);
+        }
+        Bytecode::JumpIfFalse { fallback, .. }
+        | Bytecode::JumpIfTrue { fallback, .. }
+        | Bytecode::NilTest { fallback, .. } => {
+            vm.save_pc(pc);
+            vm.take_fallback(&code, fallback, 0)?;
+            return Ok(EXIT);
+        }
+        Bytecode::ToDoPrepare {
+            counter,
+            fallback,
+            kind,
+        } => {
+            let n = vm.stack.len();
+            let extra = kind.has_step() as usize;
+            let start = vm.stack[n - 2 - extra];
+            let limit = vm.stack[n - 1 - extra];
+            let step = if extra == 1 {
+                vm.stack[n - 1]
+            } else {
+                Value::int(1).expect("small")
+            };
+            if vm.is_number(start) && vm.is_number(limit) && vm.is_number(step) {
+                let c = bp + counter as usize;
+                vm.stack[c] = start;
+                vm.stack[c + 1] = limit;
+                vm.stack[c + 3] = start;
+                vm.stack[c + 4] = step;
+                vm.stack.truncate(n - 2 - extra);
+            } else {
+                vm.save_pc(pc);
+                vm.take_fallback(&code, fallback, 1 + extra)?;
+                return Ok(EXIT);
+            }
+        }
+        Bytecode::ToDoTest { counter, down, .. } => {
+            let c = bp + counter as usize;
+            let (i, limit) = (vm.stack[c], vm.stack[c + 1]);
+            vm.save_pc(pc);
+            if vm.loop_done(i, limit, down)? {
+                return Ok(BRANCH);
+            }
+            vm.stack[c + 2] = i;
+        }
+        Bytecode::ToDoStep { counter, down, .. } => {
+            let c = bp + counter as usize;
+            let (i, step) = (vm.stack[c], vm.stack[c + 4]);
+            vm.save_pc(pc);
+            vm.stack[c] = vm.loop_step(i, step, down)?;
+        }
+        other => unreachable!("tier 1 templates {other:?} inline"),
+    }
+    Ok(CONTINUE)
+}
+
+// ---- leaf helpers: no allocation, no stack or frame changes ----
+
+/// # Safety (all leaf helpers)
+/// Called by JIT code with the VM pointer from its context, while the dispatcher does
+/// not touch the VM.
+fn vm_ref<'a>(vm: *mut Vm) -> &'a mut Vm {
+    // SAFETY: see above; JIT code passes `JitCtx::vm`, valid for the whole JIT run.
+    unsafe { &mut *vm }
+}
+
+pub(crate) extern "C" fn leaf_field_get(vm: *mut Vm, recv: u64, i: u64) -> Pair {
+    match vm_ref(vm).field_get(Value(recv), i as u16) {
+        Ok(v) => Pair { value: v.0, ok: 1 },
+        Err(_) => Pair { value: 0, ok: 0 },
+    }
+}
+
+/// Stores into a field when that is valid; answers 0 (leave it to `rt_bytecode`)
+/// otherwise.
+pub(crate) extern "C" fn leaf_field_set(vm: *mut Vm, recv: u64, i: u64, v: u64) -> u64 {
+    let vm = vm_ref(vm);
+    let recv = Value(recv);
+    if recv.is_ref() {
+        if let crate::heap::Body::Instance(f) = &mut vm.heap.get_mut(recv).body {
+            if let Some(slot) = f.get_mut(i as usize) {
+                *slot = Value(v);
+                return 1;
+            }
+        }
+    }
+    0
+}
+
+/// Context slot `slot` reached from `ctx` by `hops` outer links.
+pub(crate) extern "C" fn leaf_context_get(vm: *mut Vm, ctx: u64, hops: u64, slot: u64) -> u64 {
+    vm_ref(vm)
+        .context_get(Value(ctx), hops as u8, slot as u16)
+        .0
+}
+
+pub(crate) extern "C" fn leaf_context_set(vm: *mut Vm, ctx: u64, hops_slot: u64, v: u64) {
+    let (hops, slot) = ((hops_slot >> 16) as u8, hops_slot as u16);
+    vm_ref(vm).context_set(Value(ctx), hops, slot, Value(v));
+}
+
+pub(crate) extern "C" fn leaf_global(vm: *mut Vm, g: u64) -> Pair {
+    match vm_ref(vm).globals[g as usize] {
+        Some(v) => Pair { value: v.0, ok: 1 },
+        None => Pair { value: 0, ok: 0 },
+    }
+}
+
+pub(crate) extern "C" fn leaf_array_at(vm: *mut Vm, array: u64, index: u64) -> Pair {
+    match vm_ref(vm).array_at(Value(array), Value(index)) {
+        Some(v) => Pair { value: v.0, ok: 1 },
+        None => Pair { value: 0, ok: 0 },
+    }
+}
+
+pub(crate) extern "C" fn leaf_array_at_put(vm: *mut Vm, array: u64, index: u64, v: u64) -> u64 {
+    vm_ref(vm).array_at_put(Value(array), Value(index), Value(v)) as u64
+}
+
+/// The number `leaf_float` knows a binary operator by (`u32::MAX`: none).
+pub(crate) fn float_op_number(bc: Bytecode) -> u32 {
+    float_op(bc).map_or(u32::MAX, |op| op as u32)
+}
+
+/// `a op b` when one operand is an immediate Double and the other an immediate Double
+/// or small integer and the result is immediate, as tier 0's `double_binop` computes
+/// it; `ok = 0` otherwise (tier 0's full path runs then).
+pub(crate) extern "C" fn leaf_float(op: u64, a: u64, b: u64) -> Pair {
+    use crate::fastpath::{lib_ge, lib_le};
+    const FAIL: Pair = Pair { value: 0, ok: 0 };
+    let (a, b) = (Value(a), Value(b));
+    if !(a.is_double() || b.is_double()) {
+        return FAIL;
+    }
+    let num = |v: Value| match (v.is_double(), v.is_int()) {
+        (true, _) => Some(v.as_double()),
+        (_, true) => Some(v.as_int() as f64),
+        _ => None,
+    };
+    let (Some(fa), Some(fb)) = (num(a), num(b)) else {
+        return FAIL;
+    };
+    let ops = [
+        FloatOp::Add,
+        FloatOp::Sub,
+        FloatOp::Mul,
+        FloatOp::Lt,
+        FloatOp::Gt,
+        FloatOp::Le,
+        FloatOp::Ge,
+        FloatOp::Eq,
+        FloatOp::Ne,
+    ];
+    let Some(&op) = ops.iter().find(|o| **o as u64 == op) else {
+        return FAIL;
+    };
+    let v = match op {
+        FloatOp::Add => Value::double(fa + fb),
+        FloatOp::Sub => Value::double(fa - fb),
+        FloatOp::Mul => Value::double(fa * fb),
+        FloatOp::Lt => Some(Value::bool(fa < fb)),
+        FloatOp::Ge => Some(Value::bool(lib_ge(fa, fb))),
+        FloatOp::Gt => Some(Value::bool(lib_ge(fa, fb) && fa != fb)),
+        FloatOp::Le => Some(Value::bool(lib_le(fa, fb))),
+        FloatOp::Eq => Some(Value::bool(fa == fb)),
+        FloatOp::Ne => Some(Value::bool(fa != fb)),
+    };
+    match v {
+        Some(v) => Pair { value: v.0, ok: 1 },
+        None => FAIL,
+    }
+}
+
+/// Whether the inlined `ifNil:`-family test applies to `v` (mode by number).
+pub(crate) extern "C" fn leaf_nil_test(vm: *mut Vm, v: u64, mode: u64) -> u64 {
+    let mode = match mode {
+        0 => NilTestMode::Absent,
+        1 => NilTestMode::Present,
+        2 => NilTestMode::AbsentThenPresent,
+        _ => NilTestMode::PresentThenAbsent,
+    };
+    vm_ref(vm).nil_test_is_standard(Value(v), mode) as u64
+}

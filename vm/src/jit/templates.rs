@@ -1,0 +1,320 @@
+//! The templates with an inline fast path and an out-of-line slow path: field and
+//! global access through leaf helpers, small-integer arithmetic (tag test, `jo` on
+//! overflow) and comparisons, the inlined conditionals, `ifNil:` tests and counting
+//! loops. Each slow path is a stub that finishes the bytecode as tier 0 would.
+
+use super::emit::{slot, Emitter, Stub, R};
+use super::runtime as rt;
+use super::runtime::CTX_SELF;
+use crate::bytecode::{Bytecode, NilTestMode};
+use iced_x86::code_asm::*;
+
+impl Emitter<'_> {
+    fn slow_stub(
+        &mut self,
+        bci: usize,
+        branch: Option<CodeLabel>,
+        resume: CodeLabel,
+        repush: bool,
+    ) -> CodeLabel {
+        let label = self.a.create_label();
+        let bci = bci as u32;
+        self.stubs.push((
+            label,
+            Stub::Slow {
+                bci,
+                branch,
+                resume,
+                repush,
+            },
+        ));
+        label
+    }
+
+    pub(super) fn push_field(&mut self, bci: usize, i: u16) -> R {
+        self.flush()?;
+        let stub = self.stub(bci, None, false)?;
+        self.save_pc(bci + 1)?;
+        self.a.mov(rdi, r12)?;
+        self.a.mov(rsi, qword_ptr(rbx + CTX_SELF))?;
+        self.a.mov(edx, i as u32)?;
+        self.call(rt::leaf_field_get as *const () as usize)?;
+        self.a.test(edx, edx)?;
+        self.a.jz(stub)?;
+        self.push_reg(rax)
+    }
+
+    pub(super) fn store_field(&mut self, bci: usize, i: u16, pop: bool) -> R {
+        self.flush()?;
+        let stub = self.stub(bci, None, false)?;
+        self.save_pc(bci + 1)?;
+        self.a.mov(rdi, r12)?;
+        self.a.mov(rsi, qword_ptr(rbx + CTX_SELF))?;
+        self.a.mov(edx, i as u32)?;
+        self.a.mov(rcx, qword_ptr(r13 - 8))?;
+        self.call(rt::leaf_field_set as *const () as usize)?;
+        self.a.test(eax, eax)?;
+        self.a.jz(stub)?;
+        if pop {
+            self.a.sub(r13, 8)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn push_global(&mut self, bci: usize, g: u32) -> R {
+        self.flush()?;
+        let stub = self.stub(bci, None, false)?;
+        self.a.mov(rdi, r12)?;
+        self.a.mov(esi, g)?;
+        self.call(rt::leaf_global as *const () as usize)?;
+        self.a.test(edx, edx)?;
+        self.a.jz(stub)?;
+        self.push_reg(rax)
+    }
+
+    pub(super) fn context_get(&mut self, field: i32, hops: u8, s: u16) -> R {
+        self.a.mov(rdi, r12)?;
+        self.a.mov(rsi, qword_ptr(rbx + field))?;
+        self.a.mov(edx, hops as u32)?;
+        self.a.mov(ecx, s as u32)?;
+        self.call(rt::leaf_context_get as *const () as usize)?;
+        self.push_reg(rax)
+    }
+
+    pub(super) fn context_set(&mut self, field: i32, hops: u8, s: u16) -> R {
+        self.a.mov(rdi, r12)?;
+        self.a.mov(rsi, qword_ptr(rbx + field))?;
+        self.a.mov(edx, ((hops as u32) << 16) | s as u32)?;
+        self.a.mov(rcx, qword_ptr(r13 - 8))?;
+        self.call(rt::leaf_context_set as *const () as usize)
+    }
+
+    pub(super) fn array_at(&mut self, bci: usize) -> R {
+        self.flush()?;
+        self.tick_clock()?;
+        let stub = self.stub(bci, None, false)?;
+        self.a.mov(rdi, r12)?;
+        self.a.mov(rsi, qword_ptr(r13 - 16))?;
+        self.a.mov(rdx, qword_ptr(r13 - 8))?;
+        self.call(rt::leaf_array_at as *const () as usize)?;
+        self.a.test(edx, edx)?;
+        self.a.jz(stub)?;
+        self.a.mov(qword_ptr(r13 - 16), rax)?;
+        self.a.sub(r13, 8)?;
+        Ok(())
+    }
+
+    pub(super) fn array_at_put(&mut self, bci: usize) -> R {
+        self.flush()?;
+        self.tick_clock()?;
+        let stub = self.stub(bci, None, false)?;
+        self.a.mov(rdi, r12)?;
+        self.a.mov(rsi, qword_ptr(r13 - 24))?;
+        self.a.mov(rdx, qword_ptr(r13 - 16))?;
+        self.a.mov(rcx, qword_ptr(r13 - 8))?;
+        self.call(rt::leaf_array_at_put as *const () as usize)?;
+        self.a.test(eax, eax)?;
+        self.a.jz(stub)?;
+        self.a.sub(r13, 16)?;
+        Ok(())
+    }
+
+    /// A stub trying the Double path before the runtime.
+    fn float_stub(
+        &mut self,
+        bci: usize,
+        bc: Bytecode,
+    ) -> Result<CodeLabel, super::emit::CompileError> {
+        let label = self.a.create_label();
+        let resume = self.label(bci as u32 + 1)?;
+        let op = rt::float_op_number(bc);
+        let bci = bci as u32;
+        if op == u32::MAX {
+            self.stubs.push((
+                label,
+                Stub::Slow {
+                    bci,
+                    branch: None,
+                    resume,
+                    repush: false,
+                },
+            ));
+        } else {
+            self.stubs.push((label, Stub::Float { bci, op, resume }));
+        }
+        Ok(label)
+    }
+
+    /// Loads the two operands of a binary operator into rax and rcx.
+    fn operands(&mut self) -> R {
+        self.a.mov(rax, qword_ptr(r13 - 16))?;
+        self.a.mov(rcx, qword_ptr(r13 - 8))?;
+        Ok(())
+    }
+
+    /// Replaces the two operands with rdx.
+    fn binary_result(&mut self) -> R {
+        self.a.mov(qword_ptr(r13 - 16), rdx)?;
+        self.a.sub(r13, 8)?;
+        Ok(())
+    }
+
+    /// `+ - * &` on tagged small integers (`2a+1`): overflow of the tagged operation
+    /// is exactly overflow of the 63-bit range.
+    pub(super) fn arith(&mut self, bci: usize, bc: Bytecode) -> R {
+        self.flush()?;
+        self.tick_clock()?;
+        let stub = self.float_stub(bci, bc)?;
+        self.operands()?;
+        self.both_ints(stub)?;
+        match bc {
+            Bytecode::Add(_) => {
+                self.a.lea(rdx, qword_ptr(rax - 1))?;
+                self.a.add(rdx, rcx)?;
+                self.a.jo(stub)?;
+            }
+            Bytecode::Sub(_) => {
+                self.a.mov(rdx, rax)?;
+                self.a.sub(rdx, rcx)?;
+                self.a.jo(stub)?;
+                self.a.or(rdx, 1)?;
+            }
+            Bytecode::Mul(_) => {
+                self.a.mov(rdx, rax)?;
+                self.a.sar(rdx, 1)?;
+                self.a.lea(rsi, qword_ptr(rcx - 1))?;
+                self.a.imul_2(rdx, rsi)?;
+                self.a.jo(stub)?;
+                self.a.or(rdx, 1)?;
+            }
+            _ => {
+                self.a.mov(rdx, rax)?;
+                self.a.and(rdx, rcx)?;
+            }
+        }
+        self.binary_result()
+    }
+
+    /// Comparisons of small integers answer `true` (4) or `false` (8).
+    pub(super) fn compare(&mut self, bci: usize, bc: Bytecode) -> R {
+        self.flush()?;
+        self.tick_clock()?;
+        let stub = self.float_stub(bci, bc)?;
+        self.operands()?;
+        self.both_ints(stub)?;
+        self.a.cmp(rax, rcx)?;
+        self.a.mov(edx, 8)?;
+        self.a.mov(esi, 4)?;
+        match bc {
+            Bytecode::Lt(_) => self.a.cmovl(rdx, rsi)?,
+            Bytecode::Gt(_) => self.a.cmovg(rdx, rsi)?,
+            Bytecode::Le(_) => self.a.cmovle(rdx, rsi)?,
+            Bytecode::Ge(_) => self.a.cmovge(rdx, rsi)?,
+            Bytecode::Ne(_) => self.a.cmovne(rdx, rsi)?,
+            _ => self.a.cmove(rdx, rsi)?,
+        }
+        self.binary_result()
+    }
+
+    /// An inlined conditional: `jump` is the value that takes the branch, `stay` the
+    /// one that falls through; anything else takes the fallback.
+    pub(super) fn jump_if(&mut self, bci: usize, target: u32, jump: i32, stay: i32) -> R {
+        self.flush()?;
+        let stub = self.stub(bci, None, true)?;
+        let l = self.label(target)?;
+        self.a.sub(r13, 8)?;
+        self.a.mov(rax, qword_ptr(r13))?;
+        self.a.cmp(rax, jump)?;
+        self.a.je(l)?;
+        self.a.cmp(rax, stay)?;
+        self.a.jne(stub)?;
+        Ok(())
+    }
+
+    pub(super) fn nil_test(&mut self, bci: usize, target: u32, mode: NilTestMode) -> R {
+        self.flush()?;
+        let stub = self.stub(bci, None, false)?;
+        let l = self.label(target)?;
+        self.a.mov(rdi, r12)?;
+        self.a.mov(rsi, qword_ptr(r13 - 8))?;
+        self.a.mov(edx, mode as u32)?;
+        self.call(rt::leaf_nil_test as *const () as usize)?;
+        self.a.test(eax, eax)?;
+        self.a.jz(stub)?;
+        self.a.mov(rax, qword_ptr(r13 - 8))?;
+        match mode {
+            NilTestMode::Absent | NilTestMode::Present => {
+                self.a.test(rax, rax)?;
+                if mode == NilTestMode::Absent {
+                    self.a.jnz(l)?;
+                } else {
+                    self.a.jz(l)?;
+                }
+                self.a.sub(r13, 8)?;
+            }
+            NilTestMode::AbsentThenPresent | NilTestMode::PresentThenAbsent => {
+                self.a.sub(r13, 8)?;
+                self.a.test(rax, rax)?;
+                if mode == NilTestMode::AbsentThenPresent {
+                    self.a.jnz(l)?;
+                } else {
+                    self.a.jz(l)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn counting_loop_test(
+        &mut self,
+        bci: usize,
+        counter: u16,
+        exit: u32,
+        down: bool,
+    ) -> R {
+        self.flush()?;
+        let l = self.label(exit)?;
+        let stub = self.stub(bci, Some(l), false)?;
+        let c = slot(counter);
+        self.a.mov(rax, qword_ptr(r14 + c))?;
+        self.a.mov(rcx, qword_ptr(r14 + c + 8))?;
+        self.both_ints(stub)?;
+        self.a.cmp(rax, rcx)?;
+        if down {
+            self.a.jl(l)?;
+        } else {
+            self.a.jg(l)?;
+        }
+        self.a.mov(qword_ptr(r14 + c + 16), rax)?;
+        Ok(())
+    }
+
+    pub(super) fn counting_loop_step(
+        &mut self,
+        bci: usize,
+        counter: u16,
+        head: u32,
+        down: bool,
+    ) -> R {
+        self.flush()?;
+        let mut back = self.a.create_label();
+        let stub = self.slow_stub(bci, None, back, false);
+        let c = slot(counter);
+        self.a.mov(rax, qword_ptr(r14 + c))?;
+        self.a.mov(rcx, qword_ptr(r14 + c + 32))?;
+        self.both_ints(stub)?;
+        if down {
+            self.a.mov(rdx, rax)?;
+            self.a.sub(rdx, rcx)?;
+            self.a.jo(stub)?;
+            self.a.or(rdx, 1)?;
+        } else {
+            self.a.lea(rdx, qword_ptr(rax - 1))?;
+            self.a.add(rdx, rcx)?;
+            self.a.jo(stub)?;
+        }
+        self.a.mov(qword_ptr(r14 + c), rdx)?;
+        self.a.set_label(&mut back)?;
+        self.back_edge(head)
+    }
+}
