@@ -1,5 +1,6 @@
 //! The `--stats` report: logical clock, bytecodes executed, sends by inline-cache state,
 //! collections, pause time and peak heap, tier-1 compilation (methods, code bytes,
+//! compile time, OSR entries); `--stats-json` writes the same figures as one
 //! JSON object, the stable machine-readable form that benchmark tools read.
 
 use crate::vm::Vm;
