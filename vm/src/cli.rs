@@ -14,7 +14,7 @@ options:
   --stats-json FILE           write run statistics as one JSON object to FILE
   --gc-stress                 collect on every allocation (also env SOM_GC_STRESS=1)
   --max-heap SIZE             heap limit (e.g. 64M, 1G, 100000); exhaustion is a SOM error
-  --max-tier N                highest execution tier (0: interpreter)
+  --max-tier N                highest execution tier (0: interpreter, 1: baseline JIT, the default)
   --jit-threshold N           invocations or back-edges before a method tiers up (0: at the first call)
   --code-cache SIZE           tier 1's code cache limit (e.g. 64M); when full, methods stay in tier 0
   -h, --help                  this text";

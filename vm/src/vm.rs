@@ -32,7 +32,7 @@ impl Default for Options {
             class_path: Vec::new(),
             gc_stress: false,
             max_heap: 4 << 30,
-            max_tier: 0,
+            max_tier: 1,
             jit_threshold: 1000,
             code_cache: crate::jit::DEFAULT_CODE_CACHE,
         }

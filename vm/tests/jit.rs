@@ -1,0 +1,218 @@
+//! End-to-end tests of tier 1 through the `som` binary: the same output and logical
+//! clock in every tier on the benchmark programs, W^X code memory observed from outside
+//! while JIT code runs, the code-cache limit, OSR and the `--stats-json` figures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Runs `som` with `args`; answers stdout, stderr, status and the `--stats-json`
+/// object as text.
+fn som(args: &[&str]) -> (String, String, i32, String) {
+    let stats = std::env::temp_dir().join(format!(
+        "som-jit-test-{}-{}.json",
+        std::process::id(),
+        args.join("_")
+            .replace(['/', ' '], "_")
+            .chars()
+            .take(80)
+            .collect::<String>()
+    ));
+    let out = Command::new(env!("CARGO_BIN_EXE_som"))
+        .current_dir(repo())
+        .arg("--stats-json")
+        .arg(&stats)
+        .args(args)
+        .output()
+        .expect("run som");
+    let json = std::fs::read_to_string(&stats).unwrap_or_default();
+    let _ = std::fs::remove_file(&stats);
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+        json,
+    )
+}
+
+/// The number after `"key":` in a flat JSON object.
+fn field(json: &str, key: &str) -> f64 {
+    let at = json.find(&format!("\"{key}\":")).expect(key) + key.len() + 3;
+    let rest = &json[at..];
+    let end = rest.find([',', '}']).unwrap();
+    rest[..end].parse().unwrap()
+}
+
+const BENCHMARKS: &[&str] = &[
+    "Dispatch",
+    "Sieve",
+    "Sort",
+    "Mandel",
+    "Trees",
+    "Closures",
+    "StringHash",
+    "Queens",
+    "Graph",
+    "Fib",
+    "Towers",
+    "Matrix",
+    "Collatz",
+];
+
+/// Removes the timing from the harness's lines (`...: 1234us`).
+fn untimed(out: &str) -> String {
+    out.lines()
+        .map(|l| l.rsplit_once(": ").map_or(l, |(a, _)| a))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn benchmarks_give_the_same_output_and_clock_in_every_tier() {
+    let configs: &[&[&str]] = &[
+        &["--max-tier", "0"],
+        &["--max-tier", "1", "--jit-threshold", "0"],
+        &["--max-tier", "1", "--jit-threshold", "3"],
+        &[],
+    ];
+    for b in BENCHMARKS {
+        let mut seen: Option<(String, f64, f64)> = None;
+        for c in configs {
+            let mut args = c.to_vec();
+            args.extend([
+                "-cp",
+                "benches/som",
+                "benches/som/BenchHarness.som",
+                b,
+                "2",
+                "1",
+            ]);
+            let (out, err, status, json) = som(&args);
+            assert_eq!(status, 0, "{b} {c:?}: {err}");
+            let now = (
+                untimed(&out),
+                field(&json, "logical_clock"),
+                field(&json, "bytecodes"),
+            );
+            if let Some(first) = &seen {
+                assert_eq!(first, &now, "{b} differs in {c:?}");
+            }
+            seen = Some(now);
+        }
+    }
+}
+
+#[test]
+fn tier_one_compiles_and_reports_its_figures() {
+    let (_, _, status, json) = som(&[
+        "--max-tier",
+        "1",
+        "--jit-threshold",
+        "0",
+        "examples/Fibonacci.som",
+    ]);
+    assert_eq!(status, 0);
+    assert!(field(&json, "methods_compiled_tier1") > 0.0, "{json}");
+    assert!(field(&json, "code_bytes") > 0.0, "{json}");
+    assert!(field(&json, "jit_compile_ms") >= 0.0, "{json}");
+    assert_eq!(field(&json, "osr_entries"), 0.0, "{json}");
+    let (_, _, _, json) = som(&["--max-tier", "0", "examples/Fibonacci.som"]);
+    assert_eq!(field(&json, "methods_compiled_tier1"), 0.0, "{json}");
+    assert_eq!(field(&json, "code_bytes"), 0.0, "{json}");
+}
+
+#[test]
+fn a_hot_loop_in_a_running_frame_continues_in_tier_one() {
+    let args = [
+        "--max-tier",
+        "1",
+        "--jit-threshold",
+        "50",
+        "-cp",
+        "benches/som",
+        "benches/som/BenchHarness.som",
+        "Collatz",
+        "1",
+        "1",
+    ];
+    let (_, err, status, json) = som(&args);
+    assert_eq!(status, 0, "{err}");
+    assert!(field(&json, "osr_entries") > 0.0, "{json}");
+}
+
+#[test]
+fn a_full_code_cache_leaves_methods_in_tier_zero_with_the_same_results() {
+    let base = [
+        "-cp",
+        "benches/som",
+        "benches/som/BenchHarness.som",
+        "Towers",
+        "1",
+        "1",
+    ];
+    let mut small = vec![
+        "--max-tier",
+        "1",
+        "--jit-threshold",
+        "0",
+        "--code-cache",
+        "8K",
+    ];
+    small.extend(base);
+    let (out, err, status, json) = som(&small);
+    assert_eq!(status, 0, "{err}");
+    assert!(field(&json, "methods_refused_tier1") > 0.0, "{json}");
+    assert!(field(&json, "code_bytes") <= 8192.0, "{json}");
+    let mut t0 = vec!["--max-tier", "0"];
+    t0.extend(base);
+    let (out0, _, _, json0) = som(&t0);
+    assert_eq!(untimed(&out), untimed(&out0));
+    assert_eq!(
+        field(&json, "logical_clock"),
+        field(&json0, "logical_clock")
+    );
+}
+
+#[test]
+fn code_memory_is_never_writable_and_executable_while_jit_code_runs() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_som"))
+        .current_dir(repo())
+        .args(["--max-tier", "1", "--jit-threshold", "0"])
+        .args(["-cp", "benches/som", "benches/som/BenchHarness.som"])
+        .args(["Mandel", "1000", "10"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run som");
+    std::thread::sleep(Duration::from_millis(400));
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", child.id()));
+    let _ = child.kill();
+    let _ = child.wait();
+    let maps = maps.expect("maps of the running VM");
+    let rwx: Vec<&str> = maps.lines().filter(|l| l.contains(" rwx")).collect();
+    assert!(rwx.is_empty(), "writable+executable mappings: {rwx:?}");
+    let anonymous_code = maps.lines().any(|l| {
+        let cols: Vec<&str> = l.split_whitespace().collect();
+        cols.get(1).is_some_and(|p| p.starts_with("r-x")) && cols.len() == 5
+    });
+    assert!(anonymous_code, "no JIT code mapping:\n{maps}");
+}
+
+#[test]
+fn deep_recursion_through_jit_frames_is_a_som_stack_overflow() {
+    let (_, err, status, _) = som(&[
+        "--max-tier",
+        "1",
+        "--jit-threshold",
+        "0",
+        "tests/som/errors/StackOverflow.som",
+    ]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.starts_with("error: stack overflow"), "{err}");
+}
