@@ -25,6 +25,7 @@ impl Vm {
 
     /// A full collection from every root the VM holds.
     pub(crate) fn full_gc(&mut self) {
+        let _phase = crate::introspect::sampling::PhaseMark::gc(self.heap.bytes_since_gc);
         let start = std::time::Instant::now();
         self.note_event(|clock| crate::introspect::Event::GcStart { clock });
         let mut roots = self.roots();

@@ -159,6 +159,7 @@ impl Vm {
                 return Ok(Some(v));
             }
         }
+        let _phase = crate::introspect::sampling::PhaseMark::compiler();
         match self.find_class(name)? {
             Some((file, def)) => self.define_class(def, file, None).map(Some),
             None => Ok(None),
@@ -179,6 +180,7 @@ impl Vm {
 
     /// Loads a class from an explicit file (the program's main class).
     pub(crate) fn load_class_file(&mut self, path: &std::path::Path) -> Result<Value, LoadError> {
+        let _phase = crate::introspect::sampling::PhaseMark::compiler();
         let source = std::fs::read_to_string(path)
             .map_err(|e| LoadError::Other(format!("{}: cannot read: {e}", path.display())))?;
         let file: Rc<str> = Rc::from(path.display().to_string());

@@ -18,11 +18,13 @@
 mod code;
 mod eval;
 mod machine;
+pub(crate) mod sampling;
 mod snapshot;
 mod view;
 
 pub use code::{BytecodeInfo, BytecodeProfile, CacheState, Edge, EdgeKind, MethodCode, SiteInfo};
 pub use machine::{Exit, Inputs, Machine, RunState};
+pub use sampling::{FrameLabel, Meter, Phase, Sample, SampledRun, SAMPLE_DEPTH};
 pub use snapshot::Snapshot;
 pub use view::{ClassInfo, FrameInfo, MethodInfo, MethodKey, ObjectInfo, Var, View};
 

@@ -1,0 +1,187 @@
+//! Folded stacks, the profiler's one intermediate format (inferno's convention: frames
+//! root first joined by `;`, a space, then a count). Every report is computed from them.
+//! Frame names are `Class>>selector [tier N]` (blocks `[] in Class>>selector [tier N]`);
+//! work outside the program is a leaf `[gc]` or `[compiler]` on the stack that caused it.
+
+use som_vm::introspect::{Phase, Sample};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Leaf frame of samples taken in the garbage collector.
+pub const GC_FRAME: &str = "[gc]";
+/// Leaf frame of samples taken while loading, parsing and compiling classes.
+pub const COMPILER_FRAME: &str = "[compiler]";
+/// Root frame of samples whose stack was deeper than the sampler copies.
+pub const TRUNCATED_FRAME: &str = "[truncated]";
+/// The only frame of samples taken with no activation on the stack.
+pub const VM_FRAME: &str = "[vm]";
+
+/// What a frame stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FrameKind {
+    /// A method or block activation running in this tier.
+    Tier(u8),
+    Gc,
+    Compiler,
+    /// `[vm]`, `[truncated]`, `[unknown]`: bookkeeping, not program code.
+    Other,
+}
+
+impl FrameKind {
+    /// The name used in tables and JSON: `tier 0`, `gc`, `compiler`, `other`.
+    pub fn name(self) -> String {
+        match self {
+            FrameKind::Tier(t) => format!("tier {t}"),
+            FrameKind::Gc => "gc".into(),
+            FrameKind::Compiler => "compiler".into(),
+            FrameKind::Other => "other".into(),
+        }
+    }
+}
+
+/// Splits a frame name into its method label and kind (`Fib>>fib: [tier 1]` gives
+/// `("Fib>>fib:", Tier(1))`).
+pub fn parse_frame(frame: &str) -> (&str, FrameKind) {
+    if let Some((label, rest)) = frame.rsplit_once(" [tier ") {
+        if let Some(Ok(t)) = rest.strip_suffix(']').map(str::parse) {
+            return (label, FrameKind::Tier(t));
+        }
+    }
+    match frame {
+        GC_FRAME => (frame, FrameKind::Gc),
+        COMPILER_FRAME => (frame, FrameKind::Compiler),
+        _ => (frame, FrameKind::Other),
+    }
+}
+
+/// The frame name of a method label in a tier.
+pub fn frame_name(label: &str, tier: u8) -> String {
+    format!("{label} [tier {tier}]")
+}
+
+/// Stacks (root first, `;`-joined) with their sample counts, in a stable order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Folded {
+    pub stacks: BTreeMap<String, u64>,
+}
+
+impl Folded {
+    /// Folds samples (frames innermost first) into stacks.
+    pub fn from_samples<'a>(samples: impl IntoIterator<Item = &'a Sample>) -> Folded {
+        let mut folded = Folded::default();
+        for s in samples {
+            folded.add(&stack_of(s), s.weight);
+        }
+        folded
+    }
+
+    pub fn add(&mut self, stack: &str, count: u64) {
+        if count > 0 {
+            *self.stacks.entry(stack.to_string()).or_insert(0) += count;
+        }
+    }
+
+    /// Samples in all stacks.
+    pub fn total(&self) -> u64 {
+        self.stacks.values().sum()
+    }
+
+    /// The inferno text: one `stack count` line per stack.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (stack, n) in &self.stacks {
+            let _ = writeln!(out, "{stack} {n}");
+        }
+        out
+    }
+
+    /// Reads the inferno text (the count is after the last space).
+    pub fn parse(text: &str) -> Result<Folded, String> {
+        let mut folded = Folded::default();
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let bad = || format!("line {}: not `stack count`: {line}", i + 1);
+            let (stack, count) = line.rsplit_once(' ').ok_or_else(bad)?;
+            folded.add(stack, count.trim().parse().map_err(|_| bad())?);
+        }
+        Ok(folded)
+    }
+
+    /// Each stack as its frames, root first, with its count.
+    pub fn iter(&self) -> impl Iterator<Item = (Vec<&str>, u64)> {
+        self.stacks
+            .iter()
+            .map(|(s, &n)| (s.split(';').collect(), n))
+    }
+}
+
+/// A sample's stack, root first.
+fn stack_of(s: &Sample) -> String {
+    let mut frames: Vec<String> = Vec::with_capacity(s.frames.len() + 2);
+    if s.truncated {
+        frames.push(TRUNCATED_FRAME.into());
+    }
+    frames.extend(s.frames.iter().rev().map(|f| frame_name(&f.label, f.tier)));
+    match s.phase {
+        Phase::Gc => frames.push(GC_FRAME.into()),
+        Phase::Compiler => frames.push(COMPILER_FRAME.into()),
+        Phase::Running if frames.is_empty() => frames.push(VM_FRAME.into()),
+        Phase::Running => {}
+    }
+    frames.join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use som_vm::introspect::FrameLabel;
+
+    fn label(text: &str, tier: u8) -> FrameLabel {
+        FrameLabel {
+            method: None,
+            class: "C".into(),
+            selector: "s".into(),
+            label: text.into(),
+            tier,
+        }
+    }
+
+    #[test]
+    fn samples_fold_root_first_with_gc_and_compiler_leaves() {
+        let sample = |phase, frames: Vec<FrameLabel>| Sample {
+            phase,
+            frames,
+            truncated: false,
+            weight: 2,
+        };
+        let inner = vec![label("Fib>>fib:", 1), label("Fib>>run", 0)];
+        let samples = [
+            sample(Phase::Running, inner.clone()),
+            sample(Phase::Gc, inner.clone()),
+            sample(Phase::Compiler, vec![]),
+            sample(Phase::Running, inner),
+        ];
+        let text = Folded::from_samples(&samples).to_text();
+        assert_eq!(
+            text,
+            "Fib>>run [tier 0];Fib>>fib: [tier 1] 4\n\
+             Fib>>run [tier 0];Fib>>fib: [tier 1];[gc] 2\n[compiler] 2\n"
+        );
+        assert_eq!(Folded::parse(&text).unwrap().to_text(), text);
+    }
+
+    #[test]
+    fn frame_names_parse_back() {
+        assert_eq!(
+            parse_frame("[] in Foo class>>bar: [tier 2]"),
+            ("[] in Foo class>>bar:", FrameKind::Tier(2))
+        );
+        assert_eq!(parse_frame(GC_FRAME).1, FrameKind::Gc);
+        assert_eq!(parse_frame(COMPILER_FRAME).1, FrameKind::Compiler);
+        assert_eq!(parse_frame("[vm]").1, FrameKind::Other);
+        assert!(Folded::parse("a;b x").is_err());
+    }
+}

@@ -1,0 +1,628 @@
+//! The time sampler: a SIGPROF timer on the VM thread's CPU clock whose signal handler
+//! copies, without allocating or locking, the method index of the innermost
+//! [`SAMPLE_DEPTH`] frames and the VM's [`Phase`] into a preallocated lock-free ring;
+//! a drain thread empties the ring while the program runs, and names are resolved from
+//! the method table after the run. Also the phase marks (GC, class loading) the VM sets,
+//! the allocation meter behind [`Meter`], and cheap frame labels for monitors.
+//!
+//! How the handler reads the stack safely: while a session is active, `Vm::frames` has
+//! capacity for `MAX_FRAMES` activations (so it never reallocates) and this thread's
+//! session publishes where that `Vec` lives. The handler runs on the VM thread itself
+//! (the timer signals that thread only), so the VM is stopped between two instructions
+//! while it reads; at worst it sees a frame being pushed or popped.
+//! Every `unsafe` block of the profiler path is in this module.
+
+use super::{Exit, Machine, MethodKey, View};
+use crate::vm::{Frame, Vm, MAX_FRAMES};
+use std::cell::Cell;
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{compiler_fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Frames copied per sample, innermost first (deeper stacks are truncated at the root).
+pub const SAMPLE_DEPTH: usize = 128;
+/// Samples the ring holds before the drain thread must have emptied it.
+const RING_SLOTS: usize = 1024;
+/// `Session::timer` before the timer exists.
+const NO_TIMER: usize = usize::MAX;
+/// How often the drain thread empties the ring.
+const DRAIN_PERIOD: Duration = Duration::from_millis(10);
+
+/// What the VM was doing when a sample was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    /// Executing the program (interpreter or compiled code).
+    Running,
+    /// In the garbage collector.
+    Gc,
+    /// Loading, parsing and compiling classes.
+    Compiler,
+}
+
+impl Phase {
+    fn from_word(w: u32) -> Phase {
+        match w {
+            1 => Phase::Gc,
+            2 => Phase::Compiler,
+            _ => Phase::Running,
+        }
+    }
+}
+
+/// One frame of a sample, named.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FrameLabel {
+    /// `None` when the sampled word named no method (a frame caught half-written).
+    pub method: Option<MethodKey>,
+    pub class: Arc<str>,
+    pub selector: Arc<str>,
+    /// `Class>>selector` or `[] in Class>>selector`.
+    pub label: Arc<str>,
+    pub tier: u8,
+}
+
+/// One sample of the VM stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub phase: Phase,
+    /// Innermost first.
+    pub frames: Vec<FrameLabel>,
+    /// The stack was deeper than [`SAMPLE_DEPTH`]; its root end is missing.
+    pub truncated: bool,
+    /// Timer periods (or clock intervals) this sample stands for: the kernel checks
+    /// CPU timers on its tick, so one signal may cover several periods (its overrun).
+    pub weight: u64,
+}
+
+/// What a run cost, measured around it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Meter {
+    pub wall_time: Duration,
+    /// CPU time of the VM thread.
+    pub cpu_time: Duration,
+    /// Bytes the program allocated (heap accounting, headers included).
+    pub allocated_bytes: u64,
+    /// Bytecodes executed.
+    pub bytecodes: u64,
+    /// Logical clock ticks.
+    pub clock: u64,
+}
+
+/// The result of [`Machine::run_sampled`].
+#[derive(Debug, Clone)]
+pub struct SampledRun {
+    pub exit: Exit,
+    pub samples: Vec<Sample>,
+    /// Timer ticks whose sample was dropped because the ring was full.
+    pub lost: u64,
+    pub meter: Meter,
+}
+
+thread_local! {
+    /// This thread's VM phase (a `Phase` as a word), read by the signal handler.
+    static PHASE: Cell<u32> = const { Cell::new(0) };
+    /// This thread's active sampling session, or null.
+    static SESSION: Cell<*const Session> = const { Cell::new(std::ptr::null()) };
+    /// Bytes allocated before each collection on this thread, summed (the allocation meter).
+    static ALLOCATED_AT_GC: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Marks a phase of VM work until dropped (then the previous phase is back).
+pub(crate) struct PhaseMark(u32);
+
+impl PhaseMark {
+    /// A collection starts; `bytes_since_gc` is what was allocated since the last one.
+    pub(crate) fn gc(bytes_since_gc: usize) -> PhaseMark {
+        ALLOCATED_AT_GC.with(|a| a.set(a.get() + bytes_since_gc as u64));
+        PhaseMark::enter(Phase::Gc)
+    }
+
+    /// Class loading (parsing and compiling) starts.
+    pub(crate) fn compiler() -> PhaseMark {
+        PhaseMark::enter(Phase::Compiler)
+    }
+
+    fn enter(phase: Phase) -> PhaseMark {
+        let prior = PHASE.with(|p| p.replace(phase as u32));
+        compiler_fence(Ordering::SeqCst);
+        PhaseMark(prior)
+    }
+}
+
+impl Drop for PhaseMark {
+    fn drop(&mut self) {
+        compiler_fence(Ordering::SeqCst);
+        PHASE.with(|p| p.set(self.0));
+    }
+}
+
+/// One ring slot: written by the handler only, read by the drain after `head` says so.
+struct Slot {
+    phase: AtomicU32,
+    /// Stack depth when sampled (may exceed the methods copied).
+    depth: AtomicU32,
+    /// 1 + the timer's overrun.
+    weight: AtomicU32,
+    methods: [AtomicU32; SAMPLE_DEPTH],
+}
+
+/// A single-producer (the handler), single-consumer (the drain) ring of samples.
+struct Ring {
+    slots: Box<[Slot]>,
+    /// Samples written (the handler's count); slot `head % RING_SLOTS` is next.
+    head: AtomicU64,
+    /// Samples read (the drain's count).
+    tail: AtomicU64,
+    lost: AtomicU64,
+}
+
+impl Ring {
+    fn new() -> Ring {
+        let slots = (0..RING_SLOTS)
+            .map(|_| Slot {
+                phase: AtomicU32::new(0),
+                depth: AtomicU32::new(0),
+                weight: AtomicU32::new(0),
+                methods: [const { AtomicU32::new(0) }; SAMPLE_DEPTH],
+            })
+            .collect();
+        Ring {
+            slots,
+            head: AtomicU64::new(0),
+            tail: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
+        }
+    }
+
+    /// Moves every written sample into `out` (runs outside the handler; allocates).
+    fn drain(&self, out: &mut Vec<RawSample>) {
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Relaxed);
+        for n in tail..head {
+            let slot = &self.slots[(n % RING_SLOTS as u64) as usize];
+            let depth = slot.depth.load(Ordering::Relaxed);
+            let copied = (depth as usize).min(SAMPLE_DEPTH);
+            out.push(RawSample {
+                phase: Phase::from_word(slot.phase.load(Ordering::Relaxed)),
+                depth,
+                weight: slot.weight.load(Ordering::Relaxed),
+                methods: slot.methods[..copied]
+                    .iter()
+                    .map(|m| m.load(Ordering::Relaxed))
+                    .collect(),
+            });
+        }
+        self.tail.store(head, Ordering::Release);
+    }
+}
+
+/// A sample as the handler took it: method indices, innermost first.
+struct RawSample {
+    phase: Phase,
+    depth: u32,
+    weight: u32,
+    methods: Vec<u32>,
+}
+
+/// What the handler needs: where the frames are, and the ring.
+struct Session {
+    /// The Vm's `frames` field; the Vm outlives the session.
+    frames: *const Vec<Frame>,
+    /// The frames' buffer when the session began (capacity `MAX_FRAMES`).
+    buffer: *const Frame,
+    ring: Arc<Ring>,
+    /// The timer's id (`NO_TIMER` until it exists; ids start at 0), for its overrun.
+    timer: AtomicUsize,
+}
+
+impl Session {
+    /// Runs in the signal handler: no allocation, no locks, no panics.
+    fn capture(&self) {
+        let ring = &*self.ring;
+        let head = ring.head.load(Ordering::Relaxed);
+        if head - ring.tail.load(Ordering::Acquire) >= RING_SLOTS as u64 {
+            ring.lost.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        // SAFETY: `frames` points at the live Vm's `frames` field for as long as this
+        // session is published (see `Machine::run_sampled`). We copy the Vec's words
+        // bitwise (volatile: no reference to the Vec being mutated is formed) into a
+        // `ManuallyDrop`, so the copy is never dropped or used to mutate.
+        let frames =
+            unsafe { std::ptr::read_volatile(self.frames as *const ManuallyDrop<Vec<Frame>>) };
+        let len = frames.len().min(MAX_FRAMES);
+        let slot = &ring.slots[(head % RING_SLOTS as u64) as usize];
+        let copied = if frames.as_ptr() == self.buffer {
+            len.min(SAMPLE_DEPTH)
+        } else {
+            0
+        };
+        for (i, word) in slot.methods[..copied].iter().enumerate() {
+            // SAFETY: `buffer` is the frames' allocation, reserved for MAX_FRAMES frames
+            // and never reallocated while published, and `len - 1 - i < MAX_FRAMES`, so
+            // the read stays inside it. A slot being pushed or popped may hold an old
+            // frame's word; indices are checked against the method table when resolved.
+            let method = unsafe {
+                std::ptr::read_volatile(std::ptr::addr_of!((*self.buffer.add(len - 1 - i)).method))
+            };
+            word.store(method, Ordering::Relaxed);
+        }
+        slot.depth.store(copied.max(len) as u32, Ordering::Relaxed);
+        slot.phase.store(PHASE.with(Cell::get), Ordering::Relaxed);
+        slot.weight.store(1 + self.overrun(), Ordering::Relaxed);
+        ring.head.store(head + 1, Ordering::Release);
+    }
+}
+
+impl Session {
+    /// Periods the timer expired beyond the one that raised this signal.
+    fn overrun(&self) -> u32 {
+        let timer = self.timer.load(Ordering::Relaxed);
+        if timer == NO_TIMER {
+            return 0;
+        }
+        // SAFETY: `timer` is a live timer id (deleted only after the session is
+        // unpublished); `timer_getoverrun` is async-signal-safe.
+        let n = unsafe { libc::timer_getoverrun(timer as libc::timer_t) };
+        n.max(0) as u32
+    }
+}
+
+extern "C" fn on_sigprof(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    let session = SESSION.with(Cell::get);
+    if !session.is_null() {
+        // SAFETY: a session is published on this thread only while it is alive (set in
+        // `Sampler::start`, cleared before the session is dropped in `Sampler::stop`),
+        // and the handler runs on the thread that published it.
+        unsafe { &*session }.capture();
+    }
+}
+
+/// Installs the SIGPROF handler once per process.
+fn install_handler() -> std::io::Result<()> {
+    static INSTALLED: std::sync::OnceLock<Result<(), i32>> = std::sync::OnceLock::new();
+    let result = INSTALLED.get_or_init(|| {
+        // SAFETY: a zeroed `sigaction` is a valid empty one; we fill in a handler with
+        // the SA_SIGINFO signature and an empty mask before passing it to the kernel.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigprof as *const () as libc::sighandler_t;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            match libc::sigaction(libc::SIGPROF, &action, std::ptr::null_mut()) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)),
+            }
+        }
+    });
+    result.map_err(std::io::Error::from_raw_os_error)
+}
+
+/// A POSIX timer on this thread's CPU clock that sends SIGPROF to this thread.
+struct CpuTimer(libc::timer_t);
+
+impl CpuTimer {
+    fn start(hz: u32) -> std::io::Result<CpuTimer> {
+        let period_ns = 1_000_000_000 / i64::from(hz.max(1));
+        let period = libc::timespec {
+            tv_sec: period_ns / 1_000_000_000,
+            tv_nsec: period_ns % 1_000_000_000,
+        };
+        let spec = libc::itimerspec {
+            it_interval: period,
+            it_value: period,
+        };
+        // SAFETY: plain system calls with valid pointers to locals; a zeroed `sigevent`
+        // is valid, and we set its notification to "signal this thread".
+        unsafe {
+            let mut event: libc::sigevent = std::mem::zeroed();
+            event.sigev_notify = libc::SIGEV_THREAD_ID;
+            event.sigev_signo = libc::SIGPROF;
+            event.sigev_notify_thread_id = libc::gettid();
+            let mut id: libc::timer_t = std::mem::zeroed();
+            if libc::timer_create(libc::CLOCK_THREAD_CPUTIME_ID, &mut event, &mut id) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let timer = CpuTimer(id);
+            if libc::timer_settime(id, 0, &spec, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(timer)
+        }
+    }
+}
+
+impl Drop for CpuTimer {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` came from a successful `timer_create` and is deleted once.
+        unsafe { libc::timer_delete(self.0) };
+    }
+}
+
+/// CPU time the calling thread has used.
+fn thread_cpu_time() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the kernel to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// An active time-sampling session on the VM thread.
+struct Sampler {
+    session: Box<Session>,
+    timer: Option<CpuTimer>,
+    stop: Arc<AtomicBool>,
+    drain: Option<std::thread::JoinHandle<Vec<RawSample>>>,
+}
+
+impl Sampler {
+    fn start(vm: &mut Vm, hz: u32) -> std::io::Result<Sampler> {
+        install_handler()?;
+        vm.frames
+            .reserve(MAX_FRAMES.saturating_sub(vm.frames.len()));
+        let ring = Arc::new(Ring::new());
+        let session = Box::new(Session {
+            frames: &vm.frames,
+            buffer: vm.frames.as_ptr(),
+            ring: ring.clone(),
+            timer: AtomicUsize::new(NO_TIMER),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let drain = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("som-sample-drain".into())
+                .spawn(move || {
+                    let mut out = Vec::new();
+                    while !stop.load(Ordering::Acquire) {
+                        std::thread::sleep(DRAIN_PERIOD);
+                        ring.drain(&mut out);
+                    }
+                    out
+                })?
+        };
+        SESSION.with(|s| s.set(&*session));
+        let mut sampler = Sampler {
+            session,
+            timer: None,
+            stop,
+            drain: Some(drain),
+        };
+        let timer = CpuTimer::start(hz)?;
+        sampler
+            .session
+            .timer
+            .store(timer.0 as usize, Ordering::Relaxed);
+        sampler.timer = Some(timer);
+        Ok(sampler)
+    }
+
+    /// Stops the timer, unpublishes the session and collects every sample.
+    fn stop(mut self) -> (Vec<RawSample>, u64) {
+        SESSION.with(|s| s.set(std::ptr::null()));
+        self.timer = None;
+        self.stop.store(true, Ordering::Release);
+        let mut samples = self
+            .drain
+            .take()
+            .and_then(|d| d.join().ok())
+            .unwrap_or_default();
+        self.session.ring.drain(&mut samples);
+        (samples, self.session.ring.lost.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        SESSION.with(|s| s.set(std::ptr::null()));
+        self.timer = None;
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+/// Names method indices, once each.
+struct Labels<'a> {
+    vm: &'a Vm,
+    known: std::collections::HashMap<u32, FrameLabel>,
+}
+
+impl<'a> Labels<'a> {
+    fn new(vm: &'a Vm) -> Labels<'a> {
+        Labels {
+            vm,
+            known: Default::default(),
+        }
+    }
+
+    fn label(&mut self, method: u32) -> FrameLabel {
+        let vm = self.vm;
+        self.known
+            .entry(method)
+            .or_insert_with(|| match vm.methods.get(method as usize) {
+                Some(m) => FrameLabel {
+                    method: Some(MethodKey(method)),
+                    class: vm.class_name(m.holder).into(),
+                    selector: vm.symbol_text(m.signature).into(),
+                    label: vm.method_name(method).into(),
+                    tier: method_tier(vm, method),
+                },
+                None => FrameLabel {
+                    method: None,
+                    class: "?".into(),
+                    selector: "?".into(),
+                    label: "[unknown]".into(),
+                    tier: 0,
+                },
+            })
+            .clone()
+    }
+}
+
+/// The tier a method's activations run in. Tier 0 (the interpreter) is the only tier
+/// so far; when frames carry their tier, the handler copies it next to the method.
+fn method_tier(_vm: &Vm, _method: u32) -> u8 {
+    0
+}
+
+impl Machine {
+    /// Measures a run: wall and CPU time, bytes allocated, bytecodes and clock ticks.
+    pub fn metered<R>(&mut self, run: impl FnOnce(&mut Machine) -> R) -> (R, Meter) {
+        let (wall, cpu) = (Instant::now(), thread_cpu_time());
+        let at_gc = ALLOCATED_AT_GC.with(Cell::get);
+        let since_gc = self.vm.heap.bytes_since_gc as u64;
+        let (bytecodes, clock) = (self.vm.stats.bytecodes, self.vm.stats.clock);
+        let result = run(self);
+        let allocated =
+            ALLOCATED_AT_GC.with(Cell::get) - at_gc + self.vm.heap.bytes_since_gc as u64;
+        let meter = Meter {
+            wall_time: wall.elapsed(),
+            cpu_time: thread_cpu_time().saturating_sub(cpu),
+            allocated_bytes: allocated.saturating_sub(since_gc),
+            bytecodes: self.vm.stats.bytecodes - bytecodes,
+            clock: self.vm.stats.clock - clock,
+        };
+        (result, meter)
+    }
+
+    /// Runs to the end at full speed while a timer samples the VM stack `hz` times per
+    /// second of the VM thread's CPU time. Samples in the collector or the class loader
+    /// have phase `Gc` or `Compiler`. Fails only when the timer cannot be set up.
+    pub fn run_sampled(&mut self, hz: u32) -> std::io::Result<SampledRun> {
+        let sampler = Sampler::start(&mut self.vm, hz)?;
+        let (exit, meter) = self.metered(|m| m.run());
+        let (raw, lost) = sampler.stop();
+        let mut labels = Labels::new(&self.vm);
+        let samples = raw
+            .into_iter()
+            .map(|r| Sample {
+                phase: r.phase,
+                truncated: r.depth as usize > r.methods.len(),
+                weight: u64::from(r.weight),
+                frames: r.methods.iter().map(|&m| labels.label(m)).collect(),
+            })
+            .collect();
+        Ok(SampledRun {
+            exit,
+            samples,
+            lost,
+            meter,
+        })
+    }
+}
+
+impl View<'_> {
+    /// The label of frame `level` (0 innermost): cheap to call at every boundary when
+    /// the caller keeps labels by [`View::method_at`].
+    pub fn frame_label(&self, level: usize) -> FrameLabel {
+        let MethodKey(method) = self.method_at(level);
+        Labels::new(self.vm).label(method)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::introspect::Inputs;
+    use crate::vm::Options;
+
+    const HOT: &str = "Hot = (
+        spin: n = ( | s | s := 0. 1 to: n do: [ :i | s := s + (i % 7) ]. ^ s )
+        churn: n = ( | a | 1 to: n do: [ :i | a := Array new: 20 ]. ^ a )
+        run = ( self spin: 10000000. self churn: 300000 )
+    )";
+
+    fn machine(name: &str, source: &str, options: Options) -> Machine {
+        let dir = std::env::temp_dir().join(format!("som-sampling-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{name}.som"));
+        std::fs::write(&file, source).unwrap();
+        Machine::load(options, &file, &[], Inputs::Live, true).expect("loads")
+    }
+
+    /// Periods whose innermost frame is `label`, running.
+    fn leaf_weight(run: &SampledRun, label: &str) -> u64 {
+        let leaf = |s: &&Sample| s.frames.first().is_some_and(|f| &*f.label == label);
+        let running = run.samples.iter().filter(|s| s.phase == Phase::Running);
+        running.filter(leaf).map(|s| s.weight).sum()
+    }
+
+    #[test]
+    fn time_samples_find_the_hot_method() {
+        let mut m = machine("Hot", HOT, Options::default());
+        let run = m.run_sampled(997).expect("timer");
+        assert_eq!(run.exit.status, 0, "{:?}", run.exit.error);
+        let weight: u64 = run.samples.iter().map(|s| s.weight).sum();
+        let expected = run.meter.cpu_time.as_secs_f64() * 997.0;
+        let plausible = weight as f64 > expected * 0.7 && weight as f64 <= expected * 1.1 + 2.0;
+        assert!(plausible, "{weight} periods in {:?}", run.meter.cpu_time);
+        let (spin, churn) = (
+            leaf_weight(&run, "Hot>>spin:"),
+            leaf_weight(&run, "Hot>>churn:"),
+        );
+        assert!(
+            spin > churn && spin * 2 > weight,
+            "spin {spin} churn {churn}"
+        );
+        let root = run.samples[0].frames.last().unwrap();
+        assert_eq!(&*root.label, "System>>initialize:");
+        assert!(run.meter.allocated_bytes > 300_000 * 100, "{:?}", run.meter);
+        assert_eq!(run.lost, 0);
+    }
+
+    #[test]
+    fn samples_in_the_collector_are_marked() {
+        let options = Options {
+            gc_stress: true,
+            ..Options::default()
+        };
+        let source = "Churn = ( run = ( 1 to: 3000 do: [ :i | Array new: 4 ] ) )";
+        let mut m = machine("Churn", source, options);
+        let run = m.run_sampled(2000).expect("timer");
+        let weight = |p: Phase| -> u64 {
+            let of_phase = run.samples.iter().filter(|s| s.phase == p);
+            of_phase.map(|s| s.weight).sum()
+        };
+        let (gc, running) = (weight(Phase::Gc), weight(Phase::Running));
+        assert!(gc > running, "{gc} in gc, {running} running");
+        assert!(run.meter.allocated_bytes > 3000 * 48, "{:?}", run.meter);
+    }
+
+    #[test]
+    fn a_full_ring_counts_lost_samples() {
+        let frames: Vec<Frame> = Vec::with_capacity(MAX_FRAMES);
+        let session = Session {
+            frames: &frames,
+            buffer: frames.as_ptr(),
+            ring: Arc::new(Ring::new()),
+            timer: AtomicUsize::new(NO_TIMER),
+        };
+        for _ in 0..RING_SLOTS + 5 {
+            session.capture();
+        }
+        assert_eq!(session.ring.lost.load(Ordering::Relaxed), 5);
+        let mut out = Vec::new();
+        session.ring.drain(&mut out);
+        assert_eq!(out.len(), RING_SLOTS);
+        session.capture();
+        assert_eq!(
+            session.ring.head.load(Ordering::Relaxed),
+            RING_SLOTS as u64 + 1
+        );
+    }
+
+    #[test]
+    fn phase_marks_nest() {
+        let outer = PhaseMark::compiler();
+        {
+            let _inner = PhaseMark::gc(0);
+            assert_eq!(PHASE.with(Cell::get), Phase::Gc as u32);
+        }
+        assert_eq!(PHASE.with(Cell::get), Phase::Compiler as u32);
+        drop(outer);
+        assert_eq!(PHASE.with(Cell::get), Phase::Running as u32);
+    }
+}
