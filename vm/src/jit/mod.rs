@@ -80,6 +80,9 @@ pub(crate) struct Jit {
     cache: Option<CodeCache>,
     trampoline: u64,
     slots: Vec<Slot>,
+    /// By method: the address of bytecode 0 of its code and the `Code` compiled (a
+    /// flat table for the send path; address 0: no code).
+    natives: Vec<(u64, *const Code)>,
     /// Free VM stack slots JIT code may use beyond the stack pointer.
     headroom: usize,
     /// The loop header a tier-0 frame continues at in tier 1 (OSR).
@@ -97,6 +100,7 @@ impl Jit {
             cache: None,
             trampoline: 0,
             slots: Vec::new(),
+            natives: Vec::new(),
             headroom: 64,
             osr_pc: None,
             stats: JitStats::default(),
@@ -150,7 +154,14 @@ impl Vm {
         };
         let ok = slot.is_some();
         self.jit.slots[m] = match slot {
-            Some(c) => Slot::Compiled(c),
+            Some(c) => {
+                if self.jit.natives.len() <= m {
+                    let n = self.methods.len().max(m + 1);
+                    self.jit.natives.resize(n, (0, std::ptr::null()));
+                }
+                self.jit.natives[m] = (c.address, Rc::as_ptr(&c.code));
+                Slot::Compiled(c)
+            }
             None => {
                 self.jit.stats.methods_refused += 1;
                 Slot::Refused
@@ -183,8 +194,22 @@ impl Vm {
 
     /// The tier-1 entry at bytecode 0 of the frame a send just pushed (compiling its
     /// method when due); marks the frame as running in tier 1.
+    #[inline(always)]
     pub(crate) fn jit_callee_entry(&mut self) -> Option<u64> {
         let method = self.frames.last()?.method;
+        if let Some(&(address, code)) = self.jit.natives.get(method as usize) {
+            if let MethodKind::Bytecode(c) = &self.methods[method as usize].kind {
+                if address != 0 && std::ptr::eq(Rc::as_ptr(c), code) {
+                    self.frames.last_mut()?.tier = 1;
+                    return Some(address);
+                }
+            }
+        }
+        self.jit_callee_entry_slow(method)
+    }
+
+    #[inline(never)]
+    fn jit_callee_entry_slow(&mut self, method: MethodIdx) -> Option<u64> {
         let counter = self.methods[method as usize].invocations.get();
         let entry = self.jit_entry(method, 0, counter)?;
         self.frames.last_mut()?.tier = 1;
@@ -252,6 +277,12 @@ impl Vm {
             stack_limit: 0,
             error: None,
         };
+        // SAFETY: `vm` is `self`; these are field addresses, valid while the VM lives
+        // (JIT code advances the counters and reads the flag through them).
+        unsafe {
+            ctx.stats = std::ptr::addr_of_mut!((*vm).stats);
+            ctx.oom = std::ptr::addr_of!((*vm).oom);
+        }
         let marker = 0u8;
         let here = std::hint::black_box(&marker) as *const u8 as usize;
         ctx.stack_limit = here.saturating_sub(NATIVE_STACK_BUDGET);

@@ -68,15 +68,9 @@ pub(crate) struct Pair {
 impl JitCtx {
     /// Points the context at the VM's stack and top frame, with room for `headroom`
     /// more slots.
+    #[inline(always)]
     pub(crate) fn sync_out(&mut self, vm: &mut Vm) {
-        vm.stack.reserve(self.headroom);
-        let len = vm.stack.len();
-        self.stack = vm.stack.as_mut_ptr();
-        // SAFETY: `len <= capacity`, so the result stays inside (or one past) the
-        // buffer.
-        self.sp = unsafe { self.stack.add(len) };
-        self.stats = &mut vm.stats;
-        self.oom = &vm.oom;
+        self.sync_sp(vm);
         if let Some(f) = vm.frames.last_mut() {
             // SAFETY: a frame's `bp` is a valid stack index.
             self.bp = unsafe { self.stack.add(f.bp as usize) };
@@ -85,6 +79,19 @@ impl JitCtx {
             self.outer = f.outer;
             self.pc = &mut f.pc;
         }
+    }
+
+    /// Points the context at the VM's stack only (the frame fields stay).
+    #[inline(always)]
+    pub(crate) fn sync_sp(&mut self, vm: &mut Vm) {
+        let len = vm.stack.len();
+        if vm.stack.capacity() - len < self.headroom {
+            vm.stack.reserve(self.headroom);
+        }
+        self.stack = vm.stack.as_mut_ptr();
+        // SAFETY: `len <= capacity`, so the result stays inside (or one past) the
+        // buffer.
+        self.sp = unsafe { self.stack.add(len) };
     }
 
     /// The stack length JIT code left in `sp`.
@@ -114,15 +121,19 @@ unsafe fn enter<'a>(ctx: *mut JitCtx) -> (&'a mut JitCtx, &'a mut Vm) {
 }
 
 /// Leaves a runtime call with `result` (an error becomes `EXIT`).
+#[inline(always)]
 fn leave(ctx: &mut JitCtx, vm: &mut Vm, result: Result<u64, Unwind>) -> u64 {
     ctx.sync_out(vm);
     match result {
         Ok(status) => status,
-        Err(e) => {
-            ctx.error = Some(e);
-            EXIT
-        }
+        Err(e) => fail(ctx, e),
     }
+}
+
+#[cold]
+fn fail(ctx: &mut JitCtx, e: Unwind) -> u64 {
+    ctx.error = Some(e);
+    EXIT
 }
 
 fn flow(f: Flow) -> u64 {
@@ -157,13 +168,17 @@ fn native_entry(ctx: &JitCtx, vm: &mut Vm) -> u64 {
     vm.jit_callee_entry().unwrap_or(EXIT)
 }
 
-/// `ReturnLocal`: pops the frame, answers `CONTINUE` (JIT code then returns).
+/// `ReturnLocal`: pops the frame and pushes the result for the caller, answers
+/// `CONTINUE` (JIT code then returns to its native caller or the dispatcher).
 pub(crate) extern "C" fn rt_return(ctx: *mut JitCtx) -> u64 {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
     let result = vm.stack.pop().unwrap_or(Value::NIL);
-    vm.return_from_top(result);
-    leave(ctx, vm, Ok(CONTINUE))
+    let bp = vm.frames.pop().map_or(0, |f| f.bp as usize);
+    vm.stack.truncate(bp);
+    vm.stack.push(result);
+    ctx.sync_out(vm);
+    CONTINUE
 }
 
 /// A back-edge found the heap exhausted.
