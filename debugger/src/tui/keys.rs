@@ -52,6 +52,17 @@ pub fn on_key(app: &mut App, engine: &mut Engine, key: KeyEvent) {
     app.clamp();
 }
 
+/// Whether `key` runs an engine command, which may take a while on a long recording
+/// (the event loop shows that it is working first).
+pub fn runs_command(app: &App, key: &KeyEvent) -> bool {
+    match key.code {
+        _ if app.popup.is_some() => false,
+        KeyCode::Enter => true,
+        KeyCode::Char(c) => !app.command.active && (c == 'b' || movement_key(c).is_some()),
+        _ => false,
+    }
+}
+
 fn movement_key(c: char) -> Option<Command> {
     Some(match c {
         's' => Command::Step,

@@ -80,7 +80,12 @@ fn event_loop(
         terminal.draw(|frame| render::draw(frame, app))?;
         match event::read()? {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
+                if keys::runs_command(app, &key) {
+                    app.busy = true;
+                    terminal.draw(|frame| render::draw(frame, app))?;
+                }
                 keys::on_key(app, engine, key);
+                app.busy = false;
             }
             Event::Resize(w, h) => {
                 app.size = (w, h);

@@ -211,8 +211,12 @@ fn draw_timeline(frame: &mut Frame, app: &App, area: Rect) {
     );
     let block = Block::default().borders(Borders::TOP).title(title);
     let inner = block.inner(area);
-    let hits: Vec<u64> = app.timeline.iter().map(|h| h.clock).collect();
-    let (bar, scale) = timeline::bar(inner.width as usize, shown.end_clock, shown.clock, &hits);
+    let (bar, scale) = timeline::bar(
+        inner.width as usize,
+        shown.end_clock,
+        shown.clock,
+        &app.timeline,
+    );
     let bar: Vec<Span> = bar
         .chars()
         .map(|c| match c {
@@ -250,6 +254,11 @@ fn draw_status(frame: &mut Frame, app: &App, areas: &Areas) {
         let x = area.x as usize + 1 + app.command.cursor;
         let x = x.min(area.right().saturating_sub(1) as usize) as u16;
         frame.set_cursor_position(Position::new(x, area.y));
+        return;
+    }
+    if app.busy {
+        let text = " working... (replaying the recording)";
+        frame.render_widget(Paragraph::new(text).style(CURSOR), area);
         return;
     }
     let shown = &app.shown;

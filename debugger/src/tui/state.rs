@@ -5,7 +5,7 @@
 
 use super::inspect::{self, Root, TreeRow, VarRow};
 use super::layout;
-use crate::engine::{BreakpointKind, Engine, Position, TimelineHit};
+use crate::engine::{BreakpointKind, Engine, Position};
 use ratatui::layout::Rect;
 use std::collections::{BTreeSet, HashMap};
 
@@ -198,9 +198,12 @@ pub struct App {
     pub command: CommandLine,
     pub messages: Vec<String>,
     pub popup: Option<Popup>,
-    pub timeline: Vec<TimelineHit>,
+    /// Clocks of the breakpoint and watchpoint hits over the whole recording.
+    pub timeline: Vec<u64>,
     timeline_key: Option<String>,
     pub quit: bool,
+    /// A command is running (shown in the status line).
+    pub busy: bool,
     /// The step and frame the source cursor was last placed for.
     placed_for: Option<(u64, usize)>,
 }
@@ -228,6 +231,7 @@ impl App {
             timeline: Vec::new(),
             timeline_key: None,
             quit: false,
+            busy: false,
             placed_for: None,
         }
     }
@@ -262,7 +266,7 @@ impl App {
             self.timeline = if engine.breakpoints.is_empty() && engine.watches.is_empty() {
                 Vec::new()
             } else {
-                engine.timeline()
+                engine.timeline().into_iter().map(|h| h.clock).collect()
             };
             self.timeline_key = Some(key);
         }
