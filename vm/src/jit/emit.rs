@@ -13,7 +13,7 @@
 //! exactly. Slow paths are out-of-line stubs calling `runtime::rt_bytecode`.
 
 use super::runtime::{self as rt, *};
-use crate::bytecode::{Bytecode, Code};
+use crate::bytecode::{Bytecode, Code, SendSite};
 use iced_x86::code_asm::*;
 use iced_x86::{BlockEncoderOptions, IcedError};
 
@@ -63,6 +63,7 @@ pub(super) enum Stub {
 pub(super) struct Emitter<'c> {
     pub(super) a: CodeAssembler,
     code: &'c Code,
+    sites: &'c [SendSite],
     labels: Vec<Option<CodeLabel>>,
     pub(super) pending: u32,
     pub(super) stubs: Vec<(CodeLabel, Stub)>,
@@ -132,7 +133,11 @@ pub(crate) fn entry_points(code: &Code) -> Vec<bool> {
 }
 
 /// Compiles `code` for address `ip`.
-pub(crate) fn assemble(code: &Code, ip: u64) -> Result<Assembled, CompileError> {
+pub(crate) fn assemble(
+    code: &Code,
+    sites: &[SendSite],
+    ip: u64,
+) -> Result<Assembled, CompileError> {
     let n = code.bytecodes.len();
     let entry = entry_points(code);
     let mut a = CodeAssembler::new(64)?;
@@ -141,6 +146,7 @@ pub(crate) fn assemble(code: &Code, ip: u64) -> Result<Assembled, CompileError> 
     let mut e = Emitter {
         a,
         code,
+        sites,
         labels,
         pending: 0,
         stubs: Vec::new(),
@@ -265,27 +271,6 @@ impl Emitter<'_> {
         self.call(f)?;
         self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
         self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
-        Ok(())
-    }
-
-    /// After `rt_send`: rax is `CONTINUE`, `EXIT`, or the tier-1 entry of the frame the
-    /// send pushed, which is called natively (bounded by `JitCtx::stack_limit`); when it
-    /// returns normally (status 0) this frame is on top again with the result pushed.
-    pub(super) fn native_call(&mut self) -> R {
-        let mut done = self.a.create_label();
-        self.a.test(rax, rax)?;
-        self.a.jz(done)?;
-        self.a.cmp(rax, EXIT as i32)?;
-        self.a.je(self.exit)?;
-        self.a.sub(rsp, 8)?;
-        self.a.call(rax)?;
-        self.a.add(rsp, 8)?;
-        self.a.test(eax, eax)?;
-        self.a.jnz(self.exit)?;
-        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
-        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
-        self.a.set_label(&mut done)?;
-        self.a.nop()?;
         Ok(())
     }
 
@@ -470,14 +455,7 @@ impl Emitter<'_> {
                 self.slow_inline(bci, None)
             }
             PushGlobal(g) => self.push_global(bci, g),
-            Send(site) => {
-                self.flush()?;
-                self.tick_clock()?;
-                self.a.mov(esi, site)?;
-                self.a.mov(edx, bci as u32 + 1)?;
-                self.runtime_call(rt::rt_send as *const () as usize)?;
-                self.native_call()
-            }
+            Send(site) => self.send(bci, site, self.sites[site as usize].argc),
             At(_) => self.array_at(bci),
             AtPut(_) => self.array_at_put(bci),
             SuperSend(_) | Div(_) | Mod(_) => {
@@ -487,12 +465,7 @@ impl Emitter<'_> {
             }
             Add(_) | Sub(_) | Mul(_) | BitAnd(_) => self.arith(bci, bc),
             Lt(_) | Gt(_) | Le(_) | Ge(_) | Eq(_) | Ne(_) | Identical(_) => self.compare(bci, bc),
-            ReturnLocal => {
-                self.flush()?;
-                self.runtime_call(rt::rt_return as *const () as usize)?;
-                self.a.ret()?;
-                Ok(())
-            }
+            ReturnLocal => self.return_local(),
             ReturnNonLocal => {
                 self.flush()?;
                 self.slow_inline(bci, None)?;

@@ -15,7 +15,9 @@
 //! - `runtime.rs`: the context shared with JIT code and the helpers it calls;
 //! - `code_cache.rs`: W^X executable memory with a size limit.
 
+mod calls;
 mod code_cache;
+mod context;
 mod emit;
 mod runtime;
 mod templates;
@@ -25,7 +27,7 @@ use crate::error::Unwind;
 use crate::heap::MethodIdx;
 use crate::vm::{Options, Vm};
 use code_cache::CodeCache;
-use runtime::JitCtx;
+use context::{FastEntry, JitCtx};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -83,6 +85,11 @@ pub(crate) struct Jit {
     /// By method: the address of bytecode 0 of its code and the `Code` compiled (a
     /// flat table for the send path; address 0: no code).
     natives: Vec<(u64, *const Code)>,
+    /// By method: the entry a send calls directly from JIT code (see `FastEntry`).
+    fast: Vec<FastEntry>,
+    /// The method table's length when code was last compiled: a shorter table (a
+    /// snapshot was restored) makes every compiled method unknown again.
+    methods_seen: usize,
     /// Free VM stack slots JIT code may use beyond the stack pointer.
     headroom: usize,
     /// The loop header a tier-0 frame continues at in tier 1 (OSR).
@@ -101,6 +108,8 @@ impl Jit {
             trampoline: 0,
             slots: Vec::new(),
             natives: Vec::new(),
+            fast: Vec::new(),
+            methods_seen: 0,
             headroom: 64,
             osr_pc: None,
             stats: JitStats::default(),
@@ -117,6 +126,19 @@ impl Jit {
             self.cache = Some(cache);
         }
         self.cache.as_mut()
+    }
+
+    /// The direct-call table JIT code reads (see `FastEntry`).
+    pub(crate) fn fast_table(&self) -> (*const FastEntry, usize) {
+        (self.fast.as_ptr(), self.fast.len())
+    }
+
+    /// Forgets all compiled code (the method table was replaced by an older one).
+    fn forget(&mut self) {
+        self.slots.clear();
+        self.natives.clear();
+        self.fast.clear();
+        self.methods_seen = 0;
     }
 
     /// The compiled code of `method` if it is current for `code`.
@@ -149,7 +171,7 @@ impl Vm {
                 .resize_with(self.methods.len().max(m + 1), || Slot::Untried);
         }
         let slot = match &self.methods[m].kind {
-            MethodKind::Bytecode(code) => compile(&mut self.jit, code.clone()),
+            MethodKind::Bytecode(code) => compile(&mut self.jit, code.clone(), &self.sites),
             _ => None,
         };
         let ok = slot.is_some();
@@ -160,6 +182,16 @@ impl Vm {
                     self.jit.natives.resize(n, (0, std::ptr::null()));
                 }
                 self.jit.natives[m] = (c.address, Rc::as_ptr(&c.code));
+                self.jit
+                    .fast
+                    .resize(self.jit.natives.len(), FastEntry::default());
+                if c.code.num_captured == 0 && !c.code.is_block {
+                    self.jit.fast[m] = FastEntry {
+                        address: c.address,
+                        num_locals: c.code.num_locals as u64,
+                    };
+                }
+                self.jit.methods_seen = self.jit.methods_seen.max(self.methods.len());
                 Slot::Compiled(c)
             }
             None => {
@@ -236,6 +268,9 @@ impl Vm {
     /// for its bytecode index; answers when tier 0 must take over or the frame count
     /// dropped to `base_depth`.
     pub(crate) fn jit_dispatch(&mut self, base_depth: usize) -> Result<(), Unwind> {
+        if self.methods.len() < self.jit.methods_seen {
+            self.jit.forget();
+        }
         loop {
             if self.frames.len() <= base_depth {
                 return Ok(());
@@ -262,26 +297,13 @@ impl Vm {
     fn run_native(&mut self, target: u64) -> Result<(), Unwind> {
         let trampoline = self.jit.trampoline;
         let vm: *mut Vm = self;
-        let mut ctx = JitCtx {
-            vm,
-            stack: std::ptr::null_mut(),
-            sp: std::ptr::null_mut(),
-            bp: std::ptr::null_mut(),
-            self_value: Default::default(),
-            context: Default::default(),
-            outer: Default::default(),
-            stats: std::ptr::null_mut(),
-            pc: std::ptr::null_mut(),
-            oom: std::ptr::null(),
-            headroom: self.jit.headroom,
-            stack_limit: 0,
-            error: None,
-        };
+        let mut ctx = JitCtx::new(vm, self.jit.headroom);
         // SAFETY: `vm` is `self`; these are field addresses, valid while the VM lives
         // (JIT code advances the counters and reads the flag through them).
         unsafe {
             ctx.stats = std::ptr::addr_of_mut!((*vm).stats);
             ctx.oom = std::ptr::addr_of!((*vm).oom);
+            ctx.next_frame_id = std::ptr::addr_of_mut!((*vm).next_frame_id);
         }
         let marker = 0u8;
         let here = std::hint::black_box(&marker) as *const u8 as usize;
@@ -296,10 +318,7 @@ impl Vm {
         let enter: extern "C" fn(*mut JitCtx, u64) -> u64 =
             unsafe { std::mem::transmute(trampoline as usize) };
         enter(&mut ctx, target);
-        let len = ctx.stack_len();
-        // SAFETY: JIT code and the helpers keep `sp` within the reserved capacity,
-        // and every slot below it holds a value.
-        unsafe { self.stack.set_len(len) };
+        ctx.sync_in(self);
         match ctx.error.take() {
             Some(e) => Err(e),
             None => Ok(()),
@@ -308,14 +327,18 @@ impl Vm {
 }
 
 /// Assembles and installs `code`; `None` when it cannot be compiled.
-fn compile(jit: &mut Jit, code: Rc<Code>) -> Option<Box<Compiled>> {
+fn compile(
+    jit: &mut Jit,
+    code: Rc<Code>,
+    sites: &[crate::bytecode::SendSite],
+) -> Option<Box<Compiled>> {
     if jit.stats.cache_full {
         return None;
     }
     let start = Instant::now();
     let cache = jit.cache()?;
     let ip = cache.next_address();
-    let asm = emit::assemble(&code, ip).ok()?;
+    let asm = emit::assemble(&code, sites, ip).ok()?;
     let address = match cache.install(&asm.bytes) {
         Ok(a) => a,
         Err(_) => {

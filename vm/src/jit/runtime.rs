@@ -8,116 +8,26 @@
 //! context first (so every reference it holds is in a VM stack slot the GC sees), and
 //! reloads its registers afterwards. They answer a status: `CONTINUE` (go on at the next
 //! bytecode), `EXIT` (the frame changed or an error is in `JitCtx::error`: return to the
-//! dispatcher) or `BRANCH` (take the bytecode's jump).
+//! dispatcher) or `BRANCH` (take the bytecode's jump). The shared `JitCtx` lives in
+//! `context.rs`.
 
+pub(crate) use super::context::*;
 use crate::bytecode::{Bytecode, NilTestMode};
 use crate::error::Unwind;
 use crate::fastpath::FloatOp;
 use crate::interp::Flow;
 use crate::value::Value;
-use crate::vm::{Stats, Vm};
+use crate::vm::Vm;
 
 pub(crate) const CONTINUE: u64 = 0;
 pub(crate) const EXIT: u64 = 1;
 pub(crate) const BRANCH: u64 = 2;
-
-/// What JIT code and the runtime share while a frame runs in tier 1. JIT code keeps
-/// `vm` in r12, `sp` in r13, `bp` in r14 and `stats` in r15, and reads the rest here.
-#[repr(C)]
-pub(crate) struct JitCtx {
-    pub vm: *mut Vm,
-    /// Base of the VM stack's buffer.
-    pub stack: *mut Value,
-    /// The next free VM stack slot.
-    pub sp: *mut Value,
-    /// Slot 0 of the top frame.
-    pub bp: *mut Value,
-    pub self_value: Value,
-    pub context: Value,
-    pub outer: Value,
-    pub stats: *mut Stats,
-    /// The top frame's saved bytecode index (`Frame::pc`).
-    pub pc: *mut u32,
-    pub oom: *const bool,
-    /// Free stack slots kept beyond `sp` (the deepest growth of any compiled method).
-    pub headroom: usize,
-    /// Native calls between JIT frames stop (the dispatcher takes over) when the
-    /// machine stack reaches this address.
-    pub stack_limit: usize,
-    /// The error that made JIT code exit.
-    pub error: Option<Unwind>,
-}
-
-pub(crate) const CTX_SP: i32 = 16;
-pub(crate) const CTX_BP: i32 = 24;
-pub(crate) const CTX_SELF: i32 = 32;
-pub(crate) const CTX_CONTEXT: i32 = 40;
-pub(crate) const CTX_OUTER: i32 = 48;
-pub(crate) const CTX_STATS: i32 = 56;
-pub(crate) const CTX_PC: i32 = 64;
-pub(crate) const CTX_OOM: i32 = 72;
-pub(crate) const CTX_VM: i32 = 0;
 
 /// A value and an ok flag, answered in rax:rdx.
 #[repr(C)]
 pub(crate) struct Pair {
     pub value: u64,
     pub ok: u64,
-}
-
-impl JitCtx {
-    /// Points the context at the VM's stack and top frame, with room for `headroom`
-    /// more slots.
-    #[inline(always)]
-    pub(crate) fn sync_out(&mut self, vm: &mut Vm) {
-        self.sync_sp(vm);
-        if let Some(f) = vm.frames.last_mut() {
-            // SAFETY: a frame's `bp` is a valid stack index.
-            self.bp = unsafe { self.stack.add(f.bp as usize) };
-            self.self_value = f.self_value;
-            self.context = f.context;
-            self.outer = f.outer;
-            self.pc = &mut f.pc;
-        }
-    }
-
-    /// Points the context at the VM's stack only (the frame fields stay).
-    #[inline(always)]
-    pub(crate) fn sync_sp(&mut self, vm: &mut Vm) {
-        let len = vm.stack.len();
-        if vm.stack.capacity() - len < self.headroom {
-            vm.stack.reserve(self.headroom);
-        }
-        self.stack = vm.stack.as_mut_ptr();
-        // SAFETY: `len <= capacity`, so the result stays inside (or one past) the
-        // buffer.
-        self.sp = unsafe { self.stack.add(len) };
-    }
-
-    /// The stack length JIT code left in `sp`.
-    pub(crate) fn stack_len(&self) -> usize {
-        // SAFETY: JIT code keeps `sp` inside the buffer that starts at `stack`.
-        unsafe { self.sp.offset_from(self.stack) as usize }
-    }
-}
-
-/// Enters a runtime call: the VM stack gets the length JIT code left.
-///
-/// # Safety
-/// `ctx` must be the live context of the running JIT code, whose `vm` is valid and
-/// not otherwise borrowed, and whose `sp` is within the VM stack's capacity.
-unsafe fn enter<'a>(ctx: *mut JitCtx) -> (&'a mut JitCtx, &'a mut Vm) {
-    // SAFETY: guaranteed by the caller (the dispatcher passes a context it owns and
-    // does not touch the VM while JIT code runs).
-    let ctx = unsafe { &mut *ctx };
-    // SAFETY: as above.
-    let vm = unsafe { &mut *ctx.vm };
-    let len = ctx.stack_len();
-    debug_assert!(len <= vm.stack.capacity());
-    // SAFETY: JIT code only writes slots below `capacity` (the headroom reserved by
-    // `sync_out`), and every slot below `len` holds a value it wrote or kept.
-    unsafe { vm.stack.set_len(len) };
-    (ctx, vm)
 }
 
 /// Leaves a runtime call with `result` (an error becomes `EXIT`).
@@ -166,19 +76,6 @@ fn native_entry(ctx: &JitCtx, vm: &mut Vm) -> u64 {
         return EXIT;
     }
     vm.jit_callee_entry().unwrap_or(EXIT)
-}
-
-/// `ReturnLocal`: pops the frame and pushes the result for the caller, answers
-/// `CONTINUE` (JIT code then returns to its native caller or the dispatcher).
-pub(crate) extern "C" fn rt_return(ctx: *mut JitCtx) -> u64 {
-    // SAFETY: called by JIT code with its live context.
-    let (ctx, vm) = unsafe { enter(ctx) };
-    let result = vm.stack.pop().unwrap_or(Value::NIL);
-    let bp = vm.frames.pop().map_or(0, |f| f.bp as usize);
-    vm.stack.truncate(bp);
-    vm.stack.push(result);
-    ctx.sync_out(vm);
-    CONTINUE
 }
 
 /// A back-edge found the heap exhausted.

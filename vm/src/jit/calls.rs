@@ -1,0 +1,170 @@
+//! The call templates: `Send` with the monomorphic inline-cache check, frame push and
+//! native call done in machine code when the target is a compiled method without a
+//! context (everything else goes through `runtime::rt_send`), and `ReturnLocal`, which
+//! pops the frame in place.
+//!
+//! A send saves the caller's frame fields of `JitCtx` on the machine stack (five
+//! words, which also keeps the callee's rsp aligned) and restores them when the callee
+//! returns to it, so a return only moves the stack pointer. Any status but 0 from the
+//! callee unwinds the machine stack to the dispatcher, which continues from the frames.
+
+use super::context::layout::*;
+use super::emit::{Emitter, R};
+use super::runtime::{self as rt, *};
+use iced_x86::code_asm::*;
+
+const SAVED: [i32; 5] = [CTX_PC, CTX_OUTER, CTX_CONTEXT, CTX_SELF, CTX_BP];
+
+impl Emitter<'_> {
+    pub(super) fn send(&mut self, bci: usize, site: u32, argc: u8) -> R {
+        self.flush()?;
+        self.tick_clock()?;
+        for f in SAVED {
+            self.a.push(qword_ptr(rbx + f))?;
+        }
+        let mut slow = self.a.create_label();
+        let mut after_call = self.a.create_label();
+        let mut done = self.a.create_label();
+        let mut discard = self.a.create_label();
+        let recv = -8 * (argc as i32 + 1);
+        self.inline_cache_check(site, recv, slow)?;
+        self.push_frame(bci, recv)?;
+        self.a.call(rcx)?;
+        self.a.jmp(after_call)?;
+
+        self.a.set_label(&mut slow)?;
+        self.a.mov(esi, site)?;
+        self.a.mov(edx, bci as u32 + 1)?;
+        self.a.sub(rsp, 8)?;
+        self.runtime_call(rt::rt_send as *const () as usize)?;
+        self.a.add(rsp, 8)?;
+        self.a.cmp(rax, EXIT as i32)?;
+        self.a.jbe(discard)?;
+        self.a.call(rax)?;
+
+        self.a.set_label(&mut after_call)?;
+        for f in SAVED.iter().rev() {
+            self.a.pop(qword_ptr(rbx + *f))?;
+        }
+        self.a.test(eax, eax)?;
+        self.a.jnz(self.exit)?;
+        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
+        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+        self.a.jmp(done)?;
+
+        // CONTINUE or EXIT from the runtime: its sync already describes the top frame.
+        self.a.set_label(&mut discard)?;
+        self.a.lea(rsp, qword_ptr(rsp + 40))?;
+        self.a.test(rax, rax)?;
+        self.a.jnz(self.exit)?;
+        self.a.set_label(&mut done)?;
+        self.a.nop()?;
+        Ok(())
+    }
+
+    /// Falls through with the callee's entry in rcx, its temporaries count in r8 and
+    /// the receiver in rax when the site is monomorphic for the receiver's class and
+    /// the target can be called directly with room for its frame; jumps to `slow`
+    /// otherwise.
+    fn inline_cache_check(&mut self, site: u32, recv: i32, slow: CodeLabel) -> R {
+        self.a.mov(rax, qword_ptr(r13 + recv))?;
+        self.a.test(al, 3)?;
+        self.a.jnz(slow)?;
+        self.a.mov(rdx, site as u64 * SITE_SIZE as u64)?;
+        self.a.add(rdx, qword_ptr(rbx + CTX_SITES))?;
+        self.a.cmp(byte_ptr(rdx + SITE_CACHED), 1)?;
+        self.a.jne(slow)?;
+        self.a.mov(rcx, rax)?;
+        self.a.shr(rcx, 2)?;
+        self.a.imul_3(rcx, rcx, OBJECT_SIZE)?;
+        self.a.add(rcx, qword_ptr(rbx + CTX_OBJECTS))?;
+        self.a.mov(rcx, qword_ptr(rcx + OBJECT_CLASS))?;
+        self.a.cmp(rcx, qword_ptr(rdx + SITE_CLASS0))?;
+        self.a.jne(slow)?;
+        self.a.mov(esi, dword_ptr(rdx + SITE_METHOD0))?;
+        self.a.cmp(rsi, qword_ptr(rbx + CTX_FAST_LEN))?;
+        self.a.jae(slow)?;
+        self.a.mov(rdx, rsi)?;
+        self.a.shl(rdx, 4)?;
+        self.a.add(rdx, qword_ptr(rbx + CTX_FAST))?;
+        self.a.mov(rcx, qword_ptr(rdx))?;
+        self.a.test(rcx, rcx)?;
+        self.a.jz(slow)?;
+        self.a.mov(r8, qword_ptr(rdx + 8))?;
+        self.a.lea(r9, qword_ptr(r13 + r8 * 8))?;
+        self.a.cmp(r9, qword_ptr(rbx + CTX_STACK_END))?;
+        self.a.ja(slow)?;
+        self.a.mov(r10, qword_ptr(rbx + CTX_OOM))?;
+        self.a.cmp(byte_ptr(r10), 0)?;
+        self.a.jne(slow)?;
+        self.a.mov(r10, qword_ptr(rbx + CTX_FRAMES_LEN))?;
+        self.a.cmp(r10, qword_ptr(rbx + CTX_FRAMES_LIMIT))?;
+        self.a.jae(slow)?;
+        self.a.cmp(rsp, qword_ptr(rbx + CTX_STACK_LIMIT))?;
+        self.a.jb(slow)?;
+        Ok(())
+    }
+
+    /// Pushes the callee's frame (method in esi, frame count in r10, receiver in rax,
+    /// temporaries in r8) as `push_frame` would, and points the context at it.
+    fn push_frame(&mut self, bci: usize, recv: i32) -> R {
+        self.a.mov(r11, qword_ptr(rbx + CTX_PC))?;
+        self.a.mov(dword_ptr(r11), bci as u32 + 1)?;
+        self.a.imul_3(r11, r10, FRAME_SIZE)?;
+        self.a.add(r11, qword_ptr(rbx + CTX_FRAMES))?;
+        self.a.inc(r10)?;
+        self.a.mov(qword_ptr(rbx + CTX_FRAMES_LEN), r10)?;
+        self.a.mov(dword_ptr(r11 + FRAME_METHOD), esi)?;
+        self.a.mov(dword_ptr(r11 + FRAME_PC), 0)?;
+        self.a.lea(r14, qword_ptr(r13 + recv))?;
+        self.a.mov(qword_ptr(rbx + CTX_BP), r14)?;
+        self.a.mov(r10, r14)?;
+        self.a.sub(r10, qword_ptr(rbx + CTX_STACK))?;
+        self.a.shr(r10, 3)?;
+        self.a.mov(dword_ptr(r11 + FRAME_BP), r10d)?;
+        self.a.mov(qword_ptr(r11 + FRAME_SELF), rax)?;
+        self.a.mov(qword_ptr(rbx + CTX_SELF), rax)?;
+        for f in [FRAME_CONTEXT, FRAME_OUTER] {
+            self.a.mov(qword_ptr(r11 + f), 0)?;
+        }
+        for f in [CTX_CONTEXT, CTX_OUTER] {
+            self.a.mov(qword_ptr(rbx + f), 0)?;
+        }
+        self.a.mov(r10, qword_ptr(rbx + CTX_NEXT_FRAME_ID))?;
+        self.a.mov(r9, qword_ptr(r10))?;
+        self.a.mov(qword_ptr(r11 + FRAME_ID), r9)?;
+        self.a.inc(r9)?;
+        self.a.mov(qword_ptr(r10), r9)?;
+        self.a.mov(byte_ptr(r11 + FRAME_IS_BLOCK), 0)?;
+        self.a.mov(byte_ptr(r11 + FRAME_TIER), 1)?;
+        self.a.lea(r10, qword_ptr(r11 + FRAME_PC))?;
+        self.a.mov(qword_ptr(rbx + CTX_PC), r10)?;
+        self.a.add(qword_ptr(r15 + STATS_MONOMORPHIC), 1)?;
+        let mut fill = self.a.create_label();
+        let mut filled = self.a.create_label();
+        self.a.set_label(&mut fill)?;
+        self.a.test(r8, r8)?;
+        self.a.jz(filled)?;
+        self.a.mov(qword_ptr(r13), 0)?;
+        self.a.add(r13, 8)?;
+        self.a.dec(r8)?;
+        self.a.jmp(fill)?;
+        self.a.set_label(&mut filled)?;
+        self.a.mov(qword_ptr(rbx + CTX_SP), r13)?;
+        Ok(())
+    }
+
+    /// `ReturnLocal`: the result replaces the frame's slots, the frame is popped, and
+    /// status 0 goes back to the native caller or the dispatcher.
+    pub(super) fn return_local(&mut self) -> R {
+        self.flush()?;
+        self.a.mov(rax, qword_ptr(r13 - 8))?;
+        self.a.sub(qword_ptr(rbx + CTX_FRAMES_LEN), 1)?;
+        self.a.mov(qword_ptr(r14), rax)?;
+        self.a.lea(r13, qword_ptr(r14 + 8))?;
+        self.a.mov(qword_ptr(rbx + CTX_SP), r13)?;
+        self.a.xor(eax, eax)?;
+        self.a.ret()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,219 @@
+//! The `JitCtx` block that JIT code and the runtime share while tier-1 code runs, and
+//! its synchronisation with the VM: JIT code moves the VM stack pointer and pushes and
+//! pops frames in the spare capacity of `Vm::stack` and `Vm::frames`; a runtime call
+//! first gives both vectors the lengths JIT code left (`enter`), and afterwards points
+//! the context at their (possibly moved) buffers and at the top frame (`sync_out`).
+
+use crate::bytecode::SendSite;
+use crate::error::Unwind;
+use crate::heap::Object;
+use crate::value::Value;
+use crate::vm::{Frame, Stats, Vm, MAX_FRAMES};
+use std::mem::offset_of;
+
+/// Per method: where a send may call it directly from JIT code (address 0: it must go
+/// through the runtime), and how many temporaries its frame gets.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FastEntry {
+    pub address: u64,
+    pub num_locals: u64,
+}
+
+/// What JIT code and the runtime share while a frame runs in tier 1. JIT code keeps
+/// `vm` in r12, `sp` in r13, `bp` in r14 and `stats` in r15, and reads the rest here.
+#[repr(C)]
+pub(crate) struct JitCtx {
+    pub vm: *mut Vm,
+    /// Base of the VM stack's buffer.
+    pub stack: *mut Value,
+    /// The next free VM stack slot.
+    pub sp: *mut Value,
+    /// Slot 0 of the top frame.
+    pub bp: *mut Value,
+    pub self_value: Value,
+    pub context: Value,
+    pub outer: Value,
+    pub stats: *mut Stats,
+    /// The top frame's saved bytecode index (`Frame::pc`).
+    pub pc: *mut u32,
+    pub oom: *const bool,
+    /// The frame stack's buffer, length and the length JIT code may grow it to.
+    pub frames: *mut Frame,
+    pub frames_len: usize,
+    pub frames_limit: usize,
+    /// JIT code may push a frame only while its temporaries end below this slot.
+    pub stack_end: *mut Value,
+    pub objects: *const Object,
+    pub sites: *const SendSite,
+    pub fast: *const FastEntry,
+    pub fast_len: usize,
+    pub next_frame_id: *mut u64,
+    /// Native calls between JIT frames stop (the dispatcher takes over) when the
+    /// machine stack reaches this address.
+    pub stack_limit: usize,
+    /// Free stack slots kept beyond `sp` (the deepest growth of any compiled method).
+    pub headroom: usize,
+    /// The error that made JIT code exit.
+    pub error: Option<Unwind>,
+}
+
+macro_rules! offsets {
+    ($($name:ident = $field:ident),* $(,)?) => {
+        $(pub(crate) const $name: i32 = offset_of!(JitCtx, $field) as i32;)*
+    };
+}
+
+offsets!(
+    CTX_VM = vm,
+    CTX_STACK = stack,
+    CTX_SP = sp,
+    CTX_BP = bp,
+    CTX_SELF = self_value,
+    CTX_CONTEXT = context,
+    CTX_OUTER = outer,
+    CTX_STATS = stats,
+    CTX_PC = pc,
+    CTX_OOM = oom,
+    CTX_FRAMES = frames,
+    CTX_FRAMES_LEN = frames_len,
+    CTX_FRAMES_LIMIT = frames_limit,
+    CTX_STACK_END = stack_end,
+    CTX_OBJECTS = objects,
+    CTX_SITES = sites,
+    CTX_FAST = fast,
+    CTX_FAST_LEN = fast_len,
+    CTX_NEXT_FRAME_ID = next_frame_id,
+    CTX_STACK_LIMIT = stack_limit,
+);
+
+impl JitCtx {
+    /// A context for `vm` (not yet synced).
+    pub(crate) fn new(vm: *mut Vm, headroom: usize) -> JitCtx {
+        JitCtx {
+            vm,
+            stack: std::ptr::null_mut(),
+            sp: std::ptr::null_mut(),
+            bp: std::ptr::null_mut(),
+            self_value: Value::NIL,
+            context: Value::NIL,
+            outer: Value::NIL,
+            stats: std::ptr::null_mut(),
+            pc: std::ptr::null_mut(),
+            oom: std::ptr::null(),
+            frames: std::ptr::null_mut(),
+            frames_len: 0,
+            frames_limit: 0,
+            stack_end: std::ptr::null_mut(),
+            objects: std::ptr::null(),
+            sites: std::ptr::null(),
+            fast: std::ptr::null(),
+            fast_len: 0,
+            next_frame_id: std::ptr::null_mut(),
+            stack_limit: 0,
+            headroom,
+            error: None,
+        }
+    }
+
+    /// Points the context at the VM's stack, frames, tables and top frame, with room
+    /// for `headroom` more slots.
+    #[inline(always)]
+    pub(crate) fn sync_out(&mut self, vm: &mut Vm) {
+        self.sync_sp(vm);
+        if vm.frames.capacity() - vm.frames.len() < 2 {
+            vm.frames.reserve(256);
+        }
+        self.frames = vm.frames.as_mut_ptr();
+        self.frames_len = vm.frames.len();
+        self.frames_limit = vm.frames.capacity().min(MAX_FRAMES);
+        self.objects = vm.heap.objects.as_ptr();
+        self.sites = vm.sites.as_ptr();
+        (self.fast, self.fast_len) = vm.jit.fast_table();
+        if let Some(f) = vm.frames.last_mut() {
+            // SAFETY: a frame's `bp` is a valid stack index.
+            self.bp = unsafe { self.stack.add(f.bp as usize) };
+            self.self_value = f.self_value;
+            self.context = f.context;
+            self.outer = f.outer;
+            self.pc = &mut f.pc;
+        }
+    }
+
+    /// Points the context at the VM's stack only (the frame fields stay).
+    #[inline(always)]
+    pub(crate) fn sync_sp(&mut self, vm: &mut Vm) {
+        let len = vm.stack.len();
+        if vm.stack.capacity() - len < 2 * self.headroom {
+            vm.stack.reserve(2 * self.headroom);
+        }
+        self.stack = vm.stack.as_mut_ptr();
+        let cap = vm.stack.capacity();
+        // SAFETY: `len <= capacity` and `capacity - headroom >= len`, so both stay
+        // inside (or one past) the buffer.
+        unsafe {
+            self.sp = self.stack.add(len);
+            self.stack_end = self.stack.add(cap - self.headroom);
+        }
+    }
+
+    /// The stack length JIT code left in `sp`.
+    pub(crate) fn stack_len(&self) -> usize {
+        // SAFETY: JIT code keeps `sp` inside the buffer that starts at `stack`.
+        unsafe { self.sp.offset_from(self.stack) as usize }
+    }
+
+    /// Gives the VM's stack and frame vectors the lengths JIT code left.
+    pub(crate) fn sync_in(&self, vm: &mut Vm) {
+        let len = self.stack_len();
+        debug_assert!(len <= vm.stack.capacity());
+        debug_assert!(self.frames_len <= vm.frames.capacity());
+        // SAFETY: JIT code only writes stack slots below `capacity` (the headroom
+        // reserved by `sync_sp`) and every slot below `len` holds a value; it pushes
+        // frames only below `frames_limit <= capacity`, each completely written, and
+        // `Frame` has no drop glue, so shortening the length forgets nothing.
+        unsafe {
+            vm.stack.set_len(len);
+            vm.frames.set_len(self.frames_len);
+        }
+    }
+}
+
+/// Enters a runtime call: the VM stack and frames get the lengths JIT code left.
+///
+/// # Safety
+/// `ctx` must be the live context of the running JIT code, whose `vm` is valid and
+/// not otherwise borrowed, and whose `sp` is within the VM stack's capacity.
+pub(crate) unsafe fn enter<'a>(ctx: *mut JitCtx) -> (&'a mut JitCtx, &'a mut Vm) {
+    // SAFETY: guaranteed by the caller (the dispatcher passes a context it owns and
+    // does not touch the VM while JIT code runs).
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: as above.
+    let vm = unsafe { &mut *ctx.vm };
+    ctx.sync_in(vm);
+    (ctx, vm)
+}
+
+/// Offsets JIT code uses to read VM structures in place.
+pub(crate) mod layout {
+    use super::*;
+    pub(crate) const FRAME_SIZE: i32 = std::mem::size_of::<Frame>() as i32;
+    pub(crate) const FRAME_METHOD: i32 = offset_of!(Frame, method) as i32;
+    pub(crate) const FRAME_PC: i32 = offset_of!(Frame, pc) as i32;
+    pub(crate) const FRAME_BP: i32 = offset_of!(Frame, bp) as i32;
+    pub(crate) const FRAME_SELF: i32 = offset_of!(Frame, self_value) as i32;
+    pub(crate) const FRAME_CONTEXT: i32 = offset_of!(Frame, context) as i32;
+    pub(crate) const FRAME_OUTER: i32 = offset_of!(Frame, outer) as i32;
+    pub(crate) const FRAME_ID: i32 = offset_of!(Frame, id) as i32;
+    pub(crate) const FRAME_IS_BLOCK: i32 = offset_of!(Frame, is_block) as i32;
+    pub(crate) const FRAME_TIER: i32 = offset_of!(Frame, tier) as i32;
+    pub(crate) const OBJECT_SIZE: i32 = std::mem::size_of::<Object>() as i32;
+    pub(crate) const OBJECT_CLASS: i32 = offset_of!(Object, class) as i32;
+    pub(crate) const SITE_SIZE: i32 = std::mem::size_of::<SendSite>() as i32;
+    pub(crate) const SITE_CACHED: i32 = offset_of!(SendSite, cached) as i32;
+    pub(crate) const SITE_CLASS0: i32 =
+        (offset_of!(SendSite, cache) + offset_of!((Value, u32), 0)) as i32;
+    pub(crate) const SITE_METHOD0: i32 =
+        (offset_of!(SendSite, cache) + offset_of!((Value, u32), 1)) as i32;
+    pub(crate) const STATS_MONOMORPHIC: i32 = offset_of!(Stats, sends_monomorphic) as i32;
+}
