@@ -75,7 +75,7 @@ fn untimed(out: &str) -> String {
 }
 
 #[test]
-fn benchmarks_give_the_same_output_and_clock_in_every_tier() {
+fn benchmarks_give_the_same_output_clock_and_send_counts_in_every_tier() {
     let configs: &[&[&str]] = &[
         &["--max-tier", "0"],
         &["--max-tier", "1", "--jit-threshold", "0"],
@@ -83,7 +83,7 @@ fn benchmarks_give_the_same_output_and_clock_in_every_tier() {
         &[],
     ];
     for b in BENCHMARKS {
-        let mut seen: Option<(String, f64, f64)> = None;
+        let mut seen: Option<(String, [u64; 5])> = None;
         for c in configs {
             let mut args = c.to_vec();
             args.extend([
@@ -96,11 +96,15 @@ fn benchmarks_give_the_same_output_and_clock_in_every_tier() {
             ]);
             let (out, err, status, json) = som(&args);
             assert_eq!(status, 0, "{b} {c:?}: {err}");
-            let now = (
-                untimed(&out),
-                field(&json, "logical_clock"),
-                field(&json, "bytecodes"),
-            );
+            let counts = [
+                "logical_clock",
+                "bytecodes",
+                "sends_monomorphic",
+                "sends_polymorphic",
+                "sends_megamorphic",
+            ]
+            .map(|k| field(&json, k) as u64);
+            let now = (untimed(&out), counts);
             if let Some(first) = &seen {
                 assert_eq!(first, &now, "{b} differs in {c:?}");
             }

@@ -1,4 +1,4 @@
-//! The call templates: `Send` with the monomorphic inline-cache check, frame push and
+//! The call templates: `Send` with the inline-cache probe (up to four entries), frame push and
 //! native call done in machine code when the target is a compiled method without a
 //! context (everything else goes through `runtime::rt_send`), and `ReturnLocal`, which
 //! pops the frame in place.
@@ -70,18 +70,15 @@ impl Emitter<'_> {
         self.a.mov(rax, qword_ptr(r13 + recv))?;
         self.a.test(al, 3)?;
         self.a.jnz(slow)?;
-        self.a.mov(rdx, site as u64 * SITE_SIZE as u64)?;
-        self.a.add(rdx, qword_ptr(rbx + CTX_SITES))?;
-        self.a.cmp(byte_ptr(rdx + SITE_CACHED), 1)?;
-        self.a.jne(slow)?;
+        self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;
+        self.a.add(rdi, qword_ptr(rbx + CTX_SITES))?;
+        self.a.movzx(r9d, byte_ptr(rdi + SITE_CACHED))?;
         self.a.mov(rcx, rax)?;
         self.a.shr(rcx, 2)?;
         self.a.imul_3(rcx, rcx, OBJECT_SIZE)?;
         self.a.add(rcx, qword_ptr(rbx + CTX_OBJECTS))?;
         self.a.mov(rcx, qword_ptr(rcx + OBJECT_CLASS))?;
-        self.a.cmp(rcx, qword_ptr(rdx + SITE_CLASS0))?;
-        self.a.jne(slow)?;
-        self.a.mov(esi, dword_ptr(rdx + SITE_METHOD0))?;
+        self.cache_probe(slow)?;
         self.a.cmp(rsi, qword_ptr(rbx + CTX_FAST_LEN))?;
         self.a.jae(slow)?;
         self.a.mov(rdx, rsi)?;
@@ -102,6 +99,54 @@ impl Emitter<'_> {
         self.a.jae(slow)?;
         self.a.cmp(rsp, qword_ptr(rbx + CTX_STACK_LIMIT))?;
         self.a.jb(slow)?;
+        Ok(())
+    }
+
+    /// Finds the receiver class (rcx) among the `r9d` entries of the inline cache at
+    /// rdi, as `send` does; the target method goes to esi.
+    fn cache_probe(&mut self, slow: CodeLabel) -> R {
+        let mut found = self.a.create_label();
+        let mut hits = Vec::new();
+        for i in 0..4 {
+            let (class, _) = site_entry(i);
+            let hit = self.a.create_label();
+            self.a.cmp(r9d, i as i32 + 1)?;
+            self.a.jb(slow)?;
+            self.a.cmp(rcx, qword_ptr(rdi + class))?;
+            self.a.je(hit)?;
+            hits.push(hit);
+        }
+        self.a.jmp(slow)?;
+        for (i, mut hit) in hits.into_iter().enumerate() {
+            let (_, method) = site_entry(i);
+            self.a.set_label(&mut hit)?;
+            self.a.mov(esi, dword_ptr(rdi + method))?;
+            self.a.jmp(found)?;
+        }
+        self.a.set_label(&mut found)?;
+        self.a.nop()?;
+        Ok(())
+    }
+
+    /// Counts the send as `send` would: megamorphic, polymorphic (more than one cache
+    /// entry) or monomorphic.
+    fn count_send(&mut self) -> R {
+        let mut done = self.a.create_label();
+        let mut not_mega = self.a.create_label();
+        let mut mono = self.a.create_label();
+        self.a.cmp(byte_ptr(rdi + SITE_MEGAMORPHIC), 0)?;
+        self.a.je(not_mega)?;
+        self.a.add(qword_ptr(r15 + STATS_MEGAMORPHIC), 1)?;
+        self.a.jmp(done)?;
+        self.a.set_label(&mut not_mega)?;
+        self.a.cmp(byte_ptr(rdi + SITE_CACHED), 1)?;
+        self.a.je(mono)?;
+        self.a.add(qword_ptr(r15 + STATS_POLYMORPHIC), 1)?;
+        self.a.jmp(done)?;
+        self.a.set_label(&mut mono)?;
+        self.a.add(qword_ptr(r15 + STATS_MONOMORPHIC), 1)?;
+        self.a.set_label(&mut done)?;
+        self.a.nop()?;
         Ok(())
     }
 
@@ -139,7 +184,7 @@ impl Emitter<'_> {
         self.a.mov(byte_ptr(r11 + FRAME_TIER), 1)?;
         self.a.lea(r10, qword_ptr(r11 + FRAME_PC))?;
         self.a.mov(qword_ptr(rbx + CTX_PC), r10)?;
-        self.a.add(qword_ptr(r15 + STATS_MONOMORPHIC), 1)?;
+        self.count_send()?;
         let mut fill = self.a.create_label();
         let mut filled = self.a.create_label();
         self.a.set_label(&mut fill)?;

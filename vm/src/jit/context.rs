@@ -211,9 +211,16 @@ pub(crate) mod layout {
     pub(crate) const OBJECT_CLASS: i32 = offset_of!(Object, class) as i32;
     pub(crate) const SITE_SIZE: i32 = std::mem::size_of::<SendSite>() as i32;
     pub(crate) const SITE_CACHED: i32 = offset_of!(SendSite, cached) as i32;
-    pub(crate) const SITE_CLASS0: i32 =
-        (offset_of!(SendSite, cache) + offset_of!((Value, u32), 0)) as i32;
-    pub(crate) const SITE_METHOD0: i32 =
-        (offset_of!(SendSite, cache) + offset_of!((Value, u32), 1)) as i32;
+    pub(crate) const SITE_MEGAMORPHIC: i32 = offset_of!(SendSite, megamorphic) as i32;
+    /// Offsets of inline-cache entry `i`'s class and method.
+    pub(crate) const fn site_entry(i: usize) -> (i32, i32) {
+        let base = offset_of!(SendSite, cache) + i * std::mem::size_of::<(Value, u32)>();
+        (
+            (base + offset_of!((Value, u32), 0)) as i32,
+            (base + offset_of!((Value, u32), 1)) as i32,
+        )
+    }
     pub(crate) const STATS_MONOMORPHIC: i32 = offset_of!(Stats, sends_monomorphic) as i32;
+    pub(crate) const STATS_POLYMORPHIC: i32 = offset_of!(Stats, sends_polymorphic) as i32;
+    pub(crate) const STATS_MEGAMORPHIC: i32 = offset_of!(Stats, sends_megamorphic) as i32;
 }
