@@ -88,8 +88,10 @@ fn breakpoint_continue_reverse_step_print_and_quit_in_a_real_terminal() {
     }
     let trace = support::record_program("Counter");
     let status = trace.with_file_name("status");
+    // After som-dbg exits, the shell shows whether the terminal is back in cooked
+    // mode (icanon, not -icanon) on the main screen.
     let command = format!(
-        "{} replay {}; echo \"exit=$?\" > {}",
+        "{} replay {}; echo \"exit=$?\" > {}; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-*icanon'; echo RESTORED; sleep 60",
         shell_quote(Path::new(env!("CARGO_BIN_EXE_som-dbg"))),
         shell_quote(&trace),
         shell_quote(&status)
@@ -135,4 +137,13 @@ fn breakpoint_continue_reverse_step_print_and_quit_in_a_real_terminal() {
         std::fs::read_to_string(&status).is_ok_and(|s| s.contains("exit="))
     });
     assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "exit=0");
+    let screen = tmux.wait_text("RESTORED");
+    assert!(
+        !screen.contains("Timeline:"),
+        "left the alternate screen:\n{screen}"
+    );
+    assert!(
+        screen.lines().any(|l| l.trim() == "icanon"),
+        "raw mode is off:\n{screen}"
+    );
 }
