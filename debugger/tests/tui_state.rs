@@ -210,6 +210,10 @@ fn the_command_line_runs_every_command_and_shows_answers_and_errors() {
     assert!(last_message(&app).starts_with("items allocated at clock"));
     command(&mut app, &mut engine, "watch count");
     assert!(last_message(&app).contains("watchpoint 2"));
+    assert!(
+        app.timeline.len() >= 10,
+        "watch hits join the breakpoint hits"
+    );
     press(&mut app, &mut engine, KeyCode::Char('c'));
     assert!(last_message(&app).starts_with("watchpoint 2: 0 -> 1"));
     command(&mut app, &mut engine, "goto 0");
