@@ -147,6 +147,9 @@ impl Vm {
                 if self.profile.is_some() {
                     self.profile_bytecode(pc);
                 }
+                if self.writes.is_some() {
+                    self.log_writes(&code, pc);
+                }
                 let line = code.lines[pc];
                 let top_id = self.frames.last().expect("a frame").id;
                 let c = self.cursor;

@@ -140,6 +140,8 @@ pub(crate) struct Vm {
     pub profile: Option<Box<crate::introspect::BytecodeProfile>>,
     /// Tier 1: compiled methods, code cache, tiering state.
     pub jit: crate::jit::Jit,
+    /// What monitored runs wrote, when a tool tracks it (`Machine::track_writes`).
+    pub writes: Option<Box<crate::introspect::WriteLog>>,
 }
 
 impl Vm {
@@ -173,6 +175,7 @@ impl Vm {
             cursor: Default::default(),
             events: None,
             profile: None,
+            writes: None,
         }
     }
 

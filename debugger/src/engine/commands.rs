@@ -144,9 +144,8 @@ impl Engine {
         if let Position::At(b) = self.position {
             hits.borrow_mut().seed(&self.view(), b.step);
         }
-        let bps = self.breakpoints.clone();
-        let rel = move |s: &Summary, n: &Names| s.may_hit(&bps, n);
-        let relevant: Relevant<'_> = self.watches.is_empty().then_some(&rel);
+        let rel = self.relevance();
+        let relevant: Relevant<'_> = Some(&rel);
         let found = self.search_forward(
             &mut |vm, b| hits.borrow_mut().check(vm, b),
             &mut |m, b| hits.borrow_mut().confirm(m, b),
@@ -160,9 +159,8 @@ impl Engine {
     pub fn reverse_continue(&mut self) -> Reply {
         let now = self.position.step();
         let hits = RefCell::new(HitFinder::new(self));
-        let bps = self.breakpoints.clone();
-        let rel = move |s: &Summary, n: &Names| s.may_hit(&bps, n);
-        let relevant: Relevant<'_> = self.watches.is_empty().then_some(&rel);
+        let rel = self.relevance();
+        let relevant: Relevant<'_> = Some(&rel);
         let found = self.search_backward(
             now,
             &mut |vm, b| hits.borrow_mut().check(vm, b),
@@ -246,6 +244,15 @@ impl Engine {
         })
     }
 
+    /// Which stretches of the run may hold a breakpoint hit or a watched change.
+    fn relevance(&self) -> impl Fn(&Summary, &Names) -> bool + 'static {
+        let bps = self.breakpoints.clone();
+        let watched: Vec<_> = self.watches.iter().map(|w| w.location.clone()).collect();
+        move |s: &Summary, n: &Names| {
+            s.may_hit(&bps, n) || watched.iter().any(|l| l.may_change(&s.writes))
+        }
+    }
+
     /// Breakpoint and watchpoint numbers are never reused.
     fn next_id(&mut self) -> usize {
         let max_bp = self.breakpoints.iter().map(|b| b.id).max().unwrap_or(0);
@@ -257,18 +264,14 @@ impl Engine {
     /// Which statement last wrote the location `expr` names, before now (no move).
     pub fn last_write(&mut self, expr: &str) -> Result<Reply, String> {
         let location = resolve(&self.view(), self.selected, expr)?;
-        let here = self.position.step();
+        let watched = location.clone();
+        let rel = move |s: &Summary, _: &Names| watched.may_change(&s.writes);
         let mut detector = ChangeDetector::new(location);
-        // A write by the statement just executed shows as a change at this boundary.
-        let changed = self.search_backward(
-            here + 1,
+        self.find_writer(
             &mut |vm, b| detector.changed(vm, b.step),
-            &mut |_, _| true,
-            None,
-        );
-        let reply = self.writer_before(changed, "no write to it in the recording");
-        self.goto_step(here);
-        reply
+            Some(&rel),
+            "no write to it in the recording",
+        )
     }
 
     /// Where the object `expr` names was allocated (no move).
@@ -282,7 +285,6 @@ impl Engine {
             ));
         }
         let class = self.view().class_of(object);
-        let here = self.position.step();
         let mut prev: Option<(u64, bool)> = None;
         let mut born = |vm: &View<'_>, b: &Boundary| {
             let alive = vm.is_live(object) && vm.class_of(object) == class;
@@ -290,41 +292,59 @@ impl Engine {
             prev = Some((b.step, alive));
             result
         };
-        let found = self.search_backward(here + 1, &mut born, &mut |_, _| true, None);
-        let reply = self.writer_before(found, "allocated before the program's first statement");
-        self.goto_step(here);
-        reply
+        self.find_writer(
+            &mut born,
+            None,
+            "allocated before the program's first statement",
+        )
     }
 
-    /// The statement running at the boundary before `changed` (the one that made the
-    /// change), as a `Write`.
-    fn writer_before(&mut self, changed: Option<Boundary>, none: &str) -> Result<Reply, String> {
-        let Some(b) = changed else {
-            return Ok(Reply {
+    /// The statement that made the last change `changed` detects at or before now:
+    /// the one running at the boundary just before the change (tracked during the same
+    /// scan). The position and selected frame are kept.
+    fn find_writer(
+        &mut self,
+        changed: super::scan::Pred<'_>,
+        relevant: Relevant<'_>,
+        none: &str,
+    ) -> Result<Reply, String> {
+        let (here, selected) = (self.position.step(), self.selected);
+        let mut last: Option<(Boundary, MethodKey)> = None;
+        let mut writer: Option<(Boundary, MethodKey)> = None;
+        let mut track = |vm: &View<'_>, b: &Boundary| {
+            let before = last.filter(|(p, _)| p.step < b.step);
+            last = Some((*b, vm.method_at(0)));
+            let hit = changed(vm, b);
+            if hit {
+                writer = before;
+            }
+            hit
+        };
+        // A write by the statement just executed shows as a change at this boundary.
+        let found = self.search_backward(here + 1, &mut track, &mut |_, _| true, relevant);
+        let reply = match (found, writer) {
+            (Some(_), Some((w, key))) => {
+                let names = self.names(key);
+                Reply {
+                    write: Some(Write {
+                        clock: w.clock,
+                        step: w.step,
+                        class: names.class,
+                        selector: names.selector,
+                        file: names.file,
+                        line: w.line,
+                    }),
+                    ..Reply::default()
+                }
+            }
+            _ => Reply {
                 message: Some(none.to_string()),
                 ..Reply::default()
-            });
+            },
         };
-        let writer = self.search_backward(b.step, &mut |_, _| true, &mut |_, _| true, None);
-        let Some(w) = writer else {
-            return Ok(Reply {
-                message: Some(none.to_string()),
-                ..Reply::default()
-            });
-        };
-        self.goto_step(w.step);
-        let names = self.names(self.view().method_at(0));
-        Ok(Reply {
-            write: Some(Write {
-                clock: w.clock,
-                step: w.step,
-                class: names.class,
-                selector: names.selector,
-                file: names.file,
-                line: w.line,
-            }),
-            ..Reply::default()
-        })
+        self.goto_step(here);
+        self.selected = selected;
+        Ok(reply)
     }
 }
 
@@ -429,9 +449,8 @@ impl Engine {
             hits.borrow_mut().seed(&self.view(), b.step);
         }
         let mut out = Vec::new();
-        let bps = self.breakpoints.clone();
-        let rel = move |s: &Summary, n: &Names| s.may_hit(&bps, n);
-        let relevant: Relevant<'_> = self.watches.is_empty().then_some(&rel);
+        let rel = self.relevance();
+        let relevant: Relevant<'_> = Some(&rel);
         while let Some(b) = self.search_forward(
             &mut |vm, b| hits.borrow_mut().check(vm, b),
             &mut |m, b| hits.borrow_mut().confirm(m, b),

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 /// Default memory budget for checkpoints.
 pub const DEFAULT_BUDGET: usize = 512 << 20;
 /// Steps between checkpoints to begin with (doubled when the budget is exceeded).
-const FIRST_INTERVAL: u64 = 1 << 20;
+const FIRST_INTERVAL: u64 = 1 << 19;
 
 /// A checkpoint: the VM state at a boundary (or before the first one), and what the
 /// run does from there to the next checkpoint.

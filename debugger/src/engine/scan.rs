@@ -127,7 +127,8 @@ impl Engine {
             let (last, reason, diverged) = (runner.last, runner.reason, runner.diverged.take());
             drop(runner);
             if checkpointing && !matches!(reason, Some(Reason::Checkpoint)) {
-                let done = std::mem::take(&mut current);
+                let mut done = std::mem::take(&mut current);
+                done.writes = self.machine.take_writes();
                 if let Some(cp) = self.checkpoints.last_mut() {
                     cp.summary.merge(done);
                 }
@@ -139,7 +140,8 @@ impl Engine {
                     return Driven::Diverged(clock, why);
                 }
                 (_, Some(Reason::Checkpoint)) => {
-                    let done = std::mem::take(&mut current);
+                    let mut done = std::mem::take(&mut current);
+                    done.writes = self.machine.take_writes();
                     if let Some(cp) = self.checkpoints.last_mut() {
                         cp.summary.merge(done);
                     }
@@ -162,6 +164,7 @@ impl Engine {
     /// The first replay: to the end, checking output, clock and status, with checkpoints.
     pub(super) fn first_replay(&mut self) -> Result<(), OpenError> {
         self.info.boundaries = 0;
+        self.machine.track_writes();
         let exit = match self.drive(u64::MAX, &mut |_, _| false, true) {
             Driven::Ended(exit) => exit,
             Driven::Diverged(clock, why) => {
@@ -171,6 +174,7 @@ impl Engine {
             }
             Driven::Stopped(b) => unreachable!("stopped at {b:?} without a reason"),
         };
+        self.machine.stop_tracking_writes();
         let view = self.machine.view();
         let (clock, step) = (view.clock(), view.step());
         let output = String::from_utf8_lossy(view.output()).into_owned();

@@ -1,11 +1,12 @@
 //! Interval summaries: during the first replay, for each stretch between two
 //! checkpoints, the methods entered and the (method, line) pairs reached. A search for
 //! breakpoint hits skips every stretch whose summary cannot contain one, so reverse
-//! continue and the timeline do not re-execute stretches that cannot stop.
+//! continue and the timeline do not re-execute stretches that cannot stop; the VM's
+//! write log does the same for watchpoints and last-write.
 
 use super::breakpoints::file_matches;
 use super::{Breakpoint, BreakpointKind, MethodNames};
-use som_vm::introspect::{Boundary, BoundaryKind, MethodKey, View};
+use som_vm::introspect::{Boundary, BoundaryKind, MethodKey, View, WriteLog};
 use std::collections::{HashMap, HashSet};
 
 /// What one stretch of the run did.
@@ -13,6 +14,8 @@ use std::collections::{HashMap, HashSet};
 pub(crate) struct Summary {
     entered: HashSet<MethodKey>,
     lines: HashSet<(MethodKey, u32)>,
+    /// What the stretch may have written (from the VM's write tracking).
+    pub writes: WriteLog,
 }
 
 impl Summary {
@@ -45,6 +48,7 @@ impl Summary {
     pub fn merge(&mut self, other: Summary) {
         self.entered.extend(other.entered);
         self.lines.extend(other.lines);
+        self.writes.merge(&other.writes);
     }
 
     /// Whether any of `breakpoints` can hit in this stretch.

@@ -5,15 +5,19 @@
 //! field, a global) whose value is read at every boundary: a watch stops where the
 //! value differs from the one at the previous boundary.
 
-use som_vm::introspect::{ValueRef, View};
+use som_vm::introspect::{ValueRef, View, WriteLog};
 
 /// A place whose value can be read at any boundary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
-    /// A variable of one activation (by its unique id).
+    /// A variable of one activation (by its unique id); `context` holds its captured
+    /// variables (blocks write those).
     Local {
         frame_id: u64,
+        /// Activations on the stack up to and including this one.
+        depth: usize,
         name: String,
+        context: Option<ValueRef>,
     },
     /// Field `index` of an object.
     Field {
@@ -30,11 +34,28 @@ impl Location {
     /// The value at the current boundary (`None`: the frame is not live).
     pub fn read(&self, vm: &View<'_>) -> Option<ValueRef> {
         match self {
-            Location::Local { frame_id, name } => {
+            Location::Local { frame_id, name, .. } => {
                 vm.level_of(*frame_id).and_then(|l| vm.variable(l, name))
             }
             Location::Field { object, index, .. } => vm.field_value(*object, *index),
             Location::Global { name } => vm.global(name),
+        }
+    }
+
+    /// Whether a stretch of the run with this write log may have changed the value.
+    pub fn may_change(&self, writes: &WriteLog) -> bool {
+        match self {
+            Location::Local {
+                frame_id,
+                depth,
+                context,
+                ..
+            } => {
+                writes.may_run_frame(*frame_id, *depth)
+                    || context.is_some_and(|c| writes.may_write_object(c))
+            }
+            Location::Field { object, .. } => writes.may_write_object(*object),
+            Location::Global { .. } => writes.may_write_globals(),
         }
     }
 
@@ -109,7 +130,9 @@ fn first_location(
     if vm.variable(level, name).is_some() {
         return Ok(Location::Local {
             frame_id,
+            depth: vm.depth() - level,
             name: name.to_string(),
+            context: vm.frame_context(level),
         });
     }
     if let Some(index) = vm.field_index(receiver, name) {

@@ -21,12 +21,14 @@ mod machine;
 pub(crate) mod sampling;
 mod snapshot;
 mod view;
+mod writes;
 
 pub use code::{BytecodeInfo, BytecodeProfile, CacheState, Edge, EdgeKind, MethodCode, SiteInfo};
 pub use machine::{Exit, Inputs, Machine, RunState};
 pub use sampling::{FrameLabel, Meter, Phase, Sample, SampledRun, SAMPLE_DEPTH};
 pub use snapshot::Snapshot;
 pub use view::{ClassInfo, FrameInfo, MethodInfo, MethodKey, ObjectInfo, Var, View};
+pub use writes::WriteLog;
 
 pub use crate::vm::{Options, Stats};
 
@@ -204,6 +206,7 @@ impl Vm {
             frame_id: top.id,
             bci: top.pc,
         };
+        self.log_frame(at.frame_id, at.depth);
         if let Some(events) = self.events.as_mut() {
             let pending = std::mem::take(events);
             let view = View { vm: self };

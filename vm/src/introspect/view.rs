@@ -139,6 +139,13 @@ impl<'a> View<'a> {
             .map(|i| frames.len() - 1 - i)
     }
 
+    /// The context object (captured variables) of frame `level`, if it has one.
+    pub fn frame_context(&self, level: usize) -> Option<ValueRef> {
+        let index = self.vm.frames.len().checked_sub(level + 1)?;
+        let ctx = self.vm.frames[index].context;
+        (ctx != Value::NIL).then(|| ValueRef::of(ctx))
+    }
+
     /// The value of a named argument or local visible in frame `level`.
     pub fn variable(&self, level: usize, name: &str) -> Option<ValueRef> {
         let index = self.vm.frames.len().checked_sub(level + 1)?;
