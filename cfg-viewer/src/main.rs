@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: som-inspect [-cp DIRS] [--method Class>>selector] [--select-line N] [--screenshot OUT.png] File.som [args...]
        som-inspect [-cp DIRS] --dot Class>>selector File.som [args...]
+       som-inspect [-cp DIRS] --layout Class>>selector File.som [args...]   (the layout as text)
        som-inspect [-cp DIRS] --svg OUT.svg Class>>selector File.som [args...]";
 
 /// Parsed command line.
@@ -16,6 +17,7 @@ const USAGE: &str = "usage: som-inspect [-cp DIRS] [--method Class>>selector] [-
 struct Args {
     class_path: Vec<PathBuf>,
     dot: Option<String>,
+    layout: Option<String>,
     svg: Option<(PathBuf, String)>,
     method: Option<String>,
     screenshot: Option<PathBuf>,
@@ -39,6 +41,7 @@ fn parse(argv: &[String]) -> Result<Args> {
                 a.class_path.extend(dirs.split(':').map(PathBuf::from));
             }
             "--dot" => a.dot = Some(value("Class>>selector")?),
+            "--layout" => a.layout = Some(value("Class>>selector")?),
             "--svg" => {
                 let out = PathBuf::from(value("an output file")?);
                 a.svg = Some((out, value("Class>>selector")?));
@@ -78,6 +81,11 @@ fn main() -> Result<()> {
     if let Some(spec) = &a.dot {
         let m = program.method(program.find(spec)?).context("no bytecode")?;
         print!("{}", dot::to_dot(&m));
+        return Ok(());
+    }
+    if let Some(spec) = &a.layout {
+        let m = program.method(program.find(spec)?).context("no bytecode")?;
+        print!("{}", m.layout.to_text());
         return Ok(());
     }
     if let Some((out, spec)) = &a.svg {

@@ -151,6 +151,47 @@ impl Layout {
         &self.nodes[id.0 as usize]
     }
 
+    /// A stable text form (for golden files and review): blocks with layer, order and box,
+    /// loop frames, edges with their points, all rounded to 0.1.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = format!(
+            "size {:.1} x {:.1}, crossings {}\n",
+            self.width, self.height, self.crossings
+        );
+        for n in &self.nodes {
+            let _ = writeln!(
+                out,
+                "{} layer {} order {} at {:.1},{:.1} size {:.1}x{:.1}",
+                n.block, n.layer, n.order, n.x, n.y, n.w, n.h
+            );
+        }
+        for f in &self.frames {
+            let _ = writeln!(
+                out,
+                "{} depth {} frame {:.1},{:.1} size {:.1}x{:.1}",
+                f.loop_id, f.depth, f.x, f.y, f.w, f.h
+            );
+        }
+        for e in &self.edges {
+            let pts: Vec<String> = e
+                .points
+                .iter()
+                .map(|p| format!("{:.1},{:.1}", p[0], p[1]))
+                .collect();
+            let back = if e.back { " back" } else { "" };
+            let _ = writeln!(
+                out,
+                "{} -> {} {:?}{back}: {}",
+                e.from,
+                e.to,
+                e.kind,
+                pts.join(" ")
+            );
+        }
+        out
+    }
+
     /// The block at a point of the drawing.
     pub fn block_at(&self, x: f32, y: f32) -> Option<BlockId> {
         self.nodes

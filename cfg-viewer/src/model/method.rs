@@ -120,6 +120,12 @@ impl MethodModel {
             .unwrap_or(0)
     }
 
+    /// How deeply loops nest around a block (0 outside loops).
+    pub fn loop_depth_of(&self, id: BlockId) -> u32 {
+        let l = self.cfg.block(id).innermost_loop;
+        l.map_or(0, |l| self.cfg.loop_info(l).depth)
+    }
+
     /// The hottest block's count (the top of the heat scale).
     pub fn max_count(&self) -> u64 {
         self.counts.iter().copied().max().unwrap_or(0)

@@ -1,0 +1,284 @@
+//! The model without a window: golden files for the dot export and the layout of small
+//! programs with nested loops and conditionals (`SOM_BLESS=1` rewrites them; review the
+//! diff), CFG and layout invariants, linking between lines, blocks, bytecodes and code
+//! columns, and the command line (`--dot`, `--svg`, `--layout`) as a user runs it.
+
+use som_cfg_viewer::model::{BlockId, Column, MethodModel, Pick, Program, Selection};
+use som_vm::introspect::{EdgeKind, Options};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn programs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs")
+}
+
+/// The methods with golden files: (program, method).
+const GOLDEN: &[(&str, &str)] = &[
+    ("Nested.som", "Nested>>run"),
+    ("Nested.som", "Nested>>classify:"),
+    ("Search.som", "Search>>grid:"),
+    ("Search.som", "Search>>find:in:"),
+];
+
+fn inspect(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_som-inspect"))
+        .current_dir(programs())
+        .args(args)
+        .output()
+        .expect("run som-inspect");
+    assert!(
+        out.status.success(),
+        "som-inspect {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn dot_and_layout_match_golden_files() {
+    let bless = std::env::var("SOM_BLESS").is_ok_and(|v| v == "1");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut failures = Vec::new();
+    for (file, method) in GOLDEN {
+        let stem = method.replace(">>", "_").replace(':', "_");
+        for (flag, ext) in [("--dot", "dot"), ("--layout", "layout")] {
+            let actual = inspect(&[flag, method, file]);
+            let path = dir.join(format!("{stem}.{ext}"));
+            if bless {
+                std::fs::write(&path, &actual).expect("write golden");
+                continue;
+            }
+            let expected = std::fs::read_to_string(&path).unwrap_or_default();
+            if expected != actual {
+                failures.push(format!(
+                    "{}: differs (re-bless with SOM_BLESS=1)\n--- expected\n{expected}\n--- actual\n{actual}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn model(file: &str, method: &str) -> MethodModel {
+    let program = Program::run(Options::default(), &programs().join(file), &[]).expect("runs");
+    assert_eq!(program.exit.status, 0, "{}", program.output());
+    program
+        .method(program.find(method).expect("found"))
+        .expect("bytecode")
+}
+
+#[test]
+fn nested_loops_are_found_and_nested() {
+    let m = model("Nested.som", "Nested>>run");
+    let loops = &m.cfg.loops;
+    assert_eq!(loops.len(), 3, "to:do:, the inner to:do:, the whileTrue:");
+    let outer = &loops[0];
+    assert_eq!((outer.depth, outer.parent), (1, None));
+    for inner in &loops[1..] {
+        assert_eq!(inner.parent, Some(outer.id));
+        assert_eq!(inner.depth, 2);
+        assert!(inner.blocks.is_subset(&outer.blocks));
+    }
+    assert!(loops[1].blocks.is_disjoint(&loops[2].blocks), "siblings");
+    // Every back-edge closes a loop at its header, and the VM calls it a loop edge.
+    for (from, to, e) in m.cfg.edges().filter(|(_, _, e)| e.back) {
+        assert_eq!(e.kind, EdgeKind::LoopBack, "{from} -> {to}");
+        let l = loops
+            .iter()
+            .find(|l| l.header == to)
+            .expect("a loop at the header");
+        assert!(l.blocks.contains(&from));
+    }
+    assert_eq!(m.cfg.edges().filter(|(_, _, e)| e.back).count(), 3);
+}
+
+#[test]
+fn blocks_partition_the_bytecode_and_end_at_control_flow() {
+    for (file, method) in GOLDEN {
+        let m = model(file, method);
+        let mut next = 0;
+        for b in m.cfg.blocks() {
+            assert_eq!(b.start, next, "{method}: blocks are contiguous");
+            assert!(b.end > b.start);
+            for bci in b.start..b.end - 1 {
+                let bc = &m.code.bytecodes[bci as usize];
+                assert_eq!(bc.successors.len(), 1, "{method} bci {bci} ends no block");
+                assert_eq!(m.cfg.block_of[bci as usize], b.id);
+            }
+            next = b.end;
+        }
+        assert_eq!(next as usize, m.code.bytecodes.len());
+        let targets = m.code.bytecodes.iter().flat_map(|b| b.successors.iter());
+        for e in targets.filter(|e| e.kind != EdgeKind::Fallthrough) {
+            let b = m.cfg.block_of[e.target as usize];
+            assert_eq!(
+                m.cfg.block(b).start,
+                e.target,
+                "{method}: jump targets start blocks"
+            );
+        }
+    }
+}
+
+#[test]
+fn heat_follows_the_profile() {
+    let m = model("Search.som", "Search>>grid:");
+    let hottest = m.cfg.blocks().max_by_key(|b| m.block_count(b.id)).unwrap();
+    assert_eq!(m.heat(hottest.id), 1.0);
+    assert!(hottest.innermost_loop.is_some(), "the inner loop runs most");
+    assert_eq!(m.loop_depth_of(hottest.id), 2);
+    let entry = m.block_count(BlockId(0));
+    assert_eq!(entry, 1, "grid: is called once");
+    assert!(m.heat(BlockId(0)) < m.heat(hottest.id));
+    // The odd send saw only integers; the cache says so too.
+    let odd = m
+        .sites
+        .iter()
+        .find(|s| s.selector == "odd")
+        .expect("the odd send");
+    assert_eq!(odd.receivers, vec![("Integer".to_string(), 6)]);
+    assert!(odd.summary().contains("Integer 6"), "{}", odd.summary());
+}
+
+/// Boxes of real blocks never overlap; forward edges go down, back-edges go up; each
+/// inner loop's frame lies inside its parent's, and every block of a loop inside its frame.
+pub fn assert_layout_sound(m: &MethodModel) {
+    let lay = &m.layout;
+    for a in &lay.nodes {
+        for b in lay.nodes.iter().filter(|b| b.block > a.block) {
+            let apart =
+                a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+            assert!(apart, "{} and {} overlap", a.block, b.block);
+        }
+    }
+    for e in lay.edges.iter().filter(|e| e.from != e.to) {
+        let (first, last) = (e.points[0], e.points[e.points.len() - 1]);
+        if e.back {
+            assert!(
+                last[1] < first[1],
+                "back-edge {} -> {} climbs",
+                e.from,
+                e.to
+            );
+        } else {
+            assert!(last[1] > first[1], "edge {} -> {} descends", e.from, e.to);
+        }
+    }
+    for f in &lay.frames {
+        let l = m.cfg.loop_info(f.loop_id);
+        for b in &l.blocks {
+            let n = lay.node(*b);
+            assert!(n.x > f.x && n.x + n.w < f.x + f.w && n.y > f.y && n.y + n.h < f.y + f.h);
+        }
+        if let Some(p) = l.parent {
+            let pf = &lay.frames[p.0 as usize];
+            assert!(f.x > pf.x && f.y > pf.y && f.x + f.w < pf.x + pf.w && f.y + f.h < pf.y + pf.h);
+        }
+    }
+}
+
+#[test]
+fn layouts_are_sound() {
+    for (file, method) in GOLDEN {
+        assert_layout_sound(&model(file, method));
+    }
+}
+
+#[test]
+fn a_source_line_links_to_its_bytecodes_and_blocks() {
+    let m = model("Nested.som", "Nested>>run");
+    let columns = Column::all(&m);
+    let sel = Selection::of(Pick::Line(7), &m, &columns);
+    let expected: Vec<u32> = m
+        .code
+        .bytecodes
+        .iter()
+        .filter(|b| b.line == 7)
+        .map(|b| b.bci)
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(sel.bcis.iter().copied().collect::<Vec<_>>(), expected);
+    for b in &sel.blocks {
+        assert!(m.cfg.block(*b).bcis().any(|i| sel.bcis.contains(&i)));
+    }
+    // The bytecode column highlights exactly those rows.
+    let rows: Vec<usize> = (0..columns[0].rows.len())
+        .filter(|&r| sel.has_row(&columns[0].rows[r]))
+        .collect();
+    assert_eq!(
+        rows,
+        expected.iter().map(|&i| i as usize).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_block_and_a_code_row_link_back_to_lines() {
+    let m = model("Search.som", "Search>>grid:");
+    let columns = Column::all(&m);
+    let hot = m
+        .cfg
+        .blocks()
+        .max_by_key(|b| m.block_count(b.id))
+        .unwrap()
+        .id;
+    let sel = Selection::of(Pick::Block(hot), &m, &columns);
+    assert_eq!(sel.blocks.iter().copied().collect::<Vec<_>>(), vec![hot]);
+    assert_eq!(sel.lines.iter().copied().collect::<Vec<_>>(), vec![15]);
+    // A row of the bytecode column selects what the bytecode itself selects.
+    let bci = m.cfg.block(hot).start;
+    let by_row = Selection::of(
+        Pick::Row {
+            column: 0,
+            row: bci as usize,
+        },
+        &m,
+        &columns,
+    );
+    let by_bc = Selection::of(Pick::Bytecode(bci), &m, &columns);
+    assert_eq!(
+        (by_row.bcis, by_row.lines, by_row.blocks),
+        (by_bc.bcis, by_bc.lines, by_bc.blocks)
+    );
+    // Tier 1 has no code yet: its column says so and links nothing.
+    assert_eq!(columns[1].absent.as_deref(), Some("not compiled in tier 1"));
+    assert!(Selection::of(Pick::Row { column: 1, row: 0 }, &m, &columns)
+        .bcis
+        .is_empty());
+}
+
+#[test]
+fn svg_export_draws_every_block_and_edge() {
+    let out = std::env::temp_dir().join(format!("som-inspect-{}.svg", std::process::id()));
+    let out_s = out.to_str().unwrap();
+    inspect(&["--svg", out_s, "Search>>grid:", "Search.som"]);
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    let m = model("Search.som", "Search>>grid:");
+    assert!(svg.starts_with("<svg"));
+    assert_eq!(svg.matches("class=\"block\"").count(), m.cfg.len());
+    assert_eq!(svg.matches("class=\"edge\"").count(), m.cfg.edges().count());
+    assert_eq!(svg.matches("class=\"loop\"").count(), m.cfg.loops.len());
+    assert!(svg.contains("#odd mono") || svg.contains("send #odd"));
+}
+
+#[test]
+fn unknown_methods_and_primitives_are_reported() {
+    let out = Command::new(env!("CARGO_BIN_EXE_som-inspect"))
+        .current_dir(programs())
+        .args(["--dot", "Search>>nothing", "Search.som"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no method Search>>nothing"));
+    let p = Program::run(Options::default(), &programs().join("Search.som"), &[]).unwrap();
+    let prim = p
+        .methods
+        .iter()
+        .find(|m| m.is_primitive)
+        .expect("a primitive");
+    assert!(p.method(prim.key).is_none());
+    assert!(p
+        .hottest()
+        .is_some_and(|h| !h.is_primitive && h.executed > 0));
+}

@@ -1,0 +1,239 @@
+//! The window without a window: egui_kittest drives `App::draw` with real clicks and
+//! checks the linked selection (source line -> bytecodes and blocks, bytecode row -> line,
+//! a click on the CFG canvas -> the bytecode under it), the browser's search, and that a
+//! method of 2,000+ bytecodes lays out and draws in interactive time (numbers printed).
+
+use egui::accesskit::{Role, Toggled};
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use som_cfg_viewer::model::{Metrics, Pick, Program};
+use som_cfg_viewer::ui::{App, Inspector};
+use som_vm::introspect::Options;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn program(file: &Path) -> Program {
+    let p = Program::run(Options::default(), file, &[]).expect("runs");
+    assert_eq!(p.exit.status, 0, "{}", p.output());
+    p
+}
+
+fn nested() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/Nested.som")
+}
+
+fn harness(ins: Inspector) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, app: &mut App| app.draw(ui), App::new(ins))
+}
+
+fn open<'h>(h: &'h Harness<'_, App>) -> &'h som_cfg_viewer::ui::state::OpenMethod {
+    h.state().ins.open.as_ref().expect("a method is open")
+}
+
+#[test]
+fn the_hottest_method_opens_and_a_source_line_click_highlights_its_bytecodes() {
+    let mut h = harness(Inspector::new(program(&nested())));
+    h.run();
+    assert_eq!(open(&h).model.code.label, "Nested>>run");
+    h.get_by_label_contains("(j % 2 = 0)").click();
+    h.run();
+    let o = open(&h);
+    assert_eq!(o.selection.pick, Some(Pick::Line(7)));
+    let on_line: Vec<u32> = o
+        .model
+        .code
+        .bytecodes
+        .iter()
+        .filter(|b| b.line == 7)
+        .map(|b| b.bci)
+        .collect();
+    assert_eq!(
+        o.selection.bcis.iter().copied().collect::<Vec<_>>(),
+        on_line
+    );
+    let block = o.model.cfg.block_of[on_line[0] as usize];
+    assert!(o.selection.blocks.contains(&block));
+    // The bytecode column shows those rows selected (as the accessibility tree says).
+    let row = &o.columns[0].rows[on_line[0] as usize];
+    let label = format!("{:>9} {}", row.count.unwrap(), row.text);
+    let node = h.get_by_label(&label);
+    assert_eq!(node.accesskit_node().toggled(), Some(Toggled::True));
+    let other = &o.columns[0].rows[0];
+    let other_label = format!("{:>9} {}", other.count.unwrap(), other.text);
+    let other = h.get_by_label(&other_label);
+    assert_eq!(other.accesskit_node().toggled(), Some(Toggled::False));
+}
+
+#[test]
+fn a_bytecode_row_click_selects_its_line_and_block() {
+    let mut h = harness(Inspector::new(program(&nested())));
+    h.run();
+    let (bci, label) = {
+        let o = open(&h);
+        let b = o
+            .model
+            .code
+            .bytecodes
+            .iter()
+            .find(|b| b.line == 10)
+            .expect("line 10");
+        let row = &o.columns[0].rows[b.bci as usize];
+        (b.bci, format!("{:>9} {}", row.count.unwrap(), row.text))
+    };
+    h.get_by_label(&label).click();
+    h.run();
+    let o = open(&h);
+    assert_eq!(
+        o.selection.pick,
+        Some(Pick::Row {
+            column: 0,
+            row: bci as usize
+        })
+    );
+    assert_eq!(
+        o.selection.lines.iter().copied().collect::<Vec<_>>(),
+        vec![10]
+    );
+    assert_eq!(o.selection.blocks.len(), 1);
+    let line = h.get_by_label_contains("whileTrue: [ total := total - 7 ]");
+    assert_eq!(line.accesskit_node().toggled(), Some(Toggled::True));
+}
+
+#[test]
+fn clicking_a_block_row_on_the_canvas_selects_that_bytecode() {
+    let mut h = harness(Inspector::new(program(&nested())));
+    h.run();
+    let canvas = h.get_by_label("CFG").rect();
+    let (target, pos) = {
+        let o = open(&h);
+        let hot = o
+            .model
+            .cfg
+            .blocks()
+            .max_by_key(|b| o.model.block_count(b.id))
+            .unwrap();
+        let n = o.model.layout.node(hot.id);
+        let m = Metrics::default();
+        let v = o.view;
+        let world = egui::vec2(n.x + n.w / 2.0, n.y + m.pad + m.line_h * 1.5);
+        (
+            hot.start,
+            canvas.min + egui::vec2(v.pan[0], v.pan[1]) + world * v.zoom,
+        )
+    };
+    assert!(
+        canvas.contains(pos),
+        "the hottest block is in view after fitting"
+    );
+    h.hover_at(pos);
+    h.drag_at(pos);
+    h.drop_at(pos);
+    h.run();
+    assert_eq!(open(&h).selection.pick, Some(Pick::Bytecode(target)));
+}
+
+#[test]
+fn search_filters_the_browser_and_a_click_opens_the_method() {
+    let mut h = harness(Inspector::new(program(&nested())));
+    h.run();
+    let search = h.get_by_role(Role::TextInput);
+    search.focus();
+    search.type_text("classify");
+    h.run();
+    assert!(h
+        .state()
+        .ins
+        .listed()
+        .iter()
+        .all(|m| m.label().contains("classify")));
+    h.get_by_label_contains("Nested>>classify:").click();
+    h.run();
+    assert_eq!(open(&h).model.code.label, "Nested>>classify:");
+}
+
+/// A method with at least 2,000 bytecodes: `units` copies of a to:do: loop around an
+/// if-then-else and a whileTrue: loop.
+fn big_program(units: usize) -> PathBuf {
+    let mut body = String::from("big = ( | t k | t := 0.\n");
+    for u in 0..units {
+        body.push_str(&format!(
+            "  k := {u}.\n  1 to: 3 do: [ :i | (i > 1) ifTrue: [ t := t + i ] ifFalse: [ t := t - 1 ].\n    [ k < {} ] whileTrue: [ k := k + 1. t := t + k ] ].\n",
+            u + 2
+        ));
+    }
+    body.push_str("  ^ t )\n");
+    let src = format!("Big = (\n{body}run: args = ( self big println )\n)\n");
+    let dir = std::env::temp_dir().join(format!("som-inspect-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Big.som");
+    std::fs::write(&path, src).unwrap();
+    path
+}
+
+fn mean(v: &[Duration]) -> Duration {
+    v.iter().sum::<Duration>() / v.len() as u32
+}
+
+#[test]
+fn a_method_of_two_thousand_bytecodes_stays_responsive() {
+    let p = program(&big_program(64));
+    let key = p.find("Big>>big").unwrap();
+    let t = Instant::now();
+    let m = p.method(key).unwrap();
+    let build = t.elapsed();
+    let n = m.code.bytecodes.len();
+    assert!(n >= 2000, "only {n} bytecodes");
+    eprintln!(
+        "2k method: {n} bytecodes, {} blocks, {} loops, {} crossings; CFG+layout {:.1} ms",
+        m.cfg.len(),
+        m.cfg.loops.len(),
+        m.layout.crossings,
+        build.as_secs_f64() * 1e3
+    );
+    let mut ins = Inspector::new(p);
+    assert!(ins.open(key));
+    let mut h = harness(ins);
+    h.run();
+    let mut frames = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        h.step();
+        frames.push(t.elapsed());
+    }
+    // Zoomed in at 1:1 on the hottest block, every visible block shows its text.
+    let hot = {
+        let o = open(&h);
+        o.model
+            .cfg
+            .blocks()
+            .max_by_key(|b| o.model.block_count(b.id))
+            .unwrap()
+            .id
+    };
+    h.state_mut().ins.pick(Pick::Block(hot));
+    h.run_steps(10);
+    let mut zoomed = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        h.step();
+        zoomed.push(t.elapsed());
+    }
+    eprintln!(
+        "2k method frames: fitted mean {:.2} ms max {:.2} ms; zoomed mean {:.2} ms max {:.2} ms",
+        mean(&frames).as_secs_f64() * 1e3,
+        frames.iter().max().unwrap().as_secs_f64() * 1e3,
+        mean(&zoomed).as_secs_f64() * 1e3,
+        zoomed.iter().max().unwrap().as_secs_f64() * 1e3
+    );
+    assert!(build < Duration::from_secs(3), "layout took {build:?}");
+    assert!(
+        mean(&frames) < Duration::from_millis(50),
+        "frames {frames:?}"
+    );
+    assert!(
+        mean(&zoomed) < Duration::from_millis(50),
+        "frames {zoomed:?}"
+    );
+}
