@@ -458,7 +458,8 @@ impl Emitter<'_> {
             Send(site) => self.send(bci, site, self.sites[site as usize].argc),
             At(_) => self.array_at(bci),
             AtPut(_) => self.array_at_put(bci),
-            SuperSend(_) | Div(_) | Mod(_) => {
+            Div(_) | Mod(_) => self.divide(bci, matches!(bc, Mod(_))),
+            SuperSend(_) => {
                 self.flush()?;
                 self.tick_clock()?;
                 self.slow_inline(bci, None)

@@ -145,6 +145,23 @@ impl Emitter<'_> {
         Ok(label)
     }
 
+    /// `/` and `\\\\` on small integers through `leaf_divide` (rounding as tier 0
+    /// does); anything else (zero divisor, other operands) takes the runtime path.
+    pub(super) fn divide(&mut self, bci: usize, modulo: bool) -> R {
+        self.flush()?;
+        self.tick_clock()?;
+        let stub = self.stub(bci, None, false)?;
+        self.a.mov(edi, modulo as u32)?;
+        self.a.mov(rsi, qword_ptr(r13 - 16))?;
+        self.a.mov(rdx, qword_ptr(r13 - 8))?;
+        self.call(rt::leaf_divide as *const () as usize)?;
+        self.a.test(edx, edx)?;
+        self.a.jz(stub)?;
+        self.a.mov(qword_ptr(r13 - 16), rax)?;
+        self.a.sub(r13, 8)?;
+        Ok(())
+    }
+
     /// Loads the two operands of a binary operator into rax and rcx.
     fn operands(&mut self) -> R {
         self.a.mov(rax, qword_ptr(r13 - 16))?;
