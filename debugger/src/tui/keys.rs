@@ -83,8 +83,7 @@ fn movement_key(c: char) -> Option<Command> {
 pub fn run(app: &mut App, engine: &mut Engine, command: Command) {
     let result = engine.execute(&command);
     let lines = reply::describe(engine, &command, &result);
-    let room = app.size.1 as usize / 3;
-    if lines.len() > room.max(2) {
+    if lines.len() > app.message_rows() {
         app.say(&format!("{} ({} lines)", lines[0], lines.len()));
         app.popup = Some(Popup {
             title: "Answer".into(),

@@ -251,6 +251,13 @@ impl App {
             .map_or(1, |r| r.height.saturating_sub(2).max(1) as usize)
     }
 
+    /// Rows of the message area (at least 1); longer answers go to a popup.
+    pub fn message_rows(&self) -> usize {
+        let (w, h) = self.size;
+        let areas = layout::areas(Rect::new(0, 0, w, h), self.focus);
+        areas.messages.map_or(1, |r| r.height.max(1) as usize)
+    }
+
     /// Adds lines to the message log.
     pub fn say(&mut self, text: &str) {
         self.messages.extend(text.lines().map(str::to_string));
