@@ -27,8 +27,31 @@ impl Emitter<'_> {
         let mut done = self.a.create_label();
         let mut discard = self.a.create_label();
         let recv = -8 * (argc as i32 + 1);
-        self.inline_cache_check(site, recv, slow)?;
-        self.push_frame(bci, recv)?;
+        let mut block = self.a.create_label();
+        self.inline_cache_check(site, recv, slow, block)?;
+        self.frame_checks(slow)?;
+        self.push_frame(bci, recv, false)?;
+        self.a.call(rcx)?;
+        self.a.jmp(after_call)?;
+
+        // `value`, `value:`...: the block's own method, with its receiver and outer
+        // context as `leaf_block` reads them from the block object.
+        self.a.set_label(&mut block)?;
+        self.a.sub(rsp, 8)?;
+        self.a.mov(rdi, rbx)?;
+        self.a.mov(rsi, qword_ptr(r13 + recv))?;
+        self.a.mov(edx, argc as u32)?;
+        self.call(rt::leaf_block as *const () as usize)?;
+        self.a.add(rsp, 8)?;
+        self.a.test(rax, rax)?;
+        self.a.jz(slow)?;
+        self.a.lea(rsi, qword_ptr(rax - 1))?;
+        self.fast_entry(slow)?;
+        self.frame_checks(slow)?;
+        self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;
+        self.a.add(rdi, qword_ptr(rbx + CTX_SITES))?;
+        self.a.mov(rax, qword_ptr(r13 + recv))?;
+        self.push_frame(bci, recv, true)?;
         self.a.call(rcx)?;
         self.a.jmp(after_call)?;
 
@@ -62,11 +85,11 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// Falls through with the callee's entry in rcx, its temporaries count in r8 and
-    /// the receiver in rax when the site is monomorphic for the receiver's class and
-    /// the target can be called directly with room for its frame; jumps to `slow`
-    /// otherwise.
-    fn inline_cache_check(&mut self, site: u32, recv: i32, slow: CodeLabel) -> R {
+    /// Falls through with the callee's entry in rcx, its temporaries count in r8, the
+    /// receiver in rax and the site in rdi when the inline cache holds the receiver's
+    /// class and the target can be called directly; jumps to `block` for a block
+    /// evaluation primitive and to `slow` otherwise.
+    fn inline_cache_check(&mut self, site: u32, recv: i32, slow: CodeLabel, block: CodeLabel) -> R {
         self.a.mov(rax, qword_ptr(r13 + recv))?;
         self.a.test(al, 3)?;
         self.a.jnz(slow)?;
@@ -79,6 +102,15 @@ impl Emitter<'_> {
         self.a.add(rcx, qword_ptr(rbx + CTX_OBJECTS))?;
         self.a.mov(rcx, qword_ptr(rcx + OBJECT_CLASS))?;
         self.cache_probe(slow)?;
+        self.fast_entry(slow)?;
+        self.a.cmp(rcx, 1)?;
+        self.a.je(block)?;
+        Ok(())
+    }
+
+    /// The direct-call entry of method esi into rcx (1: a block evaluation) and its
+    /// temporaries count into r8; `slow` when it has none.
+    fn fast_entry(&mut self, slow: CodeLabel) -> R {
         self.a.cmp(rsi, qword_ptr(rbx + CTX_FAST_LEN))?;
         self.a.jae(slow)?;
         self.a.mov(rdx, rsi)?;
@@ -88,6 +120,12 @@ impl Emitter<'_> {
         self.a.test(rcx, rcx)?;
         self.a.jz(slow)?;
         self.a.mov(r8, qword_ptr(rdx + 8))?;
+        Ok(())
+    }
+
+    /// Room for the frame: stack capacity, heap not exhausted, frame count below the
+    /// limit (r10 gets it), machine stack budget.
+    fn frame_checks(&mut self, slow: CodeLabel) -> R {
         self.a.lea(r9, qword_ptr(r13 + r8 * 8))?;
         self.a.cmp(r9, qword_ptr(rbx + CTX_STACK_END))?;
         self.a.ja(slow)?;
@@ -151,8 +189,9 @@ impl Emitter<'_> {
     }
 
     /// Pushes the callee's frame (method in esi, frame count in r10, receiver in rax,
-    /// temporaries in r8) as `push_frame` would, and points the context at it.
-    fn push_frame(&mut self, bci: usize, recv: i32) -> R {
+    /// temporaries in r8) as `push_frame` would, and points the context at it. A block
+    /// frame takes `self` and its outer context from `JitCtx::block_self`/`block_outer`.
+    fn push_frame(&mut self, bci: usize, recv: i32, is_block: bool) -> R {
         self.a.mov(r11, qword_ptr(rbx + CTX_PC))?;
         self.a.mov(dword_ptr(r11), bci as u32 + 1)?;
         self.a.imul_3(r11, r10, FRAME_SIZE)?;
@@ -167,20 +206,25 @@ impl Emitter<'_> {
         self.a.sub(r10, qword_ptr(rbx + CTX_STACK))?;
         self.a.shr(r10, 3)?;
         self.a.mov(dword_ptr(r11 + FRAME_BP), r10d)?;
+        if is_block {
+            self.a.mov(rax, qword_ptr(rbx + CTX_BLOCK_SELF))?;
+            self.a.mov(r9, qword_ptr(rbx + CTX_BLOCK_OUTER))?;
+        } else {
+            self.a.xor(r9d, r9d)?;
+        }
         self.a.mov(qword_ptr(r11 + FRAME_SELF), rax)?;
         self.a.mov(qword_ptr(rbx + CTX_SELF), rax)?;
-        for f in [FRAME_CONTEXT, FRAME_OUTER] {
-            self.a.mov(qword_ptr(r11 + f), 0)?;
-        }
-        for f in [CTX_CONTEXT, CTX_OUTER] {
-            self.a.mov(qword_ptr(rbx + f), 0)?;
-        }
+        self.a.mov(qword_ptr(r11 + FRAME_OUTER), r9)?;
+        self.a.mov(qword_ptr(rbx + CTX_OUTER), r9)?;
+        self.a.mov(qword_ptr(r11 + FRAME_CONTEXT), 0)?;
+        self.a.mov(qword_ptr(rbx + CTX_CONTEXT), 0)?;
         self.a.mov(r10, qword_ptr(rbx + CTX_NEXT_FRAME_ID))?;
         self.a.mov(r9, qword_ptr(r10))?;
         self.a.mov(qword_ptr(r11 + FRAME_ID), r9)?;
         self.a.inc(r9)?;
         self.a.mov(qword_ptr(r10), r9)?;
-        self.a.mov(byte_ptr(r11 + FRAME_IS_BLOCK), 0)?;
+        self.a
+            .mov(byte_ptr(r11 + FRAME_IS_BLOCK), is_block as i32)?;
         self.a.mov(byte_ptr(r11 + FRAME_TIER), 1)?;
         self.a.lea(r10, qword_ptr(r11 + FRAME_PC))?;
         self.a.mov(qword_ptr(rbx + CTX_PC), r10)?;

@@ -12,7 +12,10 @@ use crate::vm::{Frame, Stats, Vm, MAX_FRAMES};
 use std::mem::offset_of;
 
 /// Per method: where a send may call it directly from JIT code (address 0: it must go
-/// through the runtime), and how many temporaries its frame gets.
+/// through the runtime; `BLOCK_VALUE`: the block evaluation primitive, whose target is
+/// the receiver block's method), and how many temporaries its frame gets.
+pub(crate) const BLOCK_VALUE: u64 = 1;
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FastEntry {
@@ -49,6 +52,10 @@ pub(crate) struct JitCtx {
     pub fast: *const FastEntry,
     pub fast_len: usize,
     pub next_frame_id: *mut u64,
+    /// The receiver and outer context of the block a `value` send evaluates
+    /// (written by `leaf_block`).
+    pub block_self: Value,
+    pub block_outer: Value,
     /// Native calls between JIT frames stop (the dispatcher takes over) when the
     /// machine stack reaches this address.
     pub stack_limit: usize,
@@ -84,6 +91,8 @@ offsets!(
     CTX_FAST = fast,
     CTX_FAST_LEN = fast_len,
     CTX_NEXT_FRAME_ID = next_frame_id,
+    CTX_BLOCK_SELF = block_self,
+    CTX_BLOCK_OUTER = block_outer,
     CTX_STACK_LIMIT = stack_limit,
 );
 
@@ -110,6 +119,8 @@ impl JitCtx {
             fast: std::ptr::null(),
             fast_len: 0,
             next_frame_id: std::ptr::null_mut(),
+            block_self: Value::NIL,
+            block_outer: Value::NIL,
             stack_limit: 0,
             headroom,
             error: None,

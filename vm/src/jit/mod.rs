@@ -133,6 +133,20 @@ impl Jit {
         (self.fast.as_ptr(), self.fast.len())
     }
 
+    /// Sizes the direct-call table to the method table and marks the block
+    /// evaluation primitives in it.
+    fn mark_block_values(&mut self, methods: &[crate::bytecode::Method]) {
+        let n = self.natives.len().max(methods.len());
+        self.natives.resize(n, (0, std::ptr::null()));
+        let start = self.fast.len();
+        self.fast.resize(n, FastEntry::default());
+        for (i, m) in methods.iter().enumerate().skip(start) {
+            if matches!(m.kind, MethodKind::BlockValue) {
+                self.fast[i].address = context::BLOCK_VALUE;
+            }
+        }
+    }
+
     /// Forgets all compiled code (the method table was replaced by an older one).
     fn forget(&mut self) {
         self.slots.clear();
@@ -182,10 +196,10 @@ impl Vm {
                     self.jit.natives.resize(n, (0, std::ptr::null()));
                 }
                 self.jit.natives[m] = (c.address, Rc::as_ptr(&c.code));
-                self.jit
-                    .fast
-                    .resize(self.jit.natives.len(), FastEntry::default());
-                if c.code.num_captured == 0 && !c.code.is_block {
+                self.jit.mark_block_values(&self.methods);
+                // Block methods are reached only through `value` sends (they are in no
+                // method dictionary), so the table can hold both.
+                if c.code.num_captured == 0 {
                     self.jit.fast[m] = FastEntry {
                         address: c.address,
                         num_locals: c.code.num_locals as u64,

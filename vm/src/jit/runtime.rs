@@ -394,6 +394,25 @@ pub(crate) extern "C" fn leaf_array_at_put(vm: *mut Vm, array: u64, index: u64, 
     vm_ref(vm).array_at_put(Value(array), Value(index), Value(v)) as u64
 }
 
+/// The method of block `block` when it takes `argc` arguments (plus one; 0 when it is
+/// not a block or takes another count), its receiver and outer context put into the
+/// context's `block_self` and `block_outer`.
+pub(crate) extern "C" fn leaf_block(ctx: *mut JitCtx, block: u64, argc: u64) -> u64 {
+    // SAFETY: called by JIT code with its live context; only the block fields are
+    // written, the VM is only read.
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: as above.
+    let vm = unsafe { &*ctx.vm };
+    if let crate::heap::Body::Block(b) = &vm.heap.get(Value(block)).body {
+        if vm.methods[b.method as usize].num_args as u64 == argc {
+            ctx.block_self = b.receiver;
+            ctx.block_outer = b.outer;
+            return b.method as u64 + 1;
+        }
+    }
+    0
+}
+
 /// The number `leaf_float` knows a binary operator by (`u32::MAX`: none).
 pub(crate) fn float_op_number(bc: Bytecode) -> u32 {
     float_op(bc).map_or(u32::MAX, |op| op as u32)
