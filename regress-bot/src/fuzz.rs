@@ -134,8 +134,9 @@ fn describe(a: &str, x: &Observed, b: &str, y: &Observed) -> String {
         format!("a time-out under only one of '{a}' and '{b}'")
     } else if x.status != y.status {
         format!(
-            "exit status {:?} under '{a}' but {:?} under '{b}'",
-            x.status, y.status
+            "{} under '{a}' but {} under '{b}'",
+            status(x.status),
+            status(y.status)
         )
     } else if x.stdout != y.stdout {
         format!(
@@ -148,6 +149,13 @@ fn describe(a: &str, x: &Observed, b: &str, y: &Observed) -> String {
             "logical clock {:?} under '{a}' but {:?} under '{b}'",
             x.clock, y.clock
         )
+    }
+}
+
+fn status(code: Option<i32>) -> String {
+    match code {
+        Some(c) => format!("exit status {c}"),
+        None => "killed by a signal (crash)".into(),
     }
 }
 

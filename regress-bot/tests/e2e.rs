@@ -46,6 +46,11 @@ fn commit_edit(repo: &Path, file: &str, edit: impl Fn(String) -> String, message
 }
 
 fn bot(repo: &Path, args: &[&str]) -> String {
+    bot_with_log(repo, args).0
+}
+
+/// stdout and stderr (the progress log) of a successful run.
+fn bot_with_log(repo: &Path, args: &[&str]) -> (String, String) {
     let out = som_regress()
         .args(args)
         .arg("--repo")
@@ -57,7 +62,10 @@ fn bot(repo: &Path, args: &[&str]) -> String {
         out.status.success(),
         "som-regress {args:?} failed:\n{stderr}"
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr.into_owned(),
+    )
 }
 
 fn regressions(repo: &Path, base: &str, head: &str) -> Vec<(String, String)> {
@@ -157,10 +165,8 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
         "{markdown}"
     );
     assert!(markdown.contains("| Fib | instructions |"), "{markdown}");
-    assert!(
-        markdown.contains("tiers: no tier data (tier 0 only)"),
-        "{markdown}"
-    );
+    assert!(markdown.contains("\n- tiers: "), "{markdown}");
+    assert!(markdown.contains("\n- profile"), "{markdown}");
 
     let mut args = vec![
         "bisect",
@@ -174,7 +180,11 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
         "instructions",
     ];
     args.extend(measure);
-    let found = bot(&repo, &args);
+    let (found, log) = bot_with_log(&repo, &args);
+    assert!(
+        !log.contains("building"),
+        "bisect should reuse the stored measurements:\n{log}"
+    );
     assert!(
         found.contains(&format!("first bad commit: {slow} Busy work on every send")),
         "{found}"

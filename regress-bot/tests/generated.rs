@@ -73,7 +73,9 @@ fn every_generated_program_passes_its_check_in_every_tier() {
                 let stdout = String::from_utf8_lossy(&out.stdout);
                 assert!(
                     out.status.success() && stdout.contains(": ok "),
-                    "{main} {config:?}: {stdout}{}",
+                    "som {} {main} failed ({}): {stdout}{}",
+                    config.join(" "),
+                    out.status,
                     String::from_utf8_lossy(&out.stderr)
                 );
                 ran += 1;
