@@ -16,6 +16,7 @@ options:
   --max-heap SIZE             heap limit (e.g. 64M, 1G, 100000); exhaustion is a SOM error
   --max-tier N                highest execution tier (0: interpreter, 1: baseline JIT, the default)
   --jit-threshold N           invocations or back-edges before a method tiers up (0: at the first call)
+  --perf-map                  name JIT code for perf in /tmp/perf-PID.map
   --code-cache SIZE           tier 1's code cache limit (e.g. 64M); when full, methods stay in tier 0
   -h, --help                  this text";
 
@@ -85,6 +86,7 @@ fn parse(argv: &[String]) -> Result<Command, String> {
                     .parse()
                     .map_err(|_| format!("--jit-threshold expects a count, got '{v}'"))?;
             }
+            "--perf-map" => c.options.perf_map = true,
             "--code-cache" => c.options.code_cache = parse_size(&value(&mut i, a)?)?,
             "-h" | "--help" => return Err(String::new()),
             _ if a.starts_with('-') && c.file.is_none() => {

@@ -24,6 +24,8 @@ pub struct Options {
     pub jit_threshold: u32,
     /// Size limit of tier 1's code cache in bytes (`--code-cache`).
     pub code_cache: usize,
+    /// Name each compiled method in `/tmp/perf-PID.map` for `perf` (`--perf-map`).
+    pub perf_map: bool,
 }
 
 impl Default for Options {
@@ -35,6 +37,7 @@ impl Default for Options {
             max_tier: 1,
             jit_threshold: 1000,
             code_cache: crate::jit::DEFAULT_CODE_CACHE,
+            perf_map: false,
         }
     }
 }

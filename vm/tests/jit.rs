@@ -220,3 +220,62 @@ fn deep_recursion_through_jit_frames_is_a_som_stack_overflow() {
     assert_eq!(status, 1, "{err}");
     assert!(err.starts_with("error: stack overflow"), "{err}");
 }
+
+#[test]
+fn perf_map_names_jit_code_for_perf() {
+    let child = Command::new(env!("CARGO_BIN_EXE_som"))
+        .current_dir(repo())
+        .args(["--perf-map", "--max-tier", "1", "--jit-threshold", "0"])
+        .arg("examples/Fibonacci.som")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run som");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("som ends");
+    assert!(out.status.success());
+    let path = format!("/tmp/perf-{pid}.map");
+    let map = std::fs::read_to_string(&path).expect("perf map written");
+    let _ = std::fs::remove_file(&path);
+    let line = map
+        .lines()
+        .find(|l| l.ends_with("Fibonacci>>fib:"))
+        .unwrap_or_else(|| panic!("no Fibonacci>>fib: in {map}"));
+    let cols: Vec<&str> = line.splitn(3, ' ').collect();
+    assert!(u64::from_str_radix(cols[0], 16).is_ok() && u64::from_str_radix(cols[1], 16).is_ok());
+
+    // With the real tool, when this machine lets us sample (cpu-clock, no hardware
+    // counters needed): `perf report` names the JIT frames.
+    let data = std::env::temp_dir().join(format!("som-perf-{}.data", std::process::id()));
+    let recorded = Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-o"])
+        .arg(&data)
+        .arg(env!("CARGO_BIN_EXE_som"))
+        .args(["--perf-map", "--max-tier", "1", "--jit-threshold", "0"])
+        .args([
+            "-cp",
+            "benches/som",
+            "benches/som/BenchHarness.som",
+            "Fib",
+            "3",
+            "12",
+        ])
+        .current_dir(repo())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !recorded.is_ok_and(|s| s.success()) {
+        eprintln!("perf not usable here; the map file was checked");
+        return;
+    }
+    let report = Command::new("perf")
+        .args(["report", "--stdio", "--no-children", "-i"])
+        .arg(&data)
+        .output()
+        .expect("perf report");
+    let _ = std::fs::remove_file(&data);
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        text.contains("Fib>>fib:"),
+        "perf report names no JIT method:\n{text}"
+    );
+}

@@ -450,7 +450,8 @@ impl Emitter<'_> {
             }
             PushField(i) => self.push_field(bci, i),
             StoreField(i) | PopField(i) => self.store_field(bci, i, matches!(bc, PopField(_))),
-            PushField2(..) | PushCreator(_) | StoreCreator(_) | PushBlock(_) => {
+            PushField2(i, j) => self.push_field2(bci, i, j),
+            PushCreator(_) | StoreCreator(_) | PushBlock(_) => {
                 self.flush()?;
                 self.slow_inline(bci, None)
             }

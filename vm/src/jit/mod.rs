@@ -191,6 +191,10 @@ impl Vm {
         let ok = slot.is_some();
         self.jit.slots[m] = match slot {
             Some(c) => {
+                if self.options.perf_map {
+                    let name = self.method_name(method);
+                    perf_map_line(c.address, c.size, &name);
+                }
                 if self.jit.natives.len() <= m {
                     let n = self.methods.len().max(m + 1);
                     self.jit.natives.resize(n, (0, std::ptr::null()));
@@ -337,6 +341,20 @@ impl Vm {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+/// Appends `address size name` to `/tmp/perf-PID.map`, the file `perf report` reads
+/// to name JIT code (`--perf-map`).
+fn perf_map_line(address: u64, size: usize, name: &str) {
+    use std::io::Write;
+    let path = format!("/tmp/perf-{}.map", std::process::id());
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{address:x} {size:x} {name}");
     }
 }
 

@@ -35,13 +35,32 @@ impl Emitter<'_> {
         self.flush()?;
         let stub = self.stub(bci, None, false)?;
         self.save_pc(bci + 1)?;
+        self.field_to_rax(i, stub)?;
+        self.push_reg(rax)
+    }
+
+    /// Two fields of self; the first is written above the stack pointer, which moves
+    /// only when both reads succeeded (the stub redoes the whole bytecode).
+    pub(super) fn push_field2(&mut self, bci: usize, i: u16, j: u16) -> R {
+        self.flush()?;
+        let stub = self.stub(bci, None, false)?;
+        self.save_pc(bci + 1)?;
+        self.field_to_rax(i, stub)?;
+        self.a.mov(qword_ptr(r13), rax)?;
+        self.field_to_rax(j, stub)?;
+        self.a.mov(qword_ptr(r13 + 8), rax)?;
+        self.a.add(r13, 16)?;
+        Ok(())
+    }
+
+    fn field_to_rax(&mut self, i: u16, stub: CodeLabel) -> R {
         self.a.mov(rdi, r12)?;
         self.a.mov(rsi, qword_ptr(rbx + CTX_SELF))?;
         self.a.mov(edx, i as u32)?;
         self.call(rt::leaf_field_get as *const () as usize)?;
         self.a.test(edx, edx)?;
         self.a.jz(stub)?;
-        self.push_reg(rax)
+        Ok(())
     }
 
     pub(super) fn store_field(&mut self, bci: usize, i: u16, pop: bool) -> R {
