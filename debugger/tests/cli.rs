@@ -162,3 +162,61 @@ fn a_program_changed_after_recording_diverges() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("replay diverged at clock "), "{err}");
 }
+
+#[test]
+fn random_command_sequences_never_crash_the_session() {
+    let (_, trace) = setup("random-commands");
+    let commands = [
+        "step",
+        "next",
+        "finish",
+        "continue",
+        "reverse-step",
+        "reverse-next",
+        "reverse-finish",
+        "reverse-continue",
+        "goto 0",
+        "goto 150",
+        "goto 99999",
+        "where",
+        "print total",
+        "print n",
+        "print self",
+        "print 1/0",
+        "print (",
+        "watch total",
+        "watch n",
+        "last-write total",
+        "last-write n",
+        "origin self",
+        "origin 3",
+        "break Walk>>twice:",
+        "break Walk.som:5 if total > 2",
+        "delete 1",
+        "delete 7",
+        "frame 1",
+        "frame 9",
+        "up",
+        "down",
+        "info",
+        "fly",
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..8 {
+        let mut script = String::new();
+        for _ in 0..30 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            script.push_str(commands[(seed % commands.len() as u64) as usize]);
+            script.push('\n');
+        }
+        let out = dbg(&["replay", trace.to_str().unwrap(), "--batch"], &script);
+        assert!(
+            out.status.success(),
+            "{script}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(lines(&out).len(), 30, "one answer per command:\n{script}");
+    }
+}

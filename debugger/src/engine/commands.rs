@@ -276,8 +276,15 @@ impl Engine {
 
     /// Where the object `expr` names was allocated (no move).
     pub fn origin(&mut self, expr: &str) -> Result<Reply, String> {
-        let location = resolve(&self.view(), self.selected, expr)?;
-        let object = location.read(&self.view()).ok_or("no value to trace")?;
+        let object = if expr.trim() == "self" {
+            if self.selected >= self.view().depth() {
+                return Err("the program has ended: no frame".into());
+            }
+            self.view().frame(self.selected).receiver
+        } else {
+            let location = resolve(&self.view(), self.selected, expr)?;
+            location.read(&self.view()).ok_or("no value to trace")?
+        };
         if !self.view().is_expandable(object) {
             return Err(format!(
                 "{} is not an allocated object",
