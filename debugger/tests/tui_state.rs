@@ -174,6 +174,13 @@ fn the_inspector_expands_and_collapses_references() {
     press(&mut app, &mut engine, KeyCode::Down);
     press(&mut app, &mut engine, KeyCode::Left);
     assert_eq!(app.tree_cursor, 0, "← on a leaf goes to its parent");
+    // Another frame without the field shows its receiver; coming back shows the field.
+    press(&mut app, &mut engine, KeyCode::Char('u'));
+    press(&mut app, &mut engine, KeyCode::Char('u'));
+    assert_eq!(app.shown.inspected.as_deref(), Some("self"));
+    press(&mut app, &mut engine, KeyCode::Char('d'));
+    press(&mut app, &mut engine, KeyCode::Char('d'));
+    assert_eq!(app.shown.inspected.as_deref(), Some("self.items"));
     // Expansion survives moving in time; values follow the position.
     press(&mut app, &mut engine, KeyCode::Char('c'));
     assert_eq!(app.shown.tree[1].text, "[1]: 1");

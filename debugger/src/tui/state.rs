@@ -278,7 +278,7 @@ impl App {
             self.timeline_key = Some(key);
         }
         let position = engine.position();
-        self.shown = read_shown(engine, &mut self.root, &self.open);
+        self.shown = read_shown(engine, &self.root, &self.open);
         if let Some(file) = self.shown.file.clone() {
             self.sources.entry(file.clone()).or_insert_with(|| {
                 som_vm::introspect::source_text(&file)
@@ -340,9 +340,10 @@ fn file_matches(file: &str, spec: &str) -> bool {
     file == spec || file.ends_with(&format!("/{spec}"))
 }
 
-/// What the panes show, read from the engine at its position; `root` falls back to
-/// the receiver when the inspected variable is not in the selected frame.
-fn read_shown(engine: &Engine, root: &mut Root, open: &BTreeSet<Vec<usize>>) -> Shown {
+/// What the panes show, read from the engine at its position; the inspector shows the
+/// receiver while the inspected variable is not in the selected frame (and the
+/// variable again when it is back).
+fn read_shown(engine: &Engine, root: &Root, open: &BTreeSet<Vec<usize>>) -> Shown {
     let position = engine.position();
     let output = engine.output();
     let lines: Vec<&str> = output.lines().collect();
@@ -383,10 +384,9 @@ fn read_shown(engine: &Engine, root: &mut Root, open: &BTreeSet<Vec<usize>>) -> 
     shown.file = Some(frame.file.clone());
     shown.line = frame.line;
     shown.vars = inspect::var_rows(&view, frame);
-    let (label, value) = root.resolve(&view, frame).unwrap_or_else(|| {
-        *root = Root::Receiver;
-        ("self".into(), frame.receiver)
-    });
+    let (label, value) = root
+        .resolve(&view, frame)
+        .unwrap_or_else(|| ("self".into(), frame.receiver));
     shown.inspected = Some(label.clone());
     shown.tree = inspect::tree_rows(&view, &label, value, open);
     shown
