@@ -5,8 +5,8 @@
 
 use crate::energy::{Model, DEFAULT_WATTS};
 use anyhow::{bail, Result};
-use som_vm::introspect::{Inputs, Machine};
 use som_vm::introspect::Options;
+use som_vm::introspect::{Inputs, Machine};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -7,8 +7,8 @@ use crate::report::{Report, RunFacts};
 use crate::stacks::Folded;
 use crate::{clock, flamegraph, speedscope};
 use anyhow::{bail, Context, Result};
-use som_vm::introspect::{Inputs, Machine};
 use som_vm::introspect::Options;
+use som_vm::introspect::{Inputs, Machine};
 use std::path::{Path, PathBuf};
 
 /// Sampling by CPU-time timer or by logical clock.
