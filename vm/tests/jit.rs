@@ -279,3 +279,44 @@ fn perf_map_names_jit_code_for_perf() {
         "perf report names no JIT method:\n{text}"
     );
 }
+
+#[test]
+fn tools_see_machine_code_with_its_pc_map_through_introspect() {
+    use som_vm::introspect::{Inputs, Machine};
+    let options = som_vm::Options {
+        max_tier: 1,
+        jit_threshold: 0,
+        ..som_vm::Options::default()
+    };
+    let file = repo().join("examples/Fibonacci.som");
+    let args = ["10".to_string()];
+    let mut m = Machine::load(options, &file, &args, Inputs::Live, true).expect("loads");
+    assert_eq!(m.run().status, 0);
+    let view = m.view();
+    let key = view.find_method("Fibonacci", "fib:").expect("fib:");
+    assert!(view.compiled_methods().contains(&key));
+    let code = view.code(key).expect("bytecode");
+    assert_eq!(code.tiers, vec![0, 1]);
+    let native = view.native_code(key).expect("machine code");
+    assert_eq!(native.label, "Fibonacci>>fib:");
+    assert!(native.address != 0 && !native.bytes.is_empty());
+    assert_eq!(native.pc_map[0].offset, 0);
+    assert!(native.entry_bcis.contains(&0));
+    // Every bytecode has a template in the pc map, with the bytecode's line.
+    for b in &code.bytecodes {
+        let e = native
+            .pc_map
+            .iter()
+            .find(|e| e.bci == b.bci)
+            .expect("mapped");
+        assert_eq!(e.line, b.line);
+    }
+    // The disassembly covers the code exactly, each instruction under a bytecode.
+    let insts = native.instructions();
+    let total: usize = insts.iter().map(|i| i.bytes.len()).sum();
+    assert_eq!(total, native.bytes.len());
+    assert!(insts
+        .iter()
+        .all(|i| (i.bci as usize) < code.bytecodes.len()));
+    assert!(insts.iter().any(|i| i.text.starts_with("ret")));
+}

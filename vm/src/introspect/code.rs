@@ -199,7 +199,11 @@ impl View<'_> {
             line: method.line,
             bytecodes,
             blocks,
-            tiers: vec![0],
+            tiers: if vm.jit.compiled(key.0).is_some() {
+                vec![0, 1]
+            } else {
+                vec![0]
+            },
         })
     }
 

@@ -18,6 +18,7 @@
 mod code;
 mod eval;
 mod machine;
+mod native;
 pub(crate) mod sampling;
 mod snapshot;
 mod view;
@@ -25,6 +26,7 @@ mod writes;
 
 pub use code::{BytecodeInfo, BytecodeProfile, CacheState, Edge, EdgeKind, MethodCode, SiteInfo};
 pub use machine::{Exit, Inputs, Machine, RunState};
+pub use native::{NativeCode, NativeInstruction, PcMapEntry};
 pub use sampling::{FrameLabel, Meter, Phase, Sample, SampledRun, SAMPLE_DEPTH};
 pub use snapshot::Snapshot;
 pub use view::{ClassInfo, FrameInfo, MethodInfo, MethodKey, ObjectInfo, Var, View};

@@ -28,7 +28,6 @@ pub(crate) enum CacheError {
     Protect(String),
 }
 
-#[allow(dead_code)] // `used`, `contains` and `bytes` serve listings
 impl CodeCache {
     /// Reserves `limit` bytes (rounded up to pages) with no access.
     pub(crate) fn new(limit: usize) -> Result<CodeCache, CacheError> {
@@ -59,11 +58,6 @@ impl CodeCache {
     /// The address the next piece of code will get (16-byte aligned).
     pub(crate) fn next_address(&self) -> u64 {
         (self.base.as_ptr() as usize + self.used.next_multiple_of(16)) as u64
-    }
-
-    /// Bytes of code placed so far (alignment included).
-    pub(crate) fn used(&self) -> usize {
-        self.used
     }
 
     /// Whether `address` lies inside the code placed so far.

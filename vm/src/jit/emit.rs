@@ -27,6 +27,8 @@ pub(crate) struct Assembled {
     pub entries: Vec<u32>,
     /// Native offset where each bytecode's template starts (the pc map).
     pub bci_offsets: Vec<u32>,
+    /// Native offset and bytecode index of each out-of-line slow path.
+    pub stub_offsets: Vec<(u32, u32)>,
 }
 
 /// Why a method was not compiled.
@@ -153,6 +155,7 @@ pub(crate) fn assemble(
         exit,
     };
     let mut first_inst = Vec::with_capacity(n);
+    let mut stub_bcis = Vec::new();
     for (bci, &is_entry) in entry.iter().enumerate().take(n) {
         if is_entry {
             e.flush()?;
@@ -160,12 +163,17 @@ pub(crate) fn assemble(
         }
         first_inst.push(e.a.instructions().len());
         e.pending += 1;
+        let stubs_before = e.stubs.len();
         e.template(bci, code.bytecodes[bci])?;
+        stub_bcis.extend(std::iter::repeat_n(
+            bci as u32,
+            e.stubs.len() - stubs_before,
+        ));
     }
     e.flush()?;
     e.bind(n)?;
     e.a.ud2()?;
-    e.emit_stubs()?;
+    let stub_first_inst = e.emit_stubs()?;
     let result =
         e.a.assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)?;
     let offsets = &result.inner.new_instruction_offsets;
@@ -176,10 +184,16 @@ pub(crate) fn assemble(
         }
     }
     let bci_offsets = first_inst.iter().map(|&i| offsets[i]).collect();
+    let stub_offsets = stub_first_inst
+        .iter()
+        .zip(stub_bcis)
+        .map(|(&i, bci)| (offsets[i], bci))
+        .collect();
     Ok(Assembled {
         bytes: result.inner.code_buffer,
         entries,
         bci_offsets,
+        stub_offsets,
     })
 }
 
@@ -307,9 +321,12 @@ impl Emitter<'_> {
         Ok(label)
     }
 
-    fn emit_stubs(&mut self) -> R {
+    /// Emits the slow paths; answers the index of each one's first instruction.
+    fn emit_stubs(&mut self) -> Result<Vec<usize>, CompileError> {
         let stubs = std::mem::take(&mut self.stubs);
+        let mut first = Vec::with_capacity(stubs.len());
         for (mut label, stub) in stubs {
+            first.push(self.a.instructions().len());
             self.a.set_label(&mut label)?;
             match stub {
                 Stub::Slow {
@@ -349,7 +366,7 @@ impl Emitter<'_> {
         self.a.set_label(&mut exit)?;
         self.a.mov(eax, EXIT as u32)?;
         self.a.ret()?;
-        Ok(())
+        Ok(first)
     }
 
     /// Saves `pc` as the frame's bytecode index (where tier 0 calls `save_pc`).

@@ -42,7 +42,6 @@ const NATIVE_STACK_BUDGET: usize = 256 << 10;
 pub(crate) const DEFAULT_CODE_CACHE: usize = 64 << 20;
 
 /// Machine code of one method.
-#[allow(dead_code)] // `size` and `bci_offsets` are read by code listings
 pub(crate) struct Compiled {
     /// The bytecode it was compiled from (a method table entry that no longer holds
     /// this code is not run from it).
@@ -51,8 +50,11 @@ pub(crate) struct Compiled {
     pub size: usize,
     /// Native offset of each entry point by bytecode index (`NO_ENTRY` elsewhere).
     pub entries: Box<[u32]>,
-    /// Native offset where each bytecode's template starts.
-    pub bci_offsets: Box<[u32]>,
+    /// The pc map: (native offset, bytecode index) of each template and slow path,
+    /// by offset.
+    pub pc_map: Box<[(u32, u32)]>,
+    /// Bytecode indices that are entry points (after sends, loop headers, 0).
+    pub entry_bcis: Box<[u32]>,
 }
 
 enum Slot {
@@ -97,7 +99,6 @@ pub(crate) struct Jit {
     pub stats: JitStats,
 }
 
-#[allow(dead_code)] // the code-artifact queries serve listings
 impl Jit {
     pub(crate) fn new(options: &Options) -> Jit {
         Jit {
@@ -155,7 +156,16 @@ impl Jit {
         self.methods_seen = 0;
     }
 
-    /// The compiled code of `method` if it is current for `code`.
+    /// Methods with tier-1 code.
+    pub(crate) fn compiled_methods(&self) -> impl Iterator<Item = MethodIdx> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Slot::Compiled(_)))
+            .map(|(i, _)| i as MethodIdx)
+    }
+
+    /// The compiled code of `method`.
     pub(crate) fn compiled(&self, method: MethodIdx) -> Option<&Compiled> {
         match self.slots.get(method as usize) {
             Some(Slot::Compiled(c)) => Some(c),
@@ -168,10 +178,6 @@ impl Jit {
         self.cache
             .as_ref()
             .map_or_else(Vec::new, |cache| cache.bytes(c.address, c.size))
-    }
-
-    pub(crate) fn code_bytes_used(&self) -> usize {
-        self.cache.as_ref().map_or(0, CodeCache::used)
     }
 }
 
@@ -344,6 +350,18 @@ impl Vm {
     }
 }
 
+/// Template and slow-path offsets merged into one pc map sorted by native offset.
+fn pc_map(templates: &[u32], stubs: &[(u32, u32)]) -> Box<[(u32, u32)]> {
+    let mut map: Vec<(u32, u32)> = templates
+        .iter()
+        .enumerate()
+        .map(|(bci, &off)| (off, bci as u32))
+        .chain(stubs.iter().copied())
+        .collect();
+    map.sort_by_key(|&(off, _)| off);
+    map.into_boxed_slice()
+}
+
 /// Appends `address size name` to `/tmp/perf-PID.map`, the file `perf report` reads
 /// to name JIT code (`--perf-map`).
 fn perf_map_line(address: u64, size: usize, name: &str) {
@@ -386,7 +404,10 @@ fn compile(
         code,
         address,
         size: asm.bytes.len(),
+        entry_bcis: (0..asm.entries.len() as u32)
+            .filter(|&b| asm.entries[b as usize] != NO_ENTRY)
+            .collect(),
         entries: asm.entries.into_boxed_slice(),
-        bci_offsets: asm.bci_offsets.into_boxed_slice(),
+        pc_map: pc_map(&asm.bci_offsets, &asm.stub_offsets),
     }))
 }
