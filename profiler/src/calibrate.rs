@@ -1,7 +1,8 @@
 //! `som-prof calibrate`: fits the energy model's time figures against measured wall
 //! time. Each run gives (bytecodes, allocated bytes, seconds); a least-squares fit
-//! without intercept gives seconds per bytecode and per allocated byte; the model file
-//! multiplies them by a nominal power (`--watts`).
+//! without intercept gives seconds per bytecode and per allocated byte. Every run is
+//! repeated with the VM capped at each tier (`--max-tier`), which gives each tier its
+//! own cost per bytecode; the model file multiplies them by a nominal power (`--watts`).
 
 use crate::energy::{Model, DEFAULT_WATTS};
 use anyhow::{bail, Result};
@@ -22,6 +23,7 @@ pub struct Run {
 /// Runs `program args` (output captured) and measures it; the fastest of `repeat`.
 pub fn measure(
     class_path: &[PathBuf],
+    max_tier: u8,
     program: &Path,
     args: &[String],
     repeat: u32,
@@ -30,6 +32,7 @@ pub fn measure(
     for _ in 0..repeat.max(1) {
         let options = Options {
             class_path: class_path.to_vec(),
+            max_tier,
             ..Options::default()
         };
         let Ok(mut m) = Machine::load(options, program, args, Inputs::Live, true) else {
@@ -45,7 +48,7 @@ pub fn measure(
             );
         }
         let run = Run {
-            label: format!("{} {}", program.display(), args.join(" ")),
+            label: format!("tier ≤{max_tier}: {} {}", program.display(), args.join(" ")),
             bytecodes: meter.bytecodes as f64,
             allocated_bytes: meter.allocated_bytes as f64,
             seconds: meter.wall_time.as_secs_f64(),
@@ -102,17 +105,24 @@ fn r_squared(runs: &[Run], a: f64, b: f64) -> f64 {
     }
 }
 
-/// The model for tier 0 fitted on `runs`.
-pub fn model(runs: &[Run], watts: Option<f64>) -> Model {
-    let (a, b, r2) = fit(runs);
+/// The model fitted on runs by tier cap: each tier's cost per bytecode from its own
+/// runs; the cost per allocated byte from the lowest tier's (allocation does not
+/// change with the tier).
+pub fn model(by_tier: &BTreeMap<u8, Vec<Run>>, watts: Option<f64>) -> Model {
+    let mut per_bytecode = BTreeMap::new();
+    let mut per_byte = None;
+    let mut notes = Vec::new();
+    for (&tier, runs) in by_tier {
+        let (a, b, r2) = fit(runs);
+        per_bytecode.insert(tier.to_string(), a);
+        per_byte.get_or_insert(b);
+        notes.push(format!("tier {tier}: {} runs, r² {r2:.3}", runs.len()));
+    }
     Model {
         watts: watts.unwrap_or(DEFAULT_WATTS),
-        seconds_per_bytecode: BTreeMap::from([("0".to_string(), a)]),
-        seconds_per_allocated_byte: b,
-        calibration: format!(
-            "som-prof calibrate: {} runs, tier 0, r² {r2:.3}",
-            runs.len()
-        ),
+        seconds_per_bytecode: per_bytecode,
+        seconds_per_allocated_byte: per_byte.unwrap_or(0.0),
+        calibration: format!("som-prof calibrate ({})", notes.join("; ")),
     }
 }
 

@@ -22,7 +22,7 @@ pub fn every_for_hz(hz: u32) -> u64 {
 pub struct ClockSampler {
     every: u64,
     next: u64,
-    labels: HashMap<MethodKey, FrameLabel>,
+    labels: HashMap<(MethodKey, u8), FrameLabel>,
     pub samples: Vec<Sample>,
 }
 
@@ -41,7 +41,7 @@ impl ClockSampler {
         let depth = view.depth().min(SAMPLE_DEPTH);
         let frames = (0..depth)
             .map(|level| {
-                let key = view.method_at(level);
+                let key = (view.method_at(level), view.tier_at(level));
                 self.labels
                     .entry(key)
                     .or_insert_with(|| view.frame_label(level))

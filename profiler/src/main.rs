@@ -14,7 +14,7 @@ const USAGE: &str = "usage:
   som-prof record [-o DIR] [--hz 997] [--mode time|clock] [--every TICKS] [--rapl-root DIR]
                   [--model FILE] [--top N] [-cp DIRS] File.som [args...]
   som-prof diff A B [-o DIR] [--top N]
-  som-prof calibrate [-o FILE] [--watts W] [--repeat N] [-cp DIRS] File.som args... [, args...]";
+  som-prof calibrate [-o FILE] [--watts W] [--repeat N] [--tiers 0,1] [-cp DIRS] File.som args... [, args...]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -166,40 +166,51 @@ fn diff_command(args: &[String]) -> Result<i32> {
 }
 
 fn calibrate_command(args: &[String]) -> Result<i32> {
-    let (options, operands) = split_options(args, &["-o", "--watts", "--repeat", "-cp"])?;
+    let known = ["-o", "--watts", "--repeat", "--tiers", "-cp"];
+    let (options, operands) = split_options(args, &known)?;
     let Some((program, rest)) = operands.split_first() else {
         bail!("no program\n{USAGE}")
     };
-    let (mut out, mut watts, mut repeat, mut cp) =
-        (PathBuf::from("som-prof-model.json"), None, 3, Vec::new());
+    let mut out = PathBuf::from("som-prof-model.json");
+    let (mut watts, mut repeat, mut tiers, mut cp) = (None, 3, vec![0u8, 1], Vec::new());
     for (name, value) in options {
         match name {
             "-o" => out = PathBuf::from(value),
             "--watts" => watts = Some(number(name, value)?),
             "--repeat" => repeat = number(name, value)?,
+            "--tiers" => {
+                let parsed: Result<Vec<u8>> = value.split(',').map(|t| number(name, t)).collect();
+                tiers = parsed?;
+            }
             _ => cp.extend(class_path(value)),
         }
     }
     let program = PathBuf::from(program);
-    let mut runs = Vec::new();
-    for set in rest.split(|a| a == ",") {
-        let run = calibrate::measure(&cp, &program, set, repeat)?;
-        println!(
-            "{:<40} {:>14.0} bytecodes {:>14.0} bytes allocated {:>9.1} ms",
-            run.label,
-            run.bytecodes,
-            run.allocated_bytes,
-            run.seconds * 1e3
-        );
-        runs.push(run);
+    let mut by_tier = std::collections::BTreeMap::new();
+    for &tier in &tiers {
+        let mut runs = Vec::new();
+        for set in rest.split(|a| a == ",") {
+            let run = calibrate::measure(&cp, tier, &program, set, repeat)?;
+            println!(
+                "{:<50} {:>12.0} bytecodes {:>12.0} bytes {:>8.1} ms",
+                run.label,
+                run.bytecodes,
+                run.allocated_bytes,
+                run.seconds * 1e3
+            );
+            runs.push(run);
+        }
+        by_tier.insert(tier, runs);
     }
-    let model = calibrate::model(&runs, watts);
+    let model = calibrate::model(&by_tier, watts);
     std::fs::write(&out, serde_json::to_string_pretty(&model)?)
         .with_context(|| format!("writing {}", out.display()))?;
+    println!("{}", model.calibration);
+    for (tier, s) in &model.seconds_per_bytecode {
+        println!("  tier {tier}: {s:.3e} s per bytecode");
+    }
     println!(
-        "{}: {:.3e} s per bytecode, {:.3e} s per allocated byte, {} W\nmodel written to {} (use: som-prof record --model {0} ..., or SOM_PROF_MODEL)",
-        model.calibration,
-        model.seconds_per_bytecode(0),
+        "  {:.3e} s per allocated byte; {} W\nmodel written to {} (use it: som-prof record --model FILE, or SOM_PROF_MODEL=FILE)",
         model.seconds_per_allocated_byte,
         model.watts,
         out.display()

@@ -16,7 +16,9 @@ use super::{Exit, Machine, MethodKey, View};
 use crate::vm::{Frame, Vm, MAX_FRAMES};
 use std::cell::Cell;
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{compiler_fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    compiler_fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -145,6 +147,7 @@ struct Slot {
     /// 1 + the timer's overrun.
     weight: AtomicU32,
     methods: [AtomicU32; SAMPLE_DEPTH],
+    tiers: [AtomicU8; SAMPLE_DEPTH],
 }
 
 /// A single-producer (the handler), single-consumer (the drain) ring of samples.
@@ -165,6 +168,7 @@ impl Ring {
                 depth: AtomicU32::new(0),
                 weight: AtomicU32::new(0),
                 methods: [const { AtomicU32::new(0) }; SAMPLE_DEPTH],
+                tiers: [const { AtomicU8::new(0) }; SAMPLE_DEPTH],
             })
             .collect();
         Ring {
@@ -189,7 +193,8 @@ impl Ring {
                 weight: slot.weight.load(Ordering::Relaxed),
                 methods: slot.methods[..copied]
                     .iter()
-                    .map(|m| m.load(Ordering::Relaxed))
+                    .zip(&slot.tiers)
+                    .map(|(m, t)| (m.load(Ordering::Relaxed), t.load(Ordering::Relaxed)))
                     .collect(),
             });
         }
@@ -197,12 +202,12 @@ impl Ring {
     }
 }
 
-/// A sample as the handler took it: method indices, innermost first.
+/// A sample as the handler took it: (method index, tier) per frame, innermost first.
 struct RawSample {
     phase: Phase,
     depth: u32,
     weight: u32,
-    methods: Vec<u32>,
+    methods: Vec<(u32, u8)>,
 }
 
 /// What the handler needs: where the frames are, and the ring.
@@ -238,15 +243,20 @@ impl Session {
         } else {
             0
         };
-        for (i, word) in slot.methods[..copied].iter().enumerate() {
+        for i in 0..copied {
             // SAFETY: `buffer` is the frames' allocation, reserved for MAX_FRAMES frames
             // and never reallocated while published, and `len - 1 - i < MAX_FRAMES`, so
-            // the read stays inside it. A slot being pushed or popped may hold an old
-            // frame's word; indices are checked against the method table when resolved.
-            let method = unsafe {
-                std::ptr::read_volatile(std::ptr::addr_of!((*self.buffer.add(len - 1 - i)).method))
+            // the reads stay inside it. A slot being pushed or popped may hold an old
+            // frame's words; indices are checked against the method table when resolved.
+            let (method, tier) = unsafe {
+                let frame = self.buffer.add(len - 1 - i);
+                (
+                    std::ptr::read_volatile(std::ptr::addr_of!((*frame).method)),
+                    std::ptr::read_volatile(std::ptr::addr_of!((*frame).tier)),
+                )
             };
-            word.store(method, Ordering::Relaxed);
+            slot.methods[i].store(method, Ordering::Relaxed);
+            slot.tiers[i].store(tier, Ordering::Relaxed);
         }
         slot.depth.store(copied.max(len) as u32, Ordering::Relaxed);
         slot.phase.store(PHASE.with(Cell::get), Ordering::Relaxed);
@@ -424,10 +434,10 @@ impl Drop for Sampler {
     }
 }
 
-/// Names method indices, once each.
+/// Names (method index, tier) pairs, once each.
 struct Labels<'a> {
     vm: &'a Vm,
-    known: std::collections::HashMap<u32, FrameLabel>,
+    known: std::collections::HashMap<(u32, u8), FrameLabel>,
 }
 
 impl<'a> Labels<'a> {
@@ -438,34 +448,29 @@ impl<'a> Labels<'a> {
         }
     }
 
-    fn label(&mut self, method: u32) -> FrameLabel {
+    fn label(&mut self, method: u32, tier: u8) -> FrameLabel {
         let vm = self.vm;
+        let make = || match vm.methods.get(method as usize) {
+            Some(m) => FrameLabel {
+                method: Some(MethodKey(method)),
+                class: vm.class_name(m.holder).into(),
+                selector: vm.symbol_text(m.signature).into(),
+                label: vm.method_name(method).into(),
+                tier,
+            },
+            None => FrameLabel {
+                method: None,
+                class: "?".into(),
+                selector: "?".into(),
+                label: "[unknown]".into(),
+                tier,
+            },
+        };
         self.known
-            .entry(method)
-            .or_insert_with(|| match vm.methods.get(method as usize) {
-                Some(m) => FrameLabel {
-                    method: Some(MethodKey(method)),
-                    class: vm.class_name(m.holder).into(),
-                    selector: vm.symbol_text(m.signature).into(),
-                    label: vm.method_name(method).into(),
-                    tier: method_tier(vm, method),
-                },
-                None => FrameLabel {
-                    method: None,
-                    class: "?".into(),
-                    selector: "?".into(),
-                    label: "[unknown]".into(),
-                    tier: 0,
-                },
-            })
+            .entry((method, tier))
+            .or_insert_with(make)
             .clone()
     }
-}
-
-/// The tier a method's activations run in. Tier 0 (the interpreter) is the only tier
-/// so far; when frames carry their tier, the handler copies it next to the method.
-fn method_tier(_vm: &Vm, _method: u32) -> u8 {
-    0
 }
 
 impl Machine {
@@ -502,7 +507,7 @@ impl Machine {
                 phase: r.phase,
                 truncated: r.depth as usize > r.methods.len(),
                 weight: u64::from(r.weight),
-                frames: r.methods.iter().map(|&m| labels.label(m)).collect(),
+                frames: r.methods.iter().map(|&(m, t)| labels.label(m, t)).collect(),
             })
             .collect();
         Ok(SampledRun {
@@ -515,114 +520,19 @@ impl Machine {
 }
 
 impl View<'_> {
-    /// The label of frame `level` (0 innermost): cheap to call at every boundary when
-    /// the caller keeps labels by [`View::method_at`].
+    /// The label of frame `level` (0 innermost); callers that sample often keep labels
+    /// by [`View::method_at`] and [`View::tier_at`].
     pub fn frame_label(&self, level: usize) -> FrameLabel {
         let MethodKey(method) = self.method_at(level);
-        Labels::new(self.vm).label(method)
+        Labels::new(self.vm).label(method, self.tier_at(level))
+    }
+
+    /// The tier running frame `level` (0 innermost).
+    pub fn tier_at(&self, level: usize) -> u8 {
+        let frames = &self.vm.frames;
+        frames[frames.len() - 1 - level].tier
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::introspect::Inputs;
-    use crate::vm::Options;
-
-    const HOT: &str = "Hot = (
-        spin: n = ( | s | s := 0. 1 to: n do: [ :i | s := s + (i % 7) ]. ^ s )
-        churn: n = ( | a | 1 to: n do: [ :i | a := Array new: 20 ]. ^ a )
-        run = ( self spin: 10000000. self churn: 300000 )
-    )";
-
-    fn machine(name: &str, source: &str, options: Options) -> Machine {
-        let dir = std::env::temp_dir().join(format!("som-sampling-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join(format!("{name}.som"));
-        std::fs::write(&file, source).unwrap();
-        Machine::load(options, &file, &[], Inputs::Live, true).expect("loads")
-    }
-
-    /// Periods whose innermost frame is `label`, running.
-    fn leaf_weight(run: &SampledRun, label: &str) -> u64 {
-        let leaf = |s: &&Sample| s.frames.first().is_some_and(|f| &*f.label == label);
-        let running = run.samples.iter().filter(|s| s.phase == Phase::Running);
-        running.filter(leaf).map(|s| s.weight).sum()
-    }
-
-    #[test]
-    fn time_samples_find_the_hot_method() {
-        let mut m = machine("Hot", HOT, Options::default());
-        let run = m.run_sampled(997).expect("timer");
-        assert_eq!(run.exit.status, 0, "{:?}", run.exit.error);
-        let weight: u64 = run.samples.iter().map(|s| s.weight).sum();
-        let expected = run.meter.cpu_time.as_secs_f64() * 997.0;
-        let plausible = weight as f64 > expected * 0.7 && weight as f64 <= expected * 1.1 + 2.0;
-        assert!(plausible, "{weight} periods in {:?}", run.meter.cpu_time);
-        let (spin, churn) = (
-            leaf_weight(&run, "Hot>>spin:"),
-            leaf_weight(&run, "Hot>>churn:"),
-        );
-        assert!(
-            spin > churn && spin * 2 > weight,
-            "spin {spin} churn {churn}"
-        );
-        let root = run.samples[0].frames.last().unwrap();
-        assert_eq!(&*root.label, "System>>initialize:");
-        assert!(run.meter.allocated_bytes > 300_000 * 100, "{:?}", run.meter);
-        assert_eq!(run.lost, 0);
-    }
-
-    #[test]
-    fn samples_in_the_collector_are_marked() {
-        let options = Options {
-            gc_stress: true,
-            ..Options::default()
-        };
-        let source = "Churn = ( run = ( 1 to: 3000 do: [ :i | Array new: 4 ] ) )";
-        let mut m = machine("Churn", source, options);
-        let run = m.run_sampled(2000).expect("timer");
-        let weight = |p: Phase| -> u64 {
-            let of_phase = run.samples.iter().filter(|s| s.phase == p);
-            of_phase.map(|s| s.weight).sum()
-        };
-        let (gc, running) = (weight(Phase::Gc), weight(Phase::Running));
-        assert!(gc > running, "{gc} in gc, {running} running");
-        assert!(run.meter.allocated_bytes > 3000 * 48, "{:?}", run.meter);
-    }
-
-    #[test]
-    fn a_full_ring_counts_lost_samples() {
-        let frames: Vec<Frame> = Vec::with_capacity(MAX_FRAMES);
-        let session = Session {
-            frames: &frames,
-            buffer: frames.as_ptr(),
-            ring: Arc::new(Ring::new()),
-            timer: AtomicUsize::new(NO_TIMER),
-        };
-        for _ in 0..RING_SLOTS + 5 {
-            session.capture();
-        }
-        assert_eq!(session.ring.lost.load(Ordering::Relaxed), 5);
-        let mut out = Vec::new();
-        session.ring.drain(&mut out);
-        assert_eq!(out.len(), RING_SLOTS);
-        session.capture();
-        assert_eq!(
-            session.ring.head.load(Ordering::Relaxed),
-            RING_SLOTS as u64 + 1
-        );
-    }
-
-    #[test]
-    fn phase_marks_nest() {
-        let outer = PhaseMark::compiler();
-        {
-            let _inner = PhaseMark::gc(0);
-            assert_eq!(PHASE.with(Cell::get), Phase::Gc as u32);
-        }
-        assert_eq!(PHASE.with(Cell::get), Phase::Compiler as u32);
-        drop(outer);
-        assert_eq!(PHASE.with(Cell::get), Phase::Running as u32);
-    }
-}
+mod tests;

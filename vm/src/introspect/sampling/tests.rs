@@ -1,0 +1,103 @@
+//! The time sampler on real programs (hot method, collector phase, allocation meter),
+//! the ring's overflow count and nested phase marks.
+
+use super::*;
+use crate::introspect::Inputs;
+use crate::vm::Options;
+
+const HOT: &str = "Hot = (
+    spin: n = ( | s | s := 0. 1 to: n do: [ :i | s := s + (i % 7) ]. ^ s )
+    churn: n = ( | a | 1 to: n do: [ :i | a := Array new: 20 ]. ^ a )
+    run = ( self spin: 10000000. self churn: 300000 )
+)";
+
+fn machine(name: &str, source: &str, options: Options) -> Machine {
+    let dir = std::env::temp_dir().join(format!("som-sampling-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.som"));
+    std::fs::write(&file, source).unwrap();
+    Machine::load(options, &file, &[], Inputs::Live, true).expect("loads")
+}
+
+/// Periods whose innermost frame is `label`, running.
+fn leaf_weight(run: &SampledRun, label: &str) -> u64 {
+    let leaf = |s: &&Sample| s.frames.first().is_some_and(|f| &*f.label == label);
+    let running = run.samples.iter().filter(|s| s.phase == Phase::Running);
+    running.filter(leaf).map(|s| s.weight).sum()
+}
+
+#[test]
+fn time_samples_find_the_hot_method() {
+    let mut m = machine("Hot", HOT, Options::default());
+    let run = m.run_sampled(997).expect("timer");
+    assert_eq!(run.exit.status, 0, "{:?}", run.exit.error);
+    let weight: u64 = run.samples.iter().map(|s| s.weight).sum();
+    let expected = run.meter.cpu_time.as_secs_f64() * 997.0;
+    let plausible = weight as f64 > expected * 0.7 && weight as f64 <= expected * 1.1 + 2.0;
+    assert!(plausible, "{weight} periods in {:?}", run.meter.cpu_time);
+    let (spin, churn) = (
+        leaf_weight(&run, "Hot>>spin:"),
+        leaf_weight(&run, "Hot>>churn:"),
+    );
+    assert!(
+        spin > churn && spin * 2 > weight,
+        "spin {spin} churn {churn}"
+    );
+    let root = run.samples[0].frames.last().unwrap();
+    assert_eq!(&*root.label, "System>>initialize:");
+    assert!(run.meter.allocated_bytes > 300_000 * 100, "{:?}", run.meter);
+    assert_eq!(run.lost, 0);
+}
+
+#[test]
+fn samples_in_the_collector_are_marked() {
+    let options = Options {
+        gc_stress: true,
+        ..Options::default()
+    };
+    let source = "Churn = ( run = ( 1 to: 3000 do: [ :i | Array new: 4 ] ) )";
+    let mut m = machine("Churn", source, options);
+    let run = m.run_sampled(2000).expect("timer");
+    let weight = |p: Phase| -> u64 {
+        let of_phase = run.samples.iter().filter(|s| s.phase == p);
+        of_phase.map(|s| s.weight).sum()
+    };
+    let (gc, running) = (weight(Phase::Gc), weight(Phase::Running));
+    assert!(gc > running, "{gc} in gc, {running} running");
+    assert!(run.meter.allocated_bytes > 3000 * 48, "{:?}", run.meter);
+}
+
+#[test]
+fn a_full_ring_counts_lost_samples() {
+    let frames: Vec<Frame> = Vec::with_capacity(MAX_FRAMES);
+    let session = Session {
+        frames: &frames,
+        buffer: frames.as_ptr(),
+        ring: Arc::new(Ring::new()),
+        timer: AtomicUsize::new(NO_TIMER),
+    };
+    for _ in 0..RING_SLOTS + 5 {
+        session.capture();
+    }
+    assert_eq!(session.ring.lost.load(Ordering::Relaxed), 5);
+    let mut out = Vec::new();
+    session.ring.drain(&mut out);
+    assert_eq!(out.len(), RING_SLOTS);
+    session.capture();
+    assert_eq!(
+        session.ring.head.load(Ordering::Relaxed),
+        RING_SLOTS as u64 + 1
+    );
+}
+
+#[test]
+fn phase_marks_nest() {
+    let outer = PhaseMark::compiler();
+    {
+        let _inner = PhaseMark::gc(0);
+        assert_eq!(PHASE.with(Cell::get), Phase::Gc as u32);
+    }
+    assert_eq!(PHASE.with(Cell::get), Phase::Compiler as u32);
+    drop(outer);
+    assert_eq!(PHASE.with(Cell::get), Phase::Running as u32);
+}
