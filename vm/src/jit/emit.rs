@@ -64,7 +64,7 @@ pub(super) enum Stub {
 
 pub(super) struct Emitter<'c> {
     pub(super) a: CodeAssembler,
-    code: &'c Code,
+    pub(super) code: &'c Code,
     sites: &'c [SendSite],
     labels: Vec<Option<CodeLabel>>,
     pub(super) pending: u32,
@@ -114,6 +114,25 @@ fn jump_target(bc: Bytecode) -> Option<u32> {
     }
 }
 
+/// A comparison at `i` followed by a conditional jump: (target, jump when the
+/// comparison is true). Its small-integer path branches directly (the jump still
+/// counts as executed) and continues after the jump; the slow path materialises the
+/// Boolean and runs the jump's own template.
+pub(super) fn fused_branch(code: &Code, i: usize) -> Option<(u32, bool)> {
+    use Bytecode::*;
+    if !matches!(
+        code.bytecodes.get(i)?,
+        Lt(_) | Gt(_) | Le(_) | Ge(_) | Eq(_) | Ne(_) | Identical(_)
+    ) {
+        return None;
+    }
+    match code.bytecodes.get(i + 1)? {
+        JumpIfFalse { target, .. } => Some((*target, false)),
+        JumpIfTrue { target, .. } => Some((*target, true)),
+        _ => None,
+    }
+}
+
 /// The entry points of `code`: bytecode 0, jump targets, fallback resume points and the
 /// bytecode after each runtime call.
 pub(crate) fn entry_points(code: &Code) -> Vec<bool> {
@@ -126,6 +145,9 @@ pub(crate) fn entry_points(code: &Code) -> Vec<bool> {
         }
         if calls_runtime(bc) {
             entry[i + 1] = true;
+        }
+        if fused_branch(code, i).is_some() {
+            entry[i + 2] = true;
         }
     }
     for fb in &code.fallbacks {

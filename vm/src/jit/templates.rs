@@ -238,6 +238,9 @@ impl Emitter<'_> {
         let stub = self.float_stub(bci, bc)?;
         self.operands()?;
         self.both_ints(stub)?;
+        if let Some((target, when)) = super::emit::fused_branch(self.code, bci) {
+            return self.compare_and_branch(bci, bc, target, when);
+        }
         self.a.cmp(rax, rcx)?;
         self.a.mov(edx, 8)?;
         self.a.mov(esi, 4)?;
@@ -250,6 +253,36 @@ impl Emitter<'_> {
             _ => self.a.cmove(rdx, rsi)?,
         }
         self.binary_result()
+    }
+
+    /// The small-integer path of a comparison fused with the conditional jump after it
+    /// (see `emit::fused_branch`): counts the jump, pops both operands, branches.
+    fn compare_and_branch(&mut self, bci: usize, bc: Bytecode, target: u32, when: bool) -> R {
+        let (taken, next) = (self.label(target)?, self.label(bci as u32 + 2)?);
+        self.a.add(qword_ptr(r15 + 8), 1)?;
+        self.a.cmp(rax, rcx)?;
+        self.a.lea(r13, qword_ptr(r13 - 16))?;
+        // The condition under which the jump is taken.
+        let c = match (bc, when) {
+            (Bytecode::Lt(_), true) | (Bytecode::Ge(_), false) => 0,
+            (Bytecode::Lt(_), false) | (Bytecode::Ge(_), true) => 1,
+            (Bytecode::Gt(_), true) | (Bytecode::Le(_), false) => 2,
+            (Bytecode::Gt(_), false) | (Bytecode::Le(_), true) => 3,
+            (Bytecode::Ne(_), true) => 5,
+            (Bytecode::Ne(_), false) => 4,
+            (_, true) => 4,
+            (_, false) => 5,
+        };
+        match c {
+            0 => self.a.jl(taken)?,
+            1 => self.a.jge(taken)?,
+            2 => self.a.jg(taken)?,
+            3 => self.a.jle(taken)?,
+            4 => self.a.je(taken)?,
+            _ => self.a.jne(taken)?,
+        }
+        self.a.jmp(next)?;
+        Ok(())
     }
 
     /// An inlined conditional: `jump` is the value that takes the branch, `stay` the
