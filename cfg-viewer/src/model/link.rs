@@ -149,17 +149,18 @@ impl Column {
         }
     }
 
-    /// The columns for a method: tier 0, then each JIT tier (the introspection API has
-    /// no machine code yet, so tier 1 says so).
+    /// The columns for a method: tier 0, then tier 1. The introspection API exposes no
+    /// machine code yet, so the tier-1 column says whether the method was compiled there.
     pub fn all(m: &MethodModel) -> Vec<Column> {
-        let mut cols = vec![Column::bytecode(m)];
-        if !m.code.tiers.contains(&1) {
-            cols.push(Column::absent(
-                Representation::MachineCode { tier: 1 },
-                "not compiled in tier 1",
-            ));
-        }
-        cols
+        let why = if m.code.tiers.contains(&1) {
+            "compiled in tier 1; its machine code is not exposed by som_vm::introspect yet"
+        } else {
+            "not compiled in tier 1"
+        };
+        vec![
+            Column::bytecode(m),
+            Column::absent(Representation::MachineCode { tier: 1 }, why),
+        ]
     }
 
     /// The first row that is a counterpart of the selection.

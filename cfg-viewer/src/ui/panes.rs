@@ -110,19 +110,35 @@ pub(crate) fn source(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
     pick
 }
 
-/// The code columns side by side.
+/// The code columns side by side; a column without code takes only a narrow strip.
 pub(crate) fn code_columns(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
+    const ABSENT_W: f32 = 150.0;
     let mut pick = None;
     let n = open.columns.len();
     let targets: Vec<Option<usize>> = (0..n)
         .map(|c| open.scroll.rows.get_mut(c).and_then(Option::take))
         .collect();
     let (columns, sel) = (&open.columns, &open.selection);
-    ui.columns(n, |uis| {
-        for (c, ui) in uis.iter_mut().enumerate() {
-            if let Some(p) = code_column(ui, c, &columns[c], sel, targets[c]) {
-                pick = Some(p);
-            }
+    let absent = columns.iter().filter(|c| c.absent.is_some()).count() as f32;
+    let present = (n as f32 - absent).max(1.0);
+    let spacing = ui.spacing().item_spacing.x * (n as f32 - 1.0).max(0.0);
+    let share = ((ui.available_width() - spacing - absent * ABSENT_W) / present).max(120.0);
+    let height = ui.available_height();
+    ui.horizontal_top(|ui| {
+        for (c, col) in columns.iter().enumerate() {
+            let w = if col.absent.is_some() {
+                ABSENT_W
+            } else {
+                share
+            };
+            ui.allocate_ui(egui::vec2(w, height), |ui| {
+                ui.set_width(w);
+                ui.vertical(|ui| {
+                    if let Some(p) = code_column(ui, c, col, sel, targets[c]) {
+                        pick = Some(p);
+                    }
+                });
+            });
         }
     });
     pick
@@ -191,13 +207,17 @@ pub(crate) fn details(ui: &mut Ui, open: &OpenMethod) -> Option<MethodKey> {
     }
     let mut chosen = None;
     if !m.nested.is_empty() {
-        ui.horizontal_wrapped(|ui| {
-            ui.label("closures:");
-            for (key, label) in &m.nested {
-                if ui.link(label).clicked() {
-                    chosen = Some(*key);
-                }
-            }
+        let title = format!("closures and inlining fallbacks ({})", m.nested.len());
+        egui::CollapsingHeader::new(title).show(ui, |ui| {
+            ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    for (key, label) in &m.nested {
+                        if ui.link(label).clicked() {
+                            chosen = Some(*key);
+                        }
+                    }
+                });
+            });
         });
     }
     chosen
