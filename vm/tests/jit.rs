@@ -320,3 +320,39 @@ fn tools_see_machine_code_with_its_pc_map_through_introspect() {
         .all(|i| (i.bci as usize) < code.bytecodes.len()));
     assert!(insts.iter().any(|i| i.text.starts_with("ret")));
 }
+
+#[test]
+fn double_arithmetic_and_comparisons_match_tier_zero() {
+    let dir = std::env::temp_dir().join(format!("som-jit-dbl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Dbl.som");
+    std::fs::write(&file, DOUBLES).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let (t0, _, s0, _) = som(&["--max-tier", "0", &file]);
+    let (t1, _, s1, _) = som(&["--max-tier", "1", "--jit-threshold", "0", &file]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((s0, s1), (0, 0));
+    assert_eq!(t0.lines().count(), 12 * 12 * 9);
+    assert_eq!(t0, t1);
+}
+
+/// Every pair of a dozen numbers (immediate and boxed Doubles, zeros, an Integer)
+/// through `+ - * < > <= >= = ~=`.
+const DOUBLES: &str = "Dbl = (
+    run = (
+        | xs acc |
+        xs := Array new: 12.
+        xs at: 1 put: 1.5. xs at: 2 put: -2.25. xs at: 3 put: 0.0. xs at: 4 put: 1.0e30.
+        xs at: 5 put: 3.0e-30. xs at: 6 put: 7. xs at: 7 put: -0.5. xs at: 8 put: 1.0e38.
+        xs at: 9 put: 123456.789. xs at: 10 put: 0.1. xs at: 11 put: -1.0e-38. xs at: 12 put: 2.0.
+        acc := 0.
+        1 to: 12 do: [ :i | 1 to: 12 do: [ :j | | a b |
+            a := xs at: i. b := xs at: j.
+            (a + b) println. (a - b) println. (a * b) println.
+            (a < b) println. (a > b) println. (a <= b) println. (a >= b) println.
+            (a = b) println. (a ~= b) println ] ]
+    )
+    ----
+    run: args = ( self new run )
+)
+";

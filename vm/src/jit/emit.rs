@@ -365,6 +365,9 @@ impl Emitter<'_> {
                 }
                 Stub::Float { bci, op, resume } => {
                     let mut slow = self.a.create_label();
+                    let mut leaf = self.a.create_label();
+                    self.immediate_doubles(op, leaf, resume)?;
+                    self.a.set_label(&mut leaf)?;
                     self.a.mov(edi, op)?;
                     self.a.mov(rsi, qword_ptr(r13 - 16))?;
                     self.a.mov(rdx, qword_ptr(r13 - 8))?;

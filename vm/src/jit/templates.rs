@@ -181,15 +181,73 @@ impl Emitter<'_> {
         Ok(())
     }
 
+    /// Both operands immediate Doubles (tag `10`, not ±0.0): `op` on SSE registers,
+    /// an immediate result (or a Boolean) replaces them and execution goes on at
+    /// `done`; anything else (mixed, boxed, zero, a result needing a box) goes to `other`.
+    /// Immediate Doubles are never NaN or infinite, so the comparisons are plain.
+    pub(super) fn immediate_doubles(&mut self, op: u32, other: CodeLabel, done: CodeLabel) -> R {
+        const BIAS: u64 = 896 << 53;
+        self.operands()?;
+        for (r, x) in [(rax, xmm0), (rcx, xmm1)] {
+            self.a.mov(rdx, r)?;
+            self.a.and(edx, 3)?;
+            self.a.cmp(edx, 2)?;
+            self.a.jne(other)?;
+            self.a.mov(rdx, r)?;
+            self.a.shr(rdx, 2)?;
+            self.a.cmp(rdx, 1)?;
+            self.a.jbe(other)?;
+            self.a.mov(r8, BIAS)?;
+            self.a.add(rdx, r8)?;
+            self.a.ror(rdx, 1)?;
+            self.a.movq(x, rdx)?;
+        }
+        // FloatOp order: Add Sub Mul Lt Gt Le Ge Eq Ne.
+        if op <= 2 {
+            match op {
+                0 => self.a.addsd(xmm0, xmm1)?,
+                1 => self.a.subsd(xmm0, xmm1)?,
+                _ => self.a.mulsd(xmm0, xmm1)?,
+            }
+            self.a.movq(rdx, xmm0)?;
+            self.a.rol(rdx, 1)?;
+            self.a.mov(r9, rdx)?;
+            self.a.shr(r9, 53)?;
+            self.a.cmp(r9, 897)?;
+            self.a.jb(other)?;
+            self.a.cmp(r9, 1151)?;
+            self.a.ja(other)?;
+            self.a.mov(r8, BIAS)?;
+            self.a.sub(rdx, r8)?;
+            self.a.shl(rdx, 2)?;
+            self.a.or(rdx, 2)?;
+        } else {
+            self.a.mov(edx, 8)?;
+            self.a.mov(esi, 4)?;
+            self.a.ucomisd(xmm0, xmm1)?;
+            match op {
+                3 => self.a.cmovb(rdx, rsi)?,
+                4 => self.a.cmova(rdx, rsi)?,
+                5 => self.a.cmovbe(rdx, rsi)?,
+                6 => self.a.cmovae(rdx, rsi)?,
+                7 => self.a.cmove(rdx, rsi)?,
+                _ => self.a.cmovne(rdx, rsi)?,
+            }
+        }
+        self.binary_result()?;
+        self.a.jmp(done)?;
+        Ok(())
+    }
+
     /// Loads the two operands of a binary operator into rax and rcx.
-    fn operands(&mut self) -> R {
+    pub(super) fn operands(&mut self) -> R {
         self.a.mov(rax, qword_ptr(r13 - 16))?;
         self.a.mov(rcx, qword_ptr(r13 - 8))?;
         Ok(())
     }
 
     /// Replaces the two operands with rdx.
-    fn binary_result(&mut self) -> R {
+    pub(super) fn binary_result(&mut self) -> R {
         self.a.mov(qword_ptr(r13 - 16), rdx)?;
         self.a.sub(r13, 8)?;
         Ok(())
