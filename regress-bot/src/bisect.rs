@@ -36,7 +36,11 @@ pub fn bisect(
         bail!("{}..{} holds no commits after the good one", q.good, q.bad);
     }
     let mut only = opts.clone();
-    only.filter = Some(format!("^{}$", regex::escape(q.benchmark)));
+    let base_name = q
+        .benchmark
+        .strip_suffix(opts.name_suffix.as_str())
+        .unwrap_or(q.benchmark);
+    only.filter = Some(format!("^{}$", regex::escape(base_name)));
     let good = &commits[0];
     let is_bad = |sha: &str, log: &mut dyn FnMut(&str)| -> Result<bool> {
         if store.values(sha, q.benchmark, q.metric)?.is_empty() {

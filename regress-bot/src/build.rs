@@ -41,10 +41,18 @@ pub struct Built {
 }
 
 /// The cached build of `sha`, building it first if needed.
-pub fn ensure_built(ws: &Workspace, sha: &str, log: &mut dyn FnMut(&str)) -> Result<Built> {
+/// `with_profiler`: also build `som-prof` when the commit has the profiler crate (tried
+/// once per commit).
+pub fn ensure_built(
+    ws: &Workspace,
+    sha: &str,
+    with_profiler: bool,
+    log: &mut dyn FnMut(&str),
+) -> Result<Built> {
     let dir = ws.bin_cache.join(sha);
-    if !dir.join("som").exists() {
-        build(ws, sha, &dir, log)?;
+    let profiler_tried = dir.join("profiler-tried");
+    if !dir.join("som").exists() || (with_profiler && !profiler_tried.exists()) {
+        build(ws, sha, &dir, with_profiler, log)?;
     }
     let prof = dir.join("som-prof");
     Ok(Built {
@@ -59,10 +67,16 @@ pub fn ensure_built(ws: &Workspace, sha: &str, log: &mut dyn FnMut(&str)) -> Res
     })
 }
 
-fn build(ws: &Workspace, sha: &str, dir: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
+fn build(
+    ws: &Workspace,
+    sha: &str,
+    dir: &Path,
+    with_profiler: bool,
+    log: &mut dyn FnMut(&str),
+) -> Result<()> {
     log(&format!("building {}", &sha[..12.min(sha.len())]));
     git::checkout_worktree(&ws.repo, &ws.worktree, sha)?;
-    let has_profiler = ws.worktree.join("profiler/Cargo.toml").exists();
+    let has_profiler = with_profiler && ws.worktree.join("profiler/Cargo.toml").exists();
     let built_profiler = has_profiler && cargo_build(ws, &["som-vm", "som-profiler"]).is_ok();
     if !built_profiler {
         cargo_build(ws, &["som-vm"]).with_context(|| format!("building {sha}"))?;
@@ -80,6 +94,12 @@ fn build(ws: &Workspace, sha: &str, dir: &Path, log: &mut dyn FnMut(&str)) -> Re
         &staging.join("benches-som"),
     )?;
     std::fs::write(staging.join("rustc.txt"), rustc_version(&ws.worktree))?;
+    if with_profiler {
+        std::fs::write(
+            staging.join("profiler-tried"),
+            format!("{built_profiler}\n"),
+        )?;
+    }
     let _ = std::fs::remove_dir_all(dir);
     std::fs::rename(&staging, dir)?;
     Ok(())

@@ -168,9 +168,12 @@ struct MeasureArgs {
     /// Skip the instruction count under callgrind.
     #[arg(long)]
     no_callgrind: bool,
-    /// Skip recording profiles with som-prof.
+    /// Skip recording profiles with som-prof (and building it).
     #[arg(long)]
     no_profile: bool,
+    /// Measure with `som --max-tier N`; benchmarks are then recorded as `<name>@tN`.
+    #[arg(long)]
+    max_tier: Option<u8>,
 }
 
 impl MeasureArgs {
@@ -181,7 +184,12 @@ impl MeasureArgs {
                 iterations: self.iterations,
                 callgrind: !self.no_callgrind,
                 profile: !self.no_profile,
+                vm_options: self
+                    .max_tier
+                    .map(|t| vec!["--max-tier".to_string(), t.to_string()])
+                    .unwrap_or_default(),
             },
+            name_suffix: self.max_tier.map(|t| format!("@t{t}")).unwrap_or_default(),
             filter: self.filter.clone(),
             generated: self.generated,
             rerun,

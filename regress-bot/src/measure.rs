@@ -17,6 +17,9 @@ pub struct Settings {
     pub iterations: u32,
     pub callgrind: bool,
     pub profile: bool,
+    /// VM options for every measured run (e.g. `--max-tier 0`); profiles use the clock
+    /// mode, which every tier advances identically.
+    pub vm_options: Vec<String>,
 }
 
 /// Everything measured for one benchmark.
@@ -57,7 +60,7 @@ pub fn measure(built: &Built, entry: &Entry, s: &Settings, scratch: &Path) -> Re
     let small = harness_args(entry, 1, entry.small_inner);
     let call = VmCall {
         som: &built.som,
-        options: &[],
+        options: &s.vm_options,
         class_path: &entry.class_path,
         program: &entry.harness,
         args: &small,
@@ -75,19 +78,24 @@ pub fn measure(built: &Built, entry: &Entry, s: &Settings, scratch: &Path) -> Re
             .push(("instructions".into(), vec![instructions(&call, scratch)?]));
     }
     m.values
-        .push(("max_rss_kb".into(), vec![max_rss_kb(built, entry)?]));
+        .push(("max_rss_kb".into(), vec![max_rss_kb(built, entry, s)?]));
     if s.profile {
-        record_profile(built, entry, scratch, &mut m);
+        let clock = m
+            .values
+            .iter()
+            .find(|(k, _)| k == "logical_clock")
+            .and_then(|(_, v)| v.first().copied());
+        record_profile(built, entry, scratch, clock, &mut m);
     }
     Ok(m)
 }
 
 /// Peak resident set size of one wall-size iteration's process.
-fn max_rss_kb(built: &Built, entry: &Entry) -> Result<f64> {
+fn max_rss_kb(built: &Built, entry: &Entry, s: &Settings) -> Result<f64> {
     let args = harness_args(entry, 1, entry.wall_inner);
     let call = VmCall {
         som: &built.som,
-        options: &[],
+        options: &s.vm_options,
         class_path: &entry.class_path,
         program: &entry.harness,
         args: &args,
@@ -105,7 +113,7 @@ fn wall_times(built: &Built, entry: &Entry, s: &Settings) -> Result<Vec<Vec<f64>
     let args = harness_args(entry, s.iterations, entry.wall_inner);
     let call = VmCall {
         som: &built.som,
-        options: &[],
+        options: &s.vm_options,
         class_path: &entry.class_path,
         program: &entry.harness,
         args: &args,
@@ -166,7 +174,16 @@ pub fn callgrind_total(text: &str) -> Option<f64> {
 
 /// `som-prof record --mode clock -o DIR prog.som args`: the harness (next to our benchmark
 /// classes) or a generated program's own file, so no class path is needed.
-fn record_profile(built: &Built, entry: &Entry, scratch: &Path, m: &mut Measured) {
+/// About this many samples per profile when the logical clock of the run is known.
+const PROFILE_SAMPLES: f64 = 2000.0;
+
+fn record_profile(
+    built: &Built,
+    entry: &Entry,
+    scratch: &Path,
+    clock: Option<f64>,
+    m: &mut Measured,
+) {
     let Some(prof) = &built.som_prof else {
         m.notes.push("no som-prof in this commit".into());
         return;
@@ -177,12 +194,20 @@ fn record_profile(built: &Built, entry: &Entry, scratch: &Path, m: &mut Measured
         Some(file) => (file, vec![entry.small_inner.to_string()]),
         None => (&entry.harness, harness_args(entry, 1, entry.small_inner)),
     };
-    let out = Command::new(prof)
-        .args(["record", "--mode", "clock", "-o"])
-        .arg(&dir)
-        .arg(program)
-        .args(args)
-        .output();
+    let record = |every: Option<u64>| {
+        let mut c = Command::new(prof);
+        c.args(["record", "--mode", "clock", "-o"]).arg(&dir);
+        if let Some(n) = every {
+            c.args(["--every", &n.to_string()]);
+        }
+        c.arg(program).args(&args).output()
+    };
+    // a sample every clock/2000 ticks; a som-prof without --every records at its own rate
+    let every = clock.map(|c| (c / PROFILE_SAMPLES).max(1.0) as u64);
+    let out = match record(every) {
+        Ok(o) if !o.status.success() && every.is_some() => record(None),
+        other => other,
+    };
     match out {
         Ok(o) if o.status.success() => match std::fs::read_to_string(dir.join("profile.json")) {
             Ok(json) => m.profile = Some(json),

@@ -17,6 +17,9 @@ pub struct RunOptions {
     pub generated: usize,
     /// Measure again even if the history already has runs of a commit.
     pub rerun: bool,
+    /// Appended to every benchmark name in the history (`@t0` for `--max-tier 0`), so that
+    /// measurements of different VM configurations never mix.
+    pub name_suffix: String,
 }
 
 /// Measures every commit of `spec` (`A..B` or one revision) not yet in the history; a
@@ -63,7 +66,7 @@ pub fn measure_commit(
 ) -> Result<()> {
     let info = git::commit_info(&ws.repo, sha)?;
     store.add_commit(&info)?;
-    let built = ensure_built(ws, sha, log)?;
+    let built = ensure_built(ws, sha, opts.settings.profile, log)?;
     let filter = opts
         .filter
         .as_deref()
@@ -80,6 +83,7 @@ pub fn measure_commit(
         "runs": opts.settings.runs,
         "iterations": opts.settings.iterations,
         "callgrind": opts.settings.callgrind,
+        "vm_options": opts.settings.vm_options,
         "benchmarks": entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
     });
     let run = store.begin_run(
@@ -90,34 +94,31 @@ pub fn measure_commit(
     )?;
     let scratch = ws.bin_cache.join("scratch");
     for entry in &entries {
+        let name = format!("{}{}", entry.name, opts.name_suffix);
         match measure(&built, entry, &opts.settings, &scratch) {
             Ok(m) => {
                 for (process, times) in m.wall.iter().enumerate() {
-                    store.add_process_values(run, &entry.name, "wall_us", process, times)?;
+                    store.add_process_values(run, &name, "wall_us", process, times)?;
                 }
                 for (metric, values) in &m.values {
-                    store.add_values(run, &entry.name, metric, values)?;
+                    store.add_values(run, &name, metric, values)?;
                 }
                 if let Some(p) = &m.profile {
-                    store.add_profile(run, &entry.name, p)?;
+                    store.add_profile(run, &name, p)?;
                 }
                 for note in &m.notes {
-                    store.add_note(run, &entry.name, note)?;
+                    store.add_note(run, &name, note)?;
                 }
                 log(&format!(
                     "{} {}: {} metrics",
                     short(sha),
-                    entry.name,
-                    m.values.len()
+                    name,
+                    m.values.len() + 1
                 ));
             }
             Err(e) => {
-                store.add_note(run, &entry.name, &format!("not measured: {e:#}"))?;
-                log(&format!(
-                    "{} {}: not measured: {e:#}",
-                    short(sha),
-                    entry.name
-                ));
+                store.add_note(run, &name, &format!("not measured: {e:#}"))?;
+                log(&format!("{} {}: not measured: {e:#}", short(sha), name));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! End to end on a temporary clone of this repository: a commit that adds real work to the
-//! interpreter's send path is flagged on the instruction metric and `bisect` names it; a
-//! comment-only commit is not flagged. Builds the VM once per commit into one shared
+//! interpreter's send path is flagged on the instruction metric of the interpreter
+//! (`--max-tier 0`, benchmark `Fib@t0`) and `bisect` names it; a comment-only commit is
+//! not flagged. Builds the VM once per commit into one shared
 //! target directory (`target/regress-e2e-target`), so reruns are incremental. Needs
 //! valgrind (CI installs it in `.ci/run`).
 
@@ -138,6 +139,9 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
     let measure = [
         "--filter",
         "^Fib$",
+        "--max-tier",
+        "0",
+        "--no-profile",
         "--generated",
         "0",
         "--runs",
@@ -155,7 +159,7 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
     assert_eq!(regressions(&repo, &base, &comment), vec![]);
     assert_eq!(
         regressions(&repo, &comment, &slow),
-        vec![("Fib".to_string(), "instructions".to_string())]
+        vec![("Fib@t0".to_string(), "instructions".to_string())]
     );
     assert_eq!(regressions(&repo, &slow, &after), vec![]);
 
@@ -164,7 +168,7 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
         markdown.starts_with("<!-- som-regress-report -->\n**som-regress**: 1 regression"),
         "{markdown}"
     );
-    assert!(markdown.contains("| Fib | instructions |"), "{markdown}");
+    assert!(markdown.contains("| Fib@t0 | instructions |"), "{markdown}");
     assert!(markdown.contains("\n- tiers: "), "{markdown}");
     assert!(markdown.contains("\n- profile"), "{markdown}");
 
@@ -175,7 +179,7 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
         "--bad",
         &after,
         "--bench",
-        "Fib",
+        "Fib@t0",
         "--metric",
         "instructions",
     ];
