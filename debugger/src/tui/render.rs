@@ -203,11 +203,12 @@ fn output(app: &App, height: usize) -> (String, Vec<Line<'static>>) {
 fn draw_timeline(frame: &mut Frame, app: &App, area: Rect) {
     let shown = &app.shown;
     let title = format!(
-        " Timeline: clock {} of {}{} · {} hits ",
+        " Timeline: clock {} of {}{} · {} ◆ breaks · {} ▼ watch ",
         shown.clock,
         shown.end_clock,
         if shown.at_end { " (end)" } else { "" },
-        app.timeline.len()
+        app.timeline.len(),
+        app.watch_hits.len()
     );
     let block = Block::default().borders(Borders::TOP).title(title);
     let inner = block.inner(area);
@@ -216,11 +217,12 @@ fn draw_timeline(frame: &mut Frame, app: &App, area: Rect) {
         shown.end_clock,
         shown.clock,
         &app.timeline,
+        &app.watch_hits,
     );
     let bar: Vec<Span> = bar
         .chars()
         .map(|c| match c {
-            timeline::HIT => Span::styled(c.to_string(), BREAK),
+            timeline::HIT | timeline::WATCH => Span::styled(c.to_string(), BREAK),
             timeline::HERE => Span::styled(c.to_string(), FOCUS),
             _ => Span::styled(c.to_string(), DIM),
         })

@@ -5,7 +5,7 @@
 
 use super::inspect::{self, Root, TreeRow, VarRow};
 use super::layout;
-use crate::engine::{BreakpointKind, Engine, Position};
+use crate::engine::{BreakpointKind, Engine, Position, Stop};
 use ratatui::layout::Rect;
 use std::collections::{BTreeSet, HashMap};
 
@@ -198,8 +198,9 @@ pub struct App {
     pub command: CommandLine,
     pub messages: Vec<String>,
     pub popup: Option<Popup>,
-    /// Clocks of the breakpoint and watchpoint hits over the whole recording.
+    /// Clocks of the breakpoint hits and of the watchpoint hits over the whole recording.
     pub timeline: Vec<u64>,
+    pub watch_hits: Vec<u64>,
     timeline_key: Option<String>,
     pub quit: bool,
     /// A command is running (shown in the status line).
@@ -229,6 +230,7 @@ impl App {
             messages: Vec::new(),
             popup: None,
             timeline: Vec::new(),
+            watch_hits: Vec::new(),
             timeline_key: None,
             quit: false,
             busy: false,
@@ -270,11 +272,16 @@ impl App {
     pub fn refresh(&mut self, engine: &mut Engine) {
         let key = engine.describe_points();
         if self.timeline_key.as_ref() != Some(&key) {
-            self.timeline = if engine.breakpoints.is_empty() && engine.watches.is_empty() {
-                Vec::new()
-            } else {
-                engine.timeline().into_iter().map(|h| h.clock).collect()
-            };
+            self.timeline.clear();
+            self.watch_hits.clear();
+            if !engine.breakpoints.is_empty() || !engine.watches.is_empty() {
+                for hit in engine.timeline() {
+                    match hit.stop {
+                        Stop::Watchpoint { .. } => self.watch_hits.push(hit.clock),
+                        _ => self.timeline.push(hit.clock),
+                    }
+                }
+            }
             self.timeline_key = Some(key);
         }
         let position = engine.position();
