@@ -193,6 +193,9 @@ impl Vm {
         self.symbols.push(text.clone());
         self.symbol_ids.insert(text, id);
         let obj = self.heap.insert(self.core.symbol, Body::Symbol(id));
+        if self.writes.is_some() {
+            self.log_allocation(obj);
+        }
         self.symbol_objects.push(obj);
         id
     }
@@ -259,7 +262,11 @@ impl Vm {
     /// Allocates an object, collecting first when the heap asks for it.
     pub(crate) fn alloc(&mut self, class: Value, body: Body) -> Value {
         self.maybe_collect();
-        self.heap.insert(class, body)
+        let v = self.heap.insert(class, body);
+        if self.writes.is_some() {
+            self.log_allocation(v);
+        }
+        v
     }
 
     pub(crate) fn new_string(&mut self, s: &str) -> Value {

@@ -299,9 +299,10 @@ impl Engine {
             prev = Some((b.step, alive));
             result
         };
+        let rel = move |s: &Summary, _: &Names| s.writes.may_allocate(object);
         self.find_writer(
             &mut born,
-            None,
+            Some(&rel),
             "allocated before the program's first statement",
         )
     }

@@ -3,9 +3,10 @@
 //! store through a primitive (a `...put:` send) adds the object to a Bloom filter, every
 //! activation seen at a boundary adds its id and depth (its own slots change only while
 //! it runs; long-lived shallow activations are told apart exactly by the minimum depth),
-//! and a binding of a global sets a flag. A tool takes the log per stretch of the run
-//! and later skips stretches that cannot have changed what it watches. False positives
-//! only cost re-execution; there are no false negatives.
+//! every allocation adds the new reference, and a binding of a global sets a flag. A
+//! tool takes the log per stretch of the run and later skips stretches that cannot have
+//! changed what it watches. False positives only cost re-execution; there are no false
+//! negatives.
 
 use super::{Machine, ValueRef};
 use crate::bytecode::{Bytecode, Code};
@@ -60,6 +61,8 @@ impl Bloom {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteLog {
     objects: Bloom,
+    /// Objects allocated (their references).
+    allocated: Bloom,
     frames: Bloom,
     /// The smallest stack depth seen at a boundary (0: none seen): an activation
     /// shallower than this never ran in the stretch.
@@ -76,6 +79,11 @@ impl WriteLog {
     /// Whether a field or element of `object` may have been written.
     pub fn may_write_object(&self, object: ValueRef) -> bool {
         self.anything || self.objects.may_contain(object.0)
+    }
+
+    /// Whether `object` may have been allocated (its reference handed out).
+    pub fn may_allocate(&self, object: ValueRef) -> bool {
+        self.allocated.may_contain(object.0)
     }
 
     /// Whether the activation `frame_id`, `depth` frames deep, may have run (and
@@ -95,6 +103,7 @@ impl WriteLog {
 
     pub fn merge(&mut self, other: &WriteLog) {
         self.objects.merge(&other.objects);
+        self.allocated.merge(&other.allocated);
         self.frames.merge(&other.frames);
         self.min_depth = match (self.min_depth, other.min_depth) {
             (0, d) | (d, 0) => d,
@@ -134,6 +143,14 @@ impl Machine {
 }
 
 impl Vm {
+    /// Notes a new object.
+    #[inline(never)]
+    pub(crate) fn log_allocation(&mut self, object: Value) {
+        if let Some(log) = self.writes.as_deref_mut() {
+            log.allocated.insert(object.0);
+        }
+    }
+
     /// Notes the activation at a boundary.
     pub(crate) fn log_frame(&mut self, frame_id: u64, depth: usize) {
         if let Some(log) = self.writes.as_deref_mut() {
