@@ -11,6 +11,11 @@ use som_vm::introspect::{Inputs, Machine};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The runs behind the built-in model (`-cp benches/som benches/som/BenchHarness.som`
+/// then these argument sets, separated by `,`).
+pub const CALIBRATION_RUNS: &str = "Fib 1 100 , Trees 1 20 , Sieve 1 50 , StringHash 1 20 , \
+    Dispatch 1 500 , Mandel 1 20 , Closures 1 50 , Queens 1 50 , Graph 1 20 , Sort 1 30";
+
 /// One calibration run's program and what it measured.
 #[derive(Debug, Clone)]
 pub struct Run {

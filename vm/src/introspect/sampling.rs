@@ -29,7 +29,7 @@ const RING_SLOTS: usize = 1024;
 /// `Session::timer` before the timer exists.
 const NO_TIMER: usize = usize::MAX;
 /// How often the drain thread empties the ring.
-const DRAIN_PERIOD: Duration = Duration::from_millis(10);
+const DRAIN_PERIOD: Duration = Duration::from_millis(25);
 
 /// What the VM was doing when a sample was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
