@@ -134,6 +134,64 @@ fn clicking_a_block_row_on_the_canvas_selects_that_bytecode() {
     assert_eq!(open(&h).selection.pick, Some(Pick::Bytecode(target)));
 }
 
+/// Where a world point of the open method's drawing is on screen.
+fn on_screen(h: &Harness<'_, App>, x: f32, y: f32) -> egui::Pos2 {
+    let canvas = h.get_by_label("CFG").rect();
+    let v = open(h).view;
+    canvas.min + egui::vec2(v.pan[0], v.pan[1]) + egui::vec2(x, y) * v.zoom
+}
+
+#[test]
+fn clicking_a_loop_block_shows_its_inline_caches_and_dragging_pans() {
+    let mut h = harness(Inspector::new(program(&nested())));
+    h.run();
+    let (block, header, bci) = {
+        let o = open(&h);
+        let site = o
+            .model
+            .sites
+            .iter()
+            .find(|s| s.selector == "%")
+            .expect("the % send");
+        let b = o.model.cfg.block_of[site.bci as usize];
+        assert!(o.model.cfg.block(b).innermost_loop.is_some());
+        let n = o.model.layout.node(b);
+        (
+            b,
+            (n.x + n.w / 2.0, n.y + Metrics::default().pad + 4.0),
+            site.bci,
+        )
+    };
+    let pos = on_screen(&h, header.0, header.1);
+    h.hover_at(pos);
+    h.drag_at(pos);
+    h.drop_at(pos);
+    h.run();
+    assert_eq!(open(&h).selection.pick, Some(Pick::Block(block)));
+    // The details pane lists the block's send sites with the receivers they saw.
+    let summary = open(&h).model.site(bci).unwrap().summary();
+    assert!(summary.contains("[Integer 10]"), "{summary}");
+    let query = format!("bci {bci:>4}  {summary}");
+    assert!(h.query_by_label_contains(&query).is_some(), "no {query}");
+    // Dragging the canvas pans it by the drag.
+    let before = open(&h).view.pan;
+    let start = on_screen(&h, header.0, header.1 - 30.0);
+    h.hover_at(start);
+    h.drag_at(start);
+    h.run();
+    for step in 1..=5 {
+        h.hover_at(start + egui::vec2(10.0, 6.0) * step as f32);
+        h.run();
+    }
+    h.drop_at(start + egui::vec2(50.0, 30.0));
+    h.run();
+    let after = open(&h).view.pan;
+    assert!(
+        after[0] - before[0] > 20.0 && after[1] - before[1] > 10.0,
+        "{before:?} -> {after:?}"
+    );
+}
+
 #[test]
 fn search_filters_the_browser_and_a_click_opens_the_method() {
     let mut h = harness(Inspector::new(program(&nested())));
