@@ -9,7 +9,7 @@ use crate::heap::{BlockData, Body, MethodIdx, SymbolId};
 use crate::interp::Flow;
 use crate::primitives::Prim;
 use crate::value::Value;
-use crate::vm::{Frame, Vm, MAX_FRAMES};
+use crate::vm::{Frame, Vm, MAX_FRAMES, STACK_SLOTS};
 
 impl Vm {
     /// Looks a selector up along the superclass chain (through the lookup cache).
@@ -206,7 +206,7 @@ impl Vm {
     /// Pushes an activation of a bytecode method (or block) whose receiver and arguments
     /// are on top of the stack.
     pub(crate) fn push_frame(&mut self, method: MethodIdx, argc: usize) -> Result<(), Unwind> {
-        if self.frames.len() >= MAX_FRAMES {
+        if self.frames.len() >= MAX_FRAMES || self.stack.len() > STACK_SLOTS - (1 << 16) {
             return Err(self.stack_overflow());
         }
         let m = &self.methods[method as usize];

@@ -14,6 +14,11 @@ use std::rc::Rc;
 /// Activations deeper than this are a SOM "stack overflow" error.
 pub(crate) const MAX_FRAMES: usize = 100_000;
 
+/// Value slots reserved for the VM stack up front (address space; pages are touched
+/// only as the stack grows). JIT frames hold pointers into this buffer, so it must not
+/// move while native code runs: 2^24 slots allow 160 slots per frame at `MAX_FRAMES`.
+pub(crate) const STACK_SLOTS: usize = 1 << 24;
+
 /// Options from the command line (or a tool) that shape a run.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -164,7 +169,7 @@ impl Vm {
             core: CoreClasses::default(),
             system_object: Value::NIL,
             lookup_cache: HashMap::new(),
-            stack: Vec::with_capacity(1 << 12),
+            stack: Vec::with_capacity(STACK_SLOTS),
             frames: Vec::with_capacity(1 << 10),
             next_frame_id: 1,
             temp_roots: Vec::new(),

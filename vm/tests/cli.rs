@@ -221,3 +221,33 @@ fn disassemble_prints_indices_lines_and_constants() {
     assert!(listing.contains("#println"), "{listing}");
     assert!(listing.contains("L5"), "{listing}");
 }
+
+#[test]
+fn deep_recursion_in_jit_code_survives_stack_growth() {
+    // Found by som-regress fuzz: native JIT frames hold pointers into the VM stack, so
+    // the stack must never move when deep recursion grows it.
+    let source = "Deep = (
+        run = ( (self down: 20000 acc: 1) println )
+        down: n acc: a = (
+            n = 0 ifTrue: [ ^ a ].
+            ^ self down: n - 1 acc: (a * 25 + n) % 67147
+        )
+    )";
+    let (path, _dir) = program("Deep", source);
+    let tier0 = som(&["--max-tier", "0", path.to_str().unwrap()], &repo());
+    let tier1 = som(
+        &[
+            "--max-tier",
+            "1",
+            "--jit-threshold",
+            "0",
+            path.to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert!(
+        tier0.status.success() && tier1.status.success(),
+        "{tier1:?}"
+    );
+    assert_eq!(text(&tier0.stdout), text(&tier1.stdout));
+}

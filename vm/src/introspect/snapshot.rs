@@ -107,8 +107,12 @@ impl Vm {
         self.core = s.core;
         self.system_object = s.system_object;
         self.lookup_cache.clear();
-        self.stack = s.stack.clone();
-        self.frames = s.frames.clone();
+        // In place: the buffers keep their reserved capacity (JIT code relies on the
+        // stack never moving).
+        self.stack.clear();
+        self.stack.extend_from_slice(&s.stack);
+        self.frames.clear();
+        self.frames.extend_from_slice(&s.frames);
         self.next_frame_id = s.next_frame_id;
         self.temp_roots = s.temp_roots.clone();
         self.gc_inhibit = s.gc_inhibit;
