@@ -26,21 +26,6 @@ struct Args {
     rest: Vec<String>,
 }
 
-fn parse_size(s: &str) -> Result<usize, String> {
-    let (digits, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
-        Some('K') => (&s[..s.len() - 1], 1usize << 10),
-        Some('M') => (&s[..s.len() - 1], 1 << 20),
-        Some('G') => (&s[..s.len() - 1], 1 << 30),
-        _ => (s, 1),
-    };
-    digits
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .filter(|&n| n > 0)
-        .ok_or_else(|| format!("invalid size '{s}' (expected e.g. 256M or 1G)"))
-}
-
 fn parse(argv: &[String]) -> Result<Args, String> {
     let mut a = Args {
         out: None,
@@ -75,7 +60,7 @@ fn parse(argv: &[String]) -> Result<Args, String> {
                 i += 1;
                 continue;
             }
-            "--checkpoint-budget" => a.budget = parse_size(&value(i)?)?,
+            "--checkpoint-budget" => a.budget = som_vm::introspect::parse_size(&value(i)?)?,
             s if s.starts_with('-') && a.rest.is_empty() => {
                 return Err(format!("unknown option '{s}'"))
             }

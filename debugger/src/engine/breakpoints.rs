@@ -98,15 +98,10 @@ impl Matcher {
             return Vec::new();
         }
         let key = vm.method_at(0);
-        let names = self.names.entry(key).or_insert_with(|| {
-            let (class, selector, label, file) = vm.method_names(key);
-            MethodNames {
-                class,
-                selector,
-                label,
-                file,
-            }
-        });
+        let names = self
+            .names
+            .entry(key)
+            .or_insert_with(|| MethodNames::of(vm, key));
         self.breakpoints
             .iter()
             .filter(|b| match &b.kind {

@@ -101,6 +101,18 @@ pub(crate) struct MethodNames {
     pub file: String,
 }
 
+impl MethodNames {
+    pub(crate) fn of(view: &View<'_>, key: MethodKey) -> MethodNames {
+        let (class, selector, label, file) = view.method_names(key);
+        MethodNames {
+            class,
+            selector,
+            label,
+            file,
+        }
+    }
+}
+
 /// Why a recording could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenError(pub String);
@@ -194,15 +206,7 @@ impl Engine {
         let view = self.machine.view();
         self.names
             .entry(key)
-            .or_insert_with(|| {
-                let (class, selector, label, file) = view.method_names(key);
-                MethodNames {
-                    class,
-                    selector,
-                    label,
-                    file,
-                }
-            })
+            .or_insert_with(|| MethodNames::of(&view, key))
             .clone()
     }
 

@@ -30,15 +30,7 @@ impl Summary {
             return;
         }
         let key = vm.method_at(0);
-        names.entry(key).or_insert_with(|| {
-            let (class, selector, label, file) = vm.method_names(key);
-            MethodNames {
-                class,
-                selector,
-                label,
-                file,
-            }
-        });
+        names.entry(key).or_insert_with(|| MethodNames::of(vm, key));
         if at.kind == BoundaryKind::Enter {
             self.entered.insert(key);
         }

@@ -50,6 +50,11 @@ pub fn source_text(file: &str) -> Option<String> {
     std::fs::read_to_string(file).ok()
 }
 
+/// Parses a size such as `64M`, `1G`, `512K` or `100000` (as the `som` options do).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    crate::cli::parse_size(s)
+}
+
 /// One non-deterministic input, as recorded and replayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
