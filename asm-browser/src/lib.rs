@@ -2,6 +2,13 @@
 //! `som_vm::introspect` only): source lines, bytecodes with their inline-cache sites,
 //! and the tier-1 machine code each bytecode became, interleaved, plus the slow paths
 //! (out-of-line code) under the bytecode they belong to. Renders as text or JSON.
+//!
+//! `program` runs a program and indexes its methods, `method` holds one method's
+//! columns and their linking, `tui` is the interactive browser on both.
+
+pub mod method;
+pub mod program;
+pub mod tui;
 
 use som_vm::introspect::{MethodCode, NativeCode, View};
 use std::fmt::Write;
@@ -55,18 +62,16 @@ pub fn listing(view: &View<'_>, code: &MethodCode, tier: u8) -> Option<Listing> 
         })
         .collect();
     if let Some(n) = &native {
-        // The templates come first, ended by a `ud2`; the slow paths follow.
-        let mut in_slow_paths = false;
-        for i in n.instructions() {
+        let instructions = n.instructions();
+        let slow = method::slow_path_flags(&instructions);
+        for (i, slow) in instructions.into_iter().zip(slow) {
             let row = &mut rows[i.bci as usize];
-            let end = i.text == "ud2";
             let entry = (i.offset, i.bytes, i.text);
-            if in_slow_paths {
+            if slow {
                 row.slow.push(entry);
             } else {
                 row.inline.push(entry);
             }
-            in_slow_paths |= end;
         }
     }
     Some(Listing {

@@ -1,12 +1,15 @@
 //! `som-asm File.som Class>>selector [--tier 0|1] [--json] [-cp PATH] [-- ARGS...]`:
 //! runs the program (tier 1 compiles every method at its first call), then lists the
 //! method with source lines, bytecodes and the machine code the VM really produced.
+//! `som-asm --tui File.som [Class>>selector] ...` runs it the same way, then opens the
+//! interactive browser. Bad input is reported before the terminal is touched.
 
-use som_vm::introspect::{Inputs, Machine, Options};
+use som_asm_browser::program::{Program, RunOptions};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
-const USAGE: &str =
-    "usage: som-asm File.som Class>>selector [--tier 0|1] [--json] [-cp PATH] [-- ARGS...]";
+const USAGE: &str = "usage: som-asm File.som Class>>selector [--tier 0|1] [--json] [-cp PATH] [-- ARGS...]
+       som-asm --tui File.som [Class>>selector] [--tier 0|1] [--jit-threshold N] [--no-counts] [-cp PATH] [-- ARGS...]";
 
 fn main() {
     std::process::exit(match run(std::env::args().skip(1).collect()) {
@@ -18,44 +21,87 @@ fn main() {
     });
 }
 
-fn run(argv: Vec<String>) -> Result<(), String> {
-    let (mut file, mut what, mut tier, mut json) = (None, None, 1u8, false);
-    let (mut class_path, mut args) = (Vec::new(), Vec::new());
+/// The parsed command line.
+struct Command {
+    file: PathBuf,
+    what: Option<String>,
+    tui: bool,
+    json: bool,
+    run: RunOptions,
+}
+
+fn parse(argv: Vec<String>) -> Result<Command, String> {
+    let (mut file, mut what, mut tui, mut json) = (None, None, false, false);
+    let mut run = RunOptions::default();
     let mut it = argv.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--tier" => tier = it.next().and_then(|t| t.parse().ok()).ok_or("--tier 0|1")?,
+            "--tier" => {
+                run.max_tier = it
+                    .next()
+                    .and_then(|t| t.parse().ok())
+                    .filter(|&t| t <= 1)
+                    .ok_or("--tier 0|1")?
+            }
+            "--jit-threshold" => {
+                run.jit_threshold = it
+                    .next()
+                    .and_then(|t| t.parse().ok())
+                    .ok_or("--jit-threshold N (a number of calls)")?
+            }
             "--json" => json = true,
-            "-cp" => class_path.extend(it.next().ok_or("-cp PATH")?.split(':').map(PathBuf::from)),
-            "--" => args.extend(it.by_ref()),
+            "--tui" => tui = true,
+            "--no-counts" => run.counts = false,
+            "-cp" => run
+                .class_path
+                .extend(it.next().ok_or("-cp PATH")?.split(':').map(PathBuf::from)),
+            "--" => run.args.extend(it.by_ref()),
+            _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ if file.is_none() => file = Some(PathBuf::from(a)),
             _ if what.is_none() => what = Some(a),
             _ => return Err(format!("unexpected argument {a}")),
         }
     }
-    let file = file.ok_or("no program file")?;
-    let what = what.ok_or("no Class>>selector")?;
-    let (class, selector) = what.split_once(">>").ok_or("expected Class>>selector")?;
-    let options = Options {
-        class_path,
-        max_tier: tier,
-        jit_threshold: 0,
-        ..Options::default()
+    if !tui {
+        // The listing has no profile: it shows code, not counters.
+        run.counts = false;
+    }
+    Ok(Command {
+        file: file.ok_or("no program file")?,
+        what,
+        tui,
+        json,
+        run,
+    })
+}
+
+fn run(argv: Vec<String>) -> Result<(), String> {
+    let cmd = parse(argv)?;
+    if !cmd.tui && cmd.what.is_none() {
+        return Err("no Class>>selector".into());
+    }
+    let program = Program::run(&cmd.file, &cmd.run).map_err(|e| e.to_string())?;
+    let key = match &cmd.what {
+        Some(w) => Some(program.find(w).map_err(|e| e.to_string())?),
+        None => None,
     };
-    let mut m = Machine::load(options, &file, &args, Inputs::Live, true)
-        .map_err(|e| format!("cannot load {}: {e:?}", file.display()))?;
-    m.run();
-    let view = m.view();
-    let key = view
-        .find_method(class.trim(), selector.trim())
-        .ok_or(format!("no method {what}"))?;
-    let code = view.code(key).ok_or(format!("{what} is a primitive"))?;
-    let listing = som_asm_browser::listing(&view, &code, tier)
+    let tier = cmd.run.max_tier;
+    if cmd.tui {
+        if !std::io::stdout().is_terminal() {
+            return Err("--tui needs a terminal (stdout is not one)".into());
+        }
+        return som_asm_browser::tui::run(&program, tier, key)
+            .map_err(|e| format!("terminal: {e}"));
+    }
+    let what = cmd.what.unwrap_or_default();
+    let key = key.expect("a method");
+    let listing = program
+        .listing(key, tier)
         .ok_or(format!("{what} has no tier-{tier} code (it did not run?)"))?;
-    if json {
+    if cmd.json {
         println!("{}", listing.json());
     } else {
-        let source = std::fs::read_to_string(&code.file).ok();
+        let source = som_vm::introspect::source_text(&listing.file);
         print!("{}", listing.text(source.as_deref()));
     }
     Ok(())

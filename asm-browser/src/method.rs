@@ -1,0 +1,251 @@
+//! One method as the browser shows it, as plain data: its source lines, its bytecodes
+//! (with inline-cache sites and counts) and its tier-1 instructions (with addresses and
+//! the bytecode each came from), and the linking between them: a picked row of any
+//! column names a set of source lines and bytecode indices, and the counterparts in
+//! every column are the rows with one of those lines or indices. Bytecode indices are
+//! the common currency; the pc map and the line table translate.
+
+use som_vm::introspect::{CacheState, MethodCode, NativeCode, NativeInstruction, SiteInfo};
+use std::collections::BTreeSet;
+
+/// A column of the method view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Source,
+    Bytecodes,
+    Machine,
+}
+
+impl Column {
+    pub const ALL: [Column; 3] = [Column::Source, Column::Bytecodes, Column::Machine];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Source => "Source",
+            Column::Bytecodes => "Bytecodes",
+            Column::Machine => "Machine code",
+        }
+    }
+}
+
+/// A source line of the method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRow {
+    pub line: u32,
+    pub text: String,
+}
+
+/// A bytecode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BytecodeRow {
+    pub bci: u32,
+    pub line: u32,
+    /// Mnemonic and operands.
+    pub text: String,
+    /// The send site and its inline cache (`fib: mono [Fibonacci]`).
+    pub site: Option<String>,
+    /// Executions in the profiled run.
+    pub count: Option<u64>,
+    /// Tier-1 code may be entered here (method start, loop header, after a call).
+    pub entry: bool,
+}
+
+/// A tier-1 machine instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstructionRow {
+    pub address: u64,
+    pub offset: u32,
+    pub len: u32,
+    pub text: String,
+    /// The bytecode whose template or slow path it belongs to (the pc map).
+    pub bci: u32,
+    /// Out-of-line code (after the templates' closing `ud2`).
+    pub slow: bool,
+}
+
+/// Where the tier-1 code is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NativeSummary {
+    pub address: u64,
+    pub size: usize,
+}
+
+/// Everything the method view shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodData {
+    pub label: String,
+    pub file: String,
+    pub native: Option<NativeSummary>,
+    pub source: Vec<SourceRow>,
+    pub bytecodes: Vec<BytecodeRow>,
+    pub instructions: Vec<InstructionRow>,
+}
+
+/// The counterparts of a picked row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Linked {
+    pub lines: BTreeSet<u32>,
+    pub bcis: BTreeSet<u32>,
+}
+
+/// Which instructions are slow paths: the templates come first, ended by a `ud2`.
+pub fn slow_path_flags(instructions: &[NativeInstruction]) -> Vec<bool> {
+    let mut slow = false;
+    instructions
+        .iter()
+        .map(|i| {
+            let this = slow;
+            slow |= i.text == "ud2";
+            this
+        })
+        .collect()
+}
+
+/// `fib: mono [Fibonacci]`.
+pub fn site_text(site: &SiteInfo) -> String {
+    let state = match site.state {
+        CacheState::Empty => "empty",
+        CacheState::Monomorphic => "mono",
+        CacheState::Polymorphic => "poly",
+        CacheState::Megamorphic => "mega",
+    };
+    format!(
+        "{} {state} [{}]",
+        site.selector,
+        site.cached_classes.join(", ")
+    )
+}
+
+impl MethodData {
+    /// Builds the data from the VM's artifacts; `counts` per bytecode from a profile,
+    /// `source` the text of the method's file.
+    pub fn new(
+        code: &MethodCode,
+        native: Option<&NativeCode>,
+        counts: Option<&[u64]>,
+        source: Option<&str>,
+    ) -> MethodData {
+        let entries = native.map(|n| n.entry_bcis.clone()).unwrap_or_default();
+        let bytecodes = code
+            .bytecodes
+            .iter()
+            .map(|b| BytecodeRow {
+                bci: b.bci,
+                line: b.line,
+                text: format!("{} {}", b.mnemonic, b.operands)
+                    .trim_end()
+                    .to_string(),
+                site: b.send.as_ref().map(site_text),
+                count: counts.map(|c| c.get(b.bci as usize).copied().unwrap_or(0)),
+                entry: entries.contains(&b.bci),
+            })
+            .collect();
+        let instructions = native.map(instruction_rows).unwrap_or_default();
+        let last = code.bytecodes.iter().map(|b| b.line).max().unwrap_or(0);
+        let first = code.line.min(last).max(1);
+        let text: Vec<&str> = source.map(|s| s.lines().collect()).unwrap_or_default();
+        let source = (first..=last.max(first))
+            .map(|line| SourceRow {
+                line,
+                text: text
+                    .get(line as usize - 1)
+                    .map_or(String::new(), |t| t.to_string()),
+            })
+            .collect();
+        MethodData {
+            label: code.label.clone(),
+            file: code.file.clone(),
+            native: native.map(|n| NativeSummary {
+                address: n.address,
+                size: n.bytes.len(),
+            }),
+            source,
+            bytecodes,
+            instructions,
+        }
+    }
+
+    /// Rows in a column.
+    pub fn rows(&self, column: Column) -> usize {
+        match column {
+            Column::Source => self.source.len(),
+            Column::Bytecodes => self.bytecodes.len(),
+            Column::Machine => self.instructions.len(),
+        }
+    }
+
+    fn line_of(&self, bci: u32) -> Option<u32> {
+        self.bytecodes.get(bci as usize).map(|b| b.line)
+    }
+
+    /// The lines and bytecode indices that `row` of `column` stands for.
+    pub fn linked(&self, column: Column, row: usize) -> Linked {
+        let bcis: BTreeSet<u32> = match column {
+            Column::Source => match self.source.get(row) {
+                Some(s) => self
+                    .bytecodes
+                    .iter()
+                    .filter(|b| b.line == s.line)
+                    .map(|b| b.bci)
+                    .collect(),
+                None => BTreeSet::new(),
+            },
+            Column::Bytecodes => self.bytecodes.get(row).map(|b| b.bci).into_iter().collect(),
+            Column::Machine => self.instructions.get(row).map(|i| i.bci).into_iter().collect(),
+        };
+        let mut lines: BTreeSet<u32> = bcis.iter().filter_map(|&b| self.line_of(b)).collect();
+        if let (Column::Source, Some(s)) = (column, self.source.get(row)) {
+            lines.insert(s.line);
+        }
+        Linked { lines, bcis }
+    }
+
+    /// Whether `row` of `column` is a counterpart of `linked`.
+    pub fn is_linked(&self, linked: &Linked, column: Column, row: usize) -> bool {
+        match column {
+            Column::Source => self
+                .source
+                .get(row)
+                .is_some_and(|s| linked.lines.contains(&s.line)),
+            Column::Bytecodes => self
+                .bytecodes
+                .get(row)
+                .is_some_and(|b| linked.bcis.contains(&b.bci)),
+            Column::Machine => self
+                .instructions
+                .get(row)
+                .is_some_and(|i| linked.bcis.contains(&i.bci)),
+        }
+    }
+
+    /// The first counterpart of `linked` in `column`.
+    pub fn first_linked(&self, linked: &Linked, column: Column) -> Option<usize> {
+        (0..self.rows(column)).find(|&r| self.is_linked(linked, column, r))
+    }
+
+    /// The instructions of bytecode `bci` (template and slow path).
+    pub fn instructions_of(&self, bci: u32) -> impl Iterator<Item = &InstructionRow> {
+        self.instructions.iter().filter(move |i| i.bci == bci)
+    }
+}
+
+fn instruction_rows(native: &NativeCode) -> Vec<InstructionRow> {
+    let instructions = native.instructions();
+    let slow = slow_path_flags(&instructions);
+    instructions
+        .into_iter()
+        .zip(slow)
+        .map(|(i, slow)| InstructionRow {
+            address: i.address,
+            offset: i.offset,
+            len: i.bytes.len() as u32,
+            text: i.text,
+            bci: i.bci,
+            slow,
+        })
+        .collect()
+}
