@@ -243,9 +243,26 @@ fn instruction_rows(native: &NativeCode) -> Vec<InstructionRow> {
             address: i.address,
             offset: i.offset,
             len: i.bytes.len() as u32,
-            text: i.text,
+            text: with_target(native, &i.text),
             bci: i.bci,
             slow,
         })
         .collect()
+}
+
+/// A branch into the method itself gets its target's offset and bytecode appended
+/// (`jne 7F..25Dh ; +25d bci 13`).
+fn with_target(native: &NativeCode, text: &str) -> String {
+    let target = text
+        .rsplit([' ', ','])
+        .next()
+        .and_then(|t| t.strip_suffix('h'))
+        .and_then(|t| u64::from_str_radix(t, 16).ok())
+        .filter(|_| text.starts_with('j') || text.starts_with("call"))
+        .and_then(|a| a.checked_sub(native.address))
+        .filter(|&off| off < native.bytes.len() as u64);
+    match target.and_then(|off| native.at_offset(off as u32).map(|e| (off, e.bci))) {
+        Some((off, bci)) => format!("{text} ; +{off:x} bci {bci}"),
+        None => text.to_string(),
+    }
 }

@@ -13,6 +13,8 @@ pub enum BrowseError {
     /// The program could not be loaded (the VM's message names file, line and column).
     #[error("{0}")]
     Load(String),
+    #[error("no class {0} in the program or the core library")]
+    NoClass(String),
     #[error("no method {0} (write Class>>selector or 'Class class>>selector')")]
     NoMethod(String),
     #[error("{0} is a primitive: it has no bytecode")]
@@ -141,6 +143,10 @@ impl Program {
         let missing = || BrowseError::NoMethod(spec.to_string());
         let (class, selector) = spec.split_once(">>").ok_or_else(missing)?;
         let view = self.machine.view();
+        let base = class.trim().trim_end_matches(" class");
+        if view.class(base).is_none() {
+            return Err(BrowseError::NoClass(base.to_string()));
+        }
         let key = view
             .find_method(class.trim(), selector.trim())
             .ok_or_else(missing)?;

@@ -118,6 +118,8 @@ pub const HELP: &[&str] = &[
     "  PgUp/PgDn      page          Home/End g/G  first/last",
     "  t              show/hide the machine code (tier 1 / tier 0)",
     "  Esc            back to the picker",
+    "  Bytecodes: bci, times run, • where tier-1 code can be entered",
+    "  Machine code: offset (or address), bci (s: slow path), text",
     "",
     "?  this help      q or Ctrl-C  quit",
 ];

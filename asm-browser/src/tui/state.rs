@@ -169,18 +169,19 @@ impl App {
 
     // ---- the method view ----
 
-    /// Shows `data` in the method view, picking its first source line.
+    /// Shows `data` in the method view, picking the source line of its first bytecode.
     pub fn open(&mut self, data: MethodData) {
-        let linked = data.linked(Column::Source, 0);
+        let first = data.bytecodes.first().map_or(0, |b| b.line);
+        let row = data.source.iter().position(|s| s.line == first).unwrap_or(0);
         self.method = Some(MethodView {
             data,
             cursors: [Cursor::default(); 3],
             picked: Column::Source,
-            linked,
+            linked: Default::default(),
         });
         self.screen = Screen::Method;
         self.focus = Column::Source;
-        self.link_others();
+        self.move_cursor(row as isize);
     }
 
     /// Back to the picker (the method stays open behind it).

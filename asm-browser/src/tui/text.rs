@@ -81,9 +81,9 @@ pub fn column_title(data: &MethodData, column: Column) -> String {
         (Column::Source, _) => format!("Source {}", data.file),
         (Column::Bytecodes, _) => format!("Bytecodes ({})", data.bytecodes.len()),
         (Column::Machine, Some(n)) => {
-            format!("Machine code at {:#x}, {} bytes", n.address, n.size)
+            format!("Tier 1: {} bytes at {:#x}", n.size, n.address)
         }
-        (Column::Machine, None) => "Machine code".into(),
+        (Column::Machine, None) => "Tier 1".into(),
     }
 }
 
