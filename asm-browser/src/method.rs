@@ -195,7 +195,12 @@ impl MethodData {
                 None => BTreeSet::new(),
             },
             Column::Bytecodes => self.bytecodes.get(row).map(|b| b.bci).into_iter().collect(),
-            Column::Machine => self.instructions.get(row).map(|i| i.bci).into_iter().collect(),
+            Column::Machine => self
+                .instructions
+                .get(row)
+                .map(|i| i.bci)
+                .into_iter()
+                .collect(),
         };
         let mut lines: BTreeSet<u32> = bcis.iter().filter_map(|&b| self.line_of(b)).collect();
         if let (Column::Source, Some(s)) = (column, self.source.get(row)) {

@@ -95,7 +95,11 @@ fn place_columns(a: &mut Areas, main: Rect, focus: Column, machine: bool) {
         }
     } else if w >= 60 && h >= 14 {
         let top = (h * 3 / 10).max(5);
-        let rows = split(main, vec![Constraint::Length(top), Constraint::Fill(1)], false);
+        let rows = split(
+            main,
+            vec![Constraint::Length(top), Constraint::Fill(1)],
+            false,
+        );
         a.columns[Column::Source.index()] = Some(rows[0]);
         let lower = if machine {
             let halves = [Constraint::Percentage(45), Constraint::Fill(1)];
@@ -137,7 +141,12 @@ mod tests {
 
     #[test]
     fn at_80x24_source_sits_above_bytecodes_and_machine_code() {
-        let a = areas(Rect::new(0, 0, 80, 24), Screen::Method, Column::Source, true);
+        let a = areas(
+            Rect::new(0, 0, 80, 24),
+            Screen::Method,
+            Column::Source,
+            true,
+        );
         let (s, b, m) = (
             a.columns[0].unwrap(),
             a.columns[1].unwrap(),
@@ -152,7 +161,12 @@ mod tests {
 
     #[test]
     fn wide_terminals_put_the_three_columns_side_by_side() {
-        let a = areas(Rect::new(0, 0, 200, 50), Screen::Method, Column::Source, true);
+        let a = areas(
+            Rect::new(0, 0, 200, 50),
+            Screen::Method,
+            Column::Source,
+            true,
+        );
         let c: Vec<Rect> = a.columns.iter().map(|r| r.unwrap()).collect();
         assert!(c.iter().all(|r| r.y == 0 && r.height == 48));
         assert!(c[0].right() <= c[1].x && c[1].right() <= c[2].x);
@@ -161,19 +175,39 @@ mod tests {
 
     #[test]
     fn without_machine_code_the_bytecodes_take_its_room() {
-        let a = areas(Rect::new(0, 0, 80, 24), Screen::Method, Column::Source, false);
+        let a = areas(
+            Rect::new(0, 0, 80, 24),
+            Screen::Method,
+            Column::Source,
+            false,
+        );
         assert!(a.columns[2].is_none());
         assert_eq!(a.columns[1].unwrap().width, 80);
     }
 
     #[test]
     fn narrow_terminals_stack_and_tiny_ones_show_the_focused_column() {
-        let a = areas(Rect::new(0, 0, 50, 30), Screen::Method, Column::Source, true);
+        let a = areas(
+            Rect::new(0, 0, 50, 30),
+            Screen::Method,
+            Column::Source,
+            true,
+        );
         assert!(!a.compact && a.columns.iter().all(|c| c.is_some_and(|r| r.width == 50)));
         no_overlap(&a);
-        let a = areas(Rect::new(0, 0, 50, 12), Screen::Method, Column::Machine, true);
+        let a = areas(
+            Rect::new(0, 0, 50, 12),
+            Screen::Method,
+            Column::Machine,
+            true,
+        );
         assert!(a.compact && a.columns[2].is_some() && a.columns[0].is_none());
-        let a = areas(Rect::new(0, 0, 20, 3), Screen::Method, Column::Machine, true);
+        let a = areas(
+            Rect::new(0, 0, 20, 3),
+            Screen::Method,
+            Column::Machine,
+            true,
+        );
         assert!(a.columns.iter().all(|c| c.is_none()) && a.status.is_some());
         assert_eq!(
             areas(Rect::new(0, 0, 0, 0), Screen::Picker, Column::Source, true),

@@ -147,7 +147,11 @@ fn draw_method(frame: &mut Frame, app: &App, areas: &Areas) {
         let lines: Vec<Line> = (cursor.scroll..rows.min(cursor.scroll + height))
             .map(|r| {
                 let dim = column == Column::Source
-                    && !m.data.bytecodes.iter().any(|b| b.line == m.data.source[r].line);
+                    && !m
+                        .data
+                        .bytecodes
+                        .iter()
+                        .any(|b| b.line == m.data.source[r].line);
                 row_line(
                     text::column_row(&m.data, column, r, addresses),
                     focused && r == cursor.row,

@@ -82,7 +82,12 @@ impl App {
 
     fn areas(&self) -> layout::Areas {
         let (w, h) = self.size;
-        layout::areas(Rect::new(0, 0, w, h), self.screen, self.focus, self.tier >= 1)
+        layout::areas(
+            Rect::new(0, 0, w, h),
+            self.screen,
+            self.focus,
+            self.tier >= 1,
+        )
     }
 
     /// Content rows of the picker as laid out now (its header row excluded).
@@ -172,7 +177,11 @@ impl App {
     /// Shows `data` in the method view, picking the source line of its first bytecode.
     pub fn open(&mut self, data: MethodData) {
         let first = data.bytecodes.first().map_or(0, |b| b.line);
-        let row = data.source.iter().position(|s| s.line == first).unwrap_or(0);
+        let row = data
+            .source
+            .iter()
+            .position(|s| s.line == first)
+            .unwrap_or(0);
         self.method = Some(MethodView {
             data,
             cursors: [Cursor::default(); 3],
@@ -209,7 +218,11 @@ impl App {
         let shown = self.shown_columns();
         let i = shown.iter().position(|&c| c == self.focus).unwrap_or(0);
         let n = shown.len();
-        self.focus = shown[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+        self.focus = shown[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
     }
 
     /// Moves the focused column's cursor by `delta` rows and picks the row there.

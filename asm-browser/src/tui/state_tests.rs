@@ -133,7 +133,10 @@ fn a_source_line_links_all_its_bytecodes_and_their_instructions() {
     assert_eq!(linked_rows(&app, Column::Source), [2]);
     assert_eq!(linked_rows(&app, Column::Bytecodes), [1, 2]);
     // Templates of bcis 1 and 2, and bci 1's slow path after the ud2.
-    assert_eq!(linked_rows(&app, Column::Machine), [3, 4, 5, 6, 7, 8, 13, 14]);
+    assert_eq!(
+        linked_rows(&app, Column::Machine),
+        [3, 4, 5, 6, 7, 8, 13, 14]
+    );
     let m = method(&app);
     assert_eq!(m.cursors[Column::Bytecodes.index()].row, 1);
     assert_eq!(m.cursors[Column::Machine.index()].row, 3);

@@ -54,8 +54,15 @@ pub fn column_row(data: &MethodData, column: Column, row: usize, addresses: bool
         Column::Bytecodes => {
             let b = &data.bytecodes[row];
             let entry = if b.entry { '•' } else { ' ' };
-            let count = b.count.map(|c| format!("{:>6} ", count(c))).unwrap_or_default();
-            let site = b.site.as_ref().map(|s| format!(" ; {s}")).unwrap_or_default();
+            let count = b
+                .count
+                .map(|c| format!("{:>6} ", count(c)))
+                .unwrap_or_default();
+            let site = b
+                .site
+                .as_ref()
+                .map(|s| format!(" ; {s}"))
+                .unwrap_or_default();
             format!("{entry}{:>3} {count}{}{site}", b.bci, b.text)
         }
         Column::Machine => {
@@ -123,7 +130,10 @@ fn method_detail(data: &MethodData, column: Column, row: usize) -> String {
         }
         Column::Bytecodes if row < data.bytecodes.len() => {
             let b = &data.bytecodes[row];
-            let mut parts = vec![format!("bci {} {}", b.bci, b.text), format!("line {}", b.line)];
+            let mut parts = vec![
+                format!("bci {} {}", b.bci, b.text),
+                format!("line {}", b.line),
+            ];
             parts.extend(b.site.as_ref().map(|s| format!("cache {s}")));
             parts.extend(b.count.map(|c| format!("executed {c}")));
             let code: u32 = data.instructions_of(b.bci).map(|i| i.len).sum();
