@@ -80,6 +80,12 @@ fn run(argv: Vec<String>) -> Result<(), String> {
     if !cmd.tui && cmd.what.is_none() {
         return Err("no Class>>selector".into());
     }
+    if cmd.tui && cmd.run.counts && std::io::stderr().is_terminal() {
+        eprintln!(
+            "som-asm: running {} with the JIT, then again in tier 0 under the bytecode profile for the counters (--no-counts skips that)",
+            cmd.file.display()
+        );
+    }
     let program = Program::run(&cmd.file, &cmd.run).map_err(|e| e.to_string())?;
     let key = match &cmd.what {
         Some(w) => Some(program.find(w).map_err(|e| e.to_string())?),
