@@ -105,6 +105,21 @@ pub fn slow_path_flags(instructions: &[NativeInstruction]) -> Vec<bool> {
         .collect()
 }
 
+/// `line` with its tabs expanded to stops every 4 columns (a terminal shows a tab as
+/// whatever it likes, and a control character corrupts the screen).
+pub fn expand_tabs(line: &str) -> String {
+    let mut out = String::new();
+    for c in line.chars() {
+        if c == '\t' {
+            let n = 4 - out.chars().count() % 4;
+            out.extend(std::iter::repeat_n(' ', n));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `fib: mono [Fibonacci]`.
 pub fn site_text(site: &SiteInfo) -> String {
     let state = match site.state {
@@ -153,7 +168,7 @@ impl MethodData {
                 line,
                 text: text
                     .get(line as usize - 1)
-                    .map_or(String::new(), |t| t.to_string()),
+                    .map_or(String::new(), |t| expand_tabs(t)),
             })
             .collect();
         MethodData {
@@ -269,5 +284,27 @@ fn with_target(native: &NativeCode, text: &str) -> String {
     match target.and_then(|off| native.at_offset(off as u32).map(|e| (off, e.bci))) {
         Some((off, bci)) => format!("{text} ; +{off:x} bci {bci}"),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabs_expand_to_stops_of_four() {
+        assert_eq!(expand_tabs("\tx\ty"), "    x   y");
+        assert_eq!(expand_tabs("abcd\te"), "abcd    e");
+    }
+
+    #[test]
+    fn site_text_names_selector_state_and_classes() {
+        let site = SiteInfo {
+            selector: "area".into(),
+            argc: 0,
+            state: CacheState::Polymorphic,
+            cached_classes: vec!["Circle".into(), "Square".into()],
+        };
+        assert_eq!(site_text(&site), "area poly [Circle, Square]");
     }
 }

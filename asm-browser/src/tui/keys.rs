@@ -116,6 +116,7 @@ pub const HELP: &[&str] = &[
     "  Up/Down j/k    move and select: counterparts are marked * in",
     "                 the other columns and scrolled into view",
     "  PgUp/PgDn      page          Home/End g/G  first/last",
+    "  Enter          select the row under the cursor (after Tab)",
     "  t              show/hide the machine code (tier 1 / tier 0)",
     "  Esc            back to the picker",
     "  Bytecodes: bci, times run, • where tier-1 code can be entered",
