@@ -17,6 +17,10 @@ options:
   --max-tier N                highest execution tier (0: interpreter, 1: baseline JIT, the default)
   --jit-threshold N           invocations or back-edges before a method tiers up (0: at the first call)
   --perf-map                  name JIT code for perf in /tmp/perf-PID.map
+  --jitdump                   write jit-PID.dump (names, code, lines) for `perf inject --jit` in the current directory
+  --jitdump-dir DIR           the same, in DIR
+  --gdb-jit                   register JIT code with gdb (DWARF lines and CFI via the GDB JIT interface)
+  --jit-elf-dir DIR           write each JIT method's ELF symbol file (DWARF lines and CFI) to DIR
   --code-cache SIZE           tier 1's code cache limit (e.g. 64M); when full, methods stay in tier 0
   -h, --help                  this text";
 
@@ -87,6 +91,10 @@ fn parse(argv: &[String]) -> Result<Command, String> {
                     .map_err(|_| format!("--jit-threshold expects a count, got '{v}'"))?;
             }
             "--perf-map" => c.options.perf_map = true,
+            "--jitdump" => c.options.jitdump_dir = Some(PathBuf::from(".")),
+            "--jitdump-dir" => c.options.jitdump_dir = Some(PathBuf::from(value(&mut i, a)?)),
+            "--gdb-jit" => c.options.gdb_jit = true,
+            "--jit-elf-dir" => c.options.jit_elf_dir = Some(PathBuf::from(value(&mut i, a)?)),
             "--code-cache" => c.options.code_cache = parse_size(&value(&mut i, a)?)?,
             "-h" | "--help" => return Err(String::new()),
             _ if a.starts_with('-') && c.file.is_none() => {
@@ -129,6 +137,10 @@ fn run(mut c: Command) -> i32 {
         eprintln!("som: no program file given\n{USAGE}");
         return 64;
     };
+    if let Err(e) = check_output_dirs(&c.options) {
+        eprintln!("som: {e}");
+        return 74;
+    }
     crate::run::add_program_dir(&mut c.options, &file);
     let mut vm = match Vm::boot(c.options) {
         Ok(vm) => vm,
@@ -151,6 +163,21 @@ fn run(mut c: Command) -> i32 {
         }
     }
     status
+}
+
+/// The directories of `--jit-elf-dir` (created if missing) and `--jitdump-dir` (must
+/// exist) before anything runs.
+fn check_output_dirs(options: &Options) -> Result<(), String> {
+    if let Some(dir) = &options.jit_elf_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("--jit-elf-dir: cannot create {}: {e}", dir.display()))?;
+    }
+    if let Some(dir) = &options.jitdump_dir {
+        if !dir.is_dir() {
+            return Err(format!("--jitdump-dir: {} is not a directory", dir.display()));
+        }
+    }
+    Ok(())
 }
 
 fn disassemble(vm: &mut Vm, file: &std::path::Path, what: &str) -> i32 {

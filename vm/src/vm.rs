@@ -31,6 +31,13 @@ pub struct Options {
     pub code_cache: usize,
     /// Name each compiled method in `/tmp/perf-PID.map` for `perf` (`--perf-map`).
     pub perf_map: bool,
+    /// Register JIT code with gdb (DWARF lines and CFI through the GDB JIT interface,
+    /// `--gdb-jit`).
+    pub gdb_jit: bool,
+    /// Write each JIT symbol file (ELF with DWARF) to this directory (`--jit-elf-dir`).
+    pub jit_elf_dir: Option<PathBuf>,
+    /// Write `jit-PID.dump` for `perf inject --jit` in this directory (`--jitdump`).
+    pub jitdump_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -43,6 +50,9 @@ impl Default for Options {
             jit_threshold: 1000,
             code_cache: crate::jit::DEFAULT_CODE_CACHE,
             perf_map: false,
+            gdb_jit: false,
+            jit_elf_dir: None,
+            jitdump_dir: None,
         }
     }
 }

@@ -13,11 +13,13 @@
 //!
 //! - `emit.rs`, `templates.rs`: the templates (iced-x86 code assembler);
 //! - `runtime.rs`: the context shared with JIT code and the helpers it calls;
-//! - `code_cache.rs`: W^X executable memory with a size limit.
+//! - `code_cache.rs`: W^X executable memory with a size limit;
+//! - `debuginfo/`: JIT code described to native tools (gdb, perf).
 
 mod calls;
 mod code_cache;
 mod context;
+mod debuginfo;
 mod emit;
 mod runtime;
 mod templates;
@@ -28,6 +30,7 @@ use crate::heap::MethodIdx;
 use crate::vm::{Options, Vm};
 use code_cache::CodeCache;
 use context::{FastEntry, JitCtx};
+use debuginfo::{CodeRecord, NativeTools};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -72,6 +75,8 @@ pub(crate) struct JitStats {
     pub methods_refused: u64,
     pub code_bytes: u64,
     pub compile_time: Duration,
+    /// Part of `compile_time` spent describing code to native tools.
+    pub debug_info_time: Duration,
     pub osr_entries: u64,
     pub cache_full: bool,
 }
@@ -96,6 +101,8 @@ pub(crate) struct Jit {
     headroom: usize,
     /// The loop header a tier-0 frame continues at in tier 1 (OSR).
     osr_pc: Option<u32>,
+    /// gdb, perf and friends (see `debuginfo`).
+    tools: NativeTools,
     pub stats: JitStats,
 }
 
@@ -113,6 +120,7 @@ impl Jit {
             methods_seen: 0,
             headroom: 64,
             osr_pc: None,
+            tools: NativeTools::new(options),
             stats: JitStats::default(),
         }
     }
@@ -125,8 +133,29 @@ impl Jit {
             let bytes = emit::assemble_trampoline(ip).ok()?;
             self.trampoline = cache.install(&bytes).ok()?;
             self.cache = Some(cache);
+            if self.tools.enabled() {
+                self.publish(CodeRecord {
+                    name: "som_jit_entry".into(),
+                    file: String::new(),
+                    decl_line: 0,
+                    address: self.trampoline,
+                    bytes: &bytes,
+                    lines: Vec::new(),
+                    entries: vec![0],
+                    preserves_vm_registers: true,
+                });
+            }
         }
         self.cache.as_mut()
+    }
+
+    /// Hands `record` to the native-tool outputs, counting the time as compile time.
+    fn publish(&mut self, record: CodeRecord) {
+        let before = self.tools.time;
+        self.tools.publish(&record);
+        let spent = self.tools.time - before;
+        self.stats.debug_info_time += spent;
+        self.stats.compile_time += spent;
     }
 
     /// The direct-call table JIT code reads (see `FastEntry`).
@@ -197,9 +226,8 @@ impl Vm {
         let ok = slot.is_some();
         self.jit.slots[m] = match slot {
             Some(c) => {
-                if self.options.perf_map {
-                    let name = self.method_name(method);
-                    perf_map_line(c.address, c.size, &name);
+                if self.jit.tools.enabled() {
+                    self.publish_compiled(method, &c);
                 }
                 if self.jit.natives.len() <= m {
                     let n = self.methods.len().max(m + 1);
@@ -224,6 +252,27 @@ impl Vm {
             }
         };
         ok
+    }
+
+    /// Describes the code of `method` to the native-tool outputs.
+    fn publish_compiled(&mut self, method: MethodIdx, c: &Compiled) {
+        let start = Instant::now();
+        let m = &self.methods[method as usize];
+        let bytes = self.jit.code_bytes(c);
+        let record = CodeRecord {
+            name: self.method_name(method),
+            file: absolute(&m.file),
+            decl_line: m.line,
+            address: c.address,
+            bytes: &bytes,
+            lines: CodeRecord::line_table(&c.pc_map, &c.code.lines),
+            entries: c.entries.iter().copied().filter(|&e| e != NO_ENTRY).collect(),
+            preserves_vm_registers: false,
+        };
+        let prepared = start.elapsed();
+        self.jit.stats.debug_info_time += prepared;
+        self.jit.stats.compile_time += prepared;
+        self.jit.publish(record);
     }
 
     /// The native address where the top frame's `method` continues at `pc`, compiling
@@ -362,18 +411,16 @@ fn pc_map(templates: &[u32], stubs: &[(u32, u32)]) -> Box<[(u32, u32)]> {
     map.into_boxed_slice()
 }
 
-/// Appends `address size name` to `/tmp/perf-PID.map`, the file `perf report` reads
-/// to name JIT code (`--perf-map`).
-fn perf_map_line(address: u64, size: usize, name: &str) {
-    use std::io::Write;
-    let path = format!("/tmp/perf-{}.map", std::process::id());
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = writeln!(f, "{address:x} {size:x} {name}");
+/// `file` made absolute against the current directory (core-library files, which are
+/// embedded, keep their `core-lib/` name).
+fn absolute(file: &str) -> String {
+    let path = std::path::Path::new(file);
+    if path.is_absolute() || file.starts_with("core-lib/") {
+        return file.to_string();
     }
+    std::env::current_dir()
+        .map(|d| d.join(path).display().to_string())
+        .unwrap_or_else(|_| file.to_string())
 }
 
 /// Assembles and installs `code`; `None` when it cannot be compiled.
