@@ -139,7 +139,7 @@ impl Jit {
                     file: String::new(),
                     decl_line: 0,
                     address: self.trampoline,
-                    bytes: &bytes,
+                    bytes,
                     lines: Vec::new(),
                     entries: vec![0],
                     preserves_vm_registers: true,
@@ -257,22 +257,26 @@ impl Vm {
     /// Describes the code of `method` to the native-tool outputs.
     fn publish_compiled(&mut self, method: MethodIdx, c: &Compiled) {
         let start = Instant::now();
-        let m = &self.methods[method as usize];
-        let bytes = self.jit.code_bytes(c);
-        let record = CodeRecord {
-            name: self.method_name(method),
-            file: absolute(&m.file),
-            decl_line: m.line,
-            address: c.address,
-            bytes: &bytes,
-            lines: CodeRecord::line_table(&c.pc_map, &c.code.lines),
-            entries: c.entries.iter().copied().filter(|&e| e != NO_ENTRY).collect(),
-            preserves_vm_registers: false,
-        };
+        let record = self.code_record(method, c);
         let prepared = start.elapsed();
         self.jit.stats.debug_info_time += prepared;
         self.jit.stats.compile_time += prepared;
         self.jit.publish(record);
+    }
+
+    /// The code of `method` as native tools see it.
+    fn code_record(&self, method: MethodIdx, c: &Compiled) -> CodeRecord {
+        let m = &self.methods[method as usize];
+        CodeRecord {
+            name: self.method_name(method),
+            file: absolute(&m.file),
+            decl_line: m.line,
+            address: c.address,
+            bytes: self.jit.code_bytes(c),
+            lines: CodeRecord::line_table(&c.pc_map, &c.code.lines),
+            entries: c.entries.iter().copied().filter(|&e| e != NO_ENTRY).collect(),
+            preserves_vm_registers: false,
+        }
     }
 
     /// The native address where the top frame's `method` continues at `pc`, compiling

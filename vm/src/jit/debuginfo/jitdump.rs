@@ -109,13 +109,17 @@ fn load_record(record: &CodeRecord, timestamp: u64, tid: u32, index: u64) -> Vec
 }
 
 /// `JIT_CODE_DEBUG_INFO`: the code address and one (address, line, discriminator,
-/// file name) entry per line-table row.
+/// file name) entry per line-table row, plus one at the code's end repeating the last
+/// line: `perf inject` ends its line sequence at the last entry, so without it the
+/// last row would cover no bytes.
 fn debug_info_record(record: &CodeRecord, timestamp: u64) -> Vec<u8> {
     let mut out = Vec::new();
     record_header(&mut out, JIT_CODE_DEBUG_INFO, timestamp);
     out.extend_from_slice(&record.address.to_le_bytes());
-    out.extend_from_slice(&(record.lines.len() as u64).to_le_bytes());
-    for &(offset, line) in &record.lines {
+    let last = record.lines.last().map_or(0, |&(_, line)| line);
+    let end = (record.bytes.len() as u32, last);
+    out.extend_from_slice(&(record.lines.len() as u64 + 1).to_le_bytes());
+    for &(offset, line) in record.lines.iter().chain([&end]) {
         out.extend_from_slice(&(record.address + offset as u64).to_le_bytes());
         out.extend_from_slice(&line.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());

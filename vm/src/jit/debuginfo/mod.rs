@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// One piece of JIT code as native tools see it.
-pub(crate) struct CodeRecord<'a> {
+pub(crate) struct CodeRecord {
     /// `Class>>selector`, `[] in Class>>selector` or `som_jit_entry`.
     pub name: String,
     /// The SOM source file (as the VM names it in backtraces).
@@ -35,7 +35,7 @@ pub(crate) struct CodeRecord<'a> {
     /// The line of the method's declaration (0: none).
     pub decl_line: u32,
     pub address: u64,
-    pub bytes: &'a [u8],
+    pub bytes: Vec<u8>,
     /// Native offsets where the source line changes (offset, line), by offset.
     pub lines: Vec<(u32, u32)>,
     /// Offsets where execution may enter with nothing pushed (the frame analysis
@@ -46,7 +46,7 @@ pub(crate) struct CodeRecord<'a> {
     pub preserves_vm_registers: bool,
 }
 
-impl CodeRecord<'_> {
+impl CodeRecord {
     /// The line table from a pc map (offset, bytecode index) and the line of each
     /// bytecode: one row per change of line, the last entry winning at equal offsets.
     pub(crate) fn line_table(pc_map: &[(u32, u32)], lines: &[u32]) -> Vec<(u32, u32)> {
@@ -113,7 +113,7 @@ impl NativeTools {
 
     fn publish_image(&mut self, record: &CodeRecord) {
         let frame = frame::describe(
-            record.bytes,
+            &record.bytes,
             record.address,
             &record.entries,
             record.preserves_vm_registers,
