@@ -174,7 +174,10 @@ fn check_output_dirs(options: &Options) -> Result<(), String> {
     }
     if let Some(dir) = &options.jitdump_dir {
         if !dir.is_dir() {
-            return Err(format!("--jitdump-dir: {} is not a directory", dir.display()));
+            return Err(format!(
+                "--jitdump-dir: {} is not a directory",
+                dir.display()
+            ));
         }
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! The `--stats` report: logical clock, bytecodes executed, sends by inline-cache state,
 //! collections, pause time and peak heap, tier-1 compilation (methods, code bytes,
-//! compile time, OSR entries); `--stats-json` writes the same figures as one
+//! compile time and the part of it spent on debug info for native tools, OSR
+//! entries); `--stats-json` writes the same figures as one
 //! JSON object, the stable machine-readable form that benchmark tools read.
 
 use crate::vm::Vm;
@@ -24,6 +25,7 @@ impl Vm {
              methods kept in tier 0: {}\n\
              code bytes:           {}\n\
              jit compile time:     {:.3} ms\n\
+             of it, debug info:    {:.3} ms\n\
              osr entries:          {}\n",
             s.clock,
             s.bytecodes,
@@ -37,6 +39,7 @@ impl Vm {
             j.methods_refused,
             j.code_bytes,
             j.compile_time.as_secs_f64() * 1000.0,
+            j.debug_info_time.as_secs_f64() * 1000.0,
             j.osr_entries,
         )
     }
@@ -51,7 +54,8 @@ impl Vm {
              \"sends_polymorphic\":{},\"sends_megamorphic\":{},\"gc_count\":{},\
              \"gc_pause_ms\":{:.3},\"peak_heap_bytes\":{},\"jit_compile_ms\":{:.3},\
              \"methods_compiled_tier1\":{},\"methods_compiled_tier2\":0,\
-             \"methods_refused_tier1\":{},\"code_bytes\":{},\"osr_entries\":{}}}\n",
+             \"methods_refused_tier1\":{},\"code_bytes\":{},\"osr_entries\":{},\
+             \"jit_debug_info_ms\":{:.3}}}\n",
             s.clock,
             s.bytecodes,
             s.sends_monomorphic,
@@ -65,6 +69,7 @@ impl Vm {
             j.methods_refused,
             j.code_bytes,
             j.osr_entries,
+            j.debug_info_time.as_secs_f64() * 1000.0,
         )
     }
 }

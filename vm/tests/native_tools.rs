@@ -1,6 +1,6 @@
 //! End-to-end tests of tier-1 code seen by native tools, with the real tools: gdb's
-//! backtrace through JIT frames (`--gdb-jit`), and `perf record` + `perf inject --jit`
-//! + `perf report` naming JIT code from a jitdump (`--jitdump-dir`). The jitdump's
+//! backtrace through JIT frames (`--gdb-jit`), and `perf record`, `perf inject --jit`
+//! and `perf report` naming JIT code from a jitdump (`--jitdump-dir`). The jitdump's
 //! structure and the DWARF's lines are checked in the VM's unit tests
 //! (`jit::debuginfo::tests`); these drive the binary the way a user does.
 
@@ -41,7 +41,12 @@ fn gdb_backtrace(extra: &[&str]) -> String {
 fn frame_after(bt: &[&str], from: usize, parts: &[&str]) -> usize {
     (from..bt.len())
         .find(|&i| parts.iter().all(|p| bt[i].contains(p)))
-        .unwrap_or_else(|| panic!("no frame with {parts:?} after #{from} in\n{}", bt.join("\n")))
+        .unwrap_or_else(|| {
+            panic!(
+                "no frame with {parts:?} after #{from} in\n{}",
+                bt.join("\n")
+            )
+        })
 }
 
 #[test]
@@ -82,7 +87,14 @@ fn perf_inject_names_jit_code_from_the_jitdump() {
             .stderr(Stdio::piped())
             .output()
     };
-    let som_args = ["--max-tier", "1", "--jit-threshold", "0", "-cp", "benches/som"];
+    let som_args = [
+        "--max-tier",
+        "1",
+        "--jit-threshold",
+        "0",
+        "-cp",
+        "benches/som",
+    ];
     let bench = ["benches/som/BenchHarness.som", "Fib", "3", "12"];
     // Without perf: the file is there, with the jitdump magic and this run's pid.
     let child = Command::new(env!("CARGO_BIN_EXE_som"))
@@ -110,7 +122,9 @@ fn perf_inject_names_jit_code_from_the_jitdump() {
         .args(som_args)
         .args(bench));
     if !recorded.as_ref().is_ok_and(|o| o.status.success()) {
-        eprintln!("perf record is not usable here ({recorded:?}); only the jitdump file was checked");
+        eprintln!(
+            "perf record is not usable here ({recorded:?}); only the jitdump file was checked"
+        );
         return;
     }
     let injected = dir.join("perf.jit.data");
@@ -120,10 +134,21 @@ fn perf_inject_names_jit_code_from_the_jitdump() {
         .arg("-o")
         .arg(&injected))
     .expect("perf inject");
-    assert!(inject.status.success(), "{}", String::from_utf8_lossy(&inject.stderr));
+    assert!(
+        inject.status.success(),
+        "{}",
+        String::from_utf8_lossy(&inject.stderr)
+    );
     let report = Command::new("perf")
         .env("PERF_BUILDID_DIR", dir.join("buildid"))
-        .args(["report", "--stdio", "--no-children", "--sort", "sym,srcline", "-i"])
+        .args([
+            "report",
+            "--stdio",
+            "--no-children",
+            "--sort",
+            "sym,srcline",
+            "-i",
+        ])
         .arg(&injected)
         .output()
         .expect("perf report");

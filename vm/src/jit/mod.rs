@@ -274,7 +274,12 @@ impl Vm {
             address: c.address,
             bytes: self.jit.code_bytes(c),
             lines: CodeRecord::line_table(&c.pc_map, &c.code.lines),
-            entries: c.entries.iter().copied().filter(|&e| e != NO_ENTRY).collect(),
+            entries: c
+                .entries
+                .iter()
+                .copied()
+                .filter(|&e| e != NO_ENTRY)
+                .collect(),
             preserves_vm_registers: false,
         }
     }

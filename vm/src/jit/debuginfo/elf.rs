@@ -12,8 +12,8 @@
 use super::frame::{FrameChange, RegisterRule};
 use super::CodeRecord;
 use gimli::write::{
-    Address, AttributeValue, CallFrameInstruction, CommonInformationEntry, DwarfUnit,
-    EndianVec, FrameDescriptionEntry, FrameTable, LineProgram, LineString, Sections,
+    Address, AttributeValue, CallFrameInstruction, CommonInformationEntry, DwarfUnit, EndianVec,
+    FrameDescriptionEntry, FrameTable, LineProgram, LineString, Sections,
 };
 use gimli::{Encoding, Format, LineEncoding, LittleEndian, Register};
 use object::elf;
@@ -105,8 +105,14 @@ fn debug_info(record: &CodeRecord) -> Result<DwarfUnit, ImageError> {
     sub.set(gimli::DW_AT_low_pc, low);
     sub.set(gimli::DW_AT_high_pc, size);
     if record.decl_line > 0 && !record.lines.is_empty() {
-        sub.set(gimli::DW_AT_decl_file, AttributeValue::FileIndex(Some(file_id)));
-        sub.set(gimli::DW_AT_decl_line, AttributeValue::Udata(record.decl_line as u64));
+        sub.set(
+            gimli::DW_AT_decl_file,
+            AttributeValue::FileIndex(Some(file_id)),
+        );
+        sub.set(
+            gimli::DW_AT_decl_line,
+            AttributeValue::Udata(record.decl_line as u64),
+        );
     }
     Ok(dwarf)
 }
@@ -138,10 +144,8 @@ fn frame_table(record: &CodeRecord, changes: &[FrameChange]) -> FrameTable {
         cie.add_instruction(CallFrameInstruction::Undefined(gimli::X86_64::R13));
         cie.add_instruction(CallFrameInstruction::Undefined(gimli::X86_64::R14));
     }
-    let mut fde = FrameDescriptionEntry::new(
-        Address::Constant(record.address),
-        record.bytes.len() as u32,
-    );
+    let mut fde =
+        FrameDescriptionEntry::new(Address::Constant(record.address), record.bytes.len() as u32);
     for change in changes {
         let (offset, instruction) = match *change {
             FrameChange::CfaOffset { offset, cfa } => {
@@ -170,7 +174,10 @@ fn frame_table(record: &CodeRecord, changes: &[FrameChange]) -> FrameTable {
 
 /// The relocatable object: `.text` (NOBITS at the code's address), the DWARF sections,
 /// a symbol table naming the code.
-fn elf_object(record: &CodeRecord, dwarf: &[(&'static str, Vec<u8>)]) -> Result<Vec<u8>, ImageError> {
+fn elf_object(
+    record: &CodeRecord,
+    dwarf: &[(&'static str, Vec<u8>)],
+) -> Result<Vec<u8>, ImageError> {
     let mut out = Vec::new();
     let mut w = Writer::new(Endianness::Little, true, &mut out);
     w.reserve_file_header();

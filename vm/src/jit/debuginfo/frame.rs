@@ -168,7 +168,10 @@ fn successors(inst: &Instruction, d: i32) -> Result<(i32, Option<u64>), FrameErr
         _ => d,
     };
     if next < 0 {
-        return Err(FrameError(format!("rsp above the frame at {:#x}", inst.ip())));
+        return Err(FrameError(format!(
+            "rsp above the frame at {:#x}",
+            inst.ip()
+        )));
     }
     let direct = matches!(
         inst.op0_kind(),
@@ -187,7 +190,10 @@ fn is_immediate(inst: &Instruction) -> bool {
 
 /// Whether execution continues with the next instruction.
 fn falls_through(inst: &Instruction) -> bool {
-    !matches!(inst.mnemonic(), Mnemonic::Ret | Mnemonic::Ud2 | Mnemonic::Jmp)
+    !matches!(
+        inst.mnemonic(),
+        Mnemonic::Ret | Mnemonic::Ud2 | Mnemonic::Jmp
+    )
 }
 
 #[cfg(test)]

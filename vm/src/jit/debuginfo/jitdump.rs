@@ -160,7 +160,10 @@ pub(crate) fn parse(data: &[u8]) -> Result<(u32, Vec<Record>), String> {
     };
     let c_str = |at: usize| -> Result<(String, usize), String> {
         let len = data[at..].iter().position(|&b| b == 0).ok_or("no NUL")?;
-        Ok((String::from_utf8_lossy(&data[at..at + len]).into(), at + len + 1))
+        Ok((
+            String::from_utf8_lossy(&data[at..at + len]).into(),
+            at + len + 1,
+        ))
     };
     if u32_at(0)? != MAGIC || u32_at(4)? != VERSION || u32_at(12)? != EM_X86_64 {
         return Err("bad header".into());

@@ -157,7 +157,9 @@ impl NativeTools {
             }
         }
         let result = match &mut self.jitdump {
-            Some(d) => d.write(record).map_err(|e| format!("{}: {e}", d.path().display())),
+            Some(d) => d
+                .write(record)
+                .map_err(|e| format!("{}: {e}", d.path().display())),
             None => Ok(()),
         };
         if let Err(e) = result {

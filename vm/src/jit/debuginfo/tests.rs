@@ -2,15 +2,18 @@
 //! every method of a few benchmarks, the ELF images read back with `addr2line` against
 //! the pc map, GDB JIT interface (un)registration, and the jitdump file parsed back.
 
-use super::jitdump::{self, Record};
 use super::frame::{self, FrameChange};
+use super::jitdump::{self, Record};
 use super::{ffi, CodeRecord};
 use crate::bytecode::Bytecode;
 use crate::vm::{Options, Vm};
 use std::path::{Path, PathBuf};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().into()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .into()
 }
 
 fn recurse_som() -> PathBuf {
@@ -76,7 +79,11 @@ fn the_frame_layout_of_every_compiled_method_is_described() {
             let changes = frame::describe(&r.bytes, r.address, &r.entries, false)
                 .unwrap_or_else(|e| panic!("{bench}: {}: {}", r.name, e.0));
             // A send pushes five words around its call: CFA = rsp + 48 there.
-            let sends = c.code.bytecodes.iter().any(|b| matches!(b, Bytecode::Send(_)));
+            let sends = c
+                .code
+                .bytecodes
+                .iter()
+                .any(|b| matches!(b, Bytecode::Send(_)));
             let pushes = changes.contains(&FrameChange::CfaOffset {
                 offset: changes
                     .iter()
@@ -112,8 +119,8 @@ fn addr2line_reads_the_pc_map_back_from_the_elf_images() {
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
         let path = dir.join(format!("{:x}-{name}.o", c.address));
-        let loader = addr2line::Loader::new(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let loader =
+            addr2line::Loader::new(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for &(offset, bci) in c.pc_map.iter() {
             if offset as usize >= c.size {
                 continue;
@@ -123,7 +130,12 @@ fn addr2line_reads_the_pc_map_back_from_the_elf_images() {
             let want = c.code.lines[last.1 as usize];
             let address = c.address + offset as u64;
             let loc = loader.find_location(address).unwrap().expect("a location");
-            assert_eq!(loc.line, Some(want), "{} at +{offset} (bci {bci})", record.name);
+            assert_eq!(
+                loc.line,
+                Some(want),
+                "{} at +{offset} (bci {bci})",
+                record.name
+            );
             assert_eq!(loc.file, Some(record.file.as_str()), "{}", record.name);
             let mut frames = loader.find_frames(address).unwrap();
             let f = frames.next().unwrap().expect("a frame");
