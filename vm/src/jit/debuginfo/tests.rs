@@ -1,5 +1,5 @@
 //! Tests of the native-tool outputs on code the VM really compiled: the frame layout of
-//! every method of a few benchmarks, the ELF images read back with `addr2line` against
+//! every method of a few benchmarks and of the golden corpus, the ELF images read back with `addr2line` against
 //! the pc map, GDB JIT interface (un)registration, and the jitdump file parsed back.
 
 use super::frame::{self, FrameChange};
@@ -62,43 +62,76 @@ fn a_line_table_has_one_row_per_change_of_line_and_the_last_entry_wins() {
     );
 }
 
+/// Asserts that the frame layout of every method `vm` compiled is described, with the
+/// send template's five pushed words (CFA = rsp + 48) exactly in methods that send.
+fn assert_frames_described(vm: &Vm, program: &str) -> usize {
+    let mut described = 0;
+    for m in vm.jit.compiled_methods() {
+        let c = vm.jit.compiled(m).unwrap();
+        let r = vm.code_record(m, c);
+        let changes = frame::describe(&r.bytes, r.address, &r.entries, false)
+            .unwrap_or_else(|e| panic!("{program}: {}: {}", r.name, e.0));
+        let sends = c
+            .code
+            .bytecodes
+            .iter()
+            .any(|b| matches!(b, Bytecode::Send(_)));
+        let pushes = changes
+            .iter()
+            .any(|c| matches!(c, FrameChange::CfaOffset { cfa: 48, .. }));
+        assert_eq!(sends, pushes, "{program}: {}: {changes:?}", r.name);
+        described += 1;
+    }
+    described
+}
+
 #[test]
 fn the_frame_layout_of_every_compiled_method_is_described() {
     let benches = repo().join("benches/som");
     let harness = benches.join("BenchHarness.som");
-    for bench in ["Dispatch", "Closures", "Sort", "Trees"] {
+    for bench in ["Dispatch", "Closures", "Sort", "Trees", "Graph", "Towers"] {
         let options = Options {
             class_path: vec![benches.clone()],
             ..Options::default()
         };
         let vm = run(options, &harness, &[bench, "1", "1"]);
-        let mut described = 0;
-        for m in vm.jit.compiled_methods() {
-            let c = vm.jit.compiled(m).unwrap();
-            let r = vm.code_record(m, c);
-            let changes = frame::describe(&r.bytes, r.address, &r.entries, false)
-                .unwrap_or_else(|e| panic!("{bench}: {}: {}", r.name, e.0));
-            // A send pushes five words around its call: CFA = rsp + 48 there.
-            let sends = c
-                .code
-                .bytecodes
-                .iter()
-                .any(|b| matches!(b, Bytecode::Send(_)));
-            let pushes = changes.contains(&FrameChange::CfaOffset {
-                offset: changes
-                    .iter()
-                    .find_map(|c| match c {
-                        FrameChange::CfaOffset { offset, cfa: 48 } => Some(*offset),
-                        _ => None,
-                    })
-                    .unwrap_or(u32::MAX),
-                cfa: 48,
-            });
-            assert_eq!(sends, pushes, "{bench}: {}: {changes:?}", r.name);
-            described += 1;
-        }
+        let described = assert_frames_described(&vm, bench);
         assert!(described > 10, "{bench}: {described} methods");
     }
+}
+
+#[test]
+fn the_frame_layout_is_described_across_the_golden_corpus() {
+    let mut files = Vec::new();
+    let mut dirs = vec![repo().join("tests/som")];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.ends_with("support") {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "som") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 100);
+    let mut described = 0;
+    for file in files {
+        let mut options = Options {
+            class_path: vec![repo().join("tests/som/support")],
+            max_heap: 64 << 20,
+            max_tier: 1,
+            jit_threshold: 0,
+            ..Options::default()
+        };
+        crate::run::add_program_dir(&mut options, &file);
+        let mut vm = Vm::boot(options).expect("boot");
+        vm.output = crate::io::Output::capture(false);
+        // Errors, exits and failures are part of the corpus: only the code matters.
+        vm.run_program(&file, &[]);
+        described += assert_frames_described(&vm, &file.display().to_string());
+    }
+    assert!(described > 1000, "{described} methods");
 }
 
 #[test]
