@@ -356,3 +356,113 @@ const DOUBLES: &str = "Dbl = (
     run: args = ( self new run )
 )
 ";
+
+/// A long-running `run:` whose loop tiers up by OSR, a helper it calls on every
+/// iteration, and a method called once from the loop (so from tier-1 code into tier 0;
+/// not a trivial `^ 1`, which would run without a frame).
+const HOT_LOOP: &str = "HotLoop = (
+    step: i = ( ^ i % 7 )
+    rare = ( | x | x := 1. ^ x + 1 )
+    run: args = (
+        | t |
+        t := 0.
+        1 to: 3000 do: [ :i |
+            t := t + (self step: i).
+            i = 2500 ifTrue: [ t := t + self rare ] ].
+        t println
+    )
+)
+";
+
+#[test]
+fn the_jit_event_log_records_compiles_osr_and_tier_crossings() {
+    use som_vm::introspect::{EdgeKind, Inputs, JitEventKind, Machine};
+    let dir = std::env::temp_dir().join(format!("som-jit-events-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("HotLoop.som");
+    std::fs::write(&file, HOT_LOOP).unwrap();
+    let options = som_vm::Options {
+        max_tier: 1,
+        jit_threshold: 100,
+        ..som_vm::Options::default()
+    };
+    let mut m = Machine::load(options, &file, &[], Inputs::Live, true).expect("loads");
+    assert_eq!(m.run().status, 0);
+    let view = m.view();
+    let log = view.jit_events();
+    assert_eq!(log.dropped, 0);
+    // One Compiled event per compiled method, with its code size.
+    let compiled = view.compiled_methods();
+    assert!(compiled.len() >= 2, "{compiled:?}");
+    for &key in &compiled {
+        let sizes: Vec<u32> = log
+            .events
+            .iter()
+            .filter(|e| e.method == key)
+            .filter_map(|e| match e.kind {
+                JitEventKind::Compiled {
+                    tier: 1,
+                    code_bytes,
+                } => Some(code_bytes),
+                _ => None,
+            })
+            .collect();
+        let native = view.native_code(key).expect("machine code");
+        assert_eq!(sizes, vec![native.bytes.len() as u32], "{}", native.label);
+    }
+    // `run:` runs once: its loop enters tier 1 by OSR at the loop header.
+    let run = view.find_method("HotLoop", "run:").expect("run:");
+    let code = view.code(run).expect("bytecode");
+    let header = code
+        .bytecodes
+        .iter()
+        .flat_map(|b| b.successors.iter())
+        .find(|e| e.kind == EdgeKind::LoopBack)
+        .expect("a loop")
+        .target;
+    let osr: Vec<u32> = log
+        .events
+        .iter()
+        .filter(|e| e.method == run)
+        .filter_map(|e| match e.kind {
+            JitEventKind::OsrEntry { bci } => Some(bci),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(osr, vec![header]);
+    let counters = view.jit_counters(run);
+    assert_eq!(counters.osr_entries, vec![(header, 1)]);
+    assert_eq!(
+        counters.tier1_entries, 0,
+        "run: was called before it compiled"
+    );
+    // From tier 1 it calls `rare` (never compiled) once, and resumes after it returns.
+    let rare = view.find_method("HotLoop", "rare").expect("rare");
+    assert!(!compiled.contains(&rare));
+    let send = code
+        .bytecodes
+        .iter()
+        .find(|b| b.send.as_ref().is_some_and(|s| s.selector == "rare"))
+        .expect("the rare send")
+        .bci;
+    assert!(counters.calls_to_tier0.contains(&(send, 1)), "{counters:?}");
+    assert!(
+        counters.tier1_resumes.contains(&(send + 1, 1)),
+        "{counters:?}"
+    );
+    assert!(log.events.iter().any(|e| e.method == run
+        && e.kind
+            == JitEventKind::CalledTier0 {
+                bci: send,
+                callee: rare
+            }));
+    // `step:` compiled while `run:` was in tier 0: each such call entered tier 1 and
+    // returned to tier 0; once `run:` is in tier 1 the calls are native (no crossing).
+    let step = view.find_method("HotLoop", "step:").expect("step:");
+    let s = view.jit_counters(step);
+    assert!(s.tier1_entries > 0 && s.tier1_entries < 3000, "{s:?}");
+    assert_eq!(s.returns_to_tier0, s.tier1_entries);
+    // Events are in clock order.
+    assert!(log.events.windows(2).all(|w| w[0].clock <= w[1].clock));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -11,12 +11,15 @@
 //! - Every non-deterministic input passes through one place; [`Inputs`] chooses whether
 //!   it is taken live, recorded into an [`Input`] log, or replayed from one.
 //! - [`Event`]s (GC start and end, output written) reach a monitor at the next boundary.
+//! - After a run with the JIT, [`View::jit_events`] lists what tier 1 did (compiles, OSR
+//!   entries, tier crossings) and [`View::jit_counters`] counts it per method.
 //!
 //! Cost when no one listens: the fast dispatch loop has no hooks at all; monitoring
 //! runs a second instance of the same loop compiled with the boundary check.
 
 mod code;
 mod eval;
+mod jit_log;
 mod machine;
 mod native;
 pub(crate) mod sampling;
@@ -25,6 +28,7 @@ mod view;
 mod writes;
 
 pub use code::{BytecodeInfo, BytecodeProfile, CacheState, Edge, EdgeKind, MethodCode, SiteInfo};
+pub use jit_log::{JitEvent, JitEventKind, JitEvents, TierCounters};
 pub use machine::{Exit, Inputs, Machine, RunState};
 pub use native::{NativeCode, NativeInstruction, PcMapEntry};
 pub use sampling::{FrameLabel, Meter, Phase, Sample, SampledRun, SAMPLE_DEPTH};

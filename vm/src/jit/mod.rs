@@ -14,13 +14,16 @@
 //! - `emit.rs`, `templates.rs`: the templates (iced-x86 code assembler);
 //! - `runtime.rs`: the context shared with JIT code and the helpers it calls;
 //! - `code_cache.rs`: W^X executable memory with a size limit;
-//! - `debuginfo/`: JIT code described to native tools (gdb, perf).
+//! - `debuginfo/`: JIT code described to native tools (gdb, perf);
+//! - `events.rs`: the event log and tier counters tools read (compiles, OSR entries,
+//!   tier crossings).
 
 mod calls;
 mod code_cache;
 mod context;
 mod debuginfo;
 mod emit;
+pub(crate) mod events;
 mod runtime;
 mod templates;
 
@@ -31,6 +34,7 @@ use crate::vm::{Options, Vm};
 use code_cache::CodeCache;
 use context::{FastEntry, JitCtx};
 use debuginfo::{CodeRecord, NativeTools};
+use events::{JitEventKind, JitLog, NativeRun};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -104,6 +108,8 @@ pub(crate) struct Jit {
     /// gdb, perf and friends (see `debuginfo`).
     tools: NativeTools,
     pub stats: JitStats,
+    /// What tier 1 did, for tools (`introspect::View::jit_events`).
+    pub log: JitLog,
 }
 
 impl Jit {
@@ -122,6 +128,7 @@ impl Jit {
             osr_pc: None,
             tools: NativeTools::new(options),
             stats: JitStats::default(),
+            log: JitLog::default(),
         }
     }
 
@@ -224,6 +231,13 @@ impl Vm {
             _ => None,
         };
         let ok = slot.is_some();
+        let kind = match &slot {
+            Some(c) => JitEventKind::Compiled {
+                code_bytes: c.size as u32,
+            },
+            None => JitEventKind::Refused,
+        };
+        self.jit_event(method, kind);
         self.jit.slots[m] = match slot {
             Some(c) => {
                 if self.jit.tools.enabled() {
@@ -343,6 +357,7 @@ impl Vm {
         }
         self.jit.osr_pc = Some(pc as u32);
         self.jit.stats.osr_entries += 1;
+        self.jit_event(method, JitEventKind::OsrEntry { bci: pc as u32 });
         true
     }
 
@@ -353,16 +368,21 @@ impl Vm {
         if self.methods.len() < self.jit.methods_seen {
             self.jit.forget();
         }
+        // The frame tier-1 code last started with in this call (`None`: still in tier 0).
+        let mut ran: Option<NativeRun> = None;
         loop {
             if self.frames.len() <= base_depth {
                 return Ok(());
             }
             let f = self.frames.last().expect("frame");
-            let method = f.method;
+            let (method, frame_id) = (f.method, f.id);
             let osr = self.jit.osr_pc.take();
             let pc = osr.unwrap_or(f.pc);
             let counter = self.methods[method as usize].invocations.get();
             let Some(target) = self.jit_entry(method, pc, counter) else {
+                if let Some(run) = ran {
+                    self.jit_note_exit(run);
+                }
                 let f = self.frames.last_mut().expect("frame");
                 f.tier = 0;
                 if let Some(pc) = osr {
@@ -370,6 +390,15 @@ impl Vm {
                 }
                 return Ok(());
             };
+            if ran.is_none() && osr.is_none() {
+                self.jit_event(method, JitEventKind::Entered { bci: pc });
+            }
+            let depth = self.frames.len();
+            ran = Some(NativeRun {
+                method,
+                depth,
+                frame_id,
+            });
             self.frames.last_mut().expect("frame").tier = 1;
             self.run_native(target)?;
         }
