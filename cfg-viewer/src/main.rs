@@ -1,5 +1,6 @@
-//! `som-inspect`: runs a SOM program with a bytecode profile, then opens the inspector
-//! window, or exports one method's CFG as Graphviz dot (`--dot`) or SVG (`--svg`).
+//! `som-inspect`: runs a SOM program with a bytecode profile and again with the JIT,
+//! then opens the inspector window, or exports one method's CFG as Graphviz dot
+//! (`--dot`) or SVG (`--svg`).
 
 use anyhow::{bail, Context, Result};
 use som_cfg_viewer::model::{dot, svg, Pick, Program};
@@ -7,15 +8,19 @@ use som_cfg_viewer::ui::{self, Inspector};
 use som_vm::introspect::Options;
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: som-inspect [-cp DIRS] [--method Class>>selector] [--select-line N] [--screenshot OUT.png] File.som [args...]
-       som-inspect [-cp DIRS] --dot Class>>selector File.som [args...]
-       som-inspect [-cp DIRS] --layout Class>>selector File.som [args...]   (the layout as text)
-       som-inspect [-cp DIRS] --svg OUT.svg Class>>selector File.som [args...]";
+const USAGE: &str = "usage: som-inspect [VM OPTIONS] [--method Class>>selector] [--select-line N] [--screenshot OUT.png] File.som [args...]
+       som-inspect [VM OPTIONS] --dot Class>>selector File.som [args...]
+       som-inspect [VM OPTIONS] --layout Class>>selector File.som [args...]   (the layout as text)
+       som-inspect [VM OPTIONS] --svg OUT.svg Class>>selector File.som [args...]
+VM OPTIONS: -cp DIRS, --jit-threshold N (invocations or back-edges before tier 1, default 1000),
+            --max-tier N (0: no run with the JIT, no machine code)";
 
 /// Parsed command line.
 #[derive(Debug, Default)]
 struct Args {
     class_path: Vec<PathBuf>,
+    jit_threshold: Option<u32>,
+    max_tier: Option<u8>,
     dot: Option<String>,
     layout: Option<String>,
     svg: Option<(PathBuf, String)>,
@@ -39,6 +44,14 @@ fn parse(argv: &[String]) -> Result<Args> {
             "-cp" | "--classpath" => {
                 let dirs = value("a class path")?;
                 a.class_path.extend(dirs.split(':').map(PathBuf::from));
+            }
+            "--jit-threshold" => {
+                let n = value("a count")?;
+                a.jit_threshold = Some(n.parse().with_context(|| format!("--jit-threshold {n}"))?)
+            }
+            "--max-tier" => {
+                let n = value("a tier")?;
+                a.max_tier = Some(n.parse().with_context(|| format!("--max-tier {n}"))?)
             }
             "--dot" => a.dot = Some(value("Class>>selector")?),
             "--layout" => a.layout = Some(value("Class>>selector")?),
@@ -66,10 +79,16 @@ fn main() -> Result<()> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let a = parse(&argv)?;
     let file = a.file.clone().with_context(|| USAGE.to_string())?;
-    let options = Options {
+    let mut options = Options {
         class_path: a.class_path.clone(),
         ..Options::default()
     };
+    if let Some(n) = a.jit_threshold {
+        options.jit_threshold = n;
+    }
+    if let Some(t) = a.max_tier {
+        options.max_tier = t;
+    }
     let program = Program::run(options, &file, &a.program_args)?;
     if program.exit.status != 0 {
         let why = program.exit.error.clone().unwrap_or_default();

@@ -1,9 +1,13 @@
 //! The model without a window: golden files for the dot export and the layout of small
 //! programs with nested loops and conditionals (`SOM_BLESS=1` rewrites them; review the
 //! diff), CFG and layout invariants, linking between lines, blocks, bytecodes and code
-//! columns, and the command line (`--dot`, `--svg`, `--layout`) as a user runs it.
+//! columns (tier-1 machine instructions through the pc map), the JIT's runtime markers
+//! (OSR entry, tier-1 entries, exits to tier 0), and the command line (`--dot`, `--svg`,
+//! `--layout`) as a user runs it.
 
-use som_cfg_viewer::model::{BlockId, Column, MethodModel, Pick, Program, Selection};
+use som_cfg_viewer::model::{
+    BlockId, Column, MarkerKind, MethodModel, Pick, Program, Representation, Selection,
+};
 use som_vm::introspect::{EdgeKind, Options};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,7 +65,21 @@ fn dot_and_layout_match_golden_files() {
 }
 
 fn model(file: &str, method: &str) -> MethodModel {
-    let program = Program::run(Options::default(), &programs().join(file), &[]).expect("runs");
+    model_with(file, method, Options::default())
+}
+
+/// The model after runs with `--jit-threshold threshold`.
+fn jitted(file: &str, method: &str, threshold: u32) -> MethodModel {
+    let options = Options {
+        jit_threshold: threshold,
+        ..Options::default()
+    };
+    model_with(file, method, options)
+}
+
+fn model_with(file: &str, method: &str, options: Options) -> MethodModel {
+    let program = Program::run(options, &programs().join(file), &[]).expect("runs");
+    assert_eq!(program.jit_exit.as_ref().map(|e| e.status), Some(0));
     assert_eq!(program.exit.status, 0, "{}", program.output());
     program
         .method(program.find(method).expect("found"))
@@ -281,4 +299,109 @@ fn unknown_methods_and_primitives_are_reported() {
     assert!(p
         .hottest()
         .is_some_and(|h| !h.is_primitive && h.executed > 0));
+}
+
+#[test]
+fn a_bytecode_links_to_exactly_its_machine_instructions_and_back() {
+    let m = jitted("Nested.som", "Nested>>run", 0);
+    let native = m.jit.native(1).expect("compiled at the first call");
+    let columns = Column::all(&m);
+    let col = &columns[1];
+    assert_eq!(col.repr, Representation::MachineCode { tier: 1 });
+    assert!(col.absent.is_none());
+    // Every instruction is one row, in address order, under a heading of its bytecode.
+    let insts = native.instructions();
+    let code_rows: Vec<&_> = col.rows.iter().filter(|r| !r.heading).collect();
+    assert_eq!(code_rows.len(), insts.len());
+    for (row, inst) in code_rows.iter().zip(&insts) {
+        assert_eq!(row.bcis, vec![inst.bci]);
+        assert!(row.text.contains(&format!("{:012x}", inst.address)), "{}", row.text);
+    }
+    // Picking the `%` send selects its instructions in the machine-code column.
+    let bci = m.sites.iter().find(|s| s.selector == "%").expect("%").bci;
+    let sel = Selection::of(Pick::Bytecode(bci), &m, &columns);
+    let picked = code_rows.iter().filter(|r| sel.has_row(r)).count();
+    let expected = insts.iter().filter(|i| i.bci == bci).count();
+    assert!(expected > 0);
+    assert_eq!(picked, expected);
+    let first = col.first_selected(&sel).expect("a selected row");
+    let bc_text = m.bytecode_text(&m.code.bytecodes[bci as usize]);
+    assert!(col.rows[first].heading && col.rows[first].text.starts_with(&bc_text));
+    // Picking one of those instructions selects its bytecode, line and block.
+    let row = (first + 1..col.rows.len())
+        .find(|&r| !col.rows[r].heading)
+        .expect("an instruction");
+    let back = Selection::of(Pick::Row { column: 1, row }, &m, &columns);
+    assert_eq!(back.bcis.iter().copied().collect::<Vec<_>>(), vec![bci]);
+    assert_eq!(back.lines.iter().copied().collect::<Vec<_>>(), vec![7]);
+    let block = m.cfg.block_of[bci as usize];
+    assert_eq!(back.blocks.iter().copied().collect::<Vec<_>>(), vec![block]);
+    // A source line selects the instructions of every bytecode on it.
+    let line = Selection::of(Pick::Line(7), &m, &columns);
+    let on_line = insts
+        .iter()
+        .filter(|i| line.bcis.contains(&i.bci))
+        .count();
+    let lit = code_rows.iter().filter(|r| line.has_row(r)).count();
+    assert_eq!(lit, on_line);
+}
+
+#[test]
+fn the_cfg_shows_where_osr_entered_and_where_tier_one_was_entered_and_left() {
+    let m = jitted("HotLoop.som", "HotLoop>>run:", 100);
+    let header = m.cfg.loops[0].header;
+    let head = m.cfg.block(header).start;
+    let osr: Vec<_> = m
+        .jit
+        .markers
+        .iter()
+        .filter(|k| k.kind == MarkerKind::OsrEntry)
+        .collect();
+    assert_eq!(osr.len(), 1, "{:?}", m.jit.markers);
+    assert_eq!((osr[0].bci, osr[0].count), (head, 1));
+    // The loop header's block says so, and so does the machine code's heading there.
+    let text = m.block_text(header);
+    assert_eq!(text[1], format!(">> OSR entry at {head} x1"));
+    assert_eq!(m.first_bytecode_line(header), 2);
+    let col = &Column::all(&m)[1];
+    assert!(col
+        .rows
+        .iter()
+        .any(|r| r.heading && r.bcis == vec![head] && r.text.contains(">> OSR entry")));
+    // From tier 1 it called `rare:` (never compiled) once and came back to tier 1.
+    let calls: Vec<_> = m
+        .jit
+        .markers
+        .iter()
+        .filter(|k| matches!(&k.kind, MarkerKind::CallToTier0 { callees } if callees == &["HotLoop>>rare:".to_string()]))
+        .collect();
+    assert_eq!(calls.len(), 1, "{:?}", m.jit.markers);
+    assert!(m.jit.markers.iter().any(|k| k.kind == MarkerKind::Tier1Resume
+        && k.bci == calls[0].bci + 1
+        && k.count == 1));
+    // `step:` compiled before `run:` did: tier 0 entered it and it returned to tier 0.
+    let step = jitted("HotLoop.som", "HotLoop>>step:", 100);
+    let kinds: Vec<(&MarkerKind, u64)> = step.jit.markers.iter().map(|k| (&k.kind, k.count)).collect();
+    let entries = step.jit.counters.tier1_entries;
+    assert!(entries > 0);
+    assert!(kinds.contains(&(&MarkerKind::Tier1Entry, entries)), "{kinds:?}");
+    assert!(kinds.contains(&(&MarkerKind::ReturnToTier0, entries)), "{kinds:?}");
+    assert_eq!(step.jit.compiled.len(), 1);
+    // The dot export carries the markers.
+    let dot = inspect(&["--jit-threshold", "100", "--dot", "HotLoop>>run:", "HotLoop.som"]);
+    assert!(dot.contains(&format!(">> OSR entry at {head} x1")), "{dot}");
+}
+
+#[test]
+fn without_the_jit_the_machine_code_column_says_why() {
+    let options = Options {
+        max_tier: 0,
+        ..Options::default()
+    };
+    let program = Program::run(options, &programs().join("Nested.som"), &[]).expect("runs");
+    assert!(program.jit_exit.is_none());
+    let m = program.method(program.find("Nested>>run").unwrap()).unwrap();
+    let col = &Column::all(&m)[1];
+    assert!(col.absent.as_deref().unwrap().contains("without the JIT"));
+    assert!(m.jit.markers.is_empty());
 }

@@ -1,7 +1,9 @@
 //! The window without a window: egui_kittest drives `App::draw` with real clicks and
 //! checks the linked selection (source line -> bytecodes and blocks, bytecode row -> line,
-//! a click on the CFG canvas -> the bytecode under it), the browser's search, and that a
-//! method of 2,000+ bytecodes lays out and draws in interactive time (numbers printed).
+//! a click on the CFG canvas -> the bytecode under it, source line -> its tier-1 machine
+//! instructions, machine instruction -> its bytecode and line), the browser's search, and
+//! that a method of 2,000+ bytecodes lays out and draws in interactive time with its
+//! machine-code column (numbers printed).
 
 use egui::accesskit::{Role, Toggled};
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -14,6 +16,17 @@ use std::time::{Duration, Instant};
 
 fn program(file: &Path) -> Program {
     let p = Program::run(Options::default(), file, &[]).expect("runs");
+    assert_eq!(p.exit.status, 0, "{}", p.output());
+    p
+}
+
+/// The program after runs with every method compiled at its first call.
+fn jitted(file: &Path) -> Program {
+    let options = Options {
+        jit_threshold: 0,
+        ..Options::default()
+    };
+    let p = Program::run(options, file, &[]).expect("runs");
     assert_eq!(p.exit.status, 0, "{}", p.output());
     p
 }
@@ -236,7 +249,7 @@ fn mean(v: &[Duration]) -> Duration {
 
 #[test]
 fn a_method_of_two_thousand_bytecodes_stays_responsive() {
-    let p = program(&big_program(64));
+    let p = jitted(&big_program(64));
     let key = p.find("Big>>big").unwrap();
     let t = Instant::now();
     let m = p.method(key).unwrap();
@@ -252,6 +265,13 @@ fn a_method_of_two_thousand_bytecodes_stays_responsive() {
     );
     let mut ins = Inspector::new(p);
     assert!(ins.open(key));
+    let machine = &ins.open.as_ref().unwrap().columns[1];
+    assert!(machine.absent.is_none(), "{:?}", machine.absent);
+    eprintln!(
+        "2k method: tier-1 column {} rows ({} bytes of machine code)",
+        machine.rows.len(),
+        ins.open.as_ref().unwrap().model.jit.native(1).unwrap().bytes.len()
+    );
     let mut h = harness(ins);
     h.run();
     let mut frames = Vec::new();
@@ -294,4 +314,61 @@ fn a_method_of_two_thousand_bytecodes_stays_responsive() {
         mean(&zoomed) < Duration::from_millis(50),
         "frames {zoomed:?}"
     );
+}
+
+#[test]
+fn a_source_line_click_highlights_its_machine_instructions() {
+    let mut h = harness(Inspector::new(jitted(&nested())));
+    h.run();
+    h.get_by_label_contains("(j % 2 = 0)").click();
+    h.run();
+    let (first, last, outside) = {
+        let o = open(&h);
+        let col = &o.columns[1];
+        assert!(col.absent.is_none(), "{:?}", col.absent);
+        let bci = *o.selection.bcis.first().expect("line 7 has bytecode");
+        let rows: Vec<&_> = col
+            .rows
+            .iter()
+            .filter(|r| !r.heading && r.bcis == vec![bci])
+            .collect();
+        let outside = col
+            .rows
+            .iter()
+            .find(|r| !r.heading && r.bcis == vec![bci - 1])
+            .expect("the bytecode before");
+        (rows[0].label(), rows[rows.len() - 1].label(), outside.label())
+    };
+    // The machine-code column scrolled to them and shows them selected.
+    for label in [&first, &last] {
+        let node = h.get_by_label(label);
+        assert_eq!(node.accesskit_node().toggled(), Some(Toggled::True), "{label}");
+    }
+    if let Some(node) = h.query_by_label(&outside) {
+        assert_eq!(node.accesskit_node().toggled(), Some(Toggled::False));
+    }
+}
+
+#[test]
+fn a_machine_instruction_click_selects_its_bytecode_line_and_block() {
+    let mut h = harness(Inspector::new(jitted(&nested())));
+    h.run();
+    let (row, label, bci) = {
+        let o = open(&h);
+        let col = &o.columns[1];
+        let row = col.rows.iter().position(|r| !r.heading).expect("code");
+        (row, col.rows[row].label(), col.rows[row].bcis[0])
+    };
+    h.get_by_label(&label).click();
+    h.run();
+    let o = open(&h);
+    assert_eq!(o.selection.pick, Some(Pick::Row { column: 1, row }));
+    assert_eq!(o.selection.bcis.iter().copied().collect::<Vec<_>>(), vec![bci]);
+    let line = o.model.code.bytecodes[bci as usize].line;
+    assert_eq!(o.selection.lines.iter().copied().collect::<Vec<_>>(), vec![line]);
+    let block = o.model.cfg.block_of[bci as usize];
+    assert!(o.selection.blocks.contains(&block));
+    let bc_label = o.columns[0].rows[bci as usize].label();
+    let node = h.get_by_label(&bc_label);
+    assert_eq!(node.accesskit_node().toggled(), Some(Toggled::True));
 }

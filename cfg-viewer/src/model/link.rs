@@ -5,6 +5,8 @@
 
 use super::cfg::BlockId;
 use super::method::MethodModel;
+use super::tiers::JIT_TIERS;
+use som_vm::introspect::NativeCode;
 use std::collections::BTreeSet;
 
 /// What the user clicked.
@@ -108,6 +110,18 @@ pub struct CodeRow {
     pub count: Option<u64>,
     /// Extra text shown on hover (inline-cache contents at a send).
     pub note: Option<String>,
+    /// A heading (the bytecode a run of machine instructions came from), not code.
+    pub heading: bool,
+}
+
+impl CodeRow {
+    /// The row as the column shows it: the count (when profiled), then the text.
+    pub fn label(&self) -> String {
+        match self.count {
+            Some(n) => format!("{n:>9} {}", self.text),
+            None => self.text.clone(),
+        }
+    }
 }
 
 /// A column of the code pane: rows, or why there are none.
@@ -131,6 +145,7 @@ impl Column {
                 bcis: vec![b.bci],
                 count: Some(m.counts[b.bci as usize]),
                 note: m.site(b.bci).map(|s| s.summary()),
+                heading: false,
             })
             .collect();
         Column {
@@ -149,22 +164,81 @@ impl Column {
         }
     }
 
-    /// The columns for a method: tier 0, then tier 1. The introspection API exposes no
-    /// machine code yet, so the tier-1 column says whether the method was compiled there.
+    /// Machine code of a JIT tier: under a heading per pc-map entry (the bytecode, its
+    /// entry point and runtime markers; slow paths get a heading of their own), one row
+    /// per instruction with its address, linked to its bytecode through the pc map.
+    pub fn machine_code(m: &MethodModel, tier: u8, native: &NativeCode) -> Column {
+        let mut rows = Vec::new();
+        let mut seen = vec![false; m.code.bytecodes.len()];
+        let starts: BTreeSet<u32> = native.pc_map.iter().map(|e| e.offset).collect();
+        let mut current = None;
+        for inst in native.instructions() {
+            let bci = inst.bci;
+            let Some(bc) = m.code.bytecodes.get(bci as usize) else {
+                continue;
+            };
+            if current != Some(bci) || starts.contains(&inst.offset) {
+                let slow = std::mem::replace(&mut seen[bci as usize], true);
+                rows.push(CodeRow {
+                    text: machine_heading(m, native, bci, slow, &m.bytecode_text(bc)),
+                    bcis: vec![bci],
+                    count: None,
+                    note: None,
+                    heading: true,
+                });
+                current = Some(bci);
+            }
+            rows.push(CodeRow {
+                text: format!("  {:012x}  {}", inst.address, inst.text),
+                bcis: vec![bci],
+                count: None,
+                note: None,
+                heading: false,
+            });
+        }
+        Column {
+            repr: Representation::MachineCode { tier },
+            rows,
+            absent: None,
+        }
+    }
+
+    /// The columns for a method: tier 0's bytecode, then the machine code of every JIT
+    /// tier (a column saying why when the method has none there). Tier-2 IR passes
+    /// become more columns here.
     pub fn all(m: &MethodModel) -> Vec<Column> {
-        let why = if m.code.tiers.contains(&1) {
-            "compiled in tier 1; its machine code is not exposed by som_vm::introspect yet"
-        } else {
-            "not compiled in tier 1"
-        };
-        vec![
-            Column::bytecode(m),
-            Column::absent(Representation::MachineCode { tier: 1 }, why),
-        ]
+        let mut columns = vec![Column::bytecode(m)];
+        for tier in JIT_TIERS {
+            let repr = Representation::MachineCode { tier };
+            columns.push(match (m.jit.native(tier), &m.jit.unavailable) {
+                (Some(native), _) => Column::machine_code(m, tier, native),
+                (None, Some(why)) => Column::absent(repr, why),
+                (None, None) if m.jit.refused => Column::absent(repr, "refused by the JIT"),
+                (None, None) => Column::absent(repr, &format!("not compiled in tier {tier}")),
+            });
+        }
+        columns
     }
 
     /// The first row that is a counterpart of the selection.
     pub fn first_selected(&self, sel: &Selection) -> Option<usize> {
         self.rows.iter().position(|r| sel.has_row(r))
     }
+}
+
+/// `  12 send #foo  [entry] >> tier-1 entry x3` heading a run of machine instructions.
+fn machine_heading(m: &MethodModel, native: &NativeCode, bci: u32, slow: bool, bc: &str) -> String {
+    let mut text = bc.to_string();
+    if slow {
+        text.push_str("  (slow path)");
+        return text;
+    }
+    if native.entry_bcis.contains(&bci) {
+        text.push_str("  [entry]");
+    }
+    for marker in m.jit.markers_at(bci) {
+        text.push_str("  ");
+        text.push_str(&marker.text());
+    }
+    text
 }

@@ -1,9 +1,10 @@
 //! One method as the inspector shows it: its bytecode, CFG, layout, runtime data (heat
-//! per block from the bytecode profile, inline-cache contents per send site) and the
-//! text each block shows. Built from a `View`; plain data afterwards.
+//! per block from the bytecode profile, inline-cache contents per send site, the JIT's
+//! markers) and the text each block shows. Built from a `View`; plain data afterwards.
 
 use super::cfg::{BlockId, Cfg};
 use super::layout::{Layout, Metrics};
+use super::tiers::{JitData, Marker};
 use som_vm::introspect::{BytecodeInfo, CacheState, MethodCode, MethodKey, View};
 
 /// What an inline cache holds at a send site, and what the profile saw there.
@@ -48,11 +49,13 @@ pub struct MethodModel {
     pub layout: Layout,
     /// Labels of nested (non-inlined) block methods, with their keys.
     pub nested: Vec<(MethodKey, String)>,
+    /// Machine code and runtime markers from the run with the JIT.
+    pub jit: JitData,
 }
 
 impl MethodModel {
     /// Reads a method's code and profile; `None` for primitives.
-    pub fn from_view(view: &View<'_>, key: MethodKey) -> Option<MethodModel> {
+    pub fn from_view(view: &View<'_>, key: MethodKey, jit: JitData) -> Option<MethodModel> {
         let code = view.code(key)?;
         let mut counts = view.bytecode_counts(key);
         counts.resize(code.bytecodes.len(), 0);
@@ -75,7 +78,7 @@ impl MethodModel {
             .iter()
             .filter_map(|&k| Some((k, view.code(k)?.label)))
             .collect();
-        Some(MethodModel::new(key, code, counts, sites, nested))
+        Some(MethodModel::new(key, code, counts, sites, nested, jit))
     }
 
     /// Builds the CFG and its layout from the parts.
@@ -85,6 +88,7 @@ impl MethodModel {
         counts: Vec<u64>,
         sites: Vec<SendSite>,
         nested: Vec<(MethodKey, String)>,
+        jit: JitData,
     ) -> MethodModel {
         let cfg = Cfg::build(&code);
         let mut m = MethodModel {
@@ -95,6 +99,7 @@ impl MethodModel {
             sites,
             layout: Layout::default(),
             nested,
+            jit,
         };
         let metrics = Metrics::default();
         let sizes: Vec<(f32, f32)> = m
@@ -150,10 +155,28 @@ impl MethodModel {
         format!("{:>4} {}{}", b.bci, b.mnemonic, ops)
     }
 
-    /// The block's header then one line per bytecode (send sites end with their cache).
+    /// The JIT's markers inside a block, by bytecode index.
+    pub fn block_markers(&self, id: BlockId) -> Vec<&Marker> {
+        let b = self.cfg.block(id);
+        self.jit
+            .markers
+            .iter()
+            .filter(|m| b.bcis().contains(&m.bci))
+            .collect()
+    }
+
+    /// The line of a block's text where its bytecodes start (after the header and the
+    /// marker lines).
+    pub fn first_bytecode_line(&self, id: BlockId) -> usize {
+        1 + self.block_markers(id).len()
+    }
+
+    /// The block's header, its runtime markers, then one line per bytecode (send sites
+    /// end with their cache).
     pub fn block_text(&self, id: BlockId) -> Vec<String> {
         let b = self.cfg.block(id);
         let mut lines = vec![self.block_header(id)];
+        lines.extend(self.block_markers(id).iter().map(|m| m.text()));
         for bci in b.bcis() {
             let bc = &self.code.bytecodes[bci as usize];
             let mut text = self.bytecode_text(bc);

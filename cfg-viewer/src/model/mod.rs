@@ -1,7 +1,8 @@
 //! The inspector's model, without any UI: a method's CFG (basic blocks, back-edges,
 //! nested loops) as a petgraph graph, its layered layout, the linking between source
 //! lines, blocks, bytecodes and code columns of every tier, runtime data (heat, inline
-//! caches), and export to Graphviz dot and SVG.
+//! caches, the JIT's markers: tier-1 entries, OSR entries, exits to tier 0), and export
+//! to Graphviz dot and SVG.
 
 pub mod cfg;
 pub mod dot;
@@ -10,12 +11,14 @@ pub mod link;
 pub mod method;
 pub mod program;
 pub mod svg;
+pub mod tiers;
 
 pub use cfg::{BasicBlock, BlockId, Cfg, FlowEdge, Loop, LoopId};
 pub use layout::{Layout, Metrics};
 pub use link::{CodeRow, Column, Pick, Representation, Selection};
 pub use method::{MethodModel, SendSite};
 pub use program::{InspectError, MethodEntry, Program};
+pub use tiers::{JitData, Marker, MarkerKind, JIT_TIERS};
 
 /// A heat colour for `0..=1`: cool grey-blue for cold code through yellow to red.
 pub fn heat_rgb(heat: f32) -> [u8; 3] {

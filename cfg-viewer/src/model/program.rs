@@ -1,8 +1,11 @@
-//! A SOM program run once with a bytecode profile, and the index of its methods (for the
-//! browser, the search and "the hottest method"). Holds the `Machine` so that any
-//! method's code and profile can be read later.
+//! A SOM program run twice: once monitored with a bytecode profile (counts, receiver
+//! classes), then at full speed with the JIT, replaying the first run's inputs (machine
+//! code, JIT events and tier counters); and the index of its methods (for the browser,
+//! the search and "the hottest method"). Holds both `Machine`s so that any method's
+//! code, profile and machine code can be read later.
 
 use super::method::MethodModel;
+use super::tiers::JitData;
 use som_vm::introspect::{Exit, Inputs, Machine, MethodKey, Options};
 use std::path::{Path, PathBuf};
 
@@ -38,39 +41,63 @@ impl MethodEntry {
     }
 }
 
-/// A program after its profiled run.
+/// A program after its profiled run and its run with the JIT.
 pub struct Program {
     machine: Machine,
+    /// The run with the JIT (`None` with `max_tier` 0).
+    jitted: Option<Machine>,
     pub file: PathBuf,
     pub exit: Exit,
+    /// How the run with the JIT ended (it replays the profiled run's inputs).
+    pub jit_exit: Option<Exit>,
     /// Every method of every loaded class, by class then source line.
     pub methods: Vec<MethodEntry>,
 }
 
 impl Program {
-    /// Loads `file` and runs it to the end, counting every bytecode and receiver class.
+    /// Loads `file` and runs it to the end, counting every bytecode and receiver class;
+    /// then, unless `options.max_tier` is 0, runs it again with the JIT (same options,
+    /// same inputs).
     pub fn run(options: Options, file: &Path, args: &[String]) -> Result<Program, InspectError> {
-        let mut machine = Machine::load(options, file, args, Inputs::Live, true).map_err(|e| {
-            InspectError::Load {
-                file: file.display().to_string(),
-                message: e
-                    .error
-                    .unwrap_or_else(|| format!("exit status {}", e.status)),
-            }
-        })?;
+        let load = |inputs| {
+            Machine::load(options.clone(), file, args, inputs, true).map_err(|e| {
+                InspectError::Load {
+                    file: file.display().to_string(),
+                    message: e
+                        .error
+                        .unwrap_or_else(|| format!("exit status {}", e.status)),
+                }
+            })
+        };
+        let mut machine = load(Inputs::Record)?;
         let exit = machine.run_profiled();
+        let mut jitted = None;
+        let mut jit_exit = None;
+        if options.max_tier >= 1 {
+            let mut m = load(Inputs::Replay(machine.input_log()))?;
+            jit_exit = Some(m.run());
+            jitted = Some(m);
+        }
         let methods = index(&machine);
         Ok(Program {
             machine,
+            jitted,
             file: file.to_path_buf(),
             exit,
+            jit_exit,
             methods,
         })
     }
 
-    /// The method's code, CFG, layout and profile (`None` for primitives).
+    /// The method's code, CFG, layout, profile and JIT data (`None` for primitives).
     pub fn method(&self, key: MethodKey) -> Option<MethodModel> {
-        MethodModel::from_view(&self.machine.view(), key)
+        let view = self.machine.view();
+        let code = view.code(key)?;
+        let jit = match &self.jitted {
+            Some(m) => JitData::from_view(&m.view(), key, &code),
+            None => JitData::unavailable("the program ran without the JIT (max tier 0)"),
+        };
+        MethodModel::from_view(&view, key, jit)
     }
 
     /// `Class>>selector` (or `Class class>>selector`), looked up along superclasses.

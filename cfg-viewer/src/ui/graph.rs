@@ -1,14 +1,19 @@
 //! The CFG canvas: the laid-out graph, pannable (drag) and zoomable (wheel or pinch);
 //! loop frames, edges by kind (back-edges dashed orange, fallbacks dotted), blocks
-//! filled by heat and listing their bytecodes (when the zoom makes text readable), the
-//! linked selection outlined, inline-cache contents as tooltips over send rows. Only
-//! what intersects the canvas is drawn.
+//! filled by heat and listing their bytecodes (when the zoom makes text readable) under
+//! the JIT's markers (entries into tier 1 in green, exits to tier 0 in red), the linked
+//! selection outlined, inline-cache contents as tooltips over send rows. Only what
+//! intersects the canvas is drawn.
 
 use super::panes::{visible, SELECTED_BG};
 use super::state::OpenMethod;
 use crate::model::{heat_rgb, Metrics, Pick};
 use egui::{Color32, FontId, Pos2, Rect, Role, Sense, Shape, Stroke, Ui, Vec2, WidgetInfo};
 use som_vm::introspect::EdgeKind;
+
+/// Marker lines: control entered tier-1 code (green) or left it (red).
+const MARKER_IN: Color32 = Color32::from_rgb(0, 120, 40);
+const MARKER_OUT: Color32 = Color32::from_rgb(190, 40, 20);
 
 const MIN_ZOOM: f32 = 0.02;
 const MAX_ZOOM: f32 = 4.0;
@@ -156,8 +161,9 @@ fn draw_blocks(
         };
         painter.rect_stroke(r, 3.0 * zoom, stroke, egui::StrokeKind::Outside);
         let block = m.cfg.block(n.block);
+        let first = m.first_bytecode_line(n.block);
         for bci in block.bcis().filter(|i| sel.bcis.contains(i)) {
-            let i = (bci - block.start + 1) as f32;
+            let i = (bci - block.start) as f32 + first as f32;
             let y = n.y + metrics.pad + metrics.line_h * i;
             let band =
                 Rect::from_min_max(at(n.x + 1.0, y), at(n.x + n.w - 1.0, y + metrics.line_h));
@@ -174,10 +180,11 @@ fn draw_blocks(
             if p.y > clip.max.y || p.y + metrics.line_h * zoom < clip.min.y {
                 continue;
             }
-            let color = if i == 0 {
-                Color32::from_rgb(40, 40, 90)
-            } else {
-                Color32::BLACK
+            let color = match i {
+                0 => Color32::from_rgb(40, 40, 90),
+                i if i < first && line.starts_with(">>") => MARKER_IN,
+                i if i < first => MARKER_OUT,
+                _ => Color32::BLACK,
             };
             painter.text(
                 p,
@@ -198,7 +205,8 @@ fn hit(open: &OpenMethod, rect: Rect, p: Pos2) -> Option<Pick> {
     let id = m.layout.block_at(world.x, world.y)?;
     let n = m.layout.node(id);
     let metrics = Metrics::default();
-    let row = ((world.y - n.y - metrics.pad) / metrics.line_h).floor() as i64 - 1;
+    let first = m.first_bytecode_line(id) as i64;
+    let row = ((world.y - n.y - metrics.pad) / metrics.line_h).floor() as i64 - first;
     let block = m.cfg.block(id);
     if row >= 0 && (row as u32) < block.end - block.start {
         Some(Pick::Bytecode(block.start + row as u32))

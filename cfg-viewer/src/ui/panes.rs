@@ -12,8 +12,20 @@ pub(crate) const ROW_H: f32 = 16.0;
 const CHAR_W: f32 = 7.25;
 pub(crate) const SELECTED_BG: Color32 = Color32::from_rgb(255, 214, 102);
 
+/// How a row's text is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tone {
+    Normal,
+    /// Code that never ran, lines without bytecode, primitives.
+    Dim,
+    /// A heading row of a machine-code column (the bytecode the instructions came from).
+    Heading,
+}
+
+pub(crate) const HEADING: Color32 = Color32::from_rgb(40, 70, 150);
+
 /// One clickable monospace row, labelled for accessibility (and for UI tests).
-pub(crate) fn row(ui: &mut Ui, text: &str, selected: bool, dim: bool) -> Response {
+pub(crate) fn row(ui: &mut Ui, text: &str, selected: bool, tone: Tone) -> Response {
     let width = (text.chars().count() as f32 * CHAR_W + 12.0).max(ui.available_width());
     let (rect, resp) = ui.allocate_exact_size(egui::vec2(width, ROW_H), Sense::click());
     resp.widget_info(|| WidgetInfo::selected(Role::Button, true, selected, text));
@@ -24,9 +36,10 @@ pub(crate) fn row(ui: &mut Ui, text: &str, selected: bool, dim: bool) -> Respons
         } else if resp.hovered() {
             p.rect_filled(rect, 2.0, ui.visuals().widgets.hovered.weak_bg_fill);
         }
-        let color = match (selected, dim) {
+        let color = match (selected, tone) {
             (true, _) => Color32::BLACK,
-            (_, true) => ui.visuals().weak_text_color(),
+            (_, Tone::Dim) => ui.visuals().weak_text_color(),
+            (_, Tone::Heading) => HEADING,
             _ => ui.visuals().text_color(),
         };
         p.text(
@@ -78,7 +91,8 @@ pub(crate) fn browser(ui: &mut Ui, ins: &mut Inspector) -> Option<MethodKey> {
     let mut chosen = None;
     rows_area(ui, "browser", listed.len(), None, |ui, range| {
         for (key, text, prim) in &listed[range] {
-            if row(ui, text, Some(*key) == current, *prim).clicked() {
+            let tone = if *prim { Tone::Dim } else { Tone::Normal };
+            if row(ui, text, Some(*key) == current, tone).clicked() {
                 chosen = Some(*key);
             }
         }
@@ -102,7 +116,12 @@ pub(crate) fn source(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
         for i in range {
             let n = i as u32 + 1;
             let text = format!("{n:>4}  {}", src[i]);
-            if row(ui, &text, sel.lines.contains(&n), !lines.contains(&n)).clicked() {
+            let tone = if lines.contains(&n) {
+                Tone::Normal
+            } else {
+                Tone::Dim
+            };
+            if row(ui, &text, sel.lines.contains(&n), tone).clicked() {
                 pick = Some(Pick::Line(n));
             }
         }
@@ -165,9 +184,12 @@ fn code_column(
         |ui, range| {
             for r in range {
                 let row_data = &col.rows[r];
-                let count = row_data.count.map_or(String::new(), |n| n.to_string());
-                let text = format!("{count:>9} {}", row_data.text);
-                let mut resp = row(ui, &text, sel.has_row(row_data), row_data.count == Some(0));
+                let tone = match (row_data.heading, row_data.count) {
+                    (true, _) => Tone::Heading,
+                    (_, Some(0)) => Tone::Dim,
+                    _ => Tone::Normal,
+                };
+                let mut resp = row(ui, &row_data.label(), sel.has_row(row_data), tone);
                 if let Some(note) = &row_data.note {
                     resp = resp.on_hover_text(note);
                 }
@@ -184,6 +206,7 @@ fn code_column(
 pub(crate) fn details(ui: &mut Ui, open: &OpenMethod) -> Option<MethodKey> {
     let sel = &open.selection;
     let m = &open.model;
+    ui.colored_label(HEADING, jit_summary(m));
     if sel.is_empty() {
         ui.label(
             "Click a source line, a block or a bytecode: its counterparts light up in every pane.",
@@ -196,6 +219,9 @@ pub(crate) fn details(ui: &mut Ui, open: &OpenMethod) -> Option<MethodKey> {
             lines.join(" "),
             blocks.join(" | ")
         ));
+        for marker in m.jit.markers.iter().filter(|k| sel.bcis.contains(&k.bci)) {
+            ui.monospace(format!("bci {:>4}  {}", marker.bci, marker.text()));
+        }
         for site in m.sites.iter().filter(|s| sel.bcis.contains(&s.bci)) {
             ui.monospace(format!(
                 "bci {:>4}  {}   cached: {}",
@@ -221,6 +247,35 @@ pub(crate) fn details(ui: &mut Ui, open: &OpenMethod) -> Option<MethodKey> {
         });
     }
     chosen
+}
+
+/// One line on what the JIT did with the method.
+fn jit_summary(m: &crate::model::MethodModel) -> String {
+    let j = &m.jit;
+    if let Some(why) = &j.unavailable {
+        return format!("JIT: {why}");
+    }
+    let mut parts: Vec<String> = j
+        .compiled
+        .iter()
+        .map(|(tier, clock, bytes)| {
+            let at = j
+                .native(*tier)
+                .map_or(String::new(), |n| format!(" at {:#x}", n.address));
+            format!("tier {tier}: {bytes} bytes{at}, compiled at clock {clock}")
+        })
+        .collect();
+    if j.compiled.is_empty() {
+        parts.push(if j.refused { "refused by the JIT" } else { "not compiled" }.into());
+    }
+    let c = &j.counters;
+    let osr: u64 = c.osr_entries.iter().map(|(_, n)| n).sum();
+    let calls: u64 = c.calls_to_tier0.iter().map(|(_, n)| n).sum();
+    parts.push(format!(
+        "entered from tier 0 {} times, OSR {osr}, calls into tier 0 {calls}, returns to tier 0 {}",
+        c.tier1_entries, c.returns_to_tier0
+    ));
+    parts.join("; ")
 }
 
 fn short_path(file: &str) -> &str {
