@@ -6,7 +6,7 @@
 //! `--layout`) as a user runs it.
 
 use som_cfg_viewer::model::{
-    BlockId, Column, MarkerKind, MethodModel, Pick, Program, Representation, Selection,
+    BlockId, Column, MarkerKind, MethodModel, Pick, Program, Representation, RowKind, Selection,
 };
 use som_vm::introspect::{EdgeKind, Options};
 use std::path::{Path, PathBuf};
@@ -311,11 +311,15 @@ fn a_bytecode_links_to_exactly_its_machine_instructions_and_back() {
     assert!(col.absent.is_none());
     // Every instruction is one row, in address order, under a heading of its bytecode.
     let insts = native.instructions();
-    let code_rows: Vec<&_> = col.rows.iter().filter(|r| !r.heading).collect();
+    let code_rows: Vec<&_> = col.rows.iter().filter(|r| r.is_code()).collect();
     assert_eq!(code_rows.len(), insts.len());
     for (row, inst) in code_rows.iter().zip(&insts) {
         assert_eq!(row.bcis, vec![inst.bci]);
-        assert!(row.text.contains(&format!("{:012x}", inst.address)), "{}", row.text);
+        assert!(
+            row.text.contains(&format!("{:012x}", inst.address)),
+            "{}",
+            row.text
+        );
     }
     // Picking the `%` send selects its instructions in the machine-code column.
     let bci = m.sites.iter().find(|s| s.selector == "%").expect("%").bci;
@@ -326,10 +330,10 @@ fn a_bytecode_links_to_exactly_its_machine_instructions_and_back() {
     assert_eq!(picked, expected);
     let first = col.first_selected(&sel).expect("a selected row");
     let bc_text = m.bytecode_text(&m.code.bytecodes[bci as usize]);
-    assert!(col.rows[first].heading && col.rows[first].text.starts_with(&bc_text));
+    assert!(col.rows[first].kind == RowKind::Heading && col.rows[first].text.starts_with(&bc_text));
     // Picking one of those instructions selects its bytecode, line and block.
     let row = (first + 1..col.rows.len())
-        .find(|&r| !col.rows[r].heading)
+        .find(|&r| col.rows[r].is_code())
         .expect("an instruction");
     let back = Selection::of(Pick::Row { column: 1, row }, &m, &columns);
     assert_eq!(back.bcis.iter().copied().collect::<Vec<_>>(), vec![bci]);
@@ -338,10 +342,7 @@ fn a_bytecode_links_to_exactly_its_machine_instructions_and_back() {
     assert_eq!(back.blocks.iter().copied().collect::<Vec<_>>(), vec![block]);
     // A source line selects the instructions of every bytecode on it.
     let line = Selection::of(Pick::Line(7), &m, &columns);
-    let on_line = insts
-        .iter()
-        .filter(|i| line.bcis.contains(&i.bci))
-        .count();
+    let on_line = insts.iter().filter(|i| line.bcis.contains(&i.bci)).count();
     let lit = code_rows.iter().filter(|r| line.has_row(r)).count();
     assert_eq!(lit, on_line);
 }
@@ -359,7 +360,7 @@ fn the_cfg_shows_where_osr_entered_and_where_tier_one_was_entered_and_left() {
         .collect();
     assert_eq!(osr.len(), 1, "{:?}", m.jit.markers);
     assert_eq!((osr[0].bci, osr[0].count), (head, 1));
-    // The loop header's block says so, and so does the machine code's heading there.
+    // The loop header's block says so, and so does a marker row of its machine code.
     let text = m.block_text(header);
     assert_eq!(text[1], format!(">> OSR entry at {head} x1"));
     assert_eq!(m.first_bytecode_line(header), 2);
@@ -367,7 +368,9 @@ fn the_cfg_shows_where_osr_entered_and_where_tier_one_was_entered_and_left() {
     assert!(col
         .rows
         .iter()
-        .any(|r| r.heading && r.bcis == vec![head] && r.text.contains(">> OSR entry")));
+        .any(|r| r.kind == RowKind::Marker { entry: true }
+            && r.bcis == vec![head]
+            && r.text == format!(">> OSR entry at {head} x1")));
     // From tier 1 it called `rare:` (never compiled) once and came back to tier 1.
     let calls: Vec<_> = m
         .jit
@@ -376,19 +379,38 @@ fn the_cfg_shows_where_osr_entered_and_where_tier_one_was_entered_and_left() {
         .filter(|k| matches!(&k.kind, MarkerKind::CallToTier0 { callees } if callees == &["HotLoop>>rare:".to_string()]))
         .collect();
     assert_eq!(calls.len(), 1, "{:?}", m.jit.markers);
-    assert!(m.jit.markers.iter().any(|k| k.kind == MarkerKind::Tier1Resume
-        && k.bci == calls[0].bci + 1
-        && k.count == 1));
+    assert!(m
+        .jit
+        .markers
+        .iter()
+        .any(|k| k.kind == MarkerKind::Tier1Resume && k.bci == calls[0].bci + 1 && k.count == 1));
     // `step:` compiled before `run:` did: tier 0 entered it and it returned to tier 0.
     let step = jitted("HotLoop.som", "HotLoop>>step:", 100);
-    let kinds: Vec<(&MarkerKind, u64)> = step.jit.markers.iter().map(|k| (&k.kind, k.count)).collect();
+    let kinds: Vec<(&MarkerKind, u64)> = step
+        .jit
+        .markers
+        .iter()
+        .map(|k| (&k.kind, k.count))
+        .collect();
     let entries = step.jit.counters.tier1_entries;
     assert!(entries > 0);
-    assert!(kinds.contains(&(&MarkerKind::Tier1Entry, entries)), "{kinds:?}");
-    assert!(kinds.contains(&(&MarkerKind::ReturnToTier0, entries)), "{kinds:?}");
+    assert!(
+        kinds.contains(&(&MarkerKind::Tier1Entry, entries)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(&MarkerKind::ReturnToTier0, entries)),
+        "{kinds:?}"
+    );
     assert_eq!(step.jit.compiled.len(), 1);
     // The dot export carries the markers.
-    let dot = inspect(&["--jit-threshold", "100", "--dot", "HotLoop>>run:", "HotLoop.som"]);
+    let dot = inspect(&[
+        "--jit-threshold",
+        "100",
+        "--dot",
+        "HotLoop>>run:",
+        "HotLoop.som",
+    ]);
     assert!(dot.contains(&format!(">> OSR entry at {head} x1")), "{dot}");
 }
 
@@ -400,7 +422,9 @@ fn without_the_jit_the_machine_code_column_says_why() {
     };
     let program = Program::run(options, &programs().join("Nested.som"), &[]).expect("runs");
     assert!(program.jit_exit.is_none());
-    let m = program.method(program.find("Nested>>run").unwrap()).unwrap();
+    let m = program
+        .method(program.find("Nested>>run").unwrap())
+        .unwrap();
     let col = &Column::all(&m)[1];
     assert!(col.absent.as_deref().unwrap().contains("without the JIT"));
     assert!(m.jit.markers.is_empty());

@@ -270,7 +270,15 @@ fn a_method_of_two_thousand_bytecodes_stays_responsive() {
     eprintln!(
         "2k method: tier-1 column {} rows ({} bytes of machine code)",
         machine.rows.len(),
-        ins.open.as_ref().unwrap().model.jit.native(1).unwrap().bytes.len()
+        ins.open
+            .as_ref()
+            .unwrap()
+            .model
+            .jit
+            .native(1)
+            .unwrap()
+            .bytes
+            .len()
     );
     let mut h = harness(ins);
     h.run();
@@ -330,19 +338,27 @@ fn a_source_line_click_highlights_its_machine_instructions() {
         let rows: Vec<&_> = col
             .rows
             .iter()
-            .filter(|r| !r.heading && r.bcis == vec![bci])
+            .filter(|r| r.is_code() && r.bcis == vec![bci])
             .collect();
         let outside = col
             .rows
             .iter()
-            .find(|r| !r.heading && r.bcis == vec![bci - 1])
+            .find(|r| r.is_code() && r.bcis == vec![bci - 1])
             .expect("the bytecode before");
-        (rows[0].label(), rows[rows.len() - 1].label(), outside.label())
+        (
+            rows[0].label(),
+            rows[rows.len() - 1].label(),
+            outside.label(),
+        )
     };
     // The machine-code column scrolled to them and shows them selected.
     for label in [&first, &last] {
         let node = h.get_by_label(label);
-        assert_eq!(node.accesskit_node().toggled(), Some(Toggled::True), "{label}");
+        assert_eq!(
+            node.accesskit_node().toggled(),
+            Some(Toggled::True),
+            "{label}"
+        );
     }
     if let Some(node) = h.query_by_label(&outside) {
         assert_eq!(node.accesskit_node().toggled(), Some(Toggled::False));
@@ -356,16 +372,22 @@ fn a_machine_instruction_click_selects_its_bytecode_line_and_block() {
     let (row, label, bci) = {
         let o = open(&h);
         let col = &o.columns[1];
-        let row = col.rows.iter().position(|r| !r.heading).expect("code");
+        let row = col.rows.iter().position(|r| r.is_code()).expect("code");
         (row, col.rows[row].label(), col.rows[row].bcis[0])
     };
     h.get_by_label(&label).click();
     h.run();
     let o = open(&h);
     assert_eq!(o.selection.pick, Some(Pick::Row { column: 1, row }));
-    assert_eq!(o.selection.bcis.iter().copied().collect::<Vec<_>>(), vec![bci]);
+    assert_eq!(
+        o.selection.bcis.iter().copied().collect::<Vec<_>>(),
+        vec![bci]
+    );
     let line = o.model.code.bytecodes[bci as usize].line;
-    assert_eq!(o.selection.lines.iter().copied().collect::<Vec<_>>(), vec![line]);
+    assert_eq!(
+        o.selection.lines.iter().copied().collect::<Vec<_>>(),
+        vec![line]
+    );
     let block = o.model.cfg.block_of[bci as usize];
     assert!(o.selection.blocks.contains(&block));
     let bc_label = o.columns[0].rows[bci as usize].label();

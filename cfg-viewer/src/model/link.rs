@@ -110,11 +110,27 @@ pub struct CodeRow {
     pub count: Option<u64>,
     /// Extra text shown on hover (inline-cache contents at a send).
     pub note: Option<String>,
-    /// A heading (the bytecode a run of machine instructions came from), not code.
-    pub heading: bool,
+    pub kind: RowKind,
+}
+
+/// What a code row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// Code of the representation (a bytecode, a machine instruction).
+    Code,
+    /// The bytecode a run of machine instructions came from.
+    Heading,
+    /// A runtime marker at a bytecode: control entered tier-1 code there (`entry`) or
+    /// left it.
+    Marker { entry: bool },
 }
 
 impl CodeRow {
+    /// A row of code (not a heading or marker).
+    pub fn is_code(&self) -> bool {
+        self.kind == RowKind::Code
+    }
+
     /// The row as the column shows it: the count (when profiled), then the text.
     pub fn label(&self) -> String {
         match self.count {
@@ -145,7 +161,7 @@ impl Column {
                 bcis: vec![b.bci],
                 count: Some(m.counts[b.bci as usize]),
                 note: m.site(b.bci).map(|s| s.summary()),
-                heading: false,
+                kind: RowKind::Code,
             })
             .collect();
         Column {
@@ -164,9 +180,10 @@ impl Column {
         }
     }
 
-    /// Machine code of a JIT tier: under a heading per pc-map entry (the bytecode, its
-    /// entry point and runtime markers; slow paths get a heading of their own), one row
-    /// per instruction with its address, linked to its bytecode through the pc map.
+    /// Machine code of a JIT tier: under a heading per pc-map entry (the bytecode and
+    /// whether it is an entry point, after its runtime markers; slow paths get a heading
+    /// of their own), one row per instruction with its address, linked to its bytecode
+    /// through the pc map.
     pub fn machine_code(m: &MethodModel, tier: u8, native: &NativeCode) -> Column {
         let mut rows = Vec::new();
         let mut seen = vec![false; m.code.bytecodes.len()];
@@ -179,22 +196,18 @@ impl Column {
             };
             if current != Some(bci) || starts.contains(&inst.offset) {
                 let slow = std::mem::replace(&mut seen[bci as usize], true);
-                rows.push(CodeRow {
-                    text: machine_heading(m, native, bci, slow, &m.bytecode_text(bc)),
-                    bcis: vec![bci],
-                    count: None,
-                    note: None,
-                    heading: true,
-                });
+                if !slow {
+                    for marker in m.jit.markers_at(bci) {
+                        let entry = marker.is_entry();
+                        rows.push(row(marker.text(), bci, RowKind::Marker { entry }));
+                    }
+                }
+                let text = machine_heading(native, bci, slow, &m.bytecode_text(bc));
+                rows.push(row(text, bci, RowKind::Heading));
                 current = Some(bci);
             }
-            rows.push(CodeRow {
-                text: format!("  {:012x}  {}", inst.address, inst.text),
-                bcis: vec![bci],
-                count: None,
-                note: None,
-                heading: false,
-            });
+            let text = format!("  {:012x}  {}", inst.address, inst.text);
+            rows.push(row(text, bci, RowKind::Code));
         }
         Column {
             repr: Representation::MachineCode { tier },
@@ -226,19 +239,25 @@ impl Column {
     }
 }
 
-/// `  12 send #foo  [entry] >> tier-1 entry x3` heading a run of machine instructions.
-fn machine_heading(m: &MethodModel, native: &NativeCode, bci: u32, slow: bool, bc: &str) -> String {
-    let mut text = bc.to_string();
-    if slow {
-        text.push_str("  (slow path)");
-        return text;
+/// An unprofiled row of a machine-code column.
+fn row(text: String, bci: u32, kind: RowKind) -> CodeRow {
+    CodeRow {
+        text,
+        bcis: vec![bci],
+        count: None,
+        note: None,
+        kind,
     }
-    if native.entry_bcis.contains(&bci) {
-        text.push_str("  [entry]");
-    }
-    for marker in m.jit.markers_at(bci) {
-        text.push_str("  ");
-        text.push_str(&marker.text());
-    }
-    text
+}
+
+/// `  12 send #foo  [entry]` heading a run of machine instructions.
+fn machine_heading(native: &NativeCode, bci: u32, slow: bool, bc: &str) -> String {
+    let tail = if slow {
+        "  (slow path)"
+    } else if native.entry_bcis.contains(&bci) {
+        "  [entry]"
+    } else {
+        ""
+    };
+    format!("{bc}{tail}")
 }

@@ -15,7 +15,7 @@ pub mod tiers;
 
 pub use cfg::{BasicBlock, BlockId, Cfg, FlowEdge, Loop, LoopId};
 pub use layout::{Layout, Metrics};
-pub use link::{CodeRow, Column, Pick, Representation, Selection};
+pub use link::{CodeRow, Column, Pick, Representation, RowKind, Selection};
 pub use method::{MethodModel, SendSite};
 pub use program::{InspectError, MethodEntry, Program};
 pub use tiers::{JitData, Marker, MarkerKind, JIT_TIERS};

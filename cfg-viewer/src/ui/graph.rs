@@ -5,15 +5,11 @@
 //! selection outlined, inline-cache contents as tooltips over send rows. Only what
 //! intersects the canvas is drawn.
 
-use super::panes::{visible, SELECTED_BG};
+use super::panes::{visible, MARKER_IN, MARKER_OUT, SELECTED_BG};
 use super::state::OpenMethod;
 use crate::model::{heat_rgb, Metrics, Pick};
 use egui::{Color32, FontId, Pos2, Rect, Role, Sense, Shape, Stroke, Ui, Vec2, WidgetInfo};
 use som_vm::introspect::EdgeKind;
-
-/// Marker lines: control entered tier-1 code (green) or left it (red).
-const MARKER_IN: Color32 = Color32::from_rgb(0, 120, 40);
-const MARKER_OUT: Color32 = Color32::from_rgb(190, 40, 20);
 
 const MIN_ZOOM: f32 = 0.02;
 const MAX_ZOOM: f32 = 4.0;

@@ -31,7 +31,7 @@ impl App {
         Panel::top("bar").show(ui, |ui| self.top_bar(ui));
         Panel::left("browser")
             .resizable(true)
-            .default_size(250.0)
+            .default_size(220.0)
             .show(ui, |ui| {
                 if let Some(key) = panes::browser(ui, &mut self.ins) {
                     self.ins.open(key);
@@ -50,11 +50,11 @@ impl App {
             .show(ui, |ui| nested = panes::details(ui, open));
         Panel::left("source")
             .resizable(true)
-            .default_size(340.0)
+            .default_size(300.0)
             .show(ui, |ui| pick = pick.or(panes::source(ui, open)));
         Panel::right("code")
             .resizable(true)
-            .default_size(420.0)
+            .default_size(640.0)
             .show(ui, |ui| pick = pick.or(panes::code_columns(ui, open)));
         CentralPanel::default().show(ui, |ui| pick = pick.or(graph::canvas(ui, open)));
         if let Some(p) = pick {

@@ -4,7 +4,7 @@
 //! pane scrolls to the counterpart of the last pick once.
 
 use super::state::{Inspector, OpenMethod};
-use crate::model::{Column, Pick};
+use crate::model::{Column, Pick, Representation, RowKind};
 use egui::{Align2, Color32, FontId, Rect, Response, Role, ScrollArea, Sense, Ui, WidgetInfo};
 use som_vm::introspect::MethodKey;
 
@@ -20,9 +20,14 @@ pub(crate) enum Tone {
     Dim,
     /// A heading row of a machine-code column (the bytecode the instructions came from).
     Heading,
+    /// A runtime marker: control entered tier 1 (`true`) or left it.
+    Marker(bool),
 }
 
 pub(crate) const HEADING: Color32 = Color32::from_rgb(40, 70, 150);
+/// Marker text: control entered tier-1 code (green) or left it (red).
+pub(crate) const MARKER_IN: Color32 = Color32::from_rgb(0, 120, 40);
+pub(crate) const MARKER_OUT: Color32 = Color32::from_rgb(190, 40, 20);
 
 /// One clickable monospace row, labelled for accessibility (and for UI tests).
 pub(crate) fn row(ui: &mut Ui, text: &str, selected: bool, tone: Tone) -> Response {
@@ -40,6 +45,8 @@ pub(crate) fn row(ui: &mut Ui, text: &str, selected: bool, tone: Tone) -> Respon
             (true, _) => Color32::BLACK,
             (_, Tone::Dim) => ui.visuals().weak_text_color(),
             (_, Tone::Heading) => HEADING,
+            (_, Tone::Marker(true)) => MARKER_IN,
+            (_, Tone::Marker(false)) => MARKER_OUT,
             _ => ui.visuals().text_color(),
         };
         p.text(
@@ -139,16 +146,21 @@ pub(crate) fn code_columns(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
         .collect();
     let (columns, sel) = (&open.columns, &open.selection);
     let absent = columns.iter().filter(|c| c.absent.is_some()).count() as f32;
-    let present = (n as f32 - absent).max(1.0);
+    let weight: f32 = columns
+        .iter()
+        .filter(|c| c.absent.is_none())
+        .map(|c| width_weight(&c.repr))
+        .sum::<f32>()
+        .max(1.0);
     let spacing = ui.spacing().item_spacing.x * (n as f32 - 1.0).max(0.0);
-    let share = ((ui.available_width() - spacing - absent * ABSENT_W) / present).max(120.0);
+    let share = (ui.available_width() - spacing - absent * ABSENT_W) / weight;
     let height = ui.available_height();
     ui.horizontal_top(|ui| {
         for (c, col) in columns.iter().enumerate() {
             let w = if col.absent.is_some() {
                 ABSENT_W
             } else {
-                share
+                (share * width_weight(&col.repr)).max(120.0)
             };
             ui.allocate_ui(egui::vec2(w, height), |ui| {
                 ui.set_width(w);
@@ -161,6 +173,14 @@ pub(crate) fn code_columns(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
         }
     });
     pick
+}
+
+/// How much of the pane a column's rows need relative to the bytecode column.
+fn width_weight(repr: &Representation) -> f32 {
+    match repr {
+        Representation::Bytecode => 1.0,
+        Representation::MachineCode { .. } | Representation::Ir { .. } => 1.25,
+    }
 }
 
 fn code_column(
@@ -184,8 +204,9 @@ fn code_column(
         |ui, range| {
             for r in range {
                 let row_data = &col.rows[r];
-                let tone = match (row_data.heading, row_data.count) {
-                    (true, _) => Tone::Heading,
+                let tone = match (row_data.kind, row_data.count) {
+                    (RowKind::Heading, _) => Tone::Heading,
+                    (RowKind::Marker { entry }, _) => Tone::Marker(entry),
                     (_, Some(0)) => Tone::Dim,
                     _ => Tone::Normal,
                 };
@@ -266,7 +287,14 @@ fn jit_summary(m: &crate::model::MethodModel) -> String {
         })
         .collect();
     if j.compiled.is_empty() {
-        parts.push(if j.refused { "refused by the JIT" } else { "not compiled" }.into());
+        parts.push(
+            if j.refused {
+                "refused by the JIT"
+            } else {
+                "not compiled"
+            }
+            .into(),
+        );
     }
     let c = &j.counters;
     let osr: u64 = c.osr_entries.iter().map(|(_, n)| n).sum();
