@@ -287,6 +287,10 @@ pub(crate) struct FrameShape {
     pub num_locals: u16,
     pub num_captured: u16,
     pub is_block: bool,
+    /// Stack slots the activation may use beyond its receiver and arguments: its
+    /// temporaries plus an operand-stack bound (no bytecode pushes more than two), so
+    /// `push_frame` can guarantee the dispatch loop's unchecked pushes (`stack.rs`).
+    pub max_growth: u32,
 }
 
 impl FrameShape {
@@ -295,6 +299,7 @@ impl FrameShape {
             num_locals: code.num_locals,
             num_captured: code.num_captured,
             is_block: code.is_block,
+            max_growth: code.num_locals as u32 + 2 * code.bytecodes.len() as u32 + 16,
         }
     }
 }

@@ -141,6 +141,8 @@ impl Vm {
         Unwind::Error(SomError { message, backtrace })
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn stack_overflow(&self) -> Unwind {
         let mut e = match self.error(format!(
             "stack overflow (more than {MAX_FRAMES} nested activations)"

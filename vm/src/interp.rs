@@ -23,9 +23,8 @@ pub(crate) enum Flow {
 macro_rules! int_binop {
     ($vm:ident, $site:expr, $pc:ident, $frame_changed:ident, $op:expr, |$a:ident, $b:ident| $fast:expr) => {{
         $vm.stats.clock += 1;
-        let n = $vm.stack.len();
-        let $a = $vm.stack[n - 2];
-        let $b = $vm.stack[n - 1];
+        let $a = $vm.peek(1);
+        let $b = $vm.peek(0);
         let fast: Option<Value> = if $a.is_int() && $b.is_int() {
             let ($a, $b) = ($a.as_int(), $b.as_int());
             $fast
@@ -34,8 +33,8 @@ macro_rules! int_binop {
         };
         match fast {
             Some(v) => {
-                $vm.stack.truncate(n - 1);
-                $vm.stack[n - 2] = v;
+                $vm.drop_values(1);
+                $vm.poke(0, v);
             }
             None => {
                 $vm.save_pc($pc);
@@ -51,9 +50,8 @@ macro_rules! int_binop {
 macro_rules! int_only_binop {
     ($vm:ident, $site:expr, $pc:ident, $frame_changed:ident, |$a:ident, $b:ident| $fast:expr) => {{
         $vm.stats.clock += 1;
-        let n = $vm.stack.len();
-        let $a = $vm.stack[n - 2];
-        let $b = $vm.stack[n - 1];
+        let $a = $vm.peek(1);
+        let $b = $vm.peek(0);
         let fast: Option<Value> = if $a.is_int() && $b.is_int() {
             let ($a, $b) = ($a.as_int(), $b.as_int());
             $fast
@@ -62,8 +60,8 @@ macro_rules! int_only_binop {
         };
         match fast {
             Some(v) => {
-                $vm.stack.truncate(n - 1);
-                $vm.stack[n - 2] = v;
+                $vm.drop_values(1);
+                $vm.poke(0, v);
             }
             None => {
                 $vm.save_pc($pc);
@@ -127,6 +125,9 @@ impl Vm {
         let mut code: Rc<Code>;
         let mut pc: usize;
         let mut bp: usize;
+        // The top frame's receiver and method (fixed while the frame runs).
+        let mut recv: Value;
+        let mut method: usize;
         macro_rules! reload {
             () => {{
                 if JIT {
@@ -138,6 +139,8 @@ impl Vm {
                 let f = self.frames.last().expect("a frame");
                 pc = f.pc as usize;
                 bp = f.bp as usize;
+                recv = f.self_value;
+                method = f.method as usize;
                 code = self.code_of(f.method);
             }};
         }
@@ -166,114 +169,107 @@ impl Vm {
                     }
                 }
             }
-            let bc = code.bytecodes[pc];
+            let bc = crate::stack::fetch(&code, pc);
             pc += 1;
             self.stats.bytecodes += 1;
             let mut frame_changed = false;
             match bc {
-                Bytecode::PushNil => self.stack.push(Value::NIL),
-                Bytecode::PushTrue => self.stack.push(Value::TRUE),
-                Bytecode::PushFalse => self.stack.push(Value::FALSE),
+                Bytecode::PushNil => self.push(Value::NIL),
+                Bytecode::PushTrue => self.push(Value::TRUE),
+                Bytecode::PushFalse => self.push(Value::FALSE),
                 Bytecode::PushSelf => {
-                    let v = self.frames.last().expect("frame").self_value;
-                    self.stack.push(v);
+                    self.push(recv);
                 }
-                Bytecode::PushInt(i) => self.stack.push(Value::int(i as i64).expect("i32 fits")),
-                Bytecode::PushLiteral(i) => self.stack.push(code.literals[i as usize]),
+                Bytecode::PushInt(i) => self.push(Value::int(i as i64).expect("i32 fits")),
+                Bytecode::PushLiteral(i) => self.push(code.literals[i as usize]),
                 Bytecode::PushLocal(s) => {
-                    let v = self.stack[bp + s as usize];
-                    self.stack.push(v);
+                    let v = self.slot(bp + s as usize);
+                    self.push(v);
                 }
                 Bytecode::PushLocal2(a, b) => {
-                    let (va, vb) = (self.stack[bp + a as usize], self.stack[bp + b as usize]);
-                    self.stack.push(va);
-                    self.stack.push(vb);
+                    let (va, vb) = (self.slot(bp + a as usize), self.slot(bp + b as usize));
+                    self.push(va);
+                    self.push(vb);
                 }
                 Bytecode::PushLocalInt(a, i) => {
-                    let v = self.stack[bp + a as usize];
-                    self.stack.push(v);
-                    self.stack.push(Value::int(i as i64).expect("i32 fits"));
+                    let v = self.slot(bp + a as usize);
+                    self.push(v);
+                    self.push(Value::int(i as i64).expect("i32 fits"));
                 }
                 Bytecode::PopField(i) => {
                     self.save_pc(pc);
-                    let recv = self.frames.last().expect("frame").self_value;
-                    let v = self.stack.pop().expect("value");
+                    let v = self.pop();
                     self.field_set(recv, i, v)?;
                 }
                 Bytecode::PopPushSelf => {
-                    let v = self.frames.last().expect("frame").self_value;
-                    let top = self.stack.len() - 1;
-                    self.stack[top] = v;
+                    self.poke(0, recv);
                 }
                 Bytecode::PushField2(a, b) => {
                     self.save_pc(pc);
-                    let recv = self.frames.last().expect("frame").self_value;
                     let va = self.field_get(recv, a)?;
                     let vb = self.field_get(recv, b)?;
-                    self.stack.push(va);
-                    self.stack.push(vb);
+                    self.push(va);
+                    self.push(vb);
                 }
                 Bytecode::PopLocalJumpBack(s, t) => {
-                    let v = self.stack.pop().expect("value");
-                    self.stack[bp + s as usize] = v;
+                    let v = self.pop();
+                    self.set_slot(bp + s as usize, v);
                     pc = t as usize;
-                    self.back_edge(&code)?;
+                    self.back_edge(method)?;
                     if JIT && self.jit_osr(pc) {
                         frame_changed = true;
                     }
                 }
                 Bytecode::StoreLocal(s) => {
-                    let v = *self.stack.last().expect("value");
-                    self.stack[bp + s as usize] = v;
+                    let v = self.peek(0);
+                    self.set_slot(bp + s as usize, v);
                 }
                 Bytecode::PopLocal(s) => {
-                    let v = self.stack.pop().expect("value");
-                    self.stack[bp + s as usize] = v;
+                    let v = self.pop();
+                    self.set_slot(bp + s as usize, v);
                 }
                 Bytecode::PushCaptured(s) => {
                     let ctx = self.frames.last().expect("frame").context;
                     let v = self.context_get(ctx, 0, s);
-                    self.stack.push(v);
+                    self.push(v);
                 }
                 Bytecode::StoreCaptured(s) => {
                     let ctx = self.frames.last().expect("frame").context;
-                    let v = *self.stack.last().expect("value");
+                    let v = self.peek(0);
                     self.context_set(ctx, 0, s, v);
                 }
                 Bytecode::PushOuter(h, s) => {
                     let ctx = self.frames.last().expect("frame").outer;
                     let v = self.context_get(ctx, h, s);
-                    self.stack.push(v);
+                    self.push(v);
                 }
                 Bytecode::StoreOuter(h, s) => {
                     let ctx = self.frames.last().expect("frame").outer;
-                    let v = *self.stack.last().expect("value");
+                    let v = self.peek(0);
                     self.context_set(ctx, h, s, v);
                 }
                 Bytecode::PushCreator(k) => {
                     self.save_pc(pc);
                     let v = self.creator_get(self.frames.len() - 1, k)?;
-                    self.stack.push(v);
+                    self.push(v);
                 }
                 Bytecode::StoreCreator(k) => {
                     self.save_pc(pc);
-                    let v = *self.stack.last().expect("value");
+                    let v = self.peek(0);
                     self.creator_set(self.frames.len() - 1, k, v)?;
                 }
                 Bytecode::PushField(i) => {
                     self.save_pc(pc);
-                    let recv = self.frames.last().expect("frame").self_value;
                     let v = self.field_get(recv, i)?;
-                    self.stack.push(v);
+                    self.push(v);
                 }
                 Bytecode::StoreField(i) => {
                     self.save_pc(pc);
-                    let recv = self.frames.last().expect("frame").self_value;
-                    let v = *self.stack.last().expect("value");
+                    let v = self.peek(0);
                     self.field_set(recv, i, v)?;
                 }
                 Bytecode::PushGlobal(g) => match self.globals[g as usize] {
-                    Some(v) => self.stack.push(v),
+                    Some(v) => self.push(v),
                     None => {
                         self.save_pc(pc);
                         if self.unbound_global(g)? == Flow::Switch {
@@ -284,10 +280,10 @@ impl Vm {
                 Bytecode::PushBlock(i) => {
                     let method = code.blocks[i as usize];
                     let block = self.new_block(method, u32::MAX);
-                    self.stack.push(block);
+                    self.push(block);
                 }
                 Bytecode::Pop => {
-                    self.stack.pop();
+                    self.pop();
                 }
                 Bytecode::Send(site) => {
                     self.stats.clock += 1;
@@ -377,11 +373,10 @@ impl Vm {
                 }
                 Bytecode::At(site) => {
                     self.stats.clock += 1;
-                    let n = self.stack.len();
-                    match self.array_at(self.stack[n - 2], self.stack[n - 1]) {
+                    match self.array_at(self.peek(1), self.peek(0)) {
                         Some(v) => {
-                            self.stack.truncate(n - 1);
-                            self.stack[n - 2] = v;
+                            self.drop_values(1);
+                            self.poke(0, v);
                         }
                         None => {
                             self.save_pc(pc);
@@ -393,11 +388,9 @@ impl Vm {
                 }
                 Bytecode::AtPut(site) => {
                     self.stats.clock += 1;
-                    let n = self.stack.len();
-                    let (array, index, value) =
-                        (self.stack[n - 3], self.stack[n - 2], self.stack[n - 1]);
+                    let (array, index, value) = (self.peek(2), self.peek(1), self.peek(0));
                     if self.array_at_put(array, index, value) {
-                        self.stack.truncate(n - 2);
+                        self.drop_values(2);
                     } else {
                         self.save_pc(pc);
                         if self.send(site)? == Flow::Switch {
@@ -406,41 +399,41 @@ impl Vm {
                     }
                 }
                 Bytecode::ReturnLocal => {
-                    let result = self.stack.pop().expect("result");
+                    let result = self.pop();
                     self.return_from_top(result);
                     frame_changed = true;
                 }
                 Bytecode::ReturnNonLocal => {
                     self.save_pc(pc);
-                    let result = self.stack.pop().expect("result");
+                    let result = self.pop();
                     self.return_non_local(result)?;
                     frame_changed = true;
                 }
                 Bytecode::Jump(t) => pc = t as usize,
                 Bytecode::JumpBack(t) => {
                     pc = t as usize;
-                    self.back_edge(&code)?;
+                    self.back_edge(method)?;
                     if JIT && self.jit_osr(pc) {
                         frame_changed = true;
                     }
                 }
                 Bytecode::JumpIfFalse { target, fallback } => {
-                    let c = self.stack.pop().expect("condition");
+                    let c = self.pop();
                     if c == Value::FALSE {
                         pc = target as usize;
                     } else if c != Value::TRUE {
-                        self.stack.push(c);
+                        self.push(c);
                         self.save_pc(pc);
                         self.take_fallback(&code, fallback, 0)?;
                         frame_changed = true;
                     }
                 }
                 Bytecode::JumpIfTrue { target, fallback } => {
-                    let c = self.stack.pop().expect("condition");
+                    let c = self.pop();
                     if c == Value::TRUE {
                         pc = target as usize;
                     } else if c != Value::FALSE {
-                        self.stack.push(c);
+                        self.push(c);
                         self.save_pc(pc);
                         self.take_fallback(&code, fallback, 0)?;
                         frame_changed = true;
@@ -451,7 +444,7 @@ impl Vm {
                     fallback,
                     mode,
                 } => {
-                    let v = *self.stack.last().expect("value");
+                    let v = self.peek(0);
                     if self.nil_test_is_standard(v, mode) {
                         let is_nil = v.is_nil();
                         let (pop, jump) = match mode {
@@ -461,7 +454,7 @@ impl Vm {
                             NilTestMode::PresentThenAbsent => (true, is_nil),
                         };
                         if pop {
-                            self.stack.pop();
+                            self.pop();
                         }
                         if jump {
                             pc = target as usize;
@@ -479,20 +472,20 @@ impl Vm {
                 } => {
                     let n = self.stack.len();
                     let extra = kind.has_step() as usize;
-                    let start = self.stack[n - 2 - extra];
-                    let limit = self.stack[n - 1 - extra];
+                    let start = self.slot(n - 2 - extra);
+                    let limit = self.slot(n - 1 - extra);
                     let step = if extra == 1 {
-                        self.stack[n - 1]
+                        self.slot(n - 1)
                     } else {
                         Value::int(1).expect("small")
                     };
                     if self.is_number(start) && self.is_number(limit) && self.is_number(step) {
                         let c = bp + counter as usize;
-                        self.stack[c] = start;
-                        self.stack[c + 1] = limit;
-                        self.stack[c + 3] = start;
-                        self.stack[c + 4] = step;
-                        self.stack.truncate(n - 2 - extra);
+                        self.set_slot(c, start);
+                        self.set_slot(c + 1, limit);
+                        self.set_slot(c + 3, start);
+                        self.set_slot(c + 4, step);
+                        self.drop_values(2 + extra);
                     } else {
                         self.save_pc(pc);
                         self.take_fallback(&code, fallback, 1 + extra)?;
@@ -505,7 +498,7 @@ impl Vm {
                     down,
                 } => {
                     let c = bp + counter as usize;
-                    let (i, limit) = (self.stack[c], self.stack[c + 1]);
+                    let (i, limit) = (self.slot(c), self.slot(c + 1));
                     let done = if i.is_int() && limit.is_int() {
                         if down {
                             i.as_int() < limit.as_int()
@@ -519,7 +512,7 @@ impl Vm {
                     if done {
                         pc = exit as usize;
                     } else {
-                        self.stack[c + 2] = i;
+                        self.set_slot(c + 2, i);
                     }
                 }
                 Bytecode::ToDoStep {
@@ -528,7 +521,7 @@ impl Vm {
                     down,
                 } => {
                     let c = bp + counter as usize;
-                    let (i, step) = (self.stack[c], self.stack[c + 4]);
+                    let (i, step) = (self.slot(c), self.slot(c + 4));
                     let next = if i.is_int() && step.is_int() {
                         if down {
                             Value::int(i.as_int() - step.as_int())
@@ -542,11 +535,11 @@ impl Vm {
                     pc = head as usize;
                     match next {
                         Some(v) => {
-                            self.stack[c] = v;
-                            self.back_edge(&code)?;
+                            self.set_slot(c, v);
+                            self.back_edge(method)?;
                             // The loop test at `head` runs here too when it is all
                             // small integers (it still counts as executed).
-                            let limit = self.stack[c + 1];
+                            let limit = self.slot(c + 1);
                             if JIT && self.jit_osr(pc) {
                                 frame_changed = true;
                             } else if let (Bytecode::ToDoTest { exit, .. }, true) =
@@ -561,15 +554,16 @@ impl Vm {
                                 if done {
                                     pc = exit as usize;
                                 } else {
-                                    self.stack[c + 2] = v;
+                                    self.set_slot(c + 2, v);
                                     pc += 1;
                                 }
                             }
                         }
                         None => {
                             self.save_pc(after);
-                            self.stack[c] = self.loop_step(i, step, down)?;
-                            self.back_edge(&code)?;
+                            let next = self.loop_step(i, step, down)?;
+                            self.set_slot(c, next);
+                            self.back_edge(method)?;
                         }
                     }
                 }
@@ -582,13 +576,10 @@ impl Vm {
 
     /// A loop back-edge: advances the clock and checks for a pending heap exhaustion.
     #[inline(always)]
-    fn back_edge(&mut self, code: &Code) -> Result<(), Unwind> {
-        let _ = code;
+    fn back_edge(&mut self, method: usize) -> Result<(), Unwind> {
         self.stats.clock += 1;
-        if let Some(f) = self.frames.last() {
-            let m = &self.methods[f.method as usize];
-            m.back_edges.set(m.back_edges.get().wrapping_add(1));
-        }
+        let m = &self.methods[method];
+        m.back_edges.set(m.back_edges.get().wrapping_add(1));
         if self.oom {
             return Err(self.out_of_memory());
         }
@@ -599,7 +590,7 @@ impl Vm {
     pub(crate) fn return_from_top(&mut self, result: Value) {
         let frame = self.frames.pop().expect("a frame to return from");
         self.stack.truncate(frame.bp as usize);
-        self.stack.push(result);
+        self.push(result);
     }
 
     /// `^` inside a block: return from the home method if it is still active, otherwise
@@ -614,9 +605,9 @@ impl Vm {
             return Ok(());
         }
         let (bp, receiver) = (f.bp as usize, f.self_value);
-        let block = self.stack[bp];
-        self.stack.push(receiver);
-        self.stack.push(block);
+        let block = self.slot(bp);
+        self.push(receiver);
+        self.push(block);
         let sel = self.intern("escapedBlock:");
         self.send_selector(sel, 1).map(|_| ())
     }

@@ -27,6 +27,7 @@ mod parser;
 mod primitives;
 mod run;
 mod send;
+mod stack;
 mod stats;
 mod value;
 mod vm;

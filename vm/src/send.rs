@@ -205,46 +205,67 @@ impl Vm {
 
     /// Pushes an activation of a bytecode method (or block) whose receiver and arguments
     /// are on top of the stack.
+    #[inline(always)]
     pub(crate) fn push_frame(&mut self, method: MethodIdx, argc: usize) -> Result<(), Unwind> {
-        if self.frames.len() >= MAX_FRAMES || self.stack.len() > STACK_SLOTS - (1 << 16) {
+        let shape = self.methods[method as usize].shape;
+        // The slack beyond `max_growth` is for primitives and fallbacks, which push
+        // with checks; `stack.rs` relies on `max_growth` itself.
+        let need = shape.max_growth as usize + (1 << 16);
+        let len = self.stack.len();
+        if self.frames.len() >= MAX_FRAMES || len + need > STACK_SLOTS {
             return Err(self.stack_overflow());
         }
         let m = &self.methods[method as usize];
         m.invocations.set(m.invocations.get().wrapping_add(1));
-        let shape = m.shape;
-        let bp = self.stack.len() - argc - 1;
+        let bp = len - argc - 1;
         let id = self.next_frame_id;
         self.next_frame_id += 1;
-        let mut frame = Frame {
+        let slot0 = self.slot(bp);
+        let (self_value, outer) = if shape.is_block {
+            self.block_receiver(slot0)
+        } else {
+            (slot0, Value::NIL)
+        };
+        self.push_nils(shape.num_locals as usize);
+        let context = if shape.num_captured > 0 {
+            self.new_context(method, bp, outer, shape.num_captured)
+        } else {
+            Value::NIL
+        };
+        self.frames.push(Frame {
             method,
             pc: 0,
             bp: bp as u32,
-            self_value: self.stack[bp],
-            context: Value::NIL,
-            outer: Value::NIL,
+            self_value,
+            context,
+            outer,
             id,
             is_block: shape.is_block,
             tier: 0,
-        };
-        if shape.is_block {
-            if let Body::Block(b) = &self.heap.get(self.stack[bp]).body {
-                frame.self_value = b.receiver;
-                frame.outer = b.outer;
-            }
-        }
-        self.stack
-            .resize(self.stack.len() + shape.num_locals as usize, Value::NIL);
-        if shape.num_captured > 0 {
-            let code = self.code_of(method);
-            let mut slots = vec![Value::NIL; shape.num_captured as usize + 1];
-            slots[0] = frame.outer;
-            for &(slot, ctx) in &code.captured_args {
-                slots[ctx as usize] = self.stack[bp + slot as usize];
-            }
-            frame.context = self.alloc(Value::NIL, Body::Context(slots.into_boxed_slice()));
-        }
-        self.frames.push(frame);
+        });
         Ok(())
+    }
+
+    /// The receiver and outer context of a block frame whose slot 0 holds `block`.
+    #[inline(always)]
+    fn block_receiver(&self, block: Value) -> (Value, Value) {
+        match &self.heap.get(block).body {
+            Body::Block(b) => (b.receiver, b.outer),
+            _ => (block, Value::NIL),
+        }
+    }
+
+    /// The context of a new activation of `method` whose variables are captured by
+    /// blocks: slot 0 links to `outer`, captured arguments are copied in.
+    #[inline(never)]
+    fn new_context(&mut self, method: MethodIdx, bp: usize, outer: Value, n: u16) -> Value {
+        let code = self.code_of(method);
+        let mut slots = vec![Value::NIL; n as usize + 1];
+        slots[0] = outer;
+        for &(slot, ctx) in &code.captured_args {
+            slots[ctx as usize] = self.stack[bp + slot as usize];
+        }
+        self.alloc(Value::NIL, Body::Context(slots.into_boxed_slice()))
     }
 
     /// `restart`: the frame that sent it starts over at bytecode 0.
