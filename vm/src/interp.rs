@@ -122,7 +122,8 @@ impl Vm {
         base_depth: usize,
         monitor: &mut dyn crate::introspect::Monitor,
     ) -> Result<Value, Unwind> {
-        let mut code: Rc<Code>;
+        let mut code: &Code;
+        let mut ops: *const Bytecode;
         let mut pc: usize;
         let mut bp: usize;
         // The top frame's receiver and method (fixed while the frame runs).
@@ -141,7 +142,8 @@ impl Vm {
                 bp = f.bp as usize;
                 recv = f.self_value;
                 method = f.method as usize;
-                code = self.code_of(f.method);
+                code = crate::stack::code_ref(self, f.method);
+                ops = code.bytecodes.as_ptr();
             }};
         }
         reload!();
@@ -151,7 +153,7 @@ impl Vm {
                     self.profile_bytecode(pc);
                 }
                 if self.writes.is_some() {
-                    self.log_writes(&code, pc);
+                    self.log_writes(code, pc);
                 }
                 let line = code.lines[pc];
                 let top_id = self.frames.last().expect("a frame").id;
@@ -169,7 +171,7 @@ impl Vm {
                     }
                 }
             }
-            let bc = crate::stack::fetch(&code, pc);
+            let bc = crate::stack::fetch(ops, code, pc);
             pc += 1;
             self.stats.bytecodes += 1;
             let mut frame_changed = false;
@@ -424,7 +426,7 @@ impl Vm {
                     } else if c != Value::TRUE {
                         self.push(c);
                         self.save_pc(pc);
-                        self.take_fallback(&code, fallback, 0)?;
+                        self.take_fallback(code, fallback, 0)?;
                         frame_changed = true;
                     }
                 }
@@ -435,7 +437,7 @@ impl Vm {
                     } else if c != Value::FALSE {
                         self.push(c);
                         self.save_pc(pc);
-                        self.take_fallback(&code, fallback, 0)?;
+                        self.take_fallback(code, fallback, 0)?;
                         frame_changed = true;
                     }
                 }
@@ -461,7 +463,7 @@ impl Vm {
                         }
                     } else {
                         self.save_pc(pc);
-                        self.take_fallback(&code, fallback, 0)?;
+                        self.take_fallback(code, fallback, 0)?;
                         frame_changed = true;
                     }
                 }
@@ -488,7 +490,7 @@ impl Vm {
                         self.drop_values(2 + extra);
                     } else {
                         self.save_pc(pc);
-                        self.take_fallback(&code, fallback, 1 + extra)?;
+                        self.take_fallback(code, fallback, 1 + extra)?;
                         frame_changed = true;
                     }
                 }

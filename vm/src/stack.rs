@@ -5,9 +5,10 @@
 //! reserved capacity leaves room for the method's deepest growth (`Shape::max_growth`),
 //! so these operations stay inside the buffer; debug builds check every one.
 
-use crate::bytecode::{Bytecode, Code};
+use crate::bytecode::{Bytecode, Code, MethodKind};
 use crate::value::Value;
 use crate::vm::Vm;
+use std::rc::Rc;
 
 impl Vm {
     /// Pushes onto the operand stack of the top frame.
@@ -28,11 +29,17 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn push_nils(&mut self, n: usize) {
         let len = self.stack.len();
-        debug_assert!(len + n <= self.stack.capacity(), "VM stack past its reservation");
+        debug_assert!(
+            len + n <= self.stack.capacity(),
+            "VM stack past its reservation"
+        );
         // SAFETY: `push_frame` checked `max_growth` (which includes the temporaries)
-        // against the reservation; nil is the all-zero word, so zeroed slots are nils.
+        // against the reservation; each slot is written before the length covers it.
         unsafe {
-            std::ptr::write_bytes(self.stack.as_mut_ptr().add(len), 0, n);
+            let base = self.stack.as_mut_ptr().add(len);
+            for i in 0..n {
+                base.add(i).write(Value::NIL);
+            }
             self.stack.set_len(len + n);
         }
     }
@@ -96,11 +103,33 @@ impl Vm {
     }
 }
 
-/// The bytecode at `pc` of `code`, for the dispatch loop.
+/// The bytecode at `pc` of `code` (whose bytecodes start at `ops`), for the dispatch
+/// loop.
 #[inline(always)]
-pub(crate) fn fetch(code: &Code, pc: usize) -> Bytecode {
+pub(crate) fn fetch(ops: *const Bytecode, code: &Code, pc: usize) -> Bytecode {
     debug_assert!(pc < code.bytecodes.len(), "pc past the method's end");
+    debug_assert!(std::ptr::eq(ops, code.bytecodes.as_ptr()));
+    let _ = code;
     // SAFETY: the compiler ends every method and block with a return and every jump
-    // targets an index inside the same code, so a running frame's pc is in bounds.
-    unsafe { *code.bytecodes.get_unchecked(pc) }
+    // targets an index inside the same code, so a running frame's pc is in bounds;
+    // `ops` is `code.bytecodes`' buffer, which code never changes after compilation.
+    unsafe { *ops.add(pc) }
+}
+
+/// The code of bytecode method `method`, borrowed for the dispatch loop without
+/// touching its reference count (a frame switch would otherwise clone and drop an
+/// `Rc`).
+#[inline(always)]
+pub(crate) fn code_ref<'a>(vm: &Vm, method: u32) -> &'a Code {
+    let code: *const Code = match &vm.methods[method as usize].kind {
+        MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => Rc::as_ptr(c),
+        _ => unreachable!("frame of a primitive"),
+    };
+    // SAFETY: `Vm::methods` only grows while code runs: no entry is removed and no
+    // compiled method's code is replaced, so the `Rc` above keeps the code alive for
+    // as long as a frame may run it. The one wholesale replacement, snapshot
+    // `restore`, runs between runs or inside `evaluate`, whose restored table holds
+    // clones of the same `Rc`s for every method that existed when it was taken (and
+    // any frame the loop returns to existed then).
+    unsafe { &*code }
 }
