@@ -10,6 +10,7 @@ use crate::value::Value;
 use crate::vm::Vm;
 
 impl Vm {
+    #[inline(always)]
     fn context_at(&self, mut ctx: Value, hops: u8) -> Value {
         for _ in 0..hops {
             ctx = match &self.heap.get(ctx).body {
@@ -20,6 +21,7 @@ impl Vm {
         ctx
     }
 
+    #[inline(always)]
     pub(crate) fn context_get(&self, ctx: Value, hops: u8, slot: u16) -> Value {
         let ctx = self.context_at(ctx, hops);
         match &self.heap.get(ctx).body {
@@ -28,6 +30,7 @@ impl Vm {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn context_set(&mut self, ctx: Value, hops: u8, slot: u16, v: Value) {
         let ctx = self.context_at(ctx, hops);
         match &mut self.heap.get_mut(ctx).body {
@@ -79,6 +82,7 @@ impl Vm {
         Ok(())
     }
 
+    #[inline(always)]
     pub(crate) fn field_get(&self, recv: Value, i: u16) -> Result<Value, Unwind> {
         if recv.is_ref() {
             match &self.heap.get(recv).body {
@@ -90,6 +94,7 @@ impl Vm {
         Err(self.field_error(recv, i))
     }
 
+    #[inline(always)]
     pub(crate) fn field_set(&mut self, recv: Value, i: u16, v: Value) -> Result<(), Unwind> {
         if recv.is_ref() {
             match &mut self.heap.get_mut(recv).body {
@@ -107,6 +112,8 @@ impl Vm {
         Err(self.field_error(recv, i))
     }
 
+    #[cold]
+    #[inline(never)]
     fn field_error(&self, recv: Value, i: u16) -> Unwind {
         let class = self.class_of(recv);
         self.error(format!(

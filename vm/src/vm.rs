@@ -133,7 +133,7 @@ pub(crate) struct Vm {
     pub core: CoreClasses,
     pub system_object: Value,
     /// Global lookup cache for megamorphic sends: (class, selector) -> method.
-    pub lookup_cache: HashMap<(Value, SymbolId), Option<MethodIdx>>,
+    pub lookup_cache: rustc_hash::FxHashMap<(Value, SymbolId), Option<MethodIdx>>,
     pub stack: Vec<Value>,
     pub frames: Vec<Frame>,
     pub next_frame_id: u64,
@@ -178,7 +178,7 @@ impl Vm {
             global_ids: HashMap::new(),
             core: CoreClasses::default(),
             system_object: Value::NIL,
-            lookup_cache: HashMap::new(),
+            lookup_cache: Default::default(),
             stack: Vec::with_capacity(STACK_SLOTS),
             frames: Vec::with_capacity(1 << 10),
             next_frame_id: 1,
