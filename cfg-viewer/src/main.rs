@@ -120,6 +120,10 @@ fn main() -> Result<()> {
     }
     if let Some(line) = a.select {
         ins.pick(Pick::Line(line));
+        // Picked from the command line, not in the source pane: show it there too.
+        if let Some(open) = ins.open.as_mut() {
+            open.scroll.source_line = Some(line);
+        }
     }
     ui::run(ins, a.screenshot)
 }

@@ -1,6 +1,7 @@
 //! The egui window: the method browser on the left, then for the open method the source,
-//! the CFG canvas and the code columns side by side, and the selection's details (with
-//! inline-cache contents) below. `App::draw` is the whole UI for one frame, so UI tests
+//! the CFG canvas and the code columns side by side (tier-0 bytecode, tier-1 machine
+//! code), and the details (the JIT's summary, the selection's markers and inline-cache
+//! contents) below. `App::draw` is the whole UI for one frame, so UI tests
 //! drive it without a window; `run` opens the real one.
 
 mod graph;

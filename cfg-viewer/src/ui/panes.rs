@@ -1,7 +1,9 @@
-//! The list panes: the method browser, the source, and the code columns (one per
-//! representation: tier-0 bytecode with counts, tier-1 machine code, ...). Rows are
-//! virtualised (`show_rows`), so a 2,000-bytecode method costs what is on screen; each
-//! pane scrolls to the counterpart of the last pick once.
+//! The list panes: the method browser, the source, the code columns (one per
+//! representation: tier-0 bytecode with counts, tier-1 machine code with its headings and
+//! JIT markers, ...), and the details (what the JIT did with the method, the selection's
+//! markers and inline caches). Rows are virtualised (`show_rows`), so a 2,000-bytecode
+//! method with 40,000 machine instructions costs what is on screen; each pane scrolls to
+//! the counterpart of the last pick once.
 
 use super::state::{Inspector, OpenMethod};
 use crate::model::{Column, Pick, Representation, RowKind};
@@ -300,7 +302,7 @@ fn jit_summary(m: &crate::model::MethodModel) -> String {
     let osr: u64 = c.osr_entries.iter().map(|(_, n)| n).sum();
     let calls: u64 = c.calls_to_tier0.iter().map(|(_, n)| n).sum();
     parts.push(format!(
-        "entered from tier 0 {} times, OSR {osr}, calls into tier 0 {calls}, returns to tier 0 {}",
+        "tier crossings: entered from tier 0 {}, OSR {osr}, calls into tier 0 {calls}, returns to tier 0 {} (calls between compiled methods are native, not crossings)",
         c.tier1_entries, c.returns_to_tier0
     ));
     parts.join("; ")
