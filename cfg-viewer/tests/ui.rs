@@ -264,11 +264,14 @@ fn a_method_of_two_thousand_bytecodes_stays_responsive() {
         build.as_secs_f64() * 1e3
     );
     let mut ins = Inspector::new(p);
+    let t = Instant::now();
     assert!(ins.open(key));
+    let open_time = t.elapsed();
     let machine = &ins.open.as_ref().unwrap().columns[1];
     assert!(machine.absent.is_none(), "{:?}", machine.absent);
     eprintln!(
-        "2k method: tier-1 column {} rows ({} bytes of machine code)",
+        "2k method: opened in {:.1} ms; tier-1 column {} rows ({} bytes of machine code)",
+        open_time.as_secs_f64() * 1e3,
         machine.rows.len(),
         ins.open
             .as_ref()
