@@ -12,7 +12,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage:
   som-prof record [-o DIR] [--hz 997] [--mode time|clock] [--every TICKS] [--rapl-root DIR]
-                  [--model FILE] [--top N] [-cp DIRS] File.som [args...]
+                  [--model FILE] [--top N] [--max-tier N] [--jit-threshold N] [-cp DIRS]
+                  File.som [args...]
   som-prof diff A B [-o DIR] [--top N]
   som-prof calibrate [-o FILE] [--watts W] [--repeat N] [--tiers 0,1] [-cp DIRS] File.som args... [, args...]";
 
@@ -87,6 +88,8 @@ fn record_command(args: &[String]) -> Result<i32> {
         "--rapl-root",
         "--model",
         "--top",
+        "--max-tier",
+        "--jit-threshold",
         "-cp",
     ];
     let (options, operands) = split_options(args, &known)?;
@@ -99,6 +102,8 @@ fn record_command(args: &[String]) -> Result<i32> {
         hz: DEFAULT_HZ,
         every: None,
         class_path: Vec::new(),
+        max_tier: None,
+        jit_threshold: None,
         rapl_root: None,
         model: None,
         program: PathBuf::from(program),
@@ -120,6 +125,11 @@ fn record_command(args: &[String]) -> Result<i32> {
             "--rapl-root" => a.rapl_root = Some(PathBuf::from(value)),
             "--model" => a.model = Some(PathBuf::from(value)),
             "--top" => top = number(name, value)?,
+            "--max-tier" => match number(name, value)? {
+                t @ 0..=2 => a.max_tier = Some(t),
+                t => bail!("--max-tier expects 0, 1 or 2, got {t}"),
+            },
+            "--jit-threshold" => a.jit_threshold = Some(number(name, value)?),
             _ => a.class_path.extend(class_path(value)),
         }
     }

@@ -27,6 +27,9 @@ pub struct RecordArgs {
     /// Clock mode: ticks between samples (default from `hz`).
     pub every: Option<u64>,
     pub class_path: Vec<PathBuf>,
+    /// The VM's `--max-tier` and `--jit-threshold` (its defaults when `None`).
+    pub max_tier: Option<u8>,
+    pub jit_threshold: Option<u32>,
     pub rapl_root: Option<PathBuf>,
     pub model: Option<PathBuf>,
     pub program: PathBuf,
@@ -45,9 +48,12 @@ pub struct Recorded {
 /// Runs the program (its output goes to stdout and stderr as usual) and writes the
 /// profile directory.
 pub fn record(a: &RecordArgs) -> Result<Recorded> {
+    let defaults = Options::default();
     let options = Options {
         class_path: a.class_path.clone(),
-        ..Options::default()
+        max_tier: a.max_tier.unwrap_or(defaults.max_tier),
+        jit_threshold: a.jit_threshold.unwrap_or(defaults.jit_threshold),
+        ..defaults
     };
     let mut machine = match Machine::load(options, &a.program, &a.args, Inputs::Live, false) {
         Ok(m) => m,

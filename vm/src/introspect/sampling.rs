@@ -10,6 +10,13 @@
 //! session publishes where that `Vec` lives. The handler runs on the VM thread itself
 //! (the timer signals that thread only), so the VM is stopped between two instructions
 //! while it reads; at worst it sees a frame being pushed or popped.
+//!
+//! Which frame count is live: tier-1 machine code pushes and pops frames in the spare
+//! capacity of `Vm::frames` and keeps the count in its context (`JitCtx::frames_len`),
+//! giving the `Vec` its length only when it calls into the runtime. So the JIT context
+//! publishes that count's address here while machine code owns the frames
+//! ([`native_code_owns_frames`], [`vm_owns_frames`]) and the handler reads it instead of
+//! the `Vec`'s length; see those functions for why no sample sees a torn or stale count.
 //! Every `unsafe` block of the profiler path is in this module.
 
 use super::{Exit, Machine, MethodKey, View};
@@ -17,7 +24,7 @@ use crate::vm::{Frame, Vm, MAX_FRAMES};
 use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{
-    compiler_fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    compiler_fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,7 +45,7 @@ pub enum Phase {
     Running,
     /// In the garbage collector.
     Gc,
-    /// Loading, parsing and compiling classes.
+    /// Loading, parsing and compiling classes, and compiling methods to tier 1.
     Compiler,
 }
 
@@ -108,6 +115,49 @@ thread_local! {
     static SESSION: Cell<*const Session> = const { Cell::new(std::ptr::null()) };
     /// Bytes allocated before each collection on this thread, summed (the allocation meter).
     static ALLOCATED_AT_GC: Cell<u64> = const { Cell::new(0) };
+    /// While tier-1 machine code owns this thread's frames: the word it keeps their count
+    /// in (`JitCtx::frames_len`); null while the VM's `Vec` length is live.
+    static NATIVE_FRAME_COUNT: AtomicPtr<usize> = const { AtomicPtr::new(std::ptr::null_mut()) };
+}
+
+/// Tier-1 machine code takes over the frame count; `count` already holds
+/// `Vm::frames.len()` (`JitCtx::sync_out` copies it first). Until [`vm_owns_frames`] the
+/// handler reads the count from `count`, which must stay valid until then.
+///
+/// Why a sample never sees a wrong count: the handler interrupts this same thread at an
+/// instruction boundary, so only program order matters (no other CPU writes these
+/// words) and the compiler fences keep it: the count is copied before it is published
+/// here and the `Vec` gets its length back before it is unpublished, so at every
+/// instruction the word the handler reads holds the live count. Machine code changes
+/// `*count` with single aligned 8-byte instructions (`mov`, `sub`), which a signal
+/// cannot split, and stores it only after the new frame's method and tier are written.
+/// Cost: one thread-local store per runtime call and per entry from the dispatcher;
+/// machine code's own frame pushes and pops stay as they were.
+#[inline(always)]
+pub(crate) fn native_code_owns_frames(count: *const usize) {
+    compiler_fence(Ordering::SeqCst);
+    NATIVE_FRAME_COUNT.with(|c| c.store(count.cast_mut(), Ordering::Relaxed));
+    compiler_fence(Ordering::SeqCst);
+}
+
+/// The VM's `Vec` length is live again (`JitCtx::sync_in` gave it machine code's count).
+#[inline(always)]
+pub(crate) fn vm_owns_frames() {
+    compiler_fence(Ordering::SeqCst);
+    NATIVE_FRAME_COUNT.with(|c| c.store(std::ptr::null_mut(), Ordering::Relaxed));
+    compiler_fence(Ordering::SeqCst);
+}
+
+/// The live frame count: machine code's while it owns the frames, else `vec_len`.
+fn live_frame_count(vec_len: usize) -> usize {
+    let native = NATIVE_FRAME_COUNT.with(|c| c.load(Ordering::Relaxed));
+    if native.is_null() {
+        return vec_len;
+    }
+    // SAFETY: a non-null pointer is published only while the `JitCtx` it points into is
+    // alive (`sync_out` publishes, `sync_in` unpublishes before the context is dropped)
+    // and only on this thread; the handler runs on this thread between instructions.
+    unsafe { std::ptr::read_volatile(native) }
 }
 
 /// Marks a phase of VM work until dropped (then the previous phase is back).
@@ -236,7 +286,7 @@ impl Session {
         // `ManuallyDrop`, so the copy is never dropped or used to mutate.
         let frames =
             unsafe { std::ptr::read_volatile(self.frames as *const ManuallyDrop<Vec<Frame>>) };
-        let len = frames.len().min(MAX_FRAMES);
+        let len = live_frame_count(frames.len()).min(MAX_FRAMES);
         let slot = &ring.slots[(head % RING_SLOTS as u64) as usize];
         let copied = if frames.as_ptr() == self.buffer {
             len.min(SAMPLE_DEPTH)
@@ -494,8 +544,9 @@ impl Machine {
     }
 
     /// Runs to the end at full speed while a timer samples the VM stack `hz` times per
-    /// second of the VM thread's CPU time. Samples in the collector or the class loader
-    /// have phase `Gc` or `Compiler`. Fails only when the timer cannot be set up.
+    /// second of the VM thread's CPU time, tier-1 frames included. Samples in the
+    /// collector have phase `Gc`, in the compilers (class loading, tier-1 compilation)
+    /// `Compiler`. Fails only when the timer cannot be set up.
     pub fn run_sampled(&mut self, hz: u32) -> std::io::Result<SampledRun> {
         let sampler = Sampler::start(&mut self.vm, hz)?;
         let (exit, meter) = self.metered(|m| m.run());

@@ -191,13 +191,14 @@ impl Emitter<'_> {
     /// Pushes the callee's frame (method in esi, frame count in r10, receiver in rax,
     /// temporaries in r8) as `push_frame` would, and points the context at it. A block
     /// frame takes `self` and its outer context from `JitCtx::block_self`/`block_outer`.
+    /// The new count (kept in rdx meanwhile) is stored after the frame's method and
+    /// tier: the time sampler reads frames below that count at any instruction.
     fn push_frame(&mut self, bci: usize, recv: i32, is_block: bool) -> R {
         self.a.mov(r11, qword_ptr(rbx + CTX_PC))?;
         self.a.mov(dword_ptr(r11), bci as u32 + 1)?;
         self.a.imul_3(r11, r10, FRAME_SIZE)?;
         self.a.add(r11, qword_ptr(rbx + CTX_FRAMES))?;
-        self.a.inc(r10)?;
-        self.a.mov(qword_ptr(rbx + CTX_FRAMES_LEN), r10)?;
+        self.a.lea(rdx, qword_ptr(r10 + 1))?;
         self.a.mov(dword_ptr(r11 + FRAME_METHOD), esi)?;
         self.a.mov(dword_ptr(r11 + FRAME_PC), 0)?;
         self.a.lea(r14, qword_ptr(r13 + recv))?;
@@ -226,6 +227,7 @@ impl Emitter<'_> {
         self.a
             .mov(byte_ptr(r11 + FRAME_IS_BLOCK), is_block as i32)?;
         self.a.mov(byte_ptr(r11 + FRAME_TIER), 1)?;
+        self.a.mov(qword_ptr(rbx + CTX_FRAMES_LEN), rdx)?;
         self.a.lea(r10, qword_ptr(r11 + FRAME_PC))?;
         self.a.mov(qword_ptr(rbx + CTX_PC), r10)?;
         self.count_send()?;

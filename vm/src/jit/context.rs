@@ -3,10 +3,13 @@
 //! pops frames in the spare capacity of `Vm::stack` and `Vm::frames`; a runtime call
 //! first gives both vectors the lengths JIT code left (`enter`), and afterwards points
 //! the context at their (possibly moved) buffers and at the top frame (`sync_out`).
+//! Between `sync_out` and `sync_in` the context's frame count is the live one, and it is
+//! published to the time sampler (`sampling::native_code_owns_frames`).
 
 use crate::bytecode::SendSite;
 use crate::error::Unwind;
 use crate::heap::Object;
+use crate::introspect::sampling;
 use crate::value::Value;
 use crate::vm::{Frame, Stats, Vm, MAX_FRAMES};
 use std::mem::offset_of;
@@ -128,7 +131,7 @@ impl JitCtx {
     }
 
     /// Points the context at the VM's stack, frames, tables and top frame, with room
-    /// for `headroom` more slots.
+    /// for `headroom` more slots; from now on its frame count is the live one.
     #[inline(always)]
     pub(crate) fn sync_out(&mut self, vm: &mut Vm) {
         self.sync_sp(vm);
@@ -149,6 +152,7 @@ impl JitCtx {
             self.outer = f.outer;
             self.pc = &mut f.pc;
         }
+        sampling::native_code_owns_frames(std::ptr::addr_of!(self.frames_len));
     }
 
     /// Points the context at the VM's stack only (the frame fields stay).
@@ -174,7 +178,8 @@ impl JitCtx {
         unsafe { self.sp.offset_from(self.stack) as usize }
     }
 
-    /// Gives the VM's stack and frame vectors the lengths JIT code left.
+    /// Gives the VM's stack and frame vectors the lengths JIT code left; from now on
+    /// `Vm::frames`' length is the live count again.
     pub(crate) fn sync_in(&self, vm: &mut Vm) {
         let len = self.stack_len();
         debug_assert!(len <= vm.stack.capacity());
@@ -187,6 +192,7 @@ impl JitCtx {
             vm.stack.set_len(len);
             vm.frames.set_len(self.frames_len);
         }
+        sampling::vm_owns_frames();
     }
 }
 

@@ -218,8 +218,10 @@ impl Jit {
 }
 
 impl Vm {
-    /// Compiles `method` now; answers whether it has code afterwards.
+    /// Compiles `method` now; answers whether it has code afterwards. Time samples
+    /// taken meanwhile are in the compiler phase.
     fn jit_compile(&mut self, method: MethodIdx) -> bool {
+        let _phase = crate::introspect::sampling::PhaseMark::compiler();
         let m = method as usize;
         if self.jit.slots.len() <= m {
             self.jit
