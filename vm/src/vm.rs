@@ -136,6 +136,9 @@ pub(crate) struct Vm {
     pub lookup_cache: rustc_hash::FxHashMap<(Value, SymbolId), Option<MethodIdx>>,
     pub stack: Vec<Value>,
     pub frames: Vec<Frame>,
+    /// While tier-1 code runs: its context's frame count, which the time sampler reads
+    /// instead of `frames.len()` unless it says `sampling::VM_OWNS_FRAMES`; null otherwise.
+    pub jit_frame_count: std::sync::atomic::AtomicPtr<usize>,
     pub next_frame_id: u64,
     /// Values a primitive or the loader keeps alive across an allocation.
     pub temp_roots: Vec<Value>,
@@ -181,6 +184,7 @@ impl Vm {
             lookup_cache: Default::default(),
             stack: Vec::with_capacity(STACK_SLOTS),
             frames: Vec::with_capacity(1 << 10),
+            jit_frame_count: Default::default(),
             next_frame_id: 1,
             temp_roots: Vec::new(),
             gc_inhibit: 0,

@@ -13,10 +13,11 @@
 //!
 //! Which frame count is live: tier-1 machine code pushes and pops frames in the spare
 //! capacity of `Vm::frames` and keeps the count in its context (`JitCtx::frames_len`),
-//! giving the `Vec` its length only when it calls into the runtime. So the JIT context
-//! publishes that count's address here while machine code owns the frames
-//! ([`native_code_owns_frames`], [`vm_owns_frames`]) and the handler reads it instead of
-//! the `Vec`'s length; see those functions for why no sample sees a torn or stale count.
+//! giving the `Vec` its length only when it calls into the runtime (`sync_in`). A tier-1
+//! run publishes where that count is in `Vm::jit_frame_count`, and the count is
+//! [`VM_OWNS_FRAMES`] while the runtime's Rust code owns the frames; the handler reads
+//! the `Vec`'s length only then. See [`VM_OWNS_FRAMES`] for why no sample sees a stale
+//! or torn count.
 //! Every `unsafe` block of the profiler path is in this module.
 
 use super::{Exit, Machine, MethodKey, View};
@@ -24,7 +25,8 @@ use crate::vm::{Frame, Vm, MAX_FRAMES};
 use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{
-    compiler_fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    compiler_fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
+    Ordering,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -115,49 +117,39 @@ thread_local! {
     static SESSION: Cell<*const Session> = const { Cell::new(std::ptr::null()) };
     /// Bytes allocated before each collection on this thread, summed (the allocation meter).
     static ALLOCATED_AT_GC: Cell<u64> = const { Cell::new(0) };
-    /// While tier-1 machine code owns this thread's frames: the word it keeps their count
-    /// in (`JitCtx::frames_len`); null while the VM's `Vec` length is live.
-    static NATIVE_FRAME_COUNT: AtomicPtr<usize> = const { AtomicPtr::new(std::ptr::null_mut()) };
 }
 
-/// Tier-1 machine code takes over the frame count; `count` already holds
-/// `Vm::frames.len()` (`JitCtx::sync_out` copies it first). Until [`vm_owns_frames`] the
-/// handler reads the count from `count`, which must stay valid until then.
+/// `JitCtx::frames_len` while the VM's Rust code owns the frames: between a runtime
+/// call's `sync_in` (which first gives `Vm::frames` machine code's count) and its
+/// `sync_out` (which copies `Vm::frames.len()` back, ending the state).
 ///
-/// Why a sample never sees a wrong count: the handler interrupts this same thread at an
-/// instruction boundary, so only program order matters (no other CPU writes these
-/// words) and the compiler fences keep it: the count is copied before it is published
-/// here and the `Vec` gets its length back before it is unpublished, so at every
-/// instruction the word the handler reads holds the live count. Machine code changes
-/// `*count` with single aligned 8-byte instructions (`mov`, `sub`), which a signal
-/// cannot split, and stores it only after the new frame's method and tier are written.
-/// Cost: one thread-local store per runtime call and per entry from the dispatcher;
-/// machine code's own frame pushes and pops stay as they were.
-#[inline(always)]
-pub(crate) fn native_code_owns_frames(count: *const usize) {
-    compiler_fence(Ordering::SeqCst);
-    NATIVE_FRAME_COUNT.with(|c| c.store(count.cast_mut(), Ordering::Relaxed));
-    compiler_fence(Ordering::SeqCst);
-}
+/// Why a sample never sees a wrong count: the handler interrupts this same thread at
+/// an instruction boundary, so only program order matters (no other CPU writes these
+/// words). At every instruction, either the context's word holds the live count, or it
+/// holds this value and the `Vec`'s length is live: `sync_in` stores it after the
+/// `Vec`'s length (a compiler fence keeps the order), `sync_out` overwrites it with
+/// that length in one store, and a run publishes the context before its first
+/// `sync_out` and unpublishes it after its last `sync_in`. Machine code changes the
+/// count with single aligned 8-byte instructions (`mov`, `sub`), which a signal cannot
+/// split, and stores it only after the new frame's method and tier are written. Cost:
+/// one store per runtime call; machine code's own pushes and pops are unchanged.
+pub(crate) const VM_OWNS_FRAMES: usize = usize::MAX;
 
-/// The VM's `Vec` length is live again (`JitCtx::sync_in` gave it machine code's count).
-#[inline(always)]
-pub(crate) fn vm_owns_frames() {
-    compiler_fence(Ordering::SeqCst);
-    NATIVE_FRAME_COUNT.with(|c| c.store(std::ptr::null_mut(), Ordering::Relaxed));
-    compiler_fence(Ordering::SeqCst);
-}
-
-/// The live frame count: machine code's while it owns the frames, else `vec_len`.
-fn live_frame_count(vec_len: usize) -> usize {
-    let native = NATIVE_FRAME_COUNT.with(|c| c.load(Ordering::Relaxed));
+/// The live frame count: the published tier-1 count unless the VM owns the frames.
+fn live_frame_count(vec_len: usize, published: *const AtomicPtr<usize>) -> usize {
+    // SAFETY: `published` is the live Vm's `jit_frame_count` (see `Session`); an atomic
+    // may be read while the VM thread is stopped anywhere.
+    let native = unsafe { &*published }.load(Ordering::Relaxed);
     if native.is_null() {
         return vec_len;
     }
-    // SAFETY: a non-null pointer is published only while the `JitCtx` it points into is
-    // alive (`sync_out` publishes, `sync_in` unpublishes before the context is dropped)
-    // and only on this thread; the handler runs on this thread between instructions.
-    unsafe { std::ptr::read_volatile(native) }
+    // SAFETY: a tier-1 run publishes its context's count only while the context lives
+    // (`run_native`) and the handler runs on the VM thread between two instructions;
+    // volatile because machine code writes the word.
+    match unsafe { std::ptr::read_volatile(native) } {
+        VM_OWNS_FRAMES => vec_len,
+        n => n,
+    }
 }
 
 /// Marks a phase of VM work until dropped (then the previous phase is back).
@@ -266,6 +258,8 @@ struct Session {
     frames: *const Vec<Frame>,
     /// The frames' buffer when the session began (capacity `MAX_FRAMES`).
     buffer: *const Frame,
+    /// The Vm's `jit_frame_count` field.
+    jit_frame_count: *const AtomicPtr<usize>,
     ring: Arc<Ring>,
     /// The timer's id (`NO_TIMER` until it exists; ids start at 0), for its overrun.
     timer: AtomicUsize,
@@ -280,13 +274,13 @@ impl Session {
             ring.lost.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        // SAFETY: `frames` points at the live Vm's `frames` field for as long as this
-        // session is published (see `Machine::run_sampled`). We copy the Vec's words
+        // SAFETY: `frames` points at the live Vm's `frames` field (`jit_frame_count` at
+        // its field) for as long as this session is published (see `run_sampled`). We copy the Vec's words
         // bitwise (volatile: no reference to the Vec being mutated is formed) into a
         // `ManuallyDrop`, so the copy is never dropped or used to mutate.
         let frames =
             unsafe { std::ptr::read_volatile(self.frames as *const ManuallyDrop<Vec<Frame>>) };
-        let len = live_frame_count(frames.len()).min(MAX_FRAMES);
+        let len = live_frame_count(frames.len(), self.jit_frame_count).min(MAX_FRAMES);
         let slot = &ring.slots[(head % RING_SLOTS as u64) as usize];
         let copied = if frames.as_ptr() == self.buffer {
             len.min(SAMPLE_DEPTH)
@@ -428,6 +422,7 @@ impl Sampler {
         let session = Box::new(Session {
             frames: &vm.frames,
             buffer: vm.frames.as_ptr(),
+            jit_frame_count: &vm.jit_frame_count,
             ring: ring.clone(),
             timer: AtomicUsize::new(NO_TIMER),
         });

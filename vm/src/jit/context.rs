@@ -3,13 +3,15 @@
 //! pops frames in the spare capacity of `Vm::stack` and `Vm::frames`; a runtime call
 //! first gives both vectors the lengths JIT code left (`enter`), and afterwards points
 //! the context at their (possibly moved) buffers and at the top frame (`sync_out`).
-//! Between `sync_out` and `sync_in` the context's frame count is the live one, and it is
-//! published to the time sampler (`sampling::native_code_owns_frames`).
+//! Between `sync_out` and `sync_in` the context's frame count is the live one; from
+//! `sync_in` to `sync_out` it says `VM_OWNS_FRAMES` (the time sampler reads it, see
+//! `sampling::VM_OWNS_FRAMES`).
 
 use crate::bytecode::SendSite;
 use crate::error::Unwind;
 use crate::heap::Object;
-use crate::introspect::sampling;
+use crate::introspect::sampling::VM_OWNS_FRAMES;
+use std::sync::atomic::{compiler_fence, Ordering};
 use crate::value::Value;
 use crate::vm::{Frame, Stats, Vm, MAX_FRAMES};
 use std::mem::offset_of;
@@ -44,7 +46,8 @@ pub(crate) struct JitCtx {
     /// The top frame's saved bytecode index (`Frame::pc`).
     pub pc: *mut u32,
     pub oom: *const bool,
-    /// The frame stack's buffer, length and the length JIT code may grow it to.
+    /// The frame stack's buffer, length (`VM_OWNS_FRAMES` during a runtime call) and
+    /// the length JIT code may grow it to.
     pub frames: *mut Frame,
     pub frames_len: usize,
     pub frames_limit: usize,
@@ -114,7 +117,7 @@ impl JitCtx {
             pc: std::ptr::null_mut(),
             oom: std::ptr::null(),
             frames: std::ptr::null_mut(),
-            frames_len: 0,
+            frames_len: VM_OWNS_FRAMES,
             frames_limit: 0,
             stack_end: std::ptr::null_mut(),
             objects: std::ptr::null(),
@@ -134,6 +137,7 @@ impl JitCtx {
     /// for `headroom` more slots; from now on its frame count is the live one.
     #[inline(always)]
     pub(crate) fn sync_out(&mut self, vm: &mut Vm) {
+        compiler_fence(Ordering::SeqCst);
         self.sync_sp(vm);
         if vm.frames.capacity() - vm.frames.len() < 2 {
             vm.frames.reserve(256);
@@ -152,7 +156,6 @@ impl JitCtx {
             self.outer = f.outer;
             self.pc = &mut f.pc;
         }
-        sampling::native_code_owns_frames(std::ptr::addr_of!(self.frames_len));
     }
 
     /// Points the context at the VM's stack only (the frame fields stay).
@@ -180,7 +183,8 @@ impl JitCtx {
 
     /// Gives the VM's stack and frame vectors the lengths JIT code left; from now on
     /// `Vm::frames`' length is the live count again.
-    pub(crate) fn sync_in(&self, vm: &mut Vm) {
+    #[inline(always)]
+    pub(crate) fn sync_in(&mut self, vm: &mut Vm) {
         let len = self.stack_len();
         debug_assert!(len <= vm.stack.capacity());
         debug_assert!(self.frames_len <= vm.frames.capacity());
@@ -192,7 +196,8 @@ impl JitCtx {
             vm.stack.set_len(len);
             vm.frames.set_len(self.frames_len);
         }
-        sampling::vm_owns_frames();
+        compiler_fence(Ordering::SeqCst);
+        self.frames_len = VM_OWNS_FRAMES;
     }
 }
 

@@ -36,6 +36,7 @@ use context::{FastEntry, JitCtx};
 use debuginfo::{CodeRecord, NativeTools};
 use events::{JitEventKind, JitLog, NativeRun};
 use std::rc::Rc;
+use std::sync::atomic::{compiler_fence, Ordering};
 use std::time::{Duration, Instant};
 
 pub(crate) use emit::NO_ENTRY;
@@ -421,6 +422,11 @@ impl Vm {
         let marker = 0u8;
         let here = std::hint::black_box(&marker) as *const u8 as usize;
         ctx.stack_limit = here.saturating_sub(NATIVE_STACK_BUDGET);
+        // The time sampler reads the frame count in `ctx` while it is published (an
+        // enclosing run's context is published again afterwards).
+        let outer_count = self.jit_frame_count.load(Ordering::Relaxed);
+        self.jit_frame_count
+            .store(std::ptr::addr_of_mut!(ctx.frames_len), Ordering::Relaxed);
         // SAFETY: `vm` comes from `self`, which is not used until the call returns;
         // all access to the VM goes through `vm` meanwhile (here and in the helpers).
         ctx.sync_out(unsafe { &mut *vm });
@@ -432,6 +438,8 @@ impl Vm {
             unsafe { std::mem::transmute(trampoline as usize) };
         enter(&mut ctx, target);
         ctx.sync_in(self);
+        self.jit_frame_count.store(outer_count, Ordering::Relaxed);
+        compiler_fence(Ordering::SeqCst);
         match ctx.error.take() {
             Some(e) => Err(e),
             None => Ok(()),
