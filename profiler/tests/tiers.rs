@@ -27,7 +27,9 @@ fn many_methods(n: usize) -> String {
     let methods: String = (0..n)
         .map(|i| format!("    m{i}: y = ( | x | x := {i}. {body}^ x )\n"))
         .collect();
-    let calls: String = (0..n).map(|i| format!("s := s + (self m{i}: s). ")).collect();
+    let calls: String = (0..n)
+        .map(|i| format!("s := s + (self m{i}: s). "))
+        .collect();
     format!("Many = (\n{methods}    run = ( | s | s := 0. {calls}s println )\n)\n")
 }
 
@@ -82,7 +84,10 @@ fn time_samples_show_native_call_chains_in_tier_1() {
     let extra = ["--jit-threshold", "0"];
     let stacks = folded(&record(&dir, "p", &extra, "Chain.som", &["2000000"]));
     let b = "Chain>>b: [tier 1]";
-    let abc = format!("Chain>>a: [tier 1];{}Chain>>c [tier 1]", format!("{b};").repeat(9));
+    let abc = format!(
+        "Chain>>a: [tier 1];{}Chain>>c [tier 1]",
+        format!("{b};").repeat(9)
+    );
     let (in_c, in_b) = (ending_with(&stacks, &abc), ending_with(&stacks, b));
     let total: u64 = stacks.iter().map(|(_, n)| n).sum();
     // About 0.6 s of CPU, 150 timer signals or more: the chance that none lands in
@@ -108,7 +113,10 @@ fn clock_profiles_are_identical_across_tiers_and_runs() {
     };
     let tier0 = run("t0", &["--max-tier", "0"]);
     assert!(String::from_utf8_lossy(&tier0).contains("Chain>>c [tier 0]"));
-    assert_eq!(tier0, run("t1", &["--max-tier", "1", "--jit-threshold", "0"]));
+    assert_eq!(
+        tier0,
+        run("t1", &["--max-tier", "1", "--jit-threshold", "0"])
+    );
     assert_eq!(tier0, run("t1-again", &[]));
 }
 
@@ -142,7 +150,10 @@ fn samples_during_tier_1_compilation_are_in_the_compiler_phase() {
         .iter()
         .find(|t| t["tier"] == "compiler")
         .unwrap_or_else(|| panic!("no compiler row: {profile:#}"));
-    assert!(compiler["samples"].as_u64().unwrap() >= weight, "{compiler}");
+    assert!(
+        compiler["samples"].as_u64().unwrap() >= weight,
+        "{compiler}"
+    );
     // The control: the interpreter alone loads no class during this run, so it has no
     // compiler samples under `run`.
     let tier0 = record(

@@ -25,8 +25,7 @@ use crate::vm::{Frame, Vm, MAX_FRAMES};
 use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{
-    compiler_fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
-    Ordering,
+    compiler_fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};

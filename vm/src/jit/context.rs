@@ -11,10 +11,10 @@ use crate::bytecode::SendSite;
 use crate::error::Unwind;
 use crate::heap::Object;
 use crate::introspect::sampling::VM_OWNS_FRAMES;
-use std::sync::atomic::{compiler_fence, Ordering};
 use crate::value::Value;
 use crate::vm::{Frame, Stats, Vm, MAX_FRAMES};
 use std::mem::offset_of;
+use std::sync::atomic::{compiler_fence, Ordering};
 
 /// Per method: where a send may call it directly from JIT code (address 0: it must go
 /// through the runtime; `BLOCK_VALUE`: the block evaluation primitive, whose target is

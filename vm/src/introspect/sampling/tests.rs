@@ -158,8 +158,12 @@ fn time_samples_see_tier_1_call_chains() {
     // rec: is innermost 12 to 35% of the time (measured) in ~500 ms of CPU, 120 timer
     // signals or more: none in rec: itself would mean its frames are not seen.
     assert!(running.len() > 20, "{} running samples", running.len());
-    let in_rec = running.iter().filter(|s| &*s.frames[0].label == "Chain>>rec:");
-    let in_work = running.iter().filter(|s| &*s.frames[0].label == "Chain>>work");
+    let in_rec = running
+        .iter()
+        .filter(|s| &*s.frames[0].label == "Chain>>rec:");
+    let in_work = running
+        .iter()
+        .filter(|s| &*s.frames[0].label == "Chain>>work");
     assert!(in_rec.count() > 0 && in_work.count() > 0);
 }
 
