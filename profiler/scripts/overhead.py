@@ -5,12 +5,17 @@ each, 5 iterations per process (the first dropped as warm-up). Compares the fast
 iteration of each (the minimum is robust on a shared, loaded machine, where iteration times
 are bimodal) and prints the geometric mean of profiled/unprofiled.
 
-usage: profiler/scripts/overhead.py [REPS] [HZ]   (from the repository root, after
-       cargo build --release -p som-vm -p som-profiler -p som-benches)"""
+With BASELINE `som-prof-1hz` the unprofiled runs are `som-prof record --hz 1` instead of
+`som`: the same binary (same code layout) with no sample in a run this short, so the ratio
+is the sampler's own cost.
+
+usage: profiler/scripts/overhead.py [REPS] [HZ] [som|som-prof-1hz]   (from the repository
+       root, after cargo build --release -p som-vm -p som-profiler -p som-benches)"""
 import math, re, subprocess, sys, tempfile
 
 REPS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 HZ = sys.argv[2] if len(sys.argv) > 2 else "997"
+BASELINE = sys.argv[3] if len(sys.argv) > 3 else "som"
 B = "benches/som"
 SOM, PROF, BENCH = "target/release/som", "target/release/som-prof", "target/release/som-bench"
 
@@ -32,14 +37,15 @@ def main():
     ratios = []
     with tempfile.TemporaryDirectory() as tmp:
         prof = [PROF, "record", "--hz", HZ, "-o", tmp]
+        base = [PROF, "record", "--hz", "1", "-o", tmp] if BASELINE == "som-prof-1hz" else [SOM]
         for name, inner in sizes().items():
             plain, profiled = [], []
             for _ in range(REPS):
-                plain += iterations([SOM], name, inner)
+                plain += iterations(base, name, inner)
                 profiled += iterations(prof, name, inner)
             ratio = min(profiled) / min(plain)
             ratios.append(ratio)
-            print(f"{name:12} som {min(plain):8.0f} us  som-prof {min(profiled):8.0f} us  {ratio:.3f}")
+            print(f"{name:12} {BASELINE} {min(plain):8.0f} us  som-prof {min(profiled):8.0f} us  {ratio:.3f}")
     print(f"geometric mean profiled/unprofiled: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.4f}")
 
 main()
