@@ -2,7 +2,8 @@
 //! copies, without allocating or locking, the method index of the innermost
 //! [`SAMPLE_DEPTH`] frames and the VM's [`Phase`] into a preallocated lock-free ring;
 //! a drain thread empties the ring while the program runs, and names are resolved from
-//! the method table after the run. Also the phase marks (GC, class loading) the VM sets,
+//! the method table after the run. Also the phase marks (GC, class loading, tier-1
+//! compilation) the VM sets,
 //! the allocation meter behind [`Meter`], and cheap frame labels for monitors.
 //!
 //! How the handler reads the stack safely: while a session is active, `Vm::frames` has
@@ -18,6 +19,7 @@
 //! [`VM_OWNS_FRAMES`] while the runtime's Rust code owns the frames; the handler reads
 //! the `Vec`'s length only then. See [`VM_OWNS_FRAMES`] for why no sample sees a stale
 //! or torn count.
+//!
 //! Every `unsafe` block of the profiler path is in this module.
 
 use super::{Exit, Machine, MethodKey, View};
@@ -131,7 +133,8 @@ thread_local! {
 /// `sync_out` and unpublishes it after its last `sync_in`. Machine code changes the
 /// count with single aligned 8-byte instructions (`mov`, `sub`), which a signal cannot
 /// split, and stores it only after the new frame's method and tier are written. Cost:
-/// one store per runtime call; machine code's own pushes and pops are unchanged.
+/// one store per runtime call and three per tier-1 run; machine code's own pushes
+/// and pops are unchanged.
 pub(crate) const VM_OWNS_FRAMES: usize = usize::MAX;
 
 /// The live frame count: the published tier-1 count unless the VM owns the frames.
