@@ -28,7 +28,8 @@ impl Emitter<'_> {
         let mut discard = self.a.create_label();
         let recv = -8 * (argc as i32 + 1);
         let mut block = self.a.create_label();
-        self.inline_cache_check(site, recv, slow, block)?;
+        let mut trivial = self.a.create_label();
+        self.inline_cache_check(site, recv, slow, block, trivial)?;
         self.frame_checks(slow)?;
         self.push_frame(bci, recv, false)?;
         self.a.call(rcx)?;
@@ -54,6 +55,9 @@ impl Emitter<'_> {
         self.push_frame(bci, recv, true)?;
         self.a.call(rcx)?;
         self.a.jmp(after_call)?;
+
+        self.a.set_label(&mut trivial)?;
+        self.trivial_send(recv, slow, done)?;
 
         self.a.set_label(&mut slow)?;
         self.a.mov(esi, site)?;
@@ -88,8 +92,15 @@ impl Emitter<'_> {
     /// Falls through with the callee's entry in rcx, its temporaries count in r8, the
     /// receiver in rax and the site in rdi when the inline cache holds the receiver's
     /// class and the target can be called directly; jumps to `block` for a block
-    /// evaluation primitive and to `slow` otherwise.
-    fn inline_cache_check(&mut self, site: u32, recv: i32, slow: CodeLabel, block: CodeLabel) -> R {
+    /// evaluation primitive, to `trivial` for a trivial method and to `slow` otherwise.
+    fn inline_cache_check(
+        &mut self,
+        site: u32,
+        recv: i32,
+        slow: CodeLabel,
+        block: CodeLabel,
+        trivial: CodeLabel,
+    ) -> R {
         self.a.mov(rax, qword_ptr(r13 + recv))?;
         self.a.test(al, 3)?;
         self.a.jnz(slow)?;
@@ -103,8 +114,10 @@ impl Emitter<'_> {
         self.a.mov(rcx, qword_ptr(rcx + OBJECT_CLASS))?;
         self.cache_probe(slow)?;
         self.fast_entry(slow)?;
-        self.a.cmp(rcx, 1)?;
+        self.a.cmp(rcx, BLOCK_VALUE as i32)?;
         self.a.je(block)?;
+        self.a.cmp(rcx, rt::TRIVIAL_METHOD as i32)?;
+        self.a.je(trivial)?;
         Ok(())
     }
 
@@ -168,7 +181,7 @@ impl Emitter<'_> {
 
     /// Counts the send as `send` would: megamorphic, polymorphic (more than one cache
     /// entry) or monomorphic.
-    fn count_send(&mut self) -> R {
+    pub(super) fn count_send(&mut self) -> R {
         let mut done = self.a.create_label();
         let mut not_mega = self.a.create_label();
         let mut mono = self.a.create_label();

@@ -172,15 +172,17 @@ impl Jit {
     }
 
     /// Sizes the direct-call table to the method table and marks the block
-    /// evaluation primitives in it.
+    /// evaluation primitives and the trivial methods in it.
     fn mark_block_values(&mut self, methods: &[crate::bytecode::Method]) {
         let n = self.natives.len().max(methods.len());
         self.natives.resize(n, (0, std::ptr::null()));
         let start = self.fast.len();
         self.fast.resize(n, FastEntry::default());
         for (i, m) in methods.iter().enumerate().skip(start) {
-            if matches!(m.kind, MethodKind::BlockValue) {
-                self.fast[i].address = context::BLOCK_VALUE;
+            match m.kind {
+                MethodKind::BlockValue => self.fast[i].address = context::BLOCK_VALUE,
+                MethodKind::Trivial(..) => self.fast[i].address = runtime::TRIVIAL_METHOD,
+                _ => {}
             }
         }
     }

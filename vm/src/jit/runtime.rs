@@ -23,6 +23,9 @@ pub(crate) const CONTINUE: u64 = 0;
 pub(crate) const EXIT: u64 = 1;
 pub(crate) const BRANCH: u64 = 2;
 
+/// `FastEntry::address` of a trivial method: a send runs it through `leaf_trivial`.
+pub(crate) const TRIVIAL_METHOD: u64 = 2;
+
 /// A value and an ok flag, answered in rax:rdx.
 #[repr(C)]
 pub(crate) struct Pair {
@@ -392,6 +395,58 @@ pub(crate) extern "C" fn leaf_array_at(vm: *mut Vm, array: u64, index: u64) -> P
 
 pub(crate) extern "C" fn leaf_array_at_put(vm: *mut Vm, array: u64, index: u64, v: u64) -> u64 {
     vm_ref(vm).array_at_put(Value(array), Value(index), Value(v)) as u64
+}
+
+/// Runs trivial method `method` on the receiver at `slots[0]` and its arguments after
+/// it, as `Vm::run_trivial` does but leaving the stack to JIT code; `ok = 0` (nothing
+/// done) when it is not trivial or its field access fails, so the full send reports it.
+pub(crate) extern "C" fn leaf_trivial(vm: *mut Vm, method: u64, slots: *const Value) -> Pair {
+    use crate::bytecode::{MethodKind, Trivial};
+    const FAIL: Pair = Pair { value: 0, ok: 0 };
+    let vm = vm_ref(vm);
+    let m = &vm.methods[method as usize];
+    let MethodKind::Trivial(t, _) = m.kind else {
+        return FAIL;
+    };
+    // SAFETY: JIT code passes the address of the send's receiver slot, followed by
+    // its arguments, all below the stack pointer.
+    let recv = unsafe { *slots };
+    let result = match t {
+        Trivial::Constant(v) => v,
+        Trivial::ReturnSelf => recv,
+        Trivial::Getter(i) => match field_slot(vm, recv, i) {
+            Some(slot) => *slot,
+            None => return FAIL,
+        },
+        Trivial::Setter(i) => {
+            // SAFETY: as above; a setter takes one argument.
+            let v = unsafe { *slots.add(1) };
+            match field_slot(vm, recv, i) {
+                Some(slot) => *slot = v,
+                None => return FAIL,
+            }
+            recv
+        }
+    };
+    let m = &vm.methods[method as usize];
+    m.invocations.set(m.invocations.get().wrapping_add(1));
+    Pair {
+        value: result.0,
+        ok: 1,
+    }
+}
+
+/// Field `i` of `recv` where `Vm::field_get` and `Vm::field_set` find it (an
+/// instance or a class); `None` where they fail (without building their error).
+fn field_slot(vm: &mut Vm, recv: Value, i: u16) -> Option<&mut Value> {
+    if !recv.is_ref() {
+        return None;
+    }
+    match &mut vm.heap.get_mut(recv).body {
+        crate::heap::Body::Instance(f) => f.get_mut(i as usize),
+        crate::heap::Body::Class(c) => c.fields.get_mut(i as usize),
+        _ => None,
+    }
 }
 
 /// The method of block `block` when it takes `argc` arguments (plus one; 0 when it is

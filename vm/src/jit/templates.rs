@@ -5,7 +5,7 @@
 
 use super::emit::{slot, Emitter, Stub, R};
 use super::runtime as rt;
-use super::runtime::CTX_SELF;
+use super::runtime::{CTX_OOM, CTX_SELF};
 use crate::bytecode::{Bytecode, NilTestMode};
 use iced_x86::code_asm::*;
 
@@ -443,5 +443,29 @@ impl Emitter<'_> {
         self.a.mov(qword_ptr(r14 + c), rdx)?;
         self.a.set_label(&mut back)?;
         self.back_edge(head)
+    }
+
+    /// The inline-cache hit of a send whose target is a trivial method (receiver in
+    /// rax, site in rdi, method in esi, the caller's frame fields pushed): the method
+    /// runs in `leaf_trivial` without a frame, its result replaces the receiver and
+    /// arguments, and execution goes on at `done`. Anything `leaf_trivial` declines
+    /// (a field it cannot reach) and an exhausted heap take the full send at `slow`.
+    pub(super) fn trivial_send(&mut self, recv: i32, slow: CodeLabel, done: CodeLabel) -> R {
+        self.a.mov(r10, qword_ptr(rbx + CTX_OOM))?;
+        self.a.cmp(byte_ptr(r10), 0)?;
+        self.a.jne(slow)?;
+        self.a.push(rdi)?;
+        self.a.lea(rdx, qword_ptr(r13 + recv))?;
+        self.a.mov(rdi, r12)?;
+        self.call(rt::leaf_trivial as *const () as usize)?;
+        self.a.pop(rdi)?;
+        self.a.test(edx, edx)?;
+        self.a.jz(slow)?;
+        self.count_send()?;
+        self.a.mov(qword_ptr(r13 + recv), rax)?;
+        self.a.lea(r13, qword_ptr(r13 + recv + 8))?;
+        self.a.add(rsp, 40)?;
+        self.a.jmp(done)?;
+        Ok(())
     }
 }
