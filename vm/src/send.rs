@@ -268,13 +268,17 @@ impl Vm {
         self.alloc(Value::NIL, Body::Context(slots.into_boxed_slice()))
     }
 
-    /// `restart`: the frame that sent it starts over at bytecode 0.
+    /// `restart`: the frame that sent it starts over at bytecode 0. Each restart counts
+    /// as an invocation for tiering, so a loop built on it (`whileTrue:` that the
+    /// compiler did not inline) gets tier-1 code like a loop with a back-edge.
     fn restart_caller(&mut self, argc: usize) {
         let n = self.stack.len() - argc - 1;
         self.stack.truncate(n);
         let f = self.frames.last_mut().expect("frame");
         f.pc = 0;
         let (bp, method) = (f.bp as usize, f.method);
+        let m = &self.methods[method as usize];
+        m.invocations.set(m.invocations.get().wrapping_add(1));
         let code = self.code_of(method);
         let keep = bp + 1 + code.num_args as usize;
         self.stack.truncate(keep);
