@@ -112,7 +112,11 @@ pub(crate) struct BlockData {
     pub creator_id: u64,
 }
 
+/// `repr(u8)`: the variant is a tag byte at offset 0 and each variant's fields follow
+/// as a `repr(C)` struct, so tier-1 code can test for an instance or array and reach
+/// its slots in place (`jit/layout.rs`).
 #[derive(Debug, Clone)]
+#[repr(u8)]
 pub(crate) enum Body {
     Free(u32),
     Instance(Box<[Value]>),

@@ -21,6 +21,9 @@ use std::sync::atomic::{compiler_fence, Ordering};
 /// the receiver block's method), and how many temporaries its frame gets.
 pub(crate) const BLOCK_VALUE: u64 = 1;
 
+/// A small integer, which no object has as its class.
+const NO_CLASS: Value = Value(1);
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FastEntry {
@@ -69,6 +72,9 @@ pub(crate) struct JitCtx {
     pub headroom: usize,
     /// The error that made JIT code exit.
     pub error: Option<Unwind>,
+    /// The class whose instances `at:` and `at:put:` index inline (`Array` while its
+    /// primitives are the standard ones, else a value no object has as its class).
+    pub array_class: Value,
 }
 
 macro_rules! offsets {
@@ -100,6 +106,7 @@ offsets!(
     CTX_BLOCK_SELF = block_self,
     CTX_BLOCK_OUTER = block_outer,
     CTX_STACK_LIMIT = stack_limit,
+    CTX_ARRAY_CLASS = array_class,
 );
 
 impl JitCtx {
@@ -130,6 +137,7 @@ impl JitCtx {
             stack_limit: 0,
             headroom,
             error: None,
+            array_class: Value::NIL,
         }
     }
 
@@ -148,6 +156,11 @@ impl JitCtx {
         self.objects = vm.heap.objects.as_ptr();
         self.sites = vm.sites.as_ptr();
         (self.fast, self.fast_len) = vm.jit.fast_table();
+        self.array_class = if vm.array_primitives {
+            vm.core.array
+        } else {
+            NO_CLASS
+        };
         if let Some(f) = vm.frames.last_mut() {
             // SAFETY: a frame's `bp` is a valid stack index.
             self.bp = unsafe { self.stack.add(f.bp as usize) };

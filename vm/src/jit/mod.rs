@@ -13,6 +13,7 @@
 //!
 //! - `emit.rs`, `templates.rs`: the templates (iced-x86 code assembler);
 //! - `runtime.rs`: the context shared with JIT code and the helpers it calls;
+//! - `layout.rs`: where inline code finds instance fields and array items;
 //! - `code_cache.rs`: W^X executable memory with a size limit;
 //! - `debuginfo/`: JIT code described to native tools (gdb, perf);
 //! - `events.rs`: the event log and tier counters tools read (compiles, OSR entries,
@@ -24,6 +25,7 @@ mod context;
 mod debuginfo;
 mod emit;
 pub(crate) mod events;
+mod layout;
 mod runtime;
 mod templates;
 

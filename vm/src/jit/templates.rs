@@ -5,7 +5,9 @@
 
 use super::emit::{slot, Emitter, Stub, R};
 use super::runtime as rt;
-use super::runtime::{CTX_OOM, CTX_SELF};
+use super::context::layout::{OBJECT_CLASS, OBJECT_SIZE};
+use super::layout::{self, BodyLayout};
+use super::runtime::{CTX_ARRAY_CLASS, CTX_OBJECTS, CTX_OOM, CTX_SELF};
 use crate::bytecode::{Bytecode, NilTestMode};
 use iced_x86::code_asm::*;
 
@@ -34,6 +36,12 @@ impl Emitter<'_> {
     pub(super) fn push_field(&mut self, bci: usize, i: u16) -> R {
         self.flush()?;
         let stub = self.stub(bci, None, false)?;
+        if let Some(l) = layout::body_layout() {
+            self.instance_fields(l, stub)?;
+            self.field_in_range(l, i, stub)?;
+            self.a.mov(rax, qword_ptr(rdx + slot(i)))?;
+            return self.push_reg(rax);
+        }
         self.save_pc(bci + 1)?;
         self.field_to_rax(i, stub)?;
         self.push_reg(rax)
@@ -44,12 +52,51 @@ impl Emitter<'_> {
     pub(super) fn push_field2(&mut self, bci: usize, i: u16, j: u16) -> R {
         self.flush()?;
         let stub = self.stub(bci, None, false)?;
+        if let Some(l) = layout::body_layout() {
+            self.instance_fields(l, stub)?;
+            self.field_in_range(l, i.max(j), stub)?;
+            self.a.mov(rax, qword_ptr(rdx + slot(i)))?;
+            self.a.mov(rcx, qword_ptr(rdx + slot(j)))?;
+            self.a.mov(qword_ptr(r13), rax)?;
+            self.a.mov(qword_ptr(r13 + 8), rcx)?;
+            self.a.add(r13, 16)?;
+            return Ok(());
+        }
         self.save_pc(bci + 1)?;
         self.field_to_rax(i, stub)?;
         self.a.mov(qword_ptr(r13), rax)?;
         self.field_to_rax(j, stub)?;
         self.a.mov(qword_ptr(r13 + 8), rax)?;
         self.a.add(r13, 16)?;
+        Ok(())
+    }
+
+    /// The object of self into rcx when it is an instance (`Body::Instance`), with its
+    /// field count at `rcx + fields_len`; `stub` otherwise (classes, whose fields tier
+    /// 0 also reads, and errors).
+    fn instance_fields(&mut self, l: BodyLayout, stub: CodeLabel) -> R {
+        self.a.mov(rcx, qword_ptr(rbx + CTX_SELF))?;
+        self.a.test(cl, 3)?;
+        self.a.jnz(stub)?;
+        self.object_address(rcx)?;
+        self.a.cmp(byte_ptr(rcx + l.tag), l.instance_tag as i32)?;
+        self.a.jne(stub)?;
+        Ok(())
+    }
+
+    /// With the instance in rcx: `stub` unless it has field `i`; the fields into rdx.
+    fn field_in_range(&mut self, l: BodyLayout, i: u16, stub: CodeLabel) -> R {
+        self.a.cmp(qword_ptr(rcx + l.fields_len), i as i32)?;
+        self.a.jbe(stub)?;
+        self.a.mov(rdx, qword_ptr(rcx + l.fields_ptr))?;
+        Ok(())
+    }
+
+    /// Replaces the reference in `r` by the address of its heap `Object`.
+    fn object_address(&mut self, r: AsmRegister64) -> R {
+        self.a.shr(r, 2)?;
+        self.a.imul_3(r, r, OBJECT_SIZE)?;
+        self.a.add(r, qword_ptr(rbx + CTX_OBJECTS))?;
         Ok(())
     }
 
@@ -66,14 +113,21 @@ impl Emitter<'_> {
     pub(super) fn store_field(&mut self, bci: usize, i: u16, pop: bool) -> R {
         self.flush()?;
         let stub = self.stub(bci, None, false)?;
-        self.save_pc(bci + 1)?;
-        self.a.mov(rdi, r12)?;
-        self.a.mov(rsi, qword_ptr(rbx + CTX_SELF))?;
-        self.a.mov(edx, i as u32)?;
-        self.a.mov(rcx, qword_ptr(r13 - 8))?;
-        self.call(rt::leaf_field_set as *const () as usize)?;
-        self.a.test(eax, eax)?;
-        self.a.jz(stub)?;
+        if let Some(l) = layout::body_layout() {
+            self.instance_fields(l, stub)?;
+            self.field_in_range(l, i, stub)?;
+            self.a.mov(rax, qword_ptr(r13 - 8))?;
+            self.a.mov(qword_ptr(rdx + slot(i)), rax)?;
+        } else {
+            self.save_pc(bci + 1)?;
+            self.a.mov(rdi, r12)?;
+            self.a.mov(rsi, qword_ptr(rbx + CTX_SELF))?;
+            self.a.mov(edx, i as u32)?;
+            self.a.mov(rcx, qword_ptr(r13 - 8))?;
+            self.call(rt::leaf_field_set as *const () as usize)?;
+            self.a.test(eax, eax)?;
+            self.a.jz(stub)?;
+        }
         if pop {
             self.a.sub(r13, 8)?;
         }
@@ -112,6 +166,15 @@ impl Emitter<'_> {
         self.flush()?;
         self.tick_clock()?;
         let stub = self.stub(bci, None, false)?;
+        if let Some(l) = layout::body_layout() {
+            self.a.mov(rcx, qword_ptr(r13 - 16))?;
+            self.a.mov(rax, qword_ptr(r13 - 8))?;
+            self.array_item(l, stub)?;
+            self.a.mov(rax, qword_ptr(rdx + rax * 8))?;
+            self.a.mov(qword_ptr(r13 - 16), rax)?;
+            self.a.sub(r13, 8)?;
+            return Ok(());
+        }
         self.a.mov(rdi, r12)?;
         self.a.mov(rsi, qword_ptr(r13 - 16))?;
         self.a.mov(rdx, qword_ptr(r13 - 8))?;
@@ -127,6 +190,15 @@ impl Emitter<'_> {
         self.flush()?;
         self.tick_clock()?;
         let stub = self.stub(bci, None, false)?;
+        if let Some(l) = layout::body_layout() {
+            self.a.mov(rcx, qword_ptr(r13 - 24))?;
+            self.a.mov(rax, qword_ptr(r13 - 16))?;
+            self.array_item(l, stub)?;
+            self.a.mov(rcx, qword_ptr(r13 - 8))?;
+            self.a.mov(qword_ptr(rdx + rax * 8), rcx)?;
+            self.a.sub(r13, 16)?;
+            return Ok(());
+        }
         self.a.mov(rdi, r12)?;
         self.a.mov(rsi, qword_ptr(r13 - 24))?;
         self.a.mov(rdx, qword_ptr(r13 - 16))?;
@@ -135,6 +207,29 @@ impl Emitter<'_> {
         self.a.test(eax, eax)?;
         self.a.jz(stub)?;
         self.a.sub(r13, 16)?;
+        Ok(())
+    }
+
+    /// `Vm::array_at`'s test inline: with the receiver in rcx and the index in rax,
+    /// `stub` unless the receiver is an `Array` (while its primitives are standard) and
+    /// the index a small integer within it; then rdx holds the items and rax the
+    /// 0-based index.
+    fn array_item(&mut self, l: BodyLayout, stub: CodeLabel) -> R {
+        self.a.test(cl, 3)?;
+        self.a.jnz(stub)?;
+        self.a.test(al, 1)?;
+        self.a.jz(stub)?;
+        self.object_address(rcx)?;
+        self.a.mov(rdx, qword_ptr(rbx + CTX_ARRAY_CLASS))?;
+        self.a.cmp(qword_ptr(rcx + OBJECT_CLASS), rdx)?;
+        self.a.jne(stub)?;
+        self.a.cmp(byte_ptr(rcx + l.tag), l.array_tag as i32)?;
+        self.a.jne(stub)?;
+        self.a.sar(rax, 1)?;
+        self.a.sub(rax, 1)?;
+        self.a.cmp(rax, qword_ptr(rcx + l.items_len))?;
+        self.a.jae(stub)?;
+        self.a.mov(rdx, qword_ptr(rcx + l.items_ptr))?;
         Ok(())
     }
 
