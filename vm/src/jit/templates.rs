@@ -3,10 +3,10 @@
 //! overflow) and comparisons, the inlined conditionals, `ifNil:` tests and counting
 //! loops. Each slow path is a stub that finishes the bytecode as tier 0 would.
 
-use super::emit::{slot, Emitter, Stub, R};
-use super::runtime as rt;
 use super::context::layout::{OBJECT_CLASS, OBJECT_SIZE};
+use super::emit::{slot, Emitter, Stub, R};
 use super::layout::{self, BodyLayout};
+use super::runtime as rt;
 use super::runtime::{CTX_ARRAY_CLASS, CTX_OBJECTS, CTX_OOM, CTX_SELF};
 use crate::bytecode::{Bytecode, NilTestMode};
 use iced_x86::code_asm::*;
