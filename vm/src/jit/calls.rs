@@ -36,17 +36,9 @@ impl Emitter<'_> {
         self.a.jmp(after_call)?;
 
         // `value`, `value:`...: the block's own method, with its receiver and outer
-        // context as `leaf_block` reads them from the block object.
+        // context as `block_method` reads them from the block object.
         self.a.set_label(&mut block)?;
-        self.a.sub(rsp, 8)?;
-        self.a.mov(rdi, rbx)?;
-        self.a.mov(rsi, qword_ptr(r13 + recv))?;
-        self.a.mov(edx, argc as u32)?;
-        self.call(rt::leaf_block as *const () as usize)?;
-        self.a.add(rsp, 8)?;
-        self.a.test(rax, rax)?;
-        self.a.jz(slow)?;
-        self.a.lea(rsi, qword_ptr(rax - 1))?;
+        self.block_method(recv, argc, slow)?;
         self.fast_entry(slow)?;
         self.frame_checks(slow)?;
         self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;

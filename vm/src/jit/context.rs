@@ -7,9 +7,9 @@
 //! `sync_in` to `sync_out` it says `VM_OWNS_FRAMES` (the time sampler reads it, see
 //! `sampling::VM_OWNS_FRAMES`).
 
-use crate::bytecode::SendSite;
+use crate::bytecode::{Method, SendSite};
 use crate::error::Unwind;
-use crate::heap::Object;
+use crate::heap::{BlockData, Object};
 use crate::introspect::sampling::VM_OWNS_FRAMES;
 use crate::value::Value;
 use crate::vm::{Frame, Stats, Vm, MAX_FRAMES};
@@ -75,6 +75,8 @@ pub(crate) struct JitCtx {
     /// The class whose instances `at:` and `at:put:` index inline (`Array` while its
     /// primitives are the standard ones, else a value no object has as its class).
     pub array_class: Value,
+    /// The method table (read by the inline block evaluation path).
+    pub methods: *const Method,
 }
 
 macro_rules! offsets {
@@ -107,6 +109,7 @@ offsets!(
     CTX_BLOCK_OUTER = block_outer,
     CTX_STACK_LIMIT = stack_limit,
     CTX_ARRAY_CLASS = array_class,
+    CTX_METHODS = methods,
 );
 
 impl JitCtx {
@@ -138,6 +141,7 @@ impl JitCtx {
             headroom,
             error: None,
             array_class: Value::NIL,
+            methods: std::ptr::null(),
         }
     }
 
@@ -156,6 +160,7 @@ impl JitCtx {
         self.objects = vm.heap.objects.as_ptr();
         self.sites = vm.sites.as_ptr();
         (self.fast, self.fast_len) = vm.jit.fast_table();
+        self.methods = vm.methods.as_ptr();
         self.array_class = if vm.array_primitives {
             vm.core.array
         } else {
@@ -242,6 +247,11 @@ pub(crate) mod layout {
     pub(crate) const FRAME_ID: i32 = offset_of!(Frame, id) as i32;
     pub(crate) const FRAME_IS_BLOCK: i32 = offset_of!(Frame, is_block) as i32;
     pub(crate) const FRAME_TIER: i32 = offset_of!(Frame, tier) as i32;
+    pub(crate) const METHOD_SIZE: i32 = std::mem::size_of::<Method>() as i32;
+    pub(crate) const METHOD_NUM_ARGS: i32 = offset_of!(Method, num_args) as i32;
+    pub(crate) const BLOCK_METHOD: i32 = offset_of!(BlockData, method) as i32;
+    pub(crate) const BLOCK_RECEIVER: i32 = offset_of!(BlockData, receiver) as i32;
+    pub(crate) const BLOCK_OUTER: i32 = offset_of!(BlockData, outer) as i32;
     pub(crate) const OBJECT_SIZE: i32 = std::mem::size_of::<Object>() as i32;
     pub(crate) const OBJECT_CLASS: i32 = offset_of!(Object, class) as i32;
     pub(crate) const SITE_SIZE: i32 = std::mem::size_of::<SendSite>() as i32;

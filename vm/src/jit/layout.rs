@@ -1,11 +1,12 @@
-//! Where tier-1 code finds the slots of an instance (`Body::Instance`, a boxed slice)
-//! and an array (`Body::Array`, a vector) inside a heap `Object`, for the inline field
-//! and `at:`/`at:put:` paths. `Body` is `repr(u8)`, so its tag byte and the offset of
+//! Where tier-1 code finds the slots of an instance (`Body::Instance`, a boxed slice),
+//! an array (`Body::Array`, a vector), a context (`Body::Context`) and a block's data
+//! (`Body::Block`) inside a heap `Object`, for the inline field, `at:`/`at:put:`,
+//! captured-variable and block-evaluation paths. `Body` is `repr(u8)`, so its tag byte and the offset of
 //! each variant's payload are fixed; the order of the pointer and length words inside
 //! a boxed slice and a vector is not, so it is probed once on real values. When a probe
 //! does not find them, tier 1 keeps calling the leaf helpers instead.
 
-use crate::heap::{Body, Object};
+use crate::heap::{BlockData, Body, Object};
 use crate::value::Value;
 use std::mem::offset_of;
 use std::sync::OnceLock;
@@ -17,6 +18,11 @@ pub(crate) struct BodyLayout {
     pub tag: i32,
     pub instance_tag: u8,
     pub array_tag: u8,
+    /// A context's tag (its slots are laid out as an instance's fields).
+    pub context_tag: u8,
+    /// A block's tag and where its boxed `BlockData` pointer is.
+    pub block_tag: u8,
+    pub block_data: i32,
     /// An instance's field pointer and field count.
     pub fields_ptr: i32,
     pub fields_len: i32,
@@ -71,7 +77,31 @@ fn probe() -> Option<BodyLayout> {
     let array = Body::Array(items);
     let (array_tag, aw) = words::<3>(&array);
     let (ap, al) = find(&aw, items_at, 3)?;
-    if instance_tag == array_tag {
+    let slots: Box<[Value]> = vec![Value::NIL; 3].into_boxed_slice();
+    let slots_at = slots.as_ptr() as u64;
+    let context = Body::Context(slots);
+    let (context_tag, cw) = words::<2>(&context);
+    if find(&cw, slots_at, 3)? != (fp, fl) {
+        return None;
+    }
+    let data = Box::new(BlockData {
+        method: 0,
+        outer: Value::NIL,
+        receiver: Value::NIL,
+        home_frame: 0,
+        home_id: 0,
+        creator_frame: 0,
+        creator_id: 0,
+    });
+    let data_at = &*data as *const BlockData as u64;
+    let block = Body::Block(data);
+    let (block_tag, bw) = words::<1>(&block);
+    if bw[0] != data_at {
+        return None;
+    }
+    let mut tags = [instance_tag, array_tag, context_tag, block_tag];
+    tags.sort_unstable();
+    if tags.windows(2).any(|w| w[0] == w[1]) {
         return None;
     }
     let body = offset_of!(Object, body) + PAYLOAD;
@@ -80,6 +110,9 @@ fn probe() -> Option<BodyLayout> {
         tag: offset_of!(Object, body) as i32,
         instance_tag,
         array_tag,
+        context_tag,
+        block_tag,
+        block_data: body as i32,
         fields_ptr: at(fp),
         fields_len: at(fl),
         items_ptr: at(ap),

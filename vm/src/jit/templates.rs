@@ -3,11 +3,16 @@
 //! overflow) and comparisons, the inlined conditionals, `ifNil:` tests and counting
 //! loops. Each slow path is a stub that finishes the bytecode as tier 0 would.
 
-use super::context::layout::{OBJECT_CLASS, OBJECT_SIZE};
+use super::context::layout::{
+    BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, METHOD_NUM_ARGS, METHOD_SIZE, OBJECT_CLASS,
+    OBJECT_SIZE,
+};
 use super::emit::{slot, Emitter, Stub, R};
 use super::layout::{self, BodyLayout};
 use super::runtime as rt;
-use super::runtime::{CTX_ARRAY_CLASS, CTX_OBJECTS, CTX_OOM, CTX_SELF};
+use super::runtime::{
+    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BLOCK_SELF, CTX_METHODS, CTX_OBJECTS, CTX_OOM, CTX_SELF,
+};
 use crate::bytecode::{Bytecode, NilTestMode};
 use iced_x86::code_asm::*;
 
@@ -146,20 +151,99 @@ impl Emitter<'_> {
     }
 
     pub(super) fn context_get(&mut self, field: i32, hops: u8, s: u16) -> R {
+        let mut done = self.a.create_label();
+        let mut other = self.a.create_label();
+        if let Some(l) = layout::body_layout() {
+            self.context_slots(l, field, hops, other)?;
+            self.a.mov(rax, qword_ptr(rdx + slot(s)))?;
+            self.push_reg(rax)?;
+            self.a.jmp(done)?;
+        }
+        self.a.set_label(&mut other)?;
         self.a.mov(rdi, r12)?;
         self.a.mov(rsi, qword_ptr(rbx + field))?;
         self.a.mov(edx, hops as u32)?;
         self.a.mov(ecx, s as u32)?;
         self.call(rt::leaf_context_get as *const () as usize)?;
-        self.push_reg(rax)
+        self.push_reg(rax)?;
+        self.a.set_label(&mut done)?;
+        self.a.nop()?;
+        Ok(())
     }
 
     pub(super) fn context_set(&mut self, field: i32, hops: u8, s: u16) -> R {
+        let mut done = self.a.create_label();
+        let mut other = self.a.create_label();
+        if let Some(l) = layout::body_layout() {
+            self.context_slots(l, field, hops, other)?;
+            self.a.mov(rax, qword_ptr(r13 - 8))?;
+            self.a.mov(qword_ptr(rdx + slot(s)), rax)?;
+            self.a.jmp(done)?;
+        }
+        self.a.set_label(&mut other)?;
         self.a.mov(rdi, r12)?;
         self.a.mov(rsi, qword_ptr(rbx + field))?;
         self.a.mov(edx, ((hops as u32) << 16) | s as u32)?;
         self.a.mov(rcx, qword_ptr(r13 - 8))?;
-        self.call(rt::leaf_context_set as *const () as usize)
+        self.call(rt::leaf_context_set as *const () as usize)?;
+        self.a.set_label(&mut done)?;
+        self.a.nop()?;
+        Ok(())
+    }
+
+    /// The slots of the context `hops` outer links from the one in context field
+    /// `field` into rdx, as `Vm::context_at` finds it; anything that is not a context
+    /// goes to `other` (the leaf helper, which fails as tier 0 does).
+    fn context_slots(&mut self, l: BodyLayout, field: i32, hops: u8, other: CodeLabel) -> R {
+        self.a.mov(rax, qword_ptr(rbx + field))?;
+        for h in 0..=hops {
+            self.a.test(al, 3)?;
+            self.a.jnz(other)?;
+            self.object_address(rax)?;
+            self.a.cmp(byte_ptr(rax + l.tag), l.context_tag as i32)?;
+            self.a.jne(other)?;
+            self.a.mov(rdx, qword_ptr(rax + l.fields_ptr))?;
+            if h < hops {
+                self.a.mov(rax, qword_ptr(rdx))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The block evaluation at a send whose receiver (at `recv`) takes `argc`
+    /// arguments: the block's method into rsi, its receiver and outer context into
+    /// `JitCtx::block_self` and `block_outer` (as `leaf_block` does); `slow` for
+    /// anything else (not a block, another argument count).
+    pub(super) fn block_method(&mut self, recv: i32, argc: u8, slow: CodeLabel) -> R {
+        let Some(l) = layout::body_layout() else {
+            self.a.sub(rsp, 8)?;
+            self.a.mov(rdi, rbx)?;
+            self.a.mov(rsi, qword_ptr(r13 + recv))?;
+            self.a.mov(edx, argc as u32)?;
+            self.call(rt::leaf_block as *const () as usize)?;
+            self.a.add(rsp, 8)?;
+            self.a.test(rax, rax)?;
+            self.a.jz(slow)?;
+            self.a.lea(rsi, qword_ptr(rax - 1))?;
+            return Ok(());
+        };
+        self.a.mov(rax, qword_ptr(r13 + recv))?;
+        self.a.test(al, 3)?;
+        self.a.jnz(slow)?;
+        self.object_address(rax)?;
+        self.a.cmp(byte_ptr(rax + l.tag), l.block_tag as i32)?;
+        self.a.jne(slow)?;
+        self.a.mov(rax, qword_ptr(rax + l.block_data))?;
+        self.a.mov(esi, dword_ptr(rax + BLOCK_METHOD))?;
+        self.a.imul_3(rdx, rsi, METHOD_SIZE)?;
+        self.a.add(rdx, qword_ptr(rbx + CTX_METHODS))?;
+        self.a.cmp(word_ptr(rdx + METHOD_NUM_ARGS), argc as i32)?;
+        self.a.jne(slow)?;
+        self.a.mov(rdx, qword_ptr(rax + BLOCK_RECEIVER))?;
+        self.a.mov(qword_ptr(rbx + CTX_BLOCK_SELF), rdx)?;
+        self.a.mov(rdx, qword_ptr(rax + BLOCK_OUTER))?;
+        self.a.mov(qword_ptr(rbx + CTX_BLOCK_OUTER), rdx)?;
+        Ok(())
     }
 
     pub(super) fn array_at(&mut self, bci: usize) -> R {
