@@ -13,7 +13,7 @@ use super::emit::{Emitter, R};
 use super::runtime::{self as rt, *};
 use iced_x86::code_asm::*;
 
-const SAVED: [i32; 5] = [CTX_PC, CTX_OUTER, CTX_CONTEXT, CTX_SELF, CTX_BP];
+pub(super) const SAVED: [i32; 5] = [CTX_PC, CTX_OUTER, CTX_CONTEXT, CTX_SELF, CTX_BP];
 
 impl Emitter<'_> {
     pub(super) fn send(&mut self, bci: usize, site: u32, argc: u8) -> R {

@@ -59,6 +59,12 @@ pub(super) enum Stub {
         op: u32,
         resume: CodeLabel,
     },
+    /// The slow path of a bytecode that may send (`at:`, `/`...): `rt_send_bytecode`,
+    /// whose callee is called natively as at a `Send` (see `slow_sending`).
+    Sending {
+        bci: u32,
+        resume: CodeLabel,
+    },
     OutOfMemory,
 }
 
@@ -378,9 +384,9 @@ impl Emitter<'_> {
                     self.a.sub(r13, 8)?;
                     self.a.jmp(resume)?;
                     self.a.set_label(&mut slow)?;
-                    self.slow_inline(bci as usize, None)?;
-                    self.a.jmp(resume)?;
+                    self.slow_sending(bci as usize, resume)?;
                 }
+                Stub::Sending { bci, resume } => self.slow_sending(bci as usize, resume)?,
                 Stub::OutOfMemory => {
                     self.runtime_call(rt::rt_out_of_memory as *const () as usize)?;
                     self.a.jmp(self.exit)?;
@@ -505,7 +511,8 @@ impl Emitter<'_> {
             SuperSend(_) => {
                 self.flush()?;
                 self.tick_clock()?;
-                self.slow_inline(bci, None)
+                let resume = self.label(bci as u32 + 1)?;
+                self.slow_sending(bci, resume)
             }
             Add(_) | Sub(_) | Mul(_) | BitAnd(_) => self.arith(bci, bc),
             Lt(_) | Gt(_) | Le(_) | Ge(_) | Eq(_) | Ne(_) | Identical(_) => self.compare(bci, bc),

@@ -98,6 +98,20 @@ pub(crate) extern "C" fn rt_bytecode(ctx: *mut JitCtx, bci: u64) -> u64 {
     leave(ctx, vm, r)
 }
 
+/// `rt_bytecode` for a bytecode whose slow part may send (binary operators, `at:`,
+/// `at:put:`, super sends): a frame the send pushed is answered as its tier-1 entry,
+/// to be called natively, as `rt_send` does.
+pub(crate) extern "C" fn rt_send_bytecode(ctx: *mut JitCtx, bci: u64) -> u64 {
+    // SAFETY: called by JIT code with its live context.
+    let (ctx, vm) = unsafe { enter(ctx) };
+    let depth = vm.frames.len();
+    let r = match slow_bytecode(vm, bci as usize) {
+        Ok(EXIT) if vm.frames.len() == depth + 1 => Ok(native_entry(ctx, vm)),
+        other => other,
+    };
+    leave(ctx, vm, r)
+}
+
 fn float_op(bc: Bytecode) -> Option<FloatOp> {
     Some(match bc {
         Bytecode::Add(_) => FloatOp::Add,

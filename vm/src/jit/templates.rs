@@ -7,11 +7,12 @@ use super::context::layout::{
     BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, METHOD_NUM_ARGS, METHOD_SIZE, OBJECT_CLASS,
     OBJECT_SIZE,
 };
+use super::calls::SAVED;
 use super::emit::{slot, Emitter, Stub, R};
 use super::layout::{self, BodyLayout};
 use super::runtime as rt;
 use super::runtime::{
-    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BLOCK_SELF, CTX_METHODS, CTX_OBJECTS, CTX_OOM, CTX_SELF,
+    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BP, CTX_SP, EXIT, CTX_BLOCK_SELF, CTX_METHODS, CTX_OBJECTS, CTX_OOM, CTX_SELF,
 };
 use crate::bytecode::{Bytecode, NilTestMode};
 use iced_x86::code_asm::*;
@@ -249,7 +250,7 @@ impl Emitter<'_> {
     pub(super) fn array_at(&mut self, bci: usize) -> R {
         self.flush()?;
         self.tick_clock()?;
-        let stub = self.stub(bci, None, false)?;
+        let stub = self.sending_stub(bci)?;
         if let Some(l) = layout::body_layout() {
             self.a.mov(rcx, qword_ptr(r13 - 16))?;
             self.a.mov(rax, qword_ptr(r13 - 8))?;
@@ -273,7 +274,7 @@ impl Emitter<'_> {
     pub(super) fn array_at_put(&mut self, bci: usize) -> R {
         self.flush()?;
         self.tick_clock()?;
-        let stub = self.stub(bci, None, false)?;
+        let stub = self.sending_stub(bci)?;
         if let Some(l) = layout::body_layout() {
             self.a.mov(rcx, qword_ptr(r13 - 24))?;
             self.a.mov(rax, qword_ptr(r13 - 16))?;
@@ -348,7 +349,7 @@ impl Emitter<'_> {
     pub(super) fn divide(&mut self, bci: usize, modulo: bool) -> R {
         self.flush()?;
         self.tick_clock()?;
-        let stub = self.stub(bci, None, false)?;
+        let stub = self.sending_stub(bci)?;
         self.a.mov(edi, modulo as u32)?;
         self.a.mov(rsi, qword_ptr(r13 - 16))?;
         self.a.mov(rdx, qword_ptr(r13 - 8))?;
@@ -645,6 +646,48 @@ impl Emitter<'_> {
         self.a.lea(r13, qword_ptr(r13 + recv + 8))?;
         self.a.add(rsp, 40)?;
         self.a.jmp(done)?;
+        Ok(())
+    }
+
+    /// An out-of-line `slow_sending` path for the bytecode at `bci`.
+    fn sending_stub(&mut self, bci: usize) -> Result<CodeLabel, super::emit::CompileError> {
+        let label = self.a.create_label();
+        let resume = self.label(bci as u32 + 1)?;
+        let bci = bci as u32;
+        self.stubs.push((label, Stub::Sending { bci, resume }));
+        Ok(label)
+    }
+
+    /// `rt_send_bytecode(bci)` for a bytecode whose slow path may send, then on at
+    /// `resume`: as in the `Send` template, the caller's frame fields are saved on the
+    /// machine stack and a frame the send pushed is called natively when it has code,
+    /// so a `+` sent to a String does not leave tier 1.
+    pub(super) fn slow_sending(&mut self, bci: usize, resume: CodeLabel) -> R {
+        let mut discard = self.a.create_label();
+        for f in SAVED {
+            self.a.push(qword_ptr(rbx + f))?;
+        }
+        self.a.mov(esi, bci as u32)?;
+        self.a.sub(rsp, 8)?;
+        self.runtime_call(rt::rt_send_bytecode as *const () as usize)?;
+        self.a.add(rsp, 8)?;
+        self.a.cmp(rax, EXIT as i32)?;
+        self.a.jbe(discard)?;
+        self.a.call(rax)?;
+        for f in SAVED.iter().rev() {
+            self.a.pop(qword_ptr(rbx + *f))?;
+        }
+        self.a.test(eax, eax)?;
+        self.a.jnz(self.exit)?;
+        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
+        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+        self.a.jmp(resume)?;
+        // CONTINUE or EXIT from the runtime: its sync already describes the top frame.
+        self.a.set_label(&mut discard)?;
+        self.a.lea(rsp, qword_ptr(rsp + 8 * SAVED.len() as i32))?;
+        self.a.test(rax, rax)?;
+        self.a.jnz(self.exit)?;
+        self.a.jmp(resume)?;
         Ok(())
     }
 }
