@@ -3,16 +3,17 @@
 //! overflow) and comparisons, the inlined conditionals, `ifNil:` tests and counting
 //! loops. Each slow path is a stub that finishes the bytecode as tier 0 would.
 
+use super::calls::SAVED;
 use super::context::layout::{
     BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, METHOD_NUM_ARGS, METHOD_SIZE, OBJECT_CLASS,
     OBJECT_SIZE,
 };
-use super::calls::SAVED;
 use super::emit::{slot, Emitter, Stub, R};
 use super::layout::{self, BodyLayout};
 use super::runtime as rt;
 use super::runtime::{
-    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BP, CTX_SP, EXIT, CTX_BLOCK_SELF, CTX_METHODS, CTX_OBJECTS, CTX_OOM, CTX_SELF,
+    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BLOCK_SELF, CTX_BP, CTX_METHODS, CTX_OBJECTS, CTX_OOM,
+    CTX_SELF, CTX_SP, EXIT,
 };
 use crate::bytecode::{Bytecode, NilTestMode};
 use iced_x86::code_asm::*;
