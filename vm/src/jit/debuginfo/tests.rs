@@ -62,8 +62,33 @@ fn a_line_table_has_one_row_per_change_of_line_and_the_last_entry_wins() {
     );
 }
 
+/// Whether the code of `b` saves the caller's frame fields on the machine stack: sends
+/// and the slow paths that may send (`templates::slow_sending`).
+fn saves_frame_fields(b: &Bytecode) -> bool {
+    use Bytecode::*;
+    matches!(
+        b,
+        Send(_)
+            | SuperSend(_)
+            | At(_)
+            | AtPut(_)
+            | Div(_)
+            | Mod(_)
+            | Add(_)
+            | Sub(_)
+            | Mul(_)
+            | Lt(_)
+            | Gt(_)
+            | Le(_)
+            | Ge(_)
+            | Eq(_)
+            | Ne(_)
+    )
+}
+
 /// Asserts that the frame layout of every method `vm` compiled is described, with the
-/// send template's five pushed words (CFA = rsp + 48) exactly in methods that send.
+/// send template's five pushed words (CFA = rsp + 48) exactly in methods that send or
+/// have a slow path that may send.
 fn assert_frames_described(vm: &Vm, program: &str) -> usize {
     let mut described = 0;
     for m in vm.jit.compiled_methods() {
@@ -75,7 +100,7 @@ fn assert_frames_described(vm: &Vm, program: &str) -> usize {
             .code
             .bytecodes
             .iter()
-            .any(|b| matches!(b, Bytecode::Send(_)));
+            .any(saves_frame_fields);
         let pushes = changes
             .iter()
             .any(|c| matches!(c, FrameChange::CfaOffset { cfa: 48, .. }));
