@@ -96,11 +96,7 @@ fn assert_frames_described(vm: &Vm, program: &str) -> usize {
         let r = vm.code_record(m, c);
         let changes = frame::describe(&r.bytes, r.address, &r.entries, false)
             .unwrap_or_else(|e| panic!("{program}: {}: {}", r.name, e.0));
-        let sends = c
-            .code
-            .bytecodes
-            .iter()
-            .any(saves_frame_fields);
+        let sends = c.code.bytecodes.iter().any(saves_frame_fields);
         let pushes = changes
             .iter()
             .any(|c| matches!(c, FrameChange::CfaOffset { cfa: 48, .. }));
