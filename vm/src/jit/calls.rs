@@ -108,8 +108,8 @@ impl Emitter<'_> {
         self.fast_entry(slow)?;
         self.a.cmp(rcx, BLOCK_VALUE as i32)?;
         self.a.je(block)?;
-        self.a.cmp(rcx, rt::TRIVIAL_METHOD as i32)?;
-        self.a.je(trivial)?;
+        self.a.cmp(rcx, rt::TRIVIAL_SETTER as i32)?;
+        self.a.jbe(trivial)?;
         Ok(())
     }
 

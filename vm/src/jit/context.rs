@@ -249,6 +249,7 @@ pub(crate) mod layout {
     pub(crate) const FRAME_TIER: i32 = offset_of!(Frame, tier) as i32;
     pub(crate) const METHOD_SIZE: i32 = std::mem::size_of::<Method>() as i32;
     pub(crate) const METHOD_NUM_ARGS: i32 = offset_of!(Method, num_args) as i32;
+    pub(crate) const METHOD_INVOCATIONS: i32 = offset_of!(Method, invocations) as i32;
     pub(crate) const BLOCK_METHOD: i32 = offset_of!(BlockData, method) as i32;
     pub(crate) const BLOCK_RECEIVER: i32 = offset_of!(BlockData, receiver) as i32;
     pub(crate) const BLOCK_OUTER: i32 = offset_of!(BlockData, outer) as i32;

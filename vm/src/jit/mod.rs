@@ -183,7 +183,7 @@ impl Jit {
         for (i, m) in methods.iter().enumerate().skip(start) {
             match m.kind {
                 MethodKind::BlockValue => self.fast[i].address = context::BLOCK_VALUE,
-                MethodKind::Trivial(..) => self.fast[i].address = runtime::TRIVIAL_METHOD,
+                MethodKind::Trivial(t, _) => self.fast[i] = runtime::trivial_entry(t),
                 _ => {}
             }
         }

@@ -23,8 +23,27 @@ pub(crate) const CONTINUE: u64 = 0;
 pub(crate) const EXIT: u64 = 1;
 pub(crate) const BRANCH: u64 = 2;
 
-/// `FastEntry::address` of a trivial method: a send runs it through `leaf_trivial`.
-pub(crate) const TRIVIAL_METHOD: u64 = 2;
+/// `FastEntry::address` of a trivial method, by kind (`num_locals` holds the constant
+/// or the field index): a send runs it inline, or through `leaf_trivial`.
+pub(crate) const TRIVIAL_CONSTANT: u64 = 2;
+pub(crate) const TRIVIAL_SELF: u64 = 3;
+pub(crate) const TRIVIAL_GETTER: u64 = 4;
+pub(crate) const TRIVIAL_SETTER: u64 = 5;
+
+/// The `FastEntry` of a trivial method.
+pub(crate) fn trivial_entry(t: crate::bytecode::Trivial) -> FastEntry {
+    use crate::bytecode::Trivial;
+    let (address, num_locals) = match t {
+        Trivial::Constant(v) => (TRIVIAL_CONSTANT, v.0),
+        Trivial::ReturnSelf => (TRIVIAL_SELF, 0),
+        Trivial::Getter(i) => (TRIVIAL_GETTER, i as u64),
+        Trivial::Setter(i) => (TRIVIAL_SETTER, i as u64),
+    };
+    FastEntry {
+        address,
+        num_locals,
+    }
+}
 
 /// A value and an ok flag, answered in rax:rdx.
 #[repr(C)]

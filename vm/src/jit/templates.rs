@@ -5,7 +5,7 @@
 
 use super::calls::SAVED;
 use super::context::layout::{
-    BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, METHOD_NUM_ARGS, METHOD_SIZE, OBJECT_CLASS,
+    BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, METHOD_INVOCATIONS, METHOD_NUM_ARGS, METHOD_SIZE, OBJECT_CLASS,
     OBJECT_SIZE,
 };
 use super::emit::{slot, Emitter, Stub, R};
@@ -627,14 +627,47 @@ impl Emitter<'_> {
     }
 
     /// The inline-cache hit of a send whose target is a trivial method (receiver in
-    /// rax, site in rdi, method in esi, the caller's frame fields pushed): the method
-    /// runs in `leaf_trivial` without a frame, its result replaces the receiver and
-    /// arguments, and execution goes on at `done`. Anything `leaf_trivial` declines
-    /// (a field it cannot reach) and an exhausted heap take the full send at `slow`.
+    /// rax, site in rdi, method in esi, its `FastEntry` in rcx and r8, the caller's
+    /// frame fields pushed): constants, `^ self` and instance getters and setters run
+    /// inline, anything else in `leaf_trivial`, without a frame; the result replaces
+    /// the receiver and arguments and execution goes on at `done`. What
+    /// `leaf_trivial` declines (a field it cannot reach) and an exhausted heap take the
+    /// full send at `slow`.
     pub(super) fn trivial_send(&mut self, recv: i32, slow: CodeLabel, done: CodeLabel) -> R {
+        let mut leaf = self.a.create_label();
+        let mut counted = self.a.create_label();
+        let mut success = self.a.create_label();
         self.a.mov(r10, qword_ptr(rbx + CTX_OOM))?;
         self.a.cmp(byte_ptr(r10), 0)?;
         self.a.jne(slow)?;
+        self.a.mov(rdx, r8)?;
+        self.a.cmp(rcx, rt::TRIVIAL_CONSTANT as i32)?;
+        self.a.je(success)?;
+        self.a.mov(rdx, rax)?;
+        self.a.cmp(rcx, rt::TRIVIAL_SELF as i32)?;
+        self.a.je(success)?;
+        if let Some(l) = layout::body_layout() {
+            // The receiver passed the cache check, so it is a reference.
+            self.a.mov(r9, rax)?;
+            self.object_address(r9)?;
+            self.a.cmp(byte_ptr(r9 + l.tag), l.instance_tag as i32)?;
+            self.a.jne(leaf)?;
+            self.a.cmp(qword_ptr(r9 + l.fields_len), r8)?;
+            self.a.jbe(leaf)?;
+            self.a.mov(r9, qword_ptr(r9 + l.fields_ptr))?;
+            let mut setter = self.a.create_label();
+            self.a.cmp(rcx, rt::TRIVIAL_GETTER as i32)?;
+            self.a.jne(setter)?;
+            self.a.mov(rdx, qword_ptr(r9 + r8 * 8))?;
+            self.a.jmp(success)?;
+            // A setter: its one argument is on top of the stack; it answers self.
+            self.a.set_label(&mut setter)?;
+            self.a.mov(r10, qword_ptr(r13 - 8))?;
+            self.a.mov(qword_ptr(r9 + r8 * 8), r10)?;
+            self.a.mov(rdx, rax)?;
+            self.a.jmp(success)?;
+        }
+        self.a.set_label(&mut leaf)?;
         self.a.push(rdi)?;
         self.a.lea(rdx, qword_ptr(r13 + recv))?;
         self.a.mov(rdi, r12)?;
@@ -642,8 +675,16 @@ impl Emitter<'_> {
         self.a.pop(rdi)?;
         self.a.test(edx, edx)?;
         self.a.jz(slow)?;
+        self.a.mov(rdx, rax)?;
+        self.a.jmp(counted)?;
+        // As `Vm::run_trivial`, which the leaf helper also follows.
+        self.a.set_label(&mut success)?;
+        self.a.imul_3(rcx, rsi, METHOD_SIZE)?;
+        self.a.add(rcx, qword_ptr(rbx + CTX_METHODS))?;
+        self.a.add(dword_ptr(rcx + METHOD_INVOCATIONS), 1)?;
+        self.a.set_label(&mut counted)?;
         self.count_send()?;
-        self.a.mov(qword_ptr(r13 + recv), rax)?;
+        self.a.mov(qword_ptr(r13 + recv), rdx)?;
         self.a.lea(r13, qword_ptr(r13 + recv + 8))?;
         self.a.add(rsp, 40)?;
         self.a.jmp(done)?;
