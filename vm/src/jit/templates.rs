@@ -5,8 +5,8 @@
 
 use super::calls::SAVED;
 use super::context::layout::{
-    BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, METHOD_INVOCATIONS, METHOD_NUM_ARGS, METHOD_SIZE, OBJECT_CLASS,
-    OBJECT_SIZE,
+    BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, METHOD_INVOCATIONS, METHOD_NUM_ARGS, METHOD_SIZE,
+    OBJECT_CLASS, OBJECT_SIZE,
 };
 use super::emit::{slot, Emitter, Stub, R};
 use super::layout::{self, BodyLayout};
