@@ -13,7 +13,8 @@
 //!
 //! - `emit.rs`, `templates.rs`: the templates (iced-x86 code assembler);
 //! - `runtime.rs`: the context shared with JIT code and the helpers it calls;
-//! - `layout.rs`: where inline code finds instance fields and array items;
+//! - `inline.rs`, `layout.rs`: templates that reach into heap objects in place and
+//!   where they find instance fields, array items, context slots and block data;
 //! - `code_cache.rs`: W^X executable memory with a size limit;
 //! - `debuginfo/`: JIT code described to native tools (gdb, perf);
 //! - `events.rs`: the event log and tier counters tools read (compiles, OSR entries,
@@ -25,6 +26,7 @@ mod context;
 mod debuginfo;
 mod emit;
 pub(crate) mod events;
+mod inline;
 mod layout;
 mod runtime;
 mod templates;
