@@ -57,7 +57,7 @@ impl Emitter<'_> {
         self.a.sub(rsp, 8)?;
         self.runtime_call(rt::rt_send as *const () as usize)?;
         self.a.add(rsp, 8)?;
-        self.a.cmp(rax, EXIT as i32)?;
+        self.a.cmp(rax, RESTART as i32)?;
         self.a.jbe(discard)?;
         self.a.call(rax)?;
 
@@ -71,9 +71,12 @@ impl Emitter<'_> {
         self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
         self.a.jmp(done)?;
 
-        // CONTINUE or EXIT from the runtime: its sync already describes the top frame.
+        // CONTINUE, EXIT or RESTART from the runtime: its sync already describes the
+        // top frame (for RESTART, this frame, to run again from bytecode 0).
         self.a.set_label(&mut discard)?;
         self.a.lea(rsp, qword_ptr(rsp + 40))?;
+        self.a.cmp(rax, RESTART as i32)?;
+        self.a.je(self.label(0)?)?;
         self.a.test(rax, rax)?;
         self.a.jnz(self.exit)?;
         self.a.set_label(&mut done)?;

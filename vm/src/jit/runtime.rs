@@ -22,6 +22,9 @@ use crate::vm::Vm;
 pub(crate) const CONTINUE: u64 = 0;
 pub(crate) const EXIT: u64 = 1;
 pub(crate) const BRANCH: u64 = 2;
+/// From `rt_send`: the send was `restart`, the sending frame starts over at bytecode 0
+/// (its code jumps there instead of leaving through the dispatcher).
+pub(crate) const RESTART: u64 = 3;
 
 /// `FastEntry::address` of a trivial method, by kind (`num_locals` holds the constant
 /// or the field index): a send runs it inline, or through `leaf_trivial`.
@@ -81,11 +84,23 @@ pub(crate) extern "C" fn rt_send(ctx: *mut JitCtx, site: u64, next_pc: u64) -> u
     let (ctx, vm) = unsafe { enter(ctx) };
     vm.save_pc(next_pc as usize);
     let depth = vm.frames.len();
+    let id = vm.frames.last().map(|f| f.id);
     let r = match vm.send_fast(site as u32) {
         Ok(Flow::Switch) if vm.frames.len() == depth + 1 => Ok(native_entry(ctx, vm)),
+        Ok(Flow::Switch) if restarted(vm, depth, id) => Ok(RESTART),
         other => other.map(flow),
     };
     leave(ctx, vm, r)
+}
+
+/// Whether the frame that sent (`depth` frames, the top one `id`) is still on top and
+/// starts over at bytecode 0: the send was `restart`.
+fn restarted(vm: &Vm, depth: usize, id: Option<u64>) -> bool {
+    vm.frames.len() == depth
+        && vm
+            .frames
+            .last()
+            .is_some_and(|f| Some(f.id) == id && f.pc == 0)
 }
 
 /// The tier-1 entry of the frame a send just pushed, to be called natively from the
