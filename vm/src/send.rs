@@ -7,7 +7,7 @@ use crate::compiler::NO_FALLBACK;
 use crate::error::Unwind;
 use crate::heap::{BlockData, Body, MethodIdx, SymbolId};
 use crate::interp::Flow;
-use crate::primitives::Prim;
+use crate::primitives::{Prim, PrimFn};
 use crate::value::Value;
 use crate::vm::{Frame, Vm, MAX_FRAMES, STACK_SLOTS};
 
@@ -50,6 +50,7 @@ impl Vm {
                         return Ok(Flow::Switch);
                     }
                     MethodKind::Trivial(t, _) => return self.run_trivial(method, t, argc),
+                    MethodKind::Primitive(f) => return self.call_primitive(method, f, argc),
                     MethodKind::BlockValue => {
                         if let Body::Block(b) = &self.heap.get(recv).body {
                             let target = b.method;
@@ -163,21 +164,7 @@ impl Vm {
             }
             MethodKind::Primitive(f) => {
                 let f = *f;
-                match f(self, argc) {
-                    Ok(Prim::Value(v)) => {
-                        let n = self.stack.len() - argc - 1;
-                        self.stack.truncate(n);
-                        self.stack.push(v);
-                        Ok(Flow::Continue)
-                    }
-                    Ok(Prim::Invoke(m, argc)) => self.invoke(m, argc),
-                    Ok(Prim::Send(sel, argc)) => self.send_selector(sel, argc),
-                    Ok(Prim::Restart) => {
-                        self.restart_caller(argc);
-                        Ok(Flow::Switch)
-                    }
-                    Err(e) => Err(self.primitive_error(method, e)),
-                }
+                self.call_primitive(method, f, argc)
             }
             MethodKind::BlockValue => {
                 let block = self.stack[self.stack.len() - 1 - argc];
@@ -200,6 +187,31 @@ impl Vm {
                 let name = self.method_name(method);
                 Err(self.primitive_error(method, format!("no primitive {name}").into()))
             }
+        }
+    }
+
+    /// Runs primitive `f` (the code of `method`) on the receiver and arguments on top of
+    /// the stack and puts its result in their place.
+    #[inline(always)]
+    fn call_primitive(
+        &mut self,
+        method: MethodIdx,
+        f: PrimFn,
+        argc: usize,
+    ) -> Result<Flow, Unwind> {
+        match f(self, argc) {
+            Ok(Prim::Value(v)) => {
+                self.drop_values(argc + 1);
+                self.push(v);
+                Ok(Flow::Continue)
+            }
+            Ok(Prim::Invoke(m, argc)) => self.invoke(m, argc),
+            Ok(Prim::Send(sel, argc)) => self.send_selector(sel, argc),
+            Ok(Prim::Restart) => {
+                self.restart_caller(argc);
+                Ok(Flow::Switch)
+            }
+            Err(e) => Err(self.primitive_error(method, e)),
         }
     }
 
