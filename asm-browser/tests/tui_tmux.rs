@@ -120,6 +120,17 @@ fn picked(screen: &str) -> Option<(u32, u32)> {
     Some((bci, line))
 }
 
+/// Whether the bytecode column marks exactly `bci` and the source pane exactly `line`
+/// (at 100x30 the source is on top, above the title line of the bytecodes, which sit
+/// left).
+fn marks_agree(screen: &str, (bci, line): (u32, u32)) -> bool {
+    let Some(split) = screen.lines().position(|l| l.contains("Bytecodes (")) else {
+        return false;
+    };
+    marked(screen.lines().skip(split), 45) == [bci]
+        && marked(screen.lines().take(split), 100) == [line]
+}
+
 /// Numbers after the `*` marker in the first `width` cells of `lines`.
 fn marked<'a>(lines: impl Iterator<Item = &'a str>, width: usize) -> Vec<u32> {
     lines
@@ -159,24 +170,22 @@ fn picking_instructions_moves_the_highlight_in_a_real_terminal() {
     // At 100x30 the source is on top; bytecodes (45%) and machine code below.
     tmux.keys(&["Tab", "Tab"]);
     tmux.wait_text("▶ Tier 1:");
+    // Each PageDown must pick a new instruction (the first: any), and the screen must
+    // settle with the bytecode and source marks on that instruction's bci and line.
+    // Waiting for the whole condition (not just a changed detail line) keeps a capture
+    // taken mid-redraw or before the key was handled from failing the test; a wrong
+    // mark still fails it, by timing out with the last screen.
+    let mut before = None;
     let mut seen = Vec::new();
     for _ in 0..3 {
         tmux.keys(&["PageDown"]);
-        let before = seen.last().copied();
-        let screen = tmux.wait_for("a new instruction picked", |s| {
-            picked(s).is_some_and(|p| Some(p) != before)
+        let screen = tmux.wait_for("a new instruction picked and marked", |s| {
+            picked(s).is_some_and(|p| Some(p) != before && marks_agree(s, p))
         });
         let (bci, line) = picked(&screen).unwrap();
-        // The source pane is above the title line of the bytecodes, which sit left.
-        let split = screen
-            .lines()
-            .position(|l| l.contains("Bytecodes ("))
-            .unwrap();
-        let lower = screen.lines().skip(split);
-        assert_eq!(marked(lower, 45), [bci], "bytecode marks:\n{screen}");
-        let upper = screen.lines().take(split);
-        assert_eq!(marked(upper, 100), [line], "line marks:\n{screen}");
+        assert!(marks_agree(&screen, (bci, line)), "marks:\n{screen}");
         seen.push((bci, line));
+        before = Some((bci, line));
     }
     assert!(
         seen.windows(2).any(|w| w[0].0 != w[1].0),
