@@ -16,12 +16,32 @@ use iced_x86::code_asm::*;
 pub(super) const SAVED: [i32; 5] = [CTX_PC, CTX_OUTER, CTX_CONTEXT, CTX_SELF, CTX_BP];
 
 impl Emitter<'_> {
-    pub(super) fn send(&mut self, bci: usize, site: u32, argc: u8) -> R {
-        self.flush()?;
-        self.tick_clock()?;
+    /// Saves the caller's frame fields (`SAVED`) on the machine stack before a send that
+    /// may run a callee natively.
+    pub(super) fn save_frame_fields(&mut self) -> R {
         for f in SAVED {
             self.a.push(qword_ptr(rbx + f))?;
         }
+        Ok(())
+    }
+
+    /// After a native callee returned: restores the saved frame fields, leaves through
+    /// `exit` if the callee failed, and reloads the stack and base pointers.
+    pub(super) fn restore_after_native_call(&mut self) -> R {
+        for f in SAVED.iter().rev() {
+            self.a.pop(qword_ptr(rbx + *f))?;
+        }
+        self.a.test(eax, eax)?;
+        self.a.jnz(self.exit)?;
+        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
+        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+        Ok(())
+    }
+
+    pub(super) fn send(&mut self, bci: usize, site: u32, argc: u8) -> R {
+        self.flush()?;
+        self.tick_clock()?;
+        self.save_frame_fields()?;
         let mut slow = self.a.create_label();
         let mut after_call = self.a.create_label();
         let mut done = self.a.create_label();
@@ -62,13 +82,7 @@ impl Emitter<'_> {
         self.a.call(rax)?;
 
         self.a.set_label(&mut after_call)?;
-        for f in SAVED.iter().rev() {
-            self.a.pop(qword_ptr(rbx + *f))?;
-        }
-        self.a.test(eax, eax)?;
-        self.a.jnz(self.exit)?;
-        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
-        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+        self.restore_after_native_call()?;
         self.a.jmp(done)?;
 
         // CONTINUE, EXIT or RESTART from the runtime: its sync already describes the

@@ -14,8 +14,8 @@ use super::emit::{slot, Emitter, Stub, R};
 use super::layout::{self, BodyLayout};
 use super::runtime as rt;
 use super::runtime::{
-    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BLOCK_SELF, CTX_BP, CTX_METHODS, CTX_OBJECTS, CTX_OOM,
-    CTX_SELF, CTX_SP, EXIT,
+    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BLOCK_SELF, CTX_METHODS, CTX_OBJECTS, CTX_OOM, CTX_SELF,
+    EXIT,
 };
 use iced_x86::code_asm::*;
 
@@ -371,9 +371,7 @@ impl Emitter<'_> {
     /// so a `+` sent to a String does not leave tier 1.
     pub(super) fn slow_sending(&mut self, bci: usize, resume: CodeLabel) -> R {
         let mut discard = self.a.create_label();
-        for f in SAVED {
-            self.a.push(qword_ptr(rbx + f))?;
-        }
+        self.save_frame_fields()?;
         self.a.mov(esi, bci as u32)?;
         self.a.sub(rsp, 8)?;
         self.runtime_call(rt::rt_send_bytecode as *const () as usize)?;
@@ -381,13 +379,7 @@ impl Emitter<'_> {
         self.a.cmp(rax, EXIT as i32)?;
         self.a.jbe(discard)?;
         self.a.call(rax)?;
-        for f in SAVED.iter().rev() {
-            self.a.pop(qword_ptr(rbx + *f))?;
-        }
-        self.a.test(eax, eax)?;
-        self.a.jnz(self.exit)?;
-        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
-        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+        self.restore_after_native_call()?;
         self.a.jmp(resume)?;
         // CONTINUE or EXIT from the runtime: its sync already describes the top frame.
         self.a.set_label(&mut discard)?;
