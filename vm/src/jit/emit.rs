@@ -526,9 +526,8 @@ impl Emitter<'_> {
             JumpIfFalse { target, .. } => self.jump_if(bci, target, 8, 4),
             JumpIfTrue { target, .. } => self.jump_if(bci, target, 4, 8),
             NilTest { target, mode, .. } => self.nil_test(bci, target, mode),
-            ToDoPrepare { .. } => {
-                self.flush()?;
-                self.slow_inline(bci, None)
+            ToDoPrepare { counter, kind, .. } => {
+                self.counting_loop_prepare(bci, counter, kind.has_step())
             }
             ToDoTest {
                 counter,

@@ -161,24 +161,6 @@ fn float_op(bc: Bytecode) -> Option<FloatOp> {
     })
 }
 
-/// `a / b` (`modulo` 0) or `a \\ b` (1) of two small integers as tier 0 computes them;
-/// `ok = 0` for anything else.
-pub(crate) extern "C" fn leaf_divide(modulo: u64, a: u64, b: u64) -> Pair {
-    let (a, b) = (Value(a), Value(b));
-    if !(a.is_int() && b.is_int()) {
-        return Pair { value: 0, ok: 0 };
-    }
-    let op = if modulo == 1 {
-        Bytecode::Mod(0)
-    } else {
-        Bytecode::Div(0)
-    };
-    match int_only(op, a.as_int(), b.as_int()) {
-        Some(v) => Pair { value: v.0, ok: 1 },
-        None => Pair { value: 0, ok: 0 },
-    }
-}
-
 /// The small-integer cases tier 1 leaves to the runtime (`/`, `\\`, `&`, `==`).
 fn int_only(bc: Bytecode, a: i64, b: i64) -> Option<Value> {
     match bc {

@@ -67,21 +67,76 @@ impl Emitter<'_> {
         Ok(label)
     }
 
-    /// `/` and `\\\\` on small integers through `leaf_divide` (rounding as tier 0
-    /// does); anything else (zero divisor, other operands) takes the runtime path.
+    /// `/` and `\\\\` (floor division and modulo) on small integers, inline: a shift or
+    /// mask when the divisor is the power of two the bytecode before pushed, else
+    /// `idiv` with the rounding corrected towards negative infinity, as tier 0 computes
+    /// them. A zero divisor, other operands or a quotient outside the small-integer
+    /// range take the runtime path.
     pub(super) fn divide(&mut self, bci: usize, modulo: bool) -> R {
         self.flush()?;
         self.tick_clock()?;
         let stub = self.sending_stub(bci)?;
-        self.a.mov(edi, modulo as u32)?;
-        self.a.mov(rsi, qword_ptr(r13 - 16))?;
-        self.a.mov(rdx, qword_ptr(r13 - 8))?;
-        self.call(rt::leaf_divide as *const () as usize)?;
-        self.a.test(edx, edx)?;
+        self.operands()?;
+        self.both_ints(stub)?;
+        let mut general = self.a.create_label();
+        let mut done = self.a.create_label();
+        if let Some(shift) = self.power_of_two_divisor(bci) {
+            let tagged = (1u64 << (shift + 1)) | 1;
+            self.a.mov(rdx, tagged)?;
+            self.a.cmp(rcx, rdx)?;
+            self.a.jne(general)?;
+            self.a.mov(rdx, rax)?;
+            if modulo {
+                // (2x+1) mod 2^(s+1) = 2(x mod 2^s) + 1, non-negative as a floor modulo
+                // by a positive divisor is.
+                self.a.mov(rsi, (1u64 << (shift + 1)) - 1)?;
+                self.a.and(rdx, rsi)?;
+            } else {
+                // floor((2x+1) / 2^s) = 2 floor(x / 2^s) + (bit s-1 of x): or-ing the tag
+                // in gives the tagged quotient.
+                self.a.sar(rdx, shift as u32)?;
+                self.a.or(rdx, 1)?;
+            }
+            self.a.jmp(done)?;
+        }
+        self.a.set_label(&mut general)?;
+        self.a.sar(rax, 1)?;
+        self.a.sar(rcx, 1)?;
         self.a.jz(stub)?;
-        self.a.mov(qword_ptr(r13 - 16), rax)?;
-        self.a.sub(r13, 8)?;
-        Ok(())
+        self.a.cqo()?;
+        self.a.idiv(rcx)?;
+        let mut exact = self.a.create_label();
+        self.a.test(rdx, rdx)?;
+        self.a.jz(exact)?;
+        self.a.mov(rsi, rdx)?;
+        self.a.xor(rsi, rcx)?;
+        self.a.jns(exact)?;
+        // Truncation went the wrong way for a floor: the signs of remainder and divisor
+        // differ.
+        self.a.dec(rax)?;
+        self.a.add(rdx, rcx)?;
+        self.a.set_label(&mut exact)?;
+        if modulo {
+            // |remainder| < |divisor|, which is a small integer, so the tag fits.
+            self.a.lea(rdx, qword_ptr(rdx + rdx + 1))?;
+        } else {
+            self.a.mov(rdx, rax)?;
+            self.a.add(rdx, rdx)?;
+            self.a.jo(stub)?;
+            self.a.or(rdx, 1)?;
+        }
+        self.a.set_label(&mut done)?;
+        self.binary_result()
+    }
+
+    /// `s` when the bytecode before `bci` pushes the constant `2^s` (`s` in 1..=30) and
+    /// falls through into it (a guard still checks the divisor at run time).
+    fn power_of_two_divisor(&self, bci: usize) -> Option<u32> {
+        let k = match self.code.bytecodes.get(bci.checked_sub(1)?)? {
+            Bytecode::PushInt(k) | Bytecode::PushLocalInt(_, k) => *k as i64,
+            _ => return None,
+        };
+        (k >= 2 && k <= 1 << 30 && k.count_ones() == 1).then(|| k.trailing_zeros())
     }
 
     /// Both operands immediate Doubles (tag `10`, not ±0.0): `op` on SSE registers,
@@ -292,6 +347,33 @@ impl Emitter<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `ToDoPrepare` when start, limit (and step) are small integers: the loop's slots
+    /// get their values and the operands are popped; anything else (Doubles,
+    /// non-numbers) takes the runtime path, which may fall back to the real send.
+    pub(super) fn counting_loop_prepare(&mut self, bci: usize, counter: u16, step: bool) -> R {
+        self.flush()?;
+        let stub = self.stub(bci, None, false)?;
+        let extra = step as i32;
+        let c = slot(counter);
+        self.a.mov(rax, qword_ptr(r13 - 16 - 8 * extra))?;
+        self.a.mov(rcx, qword_ptr(r13 - 8 - 8 * extra))?;
+        self.both_ints(stub)?;
+        if step {
+            self.a.mov(rdx, qword_ptr(r13 - 8))?;
+            self.a.test(dl, 1)?;
+            self.a.jz(stub)?;
+        } else {
+            self.a
+                .mov(edx, crate::value::Value::int(1).expect("small").0 as u32)?;
+        }
+        self.a.mov(qword_ptr(r14 + c), rax)?;
+        self.a.mov(qword_ptr(r14 + c + 8), rcx)?;
+        self.a.mov(qword_ptr(r14 + c + 24), rax)?;
+        self.a.mov(qword_ptr(r14 + c + 32), rdx)?;
+        self.a.sub(r13, 16 + 8 * extra)?;
         Ok(())
     }
 
