@@ -94,7 +94,7 @@ impl Emitter<'_> {
             } else {
                 // floor((2x+1) / 2^s) = 2 floor(x / 2^s) + (bit s-1 of x): or-ing the tag
                 // in gives the tagged quotient.
-                self.a.sar(rdx, shift as u32)?;
+                self.a.sar(rdx, shift)?;
                 self.a.or(rdx, 1)?;
             }
             self.a.jmp(done)?;
@@ -136,7 +136,7 @@ impl Emitter<'_> {
             Bytecode::PushInt(k) | Bytecode::PushLocalInt(_, k) => *k as i64,
             _ => return None,
         };
-        (k >= 2 && k <= 1 << 30 && k.count_ones() == 1).then(|| k.trailing_zeros())
+        ((2..=1 << 30).contains(&k) && k.count_ones() == 1).then(|| k.trailing_zeros())
     }
 
     /// Both operands immediate Doubles (tag `10`, not ±0.0): `op` on SSE registers,
