@@ -116,14 +116,21 @@ impl Vm {
     /// Whether `v` answers the `ifNil:`-family message of `mode` with the standard
     /// method (Nil's for nil, Object's for anything else), so inlining it is exact.
     pub(crate) fn nil_test_is_standard(&mut self, v: Value, mode: NilTestMode) -> bool {
-        let selector = self.nil_test_selectors[mode as usize];
         let class = self.class_of(v);
+        let entry = &mut self.nil_test_cache[mode as usize][v.is_nil() as usize];
+        if entry.0 == class {
+            return entry.1;
+        }
+        let selector = self.nil_test_selectors[mode as usize];
         let holder = if v.is_nil() {
             self.core.nil
         } else {
             self.core.object
         };
-        self.lookup(class, selector)
-            .is_some_and(|m| self.methods[m as usize].holder == holder)
+        let standard = self
+            .lookup(class, selector)
+            .is_some_and(|m| self.methods[m as usize].holder == holder);
+        self.nil_test_cache[mode as usize][v.is_nil() as usize] = (class, standard);
+        standard
     }
 }

@@ -30,6 +30,7 @@ impl Vm {
         self.note_event(|clock| crate::introspect::Event::GcStart { clock });
         let mut roots = self.roots();
         collect(&mut self.heap, &mut roots);
+        self.nil_test_cache = crate::vm::NIL_TEST_CACHE_EMPTY;
         self.stats.gc_count += 1;
         let live_bytes = self.heap.live_bytes;
         self.note_event(|clock| crate::introspect::Event::GcEnd { clock, live_bytes });

@@ -200,6 +200,7 @@ impl Vm {
         let result = self.define_class_inner(def, file, existing);
         self.gc_inhibit -= 1;
         self.lookup_cache.clear();
+        self.nil_test_cache = crate::vm::NIL_TEST_CACHE_EMPTY;
         result
     }
 

@@ -147,6 +147,11 @@ pub(crate) struct Vm {
     pub oom: bool,
     /// The selectors of the `ifNil:` family, by `NilTestMode`.
     pub nil_test_selectors: [SymbolId; 4],
+    /// `nil_test_is_standard`'s last answer per mode, for nil and for other values:
+    /// (class, answer); emptied whenever method lookup may change (class loading,
+    /// snapshot restore) and at every collection (a class may die and its slot be
+    /// reused).
+    pub nil_test_cache: [[(Value, bool); 2]; 4],
     /// `Array>>at:` and `at:put:` are this VM's primitives (the inline paths may be used).
     pub array_primitives: bool,
     pub stats: Stats,
@@ -164,6 +169,9 @@ pub(crate) struct Vm {
     /// What monitored runs wrote, when a tool tracks it (`Machine::track_writes`).
     pub writes: Option<Box<crate::introspect::WriteLog>>,
 }
+
+/// An empty `Vm::nil_test_cache` (no class is nil).
+pub(crate) const NIL_TEST_CACHE_EMPTY: [[(Value, bool); 2]; 4] = [[(Value::NIL, false); 2]; 4];
 
 impl Vm {
     pub(crate) fn empty(options: Options) -> Vm {
@@ -191,6 +199,7 @@ impl Vm {
             oom: false,
             array_primitives: false,
             nil_test_selectors: [0; 4],
+            nil_test_cache: NIL_TEST_CACHE_EMPTY,
             stats: Stats::default(),
             output: crate::io::Output::default(),
             entropy: crate::io::Entropy::default(),

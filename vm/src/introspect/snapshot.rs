@@ -107,6 +107,7 @@ impl Vm {
         self.core = s.core;
         self.system_object = s.system_object;
         self.lookup_cache.clear();
+        self.nil_test_cache = crate::vm::NIL_TEST_CACHE_EMPTY;
         // In place: the buffers keep their reserved capacity (JIT code relies on the
         // stack never moving).
         self.stack.clear();
