@@ -145,15 +145,12 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// Room for the frame: stack capacity, heap not exhausted, frame count below the
-    /// limit (r10 gets it), machine stack budget.
+    /// Room for the frame: stack capacity, frame count below the limit (r10 gets it;
+    /// the limit is 0 while the heap is exhausted), machine stack budget.
     fn frame_checks(&mut self, slow: CodeLabel) -> R {
         self.a.lea(r9, qword_ptr(r13 + r8 * 8))?;
         self.a.cmp(r9, qword_ptr(rbx + CTX_STACK_END))?;
         self.a.ja(slow)?;
-        self.a.mov(r10, qword_ptr(rbx + CTX_OOM))?;
-        self.a.cmp(byte_ptr(r10), 0)?;
-        self.a.jne(slow)?;
         self.a.mov(r10, qword_ptr(rbx + CTX_FRAMES_LEN))?;
         self.a.cmp(r10, qword_ptr(rbx + CTX_FRAMES_LIMIT))?;
         self.a.jae(slow)?;
@@ -221,8 +218,13 @@ impl Emitter<'_> {
         self.a.imul_3(r11, r10, FRAME_SIZE)?;
         self.a.add(r11, qword_ptr(rbx + CTX_FRAMES))?;
         self.a.lea(rdx, qword_ptr(r10 + 1))?;
-        self.a.mov(dword_ptr(r11 + FRAME_METHOD), esi)?;
-        self.a.mov(dword_ptr(r11 + FRAME_PC), 0)?;
+        if FRAME_PC == FRAME_METHOD + 4 {
+            // esi's upper half is zero: method and pc 0 in one store.
+            self.a.mov(qword_ptr(r11 + FRAME_METHOD), rsi)?;
+        } else {
+            self.a.mov(dword_ptr(r11 + FRAME_METHOD), esi)?;
+            self.a.mov(dword_ptr(r11 + FRAME_PC), 0)?;
+        }
         self.a.lea(r14, qword_ptr(r13 + recv))?;
         self.a.mov(qword_ptr(rbx + CTX_BP), r14)?;
         self.a.mov(r10, r14)?;
@@ -246,9 +248,14 @@ impl Emitter<'_> {
         self.a.mov(qword_ptr(r11 + FRAME_ID), r9)?;
         self.a.inc(r9)?;
         self.a.mov(qword_ptr(r10), r9)?;
-        self.a
-            .mov(byte_ptr(r11 + FRAME_IS_BLOCK), is_block as i32)?;
-        self.a.mov(byte_ptr(r11 + FRAME_TIER), 1)?;
+        if FRAME_IS_BLOCK == FRAME_TIER + 1 {
+            self.a
+                .mov(word_ptr(r11 + FRAME_TIER), 1 | ((is_block as i32) << 8))?;
+        } else {
+            self.a
+                .mov(byte_ptr(r11 + FRAME_IS_BLOCK), is_block as i32)?;
+            self.a.mov(byte_ptr(r11 + FRAME_TIER), 1)?;
+        }
         self.a.mov(qword_ptr(rbx + CTX_FRAMES_LEN), rdx)?;
         self.a.lea(r10, qword_ptr(r11 + FRAME_PC))?;
         self.a.mov(qword_ptr(rbx + CTX_PC), r10)?;

@@ -48,9 +48,8 @@ pub(crate) struct JitCtx {
     pub stats: *mut Stats,
     /// The top frame's saved bytecode index (`Frame::pc`).
     pub pc: *mut u32,
-    pub oom: *const bool,
     /// The frame stack's buffer, length (`VM_OWNS_FRAMES` during a runtime call) and
-    /// the length JIT code may grow it to.
+    /// the length JIT code may grow it to (0 while the heap is exhausted).
     pub frames: *mut Frame,
     pub frames_len: usize,
     pub frames_limit: usize,
@@ -95,7 +94,6 @@ offsets!(
     CTX_OUTER = outer,
     CTX_STATS = stats,
     CTX_PC = pc,
-    CTX_OOM = oom,
     CTX_FRAMES = frames,
     CTX_FRAMES_LEN = frames_len,
     CTX_FRAMES_LIMIT = frames_limit,
@@ -125,7 +123,6 @@ impl JitCtx {
             outer: Value::NIL,
             stats: std::ptr::null_mut(),
             pc: std::ptr::null_mut(),
-            oom: std::ptr::null(),
             frames: std::ptr::null_mut(),
             frames_len: VM_OWNS_FRAMES,
             frames_limit: 0,
@@ -156,7 +153,14 @@ impl JitCtx {
         }
         self.frames = vm.frames.as_mut_ptr();
         self.frames_len = vm.frames.len();
-        self.frames_limit = vm.frames.capacity().min(MAX_FRAMES);
+        // An exhausted heap stops native frame pushes (the full send reports it); the
+        // flag changes only in a collection, which runs inside a runtime call, after
+        // which this sync runs.
+        self.frames_limit = if vm.oom {
+            0
+        } else {
+            vm.frames.capacity().min(MAX_FRAMES)
+        };
         self.objects = vm.heap.objects.as_ptr();
         self.sites = vm.sites.as_ptr();
         (self.fast, self.fast_len) = vm.jit.fast_table();

@@ -422,9 +422,9 @@ impl Emitter<'_> {
         self.tick_clock()?;
         let oom = self.a.create_label();
         self.stubs.push((oom, Stub::OutOfMemory));
-        self.a.mov(rax, qword_ptr(rbx + CTX_OOM))?;
-        self.a.cmp(byte_ptr(rax), 0)?;
-        self.a.jne(oom)?;
+        // The frame limit is 0 exactly while the heap is exhausted (`JitCtx::sync_out`).
+        self.a.cmp(qword_ptr(rbx + CTX_FRAMES_LIMIT), 0)?;
+        self.a.je(oom)?;
         let l = self.label(target)?;
         self.a.jmp(l)?;
         Ok(())

@@ -14,8 +14,8 @@ use super::emit::{slot, Emitter, Stub, R};
 use super::layout::{self, BodyLayout};
 use super::runtime as rt;
 use super::runtime::{
-    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BLOCK_SELF, CTX_METHODS, CTX_OBJECTS, CTX_OOM, CTX_SELF,
-    EXIT,
+    CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BLOCK_SELF, CTX_FRAMES_LIMIT, CTX_METHODS, CTX_OBJECTS,
+    CTX_SELF, EXIT,
 };
 use iced_x86::code_asm::*;
 
@@ -299,9 +299,8 @@ impl Emitter<'_> {
         let mut leaf = self.a.create_label();
         let mut counted = self.a.create_label();
         let mut success = self.a.create_label();
-        self.a.mov(r10, qword_ptr(rbx + CTX_OOM))?;
-        self.a.cmp(byte_ptr(r10), 0)?;
-        self.a.jne(slow)?;
+        self.a.cmp(qword_ptr(rbx + CTX_FRAMES_LIMIT), 0)?;
+        self.a.je(slow)?;
         self.a.mov(rdx, r8)?;
         self.a.cmp(rcx, rt::TRIVIAL_CONSTANT as i32)?;
         self.a.je(success)?;

@@ -419,10 +419,9 @@ impl Vm {
         let vm: *mut Vm = self;
         let mut ctx = JitCtx::new(vm, self.jit.headroom);
         // SAFETY: `vm` is `self`; these are field addresses, valid while the VM lives
-        // (JIT code advances the counters and reads the flag through them).
+        // (JIT code advances the counters and the frame ids through them).
         unsafe {
             ctx.stats = std::ptr::addr_of_mut!((*vm).stats);
-            ctx.oom = std::ptr::addr_of!((*vm).oom);
             ctx.next_frame_id = std::ptr::addr_of_mut!((*vm).next_frame_id);
         }
         let marker = 0u8;
