@@ -193,7 +193,7 @@ impl Vm {
     /// Runs primitive `f` (the code of `method`) on the receiver and arguments on top of
     /// the stack and puts its result in their place.
     #[inline(always)]
-    fn call_primitive(
+    pub(crate) fn call_primitive(
         &mut self,
         method: MethodIdx,
         f: PrimFn,

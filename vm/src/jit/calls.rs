@@ -1,7 +1,8 @@
 //! The call templates: `Send` with the inline-cache probe (up to four entries), frame push and
 //! native call done in machine code when the target is a compiled method without a
-//! context (everything else goes through `runtime::rt_send`), and `ReturnLocal`, which
-//! pops the frame in place.
+//! context, a direct runtime call when it is a primitive (`prim_calls::rt_primitive`;
+//! everything else goes through `runtime::rt_send`), and `ReturnLocal`, which pops the
+//! frame in place.
 //!
 //! A send saves the caller's frame fields of `JitCtx` on the machine stack (five
 //! words, which also keeps the callee's rsp aligned) and restores them when the callee
@@ -10,8 +11,19 @@
 
 use super::context::layout::*;
 use super::emit::{Emitter, R};
+use super::prim_calls;
 use super::runtime::{self as rt, *};
 use iced_x86::code_asm::*;
+
+/// Where an inline-cache probe goes for each kind of target (a compiled method falls
+/// through).
+#[derive(Clone, Copy)]
+struct CacheTargets {
+    slow: CodeLabel,
+    block: CodeLabel,
+    trivial: CodeLabel,
+    primitive: CodeLabel,
+}
 
 pub(super) const SAVED: [i32; 5] = [CTX_PC, CTX_OUTER, CTX_CONTEXT, CTX_SELF, CTX_BP];
 
@@ -41,15 +53,42 @@ impl Emitter<'_> {
     pub(super) fn send(&mut self, bci: usize, site: u32, argc: u8) -> R {
         self.flush()?;
         self.tick_clock()?;
+        let mut done = self.a.create_label();
+        self.send_body(bci, site, argc, true, done)?;
+        self.a.set_label(&mut done)?;
+        self.a.nop()?;
+        Ok(())
+    }
+
+    /// A send after its clock tick: the inline-cache probe, then a native call of a
+    /// compiled callee, block evaluation, a trivial method inline, a primitive through
+    /// `rt_primitive`, or anything else through `rt_send`; goes on at `done` (or falls
+    /// through to the code after it, which must go there too). Without `blocks` (a
+    /// selector no block evaluation primitive has), block evaluation is not tried.
+    pub(super) fn send_body(
+        &mut self,
+        bci: usize,
+        site: u32,
+        argc: u8,
+        blocks: bool,
+        done: CodeLabel,
+    ) -> R {
         self.save_frame_fields()?;
         let mut slow = self.a.create_label();
+        let mut status = self.a.create_label();
         let mut after_call = self.a.create_label();
-        let mut done = self.a.create_label();
         let mut discard = self.a.create_label();
         let recv = -8 * (argc as i32 + 1);
         let mut block = self.a.create_label();
         let mut trivial = self.a.create_label();
-        self.inline_cache_check(site, recv, slow, block, trivial)?;
+        let mut primitive = self.a.create_label();
+        let targets = CacheTargets {
+            slow,
+            block: if blocks { block } else { slow },
+            trivial,
+            primitive,
+        };
+        self.inline_cache_check(site, recv, targets)?;
         self.frame_checks(slow)?;
         self.push_frame(bci, recv, false)?;
         self.a.call(rcx)?;
@@ -57,19 +96,25 @@ impl Emitter<'_> {
 
         // `value`, `value:`...: the block's own method, with its receiver and outer
         // context as `block_method` reads them from the block object.
-        self.a.set_label(&mut block)?;
-        self.block_method(recv, argc, slow)?;
-        self.fast_entry(slow)?;
-        self.frame_checks(slow)?;
-        self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;
-        self.a.add(rdi, qword_ptr(rbx + CTX_SITES))?;
-        self.a.mov(rax, qword_ptr(r13 + recv))?;
-        self.push_frame(bci, recv, true)?;
-        self.a.call(rcx)?;
-        self.a.jmp(after_call)?;
+        if blocks {
+            self.a.set_label(&mut block)?;
+            self.block_method(recv, argc, slow)?;
+            self.fast_entry(slow)?;
+            self.frame_checks(slow)?;
+            self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;
+            self.a.add(rdi, qword_ptr(rbx + CTX_SITES))?;
+            self.a.mov(rax, qword_ptr(r13 + recv))?;
+            self.push_frame(bci, recv, true)?;
+            self.a.call(rcx)?;
+            self.a.jmp(after_call)?;
+        }
 
         self.a.set_label(&mut trivial)?;
         self.trivial_send(recv, slow, done)?;
+
+        self.a.set_label(&mut primitive)?;
+        self.primitive_send(bci, argc, slow)?;
+        self.a.jmp(status)?;
 
         self.a.set_label(&mut slow)?;
         self.a.mov(esi, site)?;
@@ -77,6 +122,7 @@ impl Emitter<'_> {
         self.a.sub(rsp, 8)?;
         self.runtime_call(rt::rt_send as *const () as usize)?;
         self.a.add(rsp, 8)?;
+        self.a.set_label(&mut status)?;
         self.a.cmp(rax, RESTART as i32)?;
         self.a.jbe(discard)?;
         self.a.call(rax)?;
@@ -93,23 +139,63 @@ impl Emitter<'_> {
         self.a.je(self.label(0)?)?;
         self.a.test(rax, rax)?;
         self.a.jnz(self.exit)?;
-        self.a.set_label(&mut done)?;
-        self.a.nop()?;
+        Ok(())
+    }
+
+    /// The send of a binary operator (`+`, `=`, `<`...) whose small-integer and
+    /// immediate-Double paths did not apply, then on at `resume`. Tier 0 sends it
+    /// exactly when the receiver is not a number (`Vm::double_binop` fails): for a
+    /// receiver that is an object but not a boxed Double, the send runs as at a `Send`
+    /// (inline-cache probe, native call, primitive); anything else goes through
+    /// `rt_send_bytecode`, which tries the number paths first.
+    pub(super) fn binop_send(&mut self, bci: usize, resume: CodeLabel) -> R {
+        use crate::bytecode::Bytecode::*;
+        let site = match self.code.bytecodes[bci] {
+            Add(s) | Sub(s) | Mul(s) | Lt(s) | Gt(s) | Le(s) | Ge(s) | Eq(s) | Ne(s) => s,
+            _ => return self.slow_sending(bci, resume),
+        };
+        let Some(l) = super::layout::body_layout() else {
+            return self.slow_sending(bci, resume);
+        };
+        let mut numbers = self.a.create_label();
+        self.a.mov(rax, qword_ptr(r13 - 16))?;
+        self.a.test(al, 3)?;
+        self.a.jnz(numbers)?;
+        self.a.shr(rax, 2)?;
+        self.a.imul_3(rax, rax, OBJECT_SIZE)?;
+        self.a.add(rax, qword_ptr(rbx + CTX_OBJECTS))?;
+        self.a.cmp(byte_ptr(rax + l.tag), l.double_tag as i32)?;
+        self.a.je(numbers)?;
+        self.send_body(bci, site, 1, false, resume)?;
+        self.a.jmp(resume)?;
+        self.a.set_label(&mut numbers)?;
+        self.slow_sending(bci, resume)
+    }
+
+    /// The inline-cache hit of a send whose target is a primitive (site in rdi, method
+    /// in esi, the caller's frame fields pushed): unless the heap is exhausted (frame
+    /// limit 0: `slow`, where `Vm::send` reports it), counts the send, saves the
+    /// bytecode index and calls `rt_primitive`, leaving its status in rax.
+    fn primitive_send(&mut self, bci: usize, argc: u8, slow: CodeLabel) -> R {
+        self.a.cmp(qword_ptr(rbx + CTX_FRAMES_LIMIT), 0)?;
+        self.a.je(slow)?;
+        self.count_send()?;
+        self.a.mov(r10, qword_ptr(rbx + CTX_PC))?;
+        self.a.mov(dword_ptr(r10), bci as u32 + 1)?;
+        self.a.mov(edx, argc as u32)?;
+        self.a.sub(rsp, 8)?;
+        self.runtime_call(prim_calls::rt_primitive as *const () as usize)?;
+        self.a.add(rsp, 8)?;
         Ok(())
     }
 
     /// Falls through with the callee's entry in rcx, its temporaries count in r8, the
     /// receiver in rax and the site in rdi when the inline cache holds the receiver's
     /// class and the target can be called directly; jumps to `block` for a block
-    /// evaluation primitive, to `trivial` for a trivial method and to `slow` otherwise.
-    fn inline_cache_check(
-        &mut self,
-        site: u32,
-        recv: i32,
-        slow: CodeLabel,
-        block: CodeLabel,
-        trivial: CodeLabel,
-    ) -> R {
+    /// evaluation primitive, to `trivial` for a trivial method, to `primitive` for a
+    /// primitive and to `slow` otherwise.
+    fn inline_cache_check(&mut self, site: u32, recv: i32, t: CacheTargets) -> R {
+        let slow = t.slow;
         self.a.mov(rax, qword_ptr(r13 + recv))?;
         self.a.test(al, 3)?;
         self.a.jnz(slow)?;
@@ -124,9 +210,11 @@ impl Emitter<'_> {
         self.cache_probe(slow)?;
         self.fast_entry(slow)?;
         self.a.cmp(rcx, BLOCK_VALUE as i32)?;
-        self.a.je(block)?;
+        self.a.je(t.block)?;
         self.a.cmp(rcx, rt::TRIVIAL_SETTER as i32)?;
-        self.a.jbe(trivial)?;
+        self.a.jbe(t.trivial)?;
+        self.a.cmp(rcx, prim_calls::PRIMITIVE as i32)?;
+        self.a.je(t.primitive)?;
         Ok(())
     }
 

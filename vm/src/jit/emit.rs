@@ -53,7 +53,7 @@ pub(super) enum Stub {
         repush: bool,
     },
     /// A binary operator whose small-integer path failed: first `leaf_float` (Double
-    /// operands with an immediate result), then `rt_bytecode`.
+    /// operands with an immediate result), then `binop_send`.
     Float {
         bci: u32,
         op: u32,
@@ -384,7 +384,7 @@ impl Emitter<'_> {
                     self.a.sub(r13, 8)?;
                     self.a.jmp(resume)?;
                     self.a.set_label(&mut slow)?;
-                    self.slow_sending(bci as usize, resume)?;
+                    self.binop_send(bci as usize, resume)?;
                 }
                 Stub::Sending { bci, resume } => self.slow_sending(bci as usize, resume)?,
                 Stub::OutOfMemory => {

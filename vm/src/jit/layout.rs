@@ -1,7 +1,8 @@
 //! Where tier-1 code finds the slots of an instance (`Body::Instance`, a boxed slice),
 //! an array (`Body::Array`, a vector), a context (`Body::Context`) and a block's data
 //! (`Body::Block`) inside a heap `Object`, for the inline field, `at:`/`at:put:`,
-//! captured-variable and block-evaluation paths. `Body` is `repr(u8)`, so its tag byte and the offset of
+//! captured-variable and block-evaluation paths, and the tag of a boxed Double (which
+//! binary-operator sends test). `Body` is `repr(u8)`, so its tag byte and the offset of
 //! each variant's payload are fixed; the order of the pointer and length words inside
 //! a boxed slice and a vector is not, so it is probed once on real values. When a probe
 //! does not find them, tier 1 keeps calling the leaf helpers instead.
@@ -23,6 +24,8 @@ pub(crate) struct BodyLayout {
     /// A block's tag and where its boxed `BlockData` pointer is.
     pub block_tag: u8,
     pub block_data: i32,
+    /// A boxed Double's tag (binary operators on it take tier 0's number path).
+    pub double_tag: u8,
     /// An instance's field pointer and field count.
     pub fields_ptr: i32,
     pub fields_len: i32,
@@ -99,7 +102,8 @@ fn probe() -> Option<BodyLayout> {
     if bw[0] != data_at {
         return None;
     }
-    let mut tags = [instance_tag, array_tag, context_tag, block_tag];
+    let (double_tag, _) = words::<1>(&Body::Double(1.5));
+    let mut tags = [instance_tag, array_tag, context_tag, block_tag, double_tag];
     tags.sort_unstable();
     if tags.windows(2).any(|w| w[0] == w[1]) {
         return None;
@@ -113,6 +117,7 @@ fn probe() -> Option<BodyLayout> {
         context_tag,
         block_tag,
         block_data: body as i32,
+        double_tag,
         fields_ptr: at(fp),
         fields_len: at(fl),
         items_ptr: at(ap),

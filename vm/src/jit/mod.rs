@@ -13,6 +13,7 @@
 //!
 //! - `emit.rs`, `templates.rs`: the templates (iced-x86 code assembler);
 //! - `runtime.rs`: the context shared with JIT code and the helpers it calls;
+//! - `prim_calls.rs`: sends whose inline-cache target is a primitive;
 //! - `inline.rs`, `layout.rs`: templates that reach into heap objects in place and
 //!   where they find instance fields, array items, context slots and block data;
 //! - `code_cache.rs`: W^X executable memory with a size limit;
@@ -28,6 +29,7 @@ mod emit;
 pub(crate) mod events;
 mod inline;
 mod layout;
+mod prim_calls;
 mod runtime;
 mod templates;
 
@@ -176,17 +178,15 @@ impl Jit {
     }
 
     /// Sizes the direct-call table to the method table and marks the block
-    /// evaluation primitives and the trivial methods in it.
+    /// evaluation primitives, the trivial methods and the primitives in it.
     fn mark_block_values(&mut self, methods: &[crate::bytecode::Method]) {
         let n = self.natives.len().max(methods.len());
         self.natives.resize(n, (0, std::ptr::null()));
         let start = self.fast.len();
         self.fast.resize(n, FastEntry::default());
         for (i, m) in methods.iter().enumerate().skip(start) {
-            match m.kind {
-                MethodKind::BlockValue => self.fast[i].address = context::BLOCK_VALUE,
-                MethodKind::Trivial(t, _) => self.fast[i] = runtime::trivial_entry(t),
-                _ => {}
+            if let Some(e) = prim_calls::marker_entry(&m.kind) {
+                self.fast[i] = e;
             }
         }
     }

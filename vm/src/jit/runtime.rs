@@ -57,7 +57,7 @@ pub(crate) struct Pair {
 
 /// Leaves a runtime call with `result` (an error becomes `EXIT`).
 #[inline(always)]
-fn leave(ctx: &mut JitCtx, vm: &mut Vm, result: Result<u64, Unwind>) -> u64 {
+pub(super) fn leave(ctx: &mut JitCtx, vm: &mut Vm, result: Result<u64, Unwind>) -> u64 {
     ctx.sync_out(vm);
     match result {
         Ok(status) => status,
@@ -85,12 +85,26 @@ pub(crate) extern "C" fn rt_send(ctx: *mut JitCtx, site: u64, next_pc: u64) -> u
     vm.save_pc(next_pc as usize);
     let depth = vm.frames.len();
     let id = vm.frames.last().map(|f| f.id);
-    let r = match vm.send_fast(site as u32) {
+    let r = vm.send_fast(site as u32);
+    let r = send_status(ctx, vm, depth, id, r);
+    leave(ctx, vm, r)
+}
+
+/// The status of a send made by the frame that was on top (`depth` frames, the top one
+/// `id`): a frame it pushed is answered as its tier-1 entry, `restart` as `RESTART`.
+#[inline(always)]
+pub(super) fn send_status(
+    ctx: &JitCtx,
+    vm: &mut Vm,
+    depth: usize,
+    id: Option<u64>,
+    r: Result<Flow, Unwind>,
+) -> Result<u64, Unwind> {
+    match r {
         Ok(Flow::Switch) if vm.frames.len() == depth + 1 => Ok(native_entry(ctx, vm)),
         Ok(Flow::Switch) if restarted(vm, depth, id) => Ok(RESTART),
         other => other.map(flow),
-    };
-    leave(ctx, vm, r)
+    }
 }
 
 /// Whether the frame that sent (`depth` frames, the top one `id`) is still on top and
