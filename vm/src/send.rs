@@ -199,7 +199,18 @@ impl Vm {
         f: PrimFn,
         argc: usize,
     ) -> Result<Flow, Unwind> {
-        match f(self, argc) {
+        let r = f(self, argc);
+        self.primitive_outcome(method, r, argc)
+    }
+
+    #[inline(always)]
+    pub(crate) fn primitive_outcome(
+        &mut self,
+        method: MethodIdx,
+        r: crate::primitives::PrimResult,
+        argc: usize,
+    ) -> Result<Flow, Unwind> {
+        match r {
             Ok(Prim::Value(v)) => {
                 self.drop_values(argc + 1);
                 self.push(v);

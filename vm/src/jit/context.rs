@@ -24,6 +24,16 @@ pub(crate) const BLOCK_VALUE: u64 = 1;
 /// A small integer, which no object has as its class.
 const NO_CLASS: Value = Value(1);
 
+/// What `JitCtx::array_class` holds for `vm`.
+#[inline(always)]
+pub(crate) fn array_class(vm: &Vm) -> Value {
+    if vm.array_primitives {
+        vm.core.array
+    } else {
+        NO_CLASS
+    }
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FastEntry {
@@ -165,11 +175,7 @@ impl JitCtx {
         self.sites = vm.sites.as_ptr();
         (self.fast, self.fast_len) = vm.jit.fast_table();
         self.methods = vm.methods.as_ptr();
-        self.array_class = if vm.array_primitives {
-            vm.core.array
-        } else {
-            NO_CLASS
-        };
+        self.array_class = array_class(vm);
         if let Some(f) = vm.frames.last_mut() {
             // SAFETY: a frame's `bp` is a valid stack index.
             self.bp = unsafe { self.stack.add(f.bp as usize) };

@@ -4,11 +4,18 @@
 //! frame's bytecode index itself, and calls `rt_primitive`, which runs the primitive as
 //! tier 0's `Vm::call_primitive` does (same results, errors and backtraces, frames
 //! pushed by `perform:` or `Method>>invokeOn:with:`, `restart`).
+//!
+//! A primitive that answers a value leaves the frames alone, so the context needs only
+//! its stack pointer, frame count and tables refreshed (`sync_after_value`), not the
+//! full `JitCtx::sync_out`; anything else (a frame pushed, an error, a moved buffer)
+//! takes the full one.
 
 use super::runtime::*;
 use crate::bytecode::MethodKind;
 use crate::heap::MethodIdx;
+use crate::primitives::Prim;
 use crate::vm::Vm;
+use std::sync::atomic::{compiler_fence, Ordering};
 
 /// `FastEntry::address` of a primitive method (`num_locals` unused): a send calls it
 /// through `rt_primitive`.
@@ -38,23 +45,68 @@ pub(crate) fn marker_entry(kind: &MethodKind) -> Option<FastEntry> {
 pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) -> u64 {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
-    let r = run_primitive(ctx, vm, method as MethodIdx, argc as usize);
-    leave(ctx, vm, r)
+    let (method, argc) = (method as MethodIdx, argc as usize);
+    let MethodKind::Primitive(f) = vm.methods[method as usize].kind else {
+        // The table said primitive but the method changed since: the full invocation.
+        let r = sent(ctx, vm, |vm| vm.invoke(method, argc));
+        return leave(ctx, vm, r);
+    };
+    match f(vm, argc) {
+        Ok(Prim::Value(v)) => {
+            vm.drop_values(argc + 1);
+            vm.push(v);
+            if sync_after_value(ctx, vm) {
+                CONTINUE
+            } else {
+                leave(ctx, vm, Ok(CONTINUE))
+            }
+        }
+        // A primitive only asks for a frame change (`Prim::Invoke`...), which
+        // `primitive_outcome` makes: the frames are still the sender's here.
+        other => {
+            let r = sent(ctx, vm, |vm| vm.primitive_outcome(method, other, argc));
+            leave(ctx, vm, r)
+        }
+    }
 }
 
-#[inline(always)]
-fn run_primitive(
+/// Runs `send` from the top frame and answers its status as `rt_send` does.
+fn sent(
     ctx: &JitCtx,
     vm: &mut Vm,
-    method: MethodIdx,
-    argc: usize,
+    send: impl FnOnce(&mut Vm) -> Result<crate::interp::Flow, crate::error::Unwind>,
 ) -> Result<u64, crate::error::Unwind> {
     let depth = vm.frames.len();
     let id = vm.frames.last().map(|f| f.id);
-    let r = match vm.methods[method as usize].kind {
-        MethodKind::Primitive(f) => vm.call_primitive(method, f, argc),
-        // The table said primitive but the method changed since: the full invocation.
-        _ => vm.invoke(method, argc),
-    };
+    let r = send(vm);
     send_status(ctx, vm, depth, id, r)
+}
+
+/// The part of `JitCtx::sync_out` a primitive that answered a value needs: the stack
+/// pointer, the frame count handed back to JIT code and the tables an allocation or a
+/// class load may have moved. The top frame, the frame and stack buffers and the frame
+/// limit are the ones the context already describes unless a buffer moved or the heap
+/// ran out (then this answers false, nothing done: use `sync_out`). The direct-call
+/// table changes only when the dispatcher compiles or forgets code, never inside a
+/// primitive.
+#[inline(always)]
+fn sync_after_value(ctx: &mut JitCtx, vm: &mut Vm) -> bool {
+    let len = vm.stack.len();
+    if vm.oom
+        || ctx.frames_limit == 0
+        || vm.stack.as_mut_ptr() != ctx.stack
+        || vm.frames.as_mut_ptr() != ctx.frames
+        || vm.stack.capacity() - len < 2 * ctx.headroom
+    {
+        return false;
+    }
+    compiler_fence(Ordering::SeqCst);
+    // SAFETY: `len` is within the buffer `ctx.stack` points at (checked above).
+    ctx.sp = unsafe { ctx.stack.add(len) };
+    ctx.frames_len = vm.frames.len();
+    ctx.objects = vm.heap.objects.as_ptr();
+    ctx.sites = vm.sites.as_ptr();
+    ctx.methods = vm.methods.as_ptr();
+    ctx.array_class = array_class(vm);
+    true
 }
