@@ -73,22 +73,23 @@ impl Emitter<'_> {
         blocks: bool,
         done: CodeLabel,
     ) -> R {
-        self.save_frame_fields()?;
         let mut slow = self.a.create_label();
-        let mut status = self.a.create_label();
         let mut after_call = self.a.create_label();
         let mut discard = self.a.create_label();
         let recv = -8 * (argc as i32 + 1);
+        // The probe's targets, entered before the caller's frame fields are saved.
+        let mut unsaved_slow = self.a.create_label();
         let mut block = self.a.create_label();
         let mut trivial = self.a.create_label();
         let mut primitive = self.a.create_label();
         let targets = CacheTargets {
-            slow,
-            block: if blocks { block } else { slow },
+            slow: unsaved_slow,
+            block: if blocks { block } else { unsaved_slow },
             trivial,
             primitive,
         };
         self.inline_cache_check(site, recv, targets)?;
+        self.save_frame_fields()?;
         self.frame_checks(slow)?;
         self.push_frame(bci, recv, false)?;
         self.a.call(rcx)?;
@@ -98,6 +99,7 @@ impl Emitter<'_> {
         // context as `block_method` reads them from the block object.
         if blocks {
             self.a.set_label(&mut block)?;
+            self.save_frame_fields()?;
             self.block_method(recv, argc, slow)?;
             self.fast_entry(slow)?;
             self.frame_checks(slow)?;
@@ -109,20 +111,24 @@ impl Emitter<'_> {
             self.a.jmp(after_call)?;
         }
 
+        // Trivial methods and primitives run without a frame: nothing to save.
         self.a.set_label(&mut trivial)?;
-        self.trivial_send(recv, slow, done)?;
+        self.trivial_send(recv, unsaved_slow, done)?;
 
         self.a.set_label(&mut primitive)?;
-        self.primitive_send(bci, argc, slow)?;
-        self.a.jmp(status)?;
+        self.primitive_send(bci, argc, unsaved_slow)?;
+        self.a.test(rax, rax)?;
+        self.a.jnz(self.exit)?;
+        self.a.jmp(done)?;
 
+        self.a.set_label(&mut unsaved_slow)?;
+        self.save_frame_fields()?;
         self.a.set_label(&mut slow)?;
         self.a.mov(esi, site)?;
         self.a.mov(edx, bci as u32 + 1)?;
         self.a.sub(rsp, 8)?;
         self.runtime_call(rt::rt_send as *const () as usize)?;
         self.a.add(rsp, 8)?;
-        self.a.set_label(&mut status)?;
         self.a.cmp(rax, RESTART as i32)?;
         self.a.jbe(discard)?;
         self.a.call(rax)?;
@@ -172,10 +178,11 @@ impl Emitter<'_> {
         self.slow_sending(bci, resume)
     }
 
-    /// The inline-cache hit of a send whose target is a primitive (site in rdi, method
-    /// in esi, the caller's frame fields pushed): unless the heap is exhausted (frame
-    /// limit 0: `slow`, where `Vm::send` reports it), counts the send, saves the
-    /// bytecode index and calls `rt_primitive`, leaving its status in rax.
+    /// The inline-cache hit of a send whose target is a primitive that answers a value
+    /// (site in rdi, method in esi, rsp as at the start of the bytecode): unless the
+    /// heap is exhausted (frame limit 0: `slow`, where `Vm::send` reports it), counts
+    /// the send, saves the bytecode index and calls `rt_primitive`, leaving its status
+    /// in rax.
     fn primitive_send(&mut self, bci: usize, argc: u8, slow: CodeLabel) -> R {
         self.a.cmp(qword_ptr(rbx + CTX_FRAMES_LIMIT), 0)?;
         self.a.je(slow)?;
@@ -183,9 +190,7 @@ impl Emitter<'_> {
         self.a.mov(r10, qword_ptr(rbx + CTX_PC))?;
         self.a.mov(dword_ptr(r10), bci as u32 + 1)?;
         self.a.mov(edx, argc as u32)?;
-        self.a.sub(rsp, 8)?;
         self.runtime_call(prim_calls::rt_primitive as *const () as usize)?;
-        self.a.add(rsp, 8)?;
         Ok(())
     }
 

@@ -289,8 +289,8 @@ impl Emitter<'_> {
     }
 
     /// The inline-cache hit of a send whose target is a trivial method (receiver in
-    /// rax, site in rdi, method in esi, its `FastEntry` in rcx and r8, the caller's
-    /// frame fields pushed): constants, `^ self` and instance getters and setters run
+    /// rax, site in rdi, method in esi, its `FastEntry` in rcx and r8, rsp as at the
+    /// start of the bytecode: no frame fields saved): constants, `^ self` and instance getters and setters run
     /// inline, anything else in `leaf_trivial`, without a frame; the result replaces
     /// the receiver and arguments and execution goes on at `done`. What
     /// `leaf_trivial` declines (a field it cannot reach) and an exhausted heap take the
@@ -329,10 +329,13 @@ impl Emitter<'_> {
             self.a.jmp(success)?;
         }
         self.a.set_label(&mut leaf)?;
+        // rdi kept across the call, rsp 16-byte aligned for it.
         self.a.push(rdi)?;
+        self.a.sub(rsp, 8)?;
         self.a.lea(rdx, qword_ptr(r13 + recv))?;
         self.a.mov(rdi, r12)?;
         self.call(rt::leaf_trivial as *const () as usize)?;
+        self.a.add(rsp, 8)?;
         self.a.pop(rdi)?;
         self.a.test(edx, edx)?;
         self.a.jz(slow)?;
@@ -347,7 +350,6 @@ impl Emitter<'_> {
         self.count_send()?;
         self.a.mov(qword_ptr(r13 + recv), rdx)?;
         self.a.lea(r13, qword_ptr(r13 + recv + 8))?;
-        self.a.add(rsp, 40)?;
         self.a.jmp(done)?;
         Ok(())
     }

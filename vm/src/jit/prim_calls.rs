@@ -1,18 +1,20 @@
-//! Sends whose inline-cache target is a primitive, called from tier-1 code without the
-//! generic send machinery: the `Send` template finds the receiver's class in the cache
-//! and the `PRIMITIVE` marker in the direct-call table, counts the send and saves the
-//! frame's bytecode index itself, and calls `rt_primitive`, which runs the primitive as
-//! tier 0's `Vm::call_primitive` does (same results, errors and backtraces, frames
-//! pushed by `perform:` or `Method>>invokeOn:with:`, `restart`).
+//! Sends whose inline-cache target is a primitive that answers a value (all but
+//! `perform:` and friends and `restart`, which take the generic `rt_send` path): the
+//! `Send` template finds the receiver's class in the cache and the `PRIMITIVE` marker
+//! in the direct-call table, counts the send and saves the frame's bytecode index
+//! itself, and calls `rt_primitive`, which runs the primitive as tier 0's
+//! `Vm::call_primitive` does (same results, errors and backtraces). No frame of the
+//! sender's is saved on the machine stack: the call answers only `CONTINUE` or `EXIT`.
 //!
 //! A primitive that answers a value leaves the frames alone, so the context needs only
 //! its stack pointer, frame count and tables refreshed (`sync_after_value`), not the
-//! full `JitCtx::sync_out`; anything else (a frame pushed, an error, a moved buffer)
+//! full `JitCtx::sync_out`; anything else (an error, a moved buffer, an exhausted heap)
 //! takes the full one.
 
 use super::runtime::*;
 use crate::bytecode::MethodKind;
 use crate::heap::MethodIdx;
+use crate::interp::Flow;
 use crate::primitives::Prim;
 use crate::vm::Vm;
 use std::sync::atomic::{compiler_fence, Ordering};
@@ -30,7 +32,7 @@ pub(crate) fn marker_entry(kind: &MethodKind) -> Option<FastEntry> {
             num_locals: 0,
         }),
         MethodKind::Trivial(t, _) => Some(trivial_entry(*t)),
-        MethodKind::Primitive(_) => Some(FastEntry {
+        MethodKind::Primitive(f) if !crate::primitives::may_switch(*f) => Some(FastEntry {
             address: PRIMITIVE,
             num_locals: 0,
         }),
@@ -40,46 +42,32 @@ pub(crate) fn marker_entry(kind: &MethodKind) -> Option<FastEntry> {
 
 /// A monomorphic or polymorphic inline-cache hit on primitive `method` with `argc`
 /// arguments: JIT code counted the send (as `Vm::send` does) and saved the frame's
-/// bytecode index. Answers as `rt_send` does: `CONTINUE`, `EXIT`, `RESTART`, or the
-/// tier-1 entry of a frame the primitive pushed.
+/// bytecode index. Answers `CONTINUE` or `EXIT` (an error, or a frame change the
+/// primitive asked for after all: the dispatcher runs the new top frame).
 pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) -> u64 {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
     let (method, argc) = (method as MethodIdx, argc as usize);
-    let MethodKind::Primitive(f) = vm.methods[method as usize].kind else {
-        // The table said primitive but the method changed since: the full invocation.
-        let r = sent(ctx, vm, |vm| vm.invoke(method, argc));
-        return leave(ctx, vm, r);
-    };
-    match f(vm, argc) {
-        Ok(Prim::Value(v)) => {
-            vm.drop_values(argc + 1);
-            vm.push(v);
-            if sync_after_value(ctx, vm) {
-                CONTINUE
-            } else {
-                leave(ctx, vm, Ok(CONTINUE))
+    let r = match vm.methods[method as usize].kind {
+        MethodKind::Primitive(f) => match f(vm, argc) {
+            Ok(Prim::Value(v)) => {
+                vm.drop_values(argc + 1);
+                vm.push(v);
+                if sync_after_value(ctx, vm) {
+                    return CONTINUE;
+                }
+                return leave(ctx, vm, Ok(CONTINUE));
             }
-        }
-        // A primitive only asks for a frame change (`Prim::Invoke`...), which
-        // `primitive_outcome` makes: the frames are still the sender's here.
-        other => {
-            let r = sent(ctx, vm, |vm| vm.primitive_outcome(method, other, argc));
-            leave(ctx, vm, r)
-        }
-    }
-}
-
-/// Runs `send` from the top frame and answers its status as `rt_send` does.
-fn sent(
-    ctx: &JitCtx,
-    vm: &mut Vm,
-    send: impl FnOnce(&mut Vm) -> Result<crate::interp::Flow, crate::error::Unwind>,
-) -> Result<u64, crate::error::Unwind> {
-    let depth = vm.frames.len();
-    let id = vm.frames.last().map(|f| f.id);
-    let r = send(vm);
-    send_status(ctx, vm, depth, id, r)
+            other => vm.primitive_outcome(method, other, argc),
+        },
+        // The table said primitive but the method changed since: the full invocation.
+        _ => vm.invoke(method, argc),
+    };
+    let status = r.map(|flow| match flow {
+        Flow::Continue => CONTINUE,
+        Flow::Switch => EXIT,
+    });
+    leave(ctx, vm, status)
 }
 
 /// The part of `JitCtx::sync_out` a primitive that answered a value needs: the stack

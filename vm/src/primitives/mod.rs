@@ -52,6 +52,25 @@ fn table() -> impl Iterator<Item = &'static Entry> {
 }
 
 /// Every (class, selector) pair this VM implements.
+/// The selectors of the primitives that may answer `Prim::Invoke`, `Prim::Send` or
+/// `Prim::Restart` (block evaluation is `MethodKind::BlockValue`, not listed).
+const SWITCHING_SELECTORS: &[&str] = &[
+    "restart",
+    "invokeOn:with:",
+    "perform:",
+    "perform:withArguments:",
+    "perform:inSuperclass:",
+    "perform:withArguments:inSuperclass:",
+];
+
+/// Whether primitive `f` may ask for a frame change instead of answering a value (tier
+/// 1 sends those through its generic send path). Fn pointers may compare unequal for
+/// one function, so an unknown `f` counts as not switching; callers must still handle
+/// a request from it.
+pub(crate) fn may_switch(f: PrimFn) -> bool {
+    table().any(|(_, s, g)| std::ptr::fn_addr_eq(*g, f) && SWITCHING_SELECTORS.contains(s))
+}
+
 #[cfg(test)]
 pub(crate) fn all() -> Vec<(&'static str, &'static str)> {
     table().map(|(c, s, _)| (*c, *s)).collect()
@@ -111,5 +130,18 @@ mod tests {
         for p in &all {
             assert!(seen.insert(p), "primitive {p:?} twice");
         }
+    }
+
+    #[test]
+    fn the_switching_primitives_are_known_by_their_selectors() {
+        for sel in SWITCHING_SELECTORS {
+            let entries: Vec<_> = table().filter(|(_, s, _)| s == sel).collect();
+            assert!(!entries.is_empty(), "no primitive {sel}");
+            assert!(entries.iter().all(|(_, _, f)| may_switch(*f)), "{sel}");
+        }
+        let (_, _, length) = table()
+            .find(|(c, s, _)| *c == "String" && *s == "length")
+            .unwrap();
+        assert!(!may_switch(*length));
     }
 }
