@@ -118,8 +118,10 @@ impl Emitter<'_> {
         self.a.set_label(&mut primitive)?;
         self.primitive_send(bci, argc, unsaved_slow)?;
         self.a.test(rax, rax)?;
-        self.a.jnz(self.exit)?;
-        self.a.jmp(done)?;
+        self.a.jz(done)?;
+        self.a.cmp(rax, RESTART as i32)?;
+        self.a.je(self.label(0)?)?;
+        self.a.jmp(self.exit)?;
 
         self.a.set_label(&mut unsaved_slow)?;
         self.save_frame_fields()?;
@@ -178,7 +180,7 @@ impl Emitter<'_> {
         self.slow_sending(bci, resume)
     }
 
-    /// The inline-cache hit of a send whose target is a primitive that answers a value
+    /// The inline-cache hit of a send whose target is a primitive that pushes no frame
     /// (site in rdi, method in esi, rsp as at the start of the bytecode): unless the
     /// heap is exhausted (frame limit 0: `slow`, where `Vm::send` reports it), counts
     /// the send, saves the bytecode index and calls `rt_primitive`, leaving its status

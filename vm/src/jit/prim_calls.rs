@@ -1,15 +1,16 @@
-//! Sends whose inline-cache target is a primitive that answers a value (all but
-//! `perform:` and friends and `restart`, which take the generic `rt_send` path): the
-//! `Send` template finds the receiver's class in the cache and the `PRIMITIVE` marker
-//! in the direct-call table, counts the send and saves the frame's bytecode index
-//! itself, and calls `rt_primitive`, which runs the primitive as tier 0's
-//! `Vm::call_primitive` does (same results, errors and backtraces). No frame of the
-//! sender's is saved on the machine stack: the call answers only `CONTINUE` or `EXIT`.
+//! Sends whose inline-cache target is a primitive that pushes no frame (all but
+//! `perform:` and friends and `Method>>invokeOn:with:`, which take the generic `rt_send`
+//! path): the `Send` template finds the receiver's class in the cache and the
+//! `PRIMITIVE` marker in the direct-call table, counts the send and saves the frame's
+//! bytecode index itself, and calls `rt_primitive`, which runs the primitive as tier
+//! 0's `Vm::call_primitive` does (same results, errors and backtraces, `restart`). No
+//! frame field of the sender's is saved on the machine stack: the call answers only
+//! `CONTINUE`, `RESTART` or `EXIT`.
 //!
 //! A primitive that answers a value leaves the frames alone, so the context needs only
 //! its stack pointer, frame count and tables refreshed (`sync_after_value`), not the
-//! full `JitCtx::sync_out`; anything else (an error, a moved buffer, an exhausted heap)
-//! takes the full one.
+//! full `JitCtx::sync_out`; anything else (an error, `restart`, a moved buffer, an
+//! exhausted heap) takes the full one.
 
 use super::runtime::*;
 use crate::bytecode::MethodKind;
@@ -32,7 +33,7 @@ pub(crate) fn marker_entry(kind: &MethodKind) -> Option<FastEntry> {
             num_locals: 0,
         }),
         MethodKind::Trivial(t, _) => Some(trivial_entry(*t)),
-        MethodKind::Primitive(f) if !crate::primitives::may_switch(*f) => Some(FastEntry {
+        MethodKind::Primitive(f) if !crate::primitives::may_push_frame(*f) => Some(FastEntry {
             address: PRIMITIVE,
             num_locals: 0,
         }),
@@ -42,15 +43,17 @@ pub(crate) fn marker_entry(kind: &MethodKind) -> Option<FastEntry> {
 
 /// A monomorphic or polymorphic inline-cache hit on primitive `method` with `argc`
 /// arguments: JIT code counted the send (as `Vm::send` does) and saved the frame's
-/// bytecode index. Answers `CONTINUE` or `EXIT` (an error, or a frame change the
-/// primitive asked for after all: the dispatcher runs the new top frame).
+/// bytecode index. Answers `CONTINUE`, `RESTART` (as `rt_send` does: the sender starts
+/// over at bytecode 0) or `EXIT` (an error, or a frame the primitive pushed after all:
+/// the dispatcher runs it).
 pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) -> u64 {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
     let (method, argc) = (method as MethodIdx, argc as usize);
-    let r = match vm.methods[method as usize].kind {
-        MethodKind::Primitive(f) => match f(vm, argc) {
-            Ok(Prim::Value(v)) => {
+    let (depth, id, r) = match vm.methods[method as usize].kind {
+        MethodKind::Primitive(f) => {
+            let answer = f(vm, argc);
+            if let Ok(Prim::Value(v)) = answer {
                 vm.drop_values(argc + 1);
                 vm.push(v);
                 if sync_after_value(ctx, vm) {
@@ -58,16 +61,27 @@ pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) 
                 }
                 return leave(ctx, vm, Ok(CONTINUE));
             }
-            other => vm.primitive_outcome(method, other, argc),
-        },
+            // The frames are still the sender's: a primitive only asks for a change.
+            let (depth, id) = top(vm);
+            (depth, id, vm.primitive_outcome(method, answer, argc))
+        }
         // The table said primitive but the method changed since: the full invocation.
-        _ => vm.invoke(method, argc),
+        _ => {
+            let (depth, id) = top(vm);
+            (depth, id, vm.invoke(method, argc))
+        }
     };
     let status = r.map(|flow| match flow {
         Flow::Continue => CONTINUE,
+        Flow::Switch if restarted(vm, depth, id) => RESTART,
         Flow::Switch => EXIT,
     });
     leave(ctx, vm, status)
+}
+
+/// The frame count and the top frame's id.
+fn top(vm: &Vm) -> (usize, Option<u64>) {
+    (vm.frames.len(), vm.frames.last().map(|f| f.id))
 }
 
 /// The part of `JitCtx::sync_out` a primitive that answered a value needs: the stack

@@ -109,7 +109,7 @@ pub(super) fn send_status(
 
 /// Whether the frame that sent (`depth` frames, the top one `id`) is still on top and
 /// starts over at bytecode 0: the send was `restart`.
-fn restarted(vm: &Vm, depth: usize, id: Option<u64>) -> bool {
+pub(super) fn restarted(vm: &Vm, depth: usize, id: Option<u64>) -> bool {
     vm.frames.len() == depth
         && vm
             .frames

@@ -51,11 +51,10 @@ fn table() -> impl Iterator<Item = &'static Entry> {
         .chain(system::PRIMITIVES)
 }
 
-/// Every (class, selector) pair this VM implements.
-/// The selectors of the primitives that may answer `Prim::Invoke`, `Prim::Send` or
-/// `Prim::Restart` (block evaluation is `MethodKind::BlockValue`, not listed).
-const SWITCHING_SELECTORS: &[&str] = &[
-    "restart",
+/// The selectors of the primitives that may answer `Prim::Invoke` or `Prim::Send`, so
+/// push a frame (block evaluation is `MethodKind::BlockValue`, not listed; `restart`
+/// answers `Prim::Restart`, which starts the sender over and pushes none).
+const FRAME_PUSHING_SELECTORS: &[&str] = &[
     "invokeOn:with:",
     "perform:",
     "perform:withArguments:",
@@ -63,14 +62,15 @@ const SWITCHING_SELECTORS: &[&str] = &[
     "perform:withArguments:inSuperclass:",
 ];
 
-/// Whether primitive `f` may ask for a frame change instead of answering a value (tier
-/// 1 sends those through its generic send path). Fn pointers may compare unequal for
-/// one function, so an unknown `f` counts as not switching; callers must still handle
-/// a request from it.
-pub(crate) fn may_switch(f: PrimFn) -> bool {
-    table().any(|(_, s, g)| std::ptr::fn_addr_eq(*g, f) && SWITCHING_SELECTORS.contains(s))
+/// Whether primitive `f` may push a frame instead of answering a value (tier 1 sends
+/// those through its generic send path, which calls a pushed frame natively). Fn
+/// pointers may compare unequal for one function, so an unknown `f` counts as pushing
+/// none; callers must still handle a frame it pushes.
+pub(crate) fn may_push_frame(f: PrimFn) -> bool {
+    table().any(|(_, s, g)| std::ptr::fn_addr_eq(*g, f) && FRAME_PUSHING_SELECTORS.contains(s))
 }
 
+/// Every (class, selector) pair this VM implements.
 #[cfg(test)]
 pub(crate) fn all() -> Vec<(&'static str, &'static str)> {
     table().map(|(c, s, _)| (*c, *s)).collect()
@@ -133,15 +133,15 @@ mod tests {
     }
 
     #[test]
-    fn the_switching_primitives_are_known_by_their_selectors() {
-        for sel in SWITCHING_SELECTORS {
+    fn the_frame_pushing_primitives_are_known_by_their_selectors() {
+        for sel in FRAME_PUSHING_SELECTORS {
             let entries: Vec<_> = table().filter(|(_, s, _)| s == sel).collect();
             assert!(!entries.is_empty(), "no primitive {sel}");
-            assert!(entries.iter().all(|(_, _, f)| may_switch(*f)), "{sel}");
+            assert!(entries.iter().all(|(_, _, f)| may_push_frame(*f)), "{sel}");
         }
-        let (_, _, length) = table()
-            .find(|(c, s, _)| *c == "String" && *s == "length")
-            .unwrap();
-        assert!(!may_switch(*length));
+        for (class, sel) in [("String", "length"), ("Block", "restart")] {
+            let (_, _, f) = table().find(|(c, s, _)| *c == class && *s == sel).unwrap();
+            assert!(!may_push_frame(*f), "{class}>>{sel}");
+        }
     }
 }
