@@ -100,7 +100,7 @@ fn sends_to_primitives_and_binary_operators_on_objects_match_tier_zero() {
     assert_eq!((status, err.as_str()), (0, ""));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 9, "{out}");
-    assert_eq!(&lines[6..], ["195960", "false", "false"]);
+    assert_eq!(&lines[6..], ["298884", "false", "false"]);
     // Monomorphic, polymorphic (`length` on four classes) and megamorphic (`hashcode`
     // on six) sites all ran.
     assert!(
@@ -127,6 +127,10 @@ fn failing_primitives_and_errors_behind_cached_sends_match_tier_zero() {
         ),
         ("dnu", "error: Object does not understand #<"),
         (
+            "int",
+            "error: Integer>>bitXor: expected a number as argument, got a String",
+        ),
+        (
             "double",
             "error: Double>>+ expected a number as argument, got a String",
         ),
@@ -140,7 +144,8 @@ fn failing_primitives_and_errors_behind_cached_sends_match_tier_zero() {
 }
 
 /// Primitive sends at monomorphic, polymorphic and megamorphic sites (allocating ones
-/// among them), `perform:` of a primitive and of a method, `whileTrue:` on block
+/// among them; to objects, small integers and immediate Doubles), bytecode methods of
+/// Integer, `perform:` of a primitive and of a method, `whileTrue:` on block
 /// variables (built on `restart`), and binary operators whose receiver is an object:
 /// String `=` (a primitive), bytecode `+` and `=`, a trivial `<`, and `>` answered
 /// by `doesNotUnderstand:arguments:`; boxed Doubles (which take the number path, no
@@ -167,6 +172,9 @@ const PRIM_SENDS: &str = "PrimSends = (
             q := p + (PrimPt new x: 1 y: i).
             (q = p) ifFalse: [ acc := acc + q x ].
             (p < q) ifTrue: [ acc := acc + 1 ].
+            acc := acc + (i bitXor: 5) + (i max: 150) + i asString length.
+            acc := acc + (i even ifTrue: [ 1 ] ifFalse: [ 2 ]).
+            (i * 0.5) sqrt < 10 ifTrue: [ acc := acc + 1 ].
             ((1.0e300 * i) > (1.0e300 + 0.0)) ifTrue: [ acc := acc + 1 ].
             acc := acc + (p > q).
             acc := acc + (s perform: #length) + (self perform: #seven).
@@ -205,7 +213,7 @@ const PRIM_PT: &str = "PrimPt = (
 ";
 
 /// A send site warmed up with good arguments that fails at the 250th call: a
-/// primitive error, `perform:` of a missing selector, a binary operator nothing
+/// primitive error (with an object or a small integer as receiver), `perform:` of a missing selector, a binary operator nothing
 /// understands, a Double primitive given a String (reached through the number path).
 const PRIM_FAIL: &str = "PrimFail = (
     run: args = (
@@ -223,6 +231,7 @@ const PRIM_FAIL: &str = "PrimFail = (
             ^ self perform: (bad ifTrue: [ #noSuchSelector ] ifFalse: [ #one ]) ].
         kind = 'dnu' ifTrue: [
             ^ (bad ifTrue: [ Object new ] ifFalse: [ PrimPt new ]) < 3 ].
+        kind = 'int' ifTrue: [ ^ 7 bitXor: (bad ifTrue: [ 'x' ] ifFalse: [ 3 ]) ].
         kind = 'double' ifTrue: [ ^ (bad ifTrue: [ 1.5 ] ifFalse: [ 'a' ]) + 'x' ].
         ^ self error: 'unknown kind ' + kind
     )

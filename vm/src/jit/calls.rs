@@ -19,6 +19,7 @@ use iced_x86::code_asm::*;
 /// through).
 #[derive(Clone, Copy)]
 struct CacheTargets {
+    immediate: CodeLabel,
     slow: CodeLabel,
     block: CodeLabel,
     trivial: CodeLabel,
@@ -82,18 +83,21 @@ impl Emitter<'_> {
         let mut block = self.a.create_label();
         let mut trivial = self.a.create_label();
         let mut primitive = self.a.create_label();
+        let immediate = self.a.create_label();
         let targets = CacheTargets {
+            immediate,
             slow: unsaved_slow,
             block: if blocks { block } else { unsaved_slow },
             trivial,
             primitive,
         };
-        self.inline_cache_check(site, recv, targets)?;
+        let probe = self.inline_cache_check(site, recv, targets)?;
         self.save_frame_fields()?;
         self.frame_checks(slow)?;
         self.push_frame(bci, recv, false)?;
         self.a.call(rcx)?;
         self.a.jmp(after_call)?;
+        self.immediate_class(immediate, probe)?;
 
         // `value`, `value:`...: the block's own method, with its receiver and outer
         // context as `block_method` reads them from the block object.
@@ -200,20 +204,29 @@ impl Emitter<'_> {
     /// receiver in rax and the site in rdi when the inline cache holds the receiver's
     /// class and the target can be called directly; jumps to `block` for a block
     /// evaluation primitive, to `trivial` for a trivial method, to `primitive` for a
-    /// primitive and to `slow` otherwise.
-    fn inline_cache_check(&mut self, site: u32, recv: i32, t: CacheTargets) -> R {
+    /// primitive and to `slow` otherwise. A receiver that is not an object goes to
+    /// `immediate`, where `immediate_class` finds its class and continues at the probe
+    /// (answered).
+    fn inline_cache_check(
+        &mut self,
+        site: u32,
+        recv: i32,
+        t: CacheTargets,
+    ) -> Result<CodeLabel, super::emit::CompileError> {
         let slow = t.slow;
+        let mut probe = self.a.create_label();
         self.a.mov(rax, qword_ptr(r13 + recv))?;
-        self.a.test(al, 3)?;
-        self.a.jnz(slow)?;
         self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;
         self.a.add(rdi, qword_ptr(rbx + CTX_SITES))?;
         self.a.movzx(r9d, byte_ptr(rdi + SITE_CACHED))?;
+        self.a.test(al, 3)?;
+        self.a.jnz(t.immediate)?;
         self.a.mov(rcx, rax)?;
         self.a.shr(rcx, 2)?;
         self.a.imul_3(rcx, rcx, OBJECT_SIZE)?;
         self.a.add(rcx, qword_ptr(rbx + CTX_OBJECTS))?;
         self.a.mov(rcx, qword_ptr(rcx + OBJECT_CLASS))?;
+        self.a.set_label(&mut probe)?;
         self.cache_probe(slow)?;
         self.fast_entry(slow)?;
         self.a.cmp(rcx, BLOCK_VALUE as i32)?;
@@ -222,6 +235,19 @@ impl Emitter<'_> {
         self.a.jbe(t.trivial)?;
         self.a.cmp(rcx, prim_calls::PRIMITIVE as i32)?;
         self.a.je(t.primitive)?;
+        Ok(probe)
+    }
+
+    /// The out-of-line part of `inline_cache_check` for a receiver that is a small
+    /// integer (tag bit 0) or an immediate Double (tag `10`): its class is fixed, the
+    /// probe at `probe` the same.
+    fn immediate_class(&mut self, mut immediate: CodeLabel, probe: CodeLabel) -> R {
+        self.a.set_label(&mut immediate)?;
+        self.a.mov(rcx, qword_ptr(rbx + CTX_INT_CLASS))?;
+        self.a.test(al, 1)?;
+        self.a.jnz(probe)?;
+        self.a.mov(rcx, qword_ptr(rbx + CTX_DOUBLE_CLASS))?;
+        self.a.jmp(probe)?;
         Ok(())
     }
 

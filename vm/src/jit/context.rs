@@ -86,6 +86,10 @@ pub(crate) struct JitCtx {
     pub array_class: Value,
     /// The method table (read by the inline block evaluation path).
     pub methods: *const Method,
+    /// The classes of small integers and immediate Doubles (a send's inline-cache probe
+    /// compares them as it compares an object's class).
+    pub int_class: Value,
+    pub double_class: Value,
 }
 
 macro_rules! offsets {
@@ -118,6 +122,8 @@ offsets!(
     CTX_STACK_LIMIT = stack_limit,
     CTX_ARRAY_CLASS = array_class,
     CTX_METHODS = methods,
+    CTX_INT_CLASS = int_class,
+    CTX_DOUBLE_CLASS = double_class,
 );
 
 impl JitCtx {
@@ -149,6 +155,8 @@ impl JitCtx {
             error: None,
             array_class: Value::NIL,
             methods: std::ptr::null(),
+            int_class: NO_CLASS,
+            double_class: NO_CLASS,
         }
     }
 
@@ -176,6 +184,7 @@ impl JitCtx {
         (self.fast, self.fast_len) = vm.jit.fast_table();
         self.methods = vm.methods.as_ptr();
         self.array_class = array_class(vm);
+        (self.int_class, self.double_class) = (vm.core.integer, vm.core.double);
         if let Some(f) = vm.frames.last_mut() {
             // SAFETY: a frame's `bp` is a valid stack index.
             self.bp = unsafe { self.stack.add(f.bp as usize) };

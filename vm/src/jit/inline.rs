@@ -308,7 +308,10 @@ impl Emitter<'_> {
         self.a.cmp(rcx, rt::TRIVIAL_SELF as i32)?;
         self.a.je(success)?;
         if let Some(l) = layout::body_layout() {
-            // The receiver passed the cache check, so it is a reference.
+            // Fields of a reference only (a small integer's class may hold a getter
+            // too; `leaf_trivial` declines it).
+            self.a.test(al, 3)?;
+            self.a.jnz(leaf)?;
             self.a.mov(r9, rax)?;
             self.object_address(r9)?;
             self.a.cmp(byte_ptr(r9 + l.tag), l.instance_tag as i32)?;
