@@ -100,7 +100,7 @@ fn sends_to_primitives_and_binary_operators_on_objects_match_tier_zero() {
     assert_eq!((status, err.as_str()), (0, ""));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 9, "{out}");
-    assert_eq!(&lines[6..], ["298884", "false", "false"]);
+    assert_eq!(&lines[6..], ["434643", "false", "false"]);
     // Monomorphic, polymorphic (`length` on four classes) and megamorphic (`hashcode`
     // on six) sites all ran.
     assert!(
@@ -126,6 +126,7 @@ fn failing_primitives_and_errors_behind_cached_sends_match_tier_zero() {
             "error: PrimFail does not understand #noSuchSelector",
         ),
         ("dnu", "error: Object does not understand #<"),
+        ("vector", "error: Vector[1..1]: index 9 out of bounds"),
         (
             "int",
             "error: Integer>>bitXor: expected a number as argument, got a String",
@@ -146,17 +147,20 @@ fn failing_primitives_and_errors_behind_cached_sends_match_tier_zero() {
 /// Primitive sends at monomorphic, polymorphic and megamorphic sites (allocating ones
 /// among them; to objects, small integers and immediate Doubles), bytecode methods of
 /// Integer, `perform:` of a primitive and of a method, `whileTrue:` on block
-/// variables (built on `restart`), and binary operators whose receiver is an object:
+/// variables (built on `restart`), `at:`, `at:put:` on a Dictionary, a Vector and an
+/// Array, `/` and `\\` of objects, and binary operators whose receiver is an object:
 /// String `=` (a primitive), bytecode `+` and `=`, a trivial `<`, and `>` answered
 /// by `doesNotUnderstand:arguments:`; boxed Doubles (which take the number path, no
 /// send, in tier 0).
 const PRIM_SENDS: &str = "PrimSends = (
     run: args = (
-        | acc strings total mixed |
+        | acc strings total mixed dict vec |
         acc := 0. total := 0.
         strings := Array new: 4.
         strings at: 1 put: 'alpha'. strings at: 2 put: #beta.
         strings at: 3 put: (Array new: 3). strings at: 4 put: PrimPt new.
+        dict := Dictionary new.
+        vec := Vector new. vec append: 1. vec append: 2. vec append: 3.
         mixed := Array new: 6.
         mixed at: 1 put: 'gamma'. mixed at: 2 put: #delta. mixed at: 3 put: strings.
         mixed at: 4 put: PrimPt new. mixed at: 5 put: Object new. mixed at: 6 put: 42.
@@ -175,6 +179,10 @@ const PRIM_SENDS: &str = "PrimSends = (
             acc := acc + (i bitXor: 5) + (i max: 150) + i asString length.
             acc := acc + (i even ifTrue: [ 1 ] ifFalse: [ 2 ]).
             (i * 0.5) sqrt < 10 ifTrue: [ acc := acc + 1 ].
+            dict at: s put: i.
+            acc := acc + (dict at: t) + (vec at: i % 3 + 1) + (p / 2) + (q \\\\ 7).
+            vec at: i % 3 + 1 put: i.
+            (strings at: 3) at: i % 3 + 1 put: s.
             ((1.0e300 * i) > (1.0e300 + 0.0)) ifTrue: [ acc := acc + 1 ].
             acc := acc + (p > q).
             acc := acc + (s perform: #length) + (self perform: #seven).
@@ -207,6 +215,8 @@ const PRIM_PT: &str = "PrimPt = (
     + other = ( ^ PrimPt new x: x + other x y: y + other y )
     = other = ( ^ x = other x and: [ y = other y ] )
     < other = ( ^ true )
+    / n = ( ^ x + n )
+    \\\\ n = ( ^ y % n )
     doesNotUnderstand: selector arguments: args = ( ^ selector length )
     length = ( ^ 2 )
 )
@@ -231,10 +241,13 @@ const PRIM_FAIL: &str = "PrimFail = (
             ^ self perform: (bad ifTrue: [ #noSuchSelector ] ifFalse: [ #one ]) ].
         kind = 'dnu' ifTrue: [
             ^ (bad ifTrue: [ Object new ] ifFalse: [ PrimPt new ]) < 3 ].
+        kind = 'vector' ifTrue: [
+            ^ self vector at: (bad ifTrue: [ 9 ] ifFalse: [ 1 ]) ].
         kind = 'int' ifTrue: [ ^ 7 bitXor: (bad ifTrue: [ 'x' ] ifFalse: [ 3 ]) ].
         kind = 'double' ifTrue: [ ^ (bad ifTrue: [ 1.5 ] ifFalse: [ 'a' ]) + 'x' ].
         ^ self error: 'unknown kind ' + kind
     )
     one = ( ^ 1 )
+    vector = ( | v | v := Vector new. v append: 5. ^ v )
 )
 ";

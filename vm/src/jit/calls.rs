@@ -170,18 +170,51 @@ impl Emitter<'_> {
             return self.slow_sending(bci, resume);
         };
         let mut numbers = self.a.create_label();
-        self.a.mov(rax, qword_ptr(r13 - 16))?;
-        self.a.test(al, 3)?;
-        self.a.jnz(numbers)?;
-        self.a.shr(rax, 2)?;
-        self.a.imul_3(rax, rax, OBJECT_SIZE)?;
-        self.a.add(rax, qword_ptr(rbx + CTX_OBJECTS))?;
+        self.receiver_object(-16, numbers)?;
         self.a.cmp(byte_ptr(rax + l.tag), l.double_tag as i32)?;
         self.a.je(numbers)?;
         self.send_body(bci, site, 1, false, resume)?;
         self.a.jmp(resume)?;
         self.a.set_label(&mut numbers)?;
         self.slow_sending(bci, resume)
+    }
+
+    /// The slow path of `at:`, `at:put:`, `/` and `\\` (`Stub::Sending`), then on at
+    /// `resume`. Tier 0 sends `/` and `\\` whenever the receiver is not a small
+    /// integer, and `at:` and `at:put:` whenever the receiver is not an `Array` with the
+    /// standard primitives (`JitCtx::array_class`): for an object receiver of that kind
+    /// the send runs as at a `Send`; anything else goes through `rt_send_bytecode`.
+    pub(super) fn operator_send(&mut self, bci: usize, resume: CodeLabel) -> R {
+        use crate::bytecode::Bytecode::*;
+        let (site, argc, array) = match self.code.bytecodes[bci] {
+            At(s) => (s, 1, true),
+            AtPut(s) => (s, 2, true),
+            Div(s) | Mod(s) => (s, 1, false),
+            _ => return self.slow_sending(bci, resume),
+        };
+        let mut other = self.a.create_label();
+        self.receiver_object(-8 * (argc + 1), other)?;
+        if array {
+            self.a.mov(rax, qword_ptr(rax + OBJECT_CLASS))?;
+            self.a.cmp(rax, qword_ptr(rbx + CTX_ARRAY_CLASS))?;
+            self.a.je(other)?;
+        }
+        self.send_body(bci, site, argc as u8, false, resume)?;
+        self.a.jmp(resume)?;
+        self.a.set_label(&mut other)?;
+        self.slow_sending(bci, resume)
+    }
+
+    /// The heap object of the receiver at `r13 + recv` into rax; `other` when it is
+    /// not a reference.
+    fn receiver_object(&mut self, recv: i32, other: CodeLabel) -> R {
+        self.a.mov(rax, qword_ptr(r13 + recv))?;
+        self.a.test(al, 3)?;
+        self.a.jnz(other)?;
+        self.a.shr(rax, 2)?;
+        self.a.imul_3(rax, rax, OBJECT_SIZE)?;
+        self.a.add(rax, qword_ptr(rbx + CTX_OBJECTS))?;
+        Ok(())
     }
 
     /// The inline-cache hit of a send whose target is a primitive that pushes no frame

@@ -59,7 +59,8 @@ pub(super) enum Stub {
         op: u32,
         resume: CodeLabel,
     },
-    /// The slow path of a bytecode that may send (`at:`, `/`...): `rt_send_bytecode`,
+    /// The slow path of a bytecode that may send (`at:`, `/`...): the send itself when
+    /// tier 0 would certainly make it (see `operator_send`), else `rt_send_bytecode`,
     /// whose callee is called natively as at a `Send` (see `slow_sending`).
     Sending {
         bci: u32,
@@ -386,7 +387,7 @@ impl Emitter<'_> {
                     self.a.set_label(&mut slow)?;
                     self.binop_send(bci as usize, resume)?;
                 }
-                Stub::Sending { bci, resume } => self.slow_sending(bci as usize, resume)?,
+                Stub::Sending { bci, resume } => self.operator_send(bci as usize, resume)?,
                 Stub::OutOfMemory => {
                     self.runtime_call(rt::rt_out_of_memory as *const () as usize)?;
                     self.a.jmp(self.exit)?;
