@@ -4,10 +4,11 @@
 //! everything else goes through `runtime::rt_send`), and `ReturnLocal`, which pops the
 //! frame in place.
 //!
-//! A send saves the caller's frame fields of `JitCtx` on the machine stack (five
-//! words, which also keeps the callee's rsp aligned) and restores them when the callee
-//! returns to it, so a return only moves the stack pointer. Any status but 0 from the
-//! callee unwinds the machine stack to the dispatcher, which continues from the frames.
+//! A send saves the caller's frame and base pointers (rbp, r14) on the machine stack
+//! (three words with the padding that keeps the callee's rsp aligned) and restores
+//! them when the callee returns to it, so a return only moves the stack pointer. Any
+//! status but 0 from the callee unwinds the machine stack to the dispatcher, which
+//! continues from the frames.
 
 use super::context::layout::*;
 use super::emit::{Emitter, R};
@@ -26,28 +27,29 @@ struct CacheTargets {
     primitive: CodeLabel,
 }
 
-pub(super) const SAVED: [i32; 5] = [CTX_PC, CTX_OUTER, CTX_CONTEXT, CTX_SELF, CTX_BP];
+/// Bytes a send keeps on the machine stack around a native call (`save_frame_fields`).
+pub(in crate::jit) const SAVED_BYTES: i32 = 24;
 
 impl Emitter<'_> {
-    /// Saves the caller's frame fields (`SAVED`) on the machine stack before a send that
-    /// may run a callee natively.
+    /// Saves the caller's frame (rbp) and base (r14) pointers on the machine stack
+    /// before a send that may run a callee natively; the padding keeps the callee's rsp
+    /// 16-byte aligned.
     pub(super) fn save_frame_fields(&mut self) -> R {
-        for f in SAVED {
-            self.a.push(qword_ptr(rbx + f))?;
-        }
+        self.a.push(rbp)?;
+        self.a.push(r14)?;
+        self.a.sub(rsp, 8)?;
         Ok(())
     }
 
-    /// After a native callee returned: restores the saved frame fields, leaves through
-    /// `exit` if the callee failed, and reloads the stack and base pointers.
+    /// After a native callee returned: restores the frame and base pointers, leaves
+    /// through `exit` if the callee failed, and reloads the stack pointer.
     pub(super) fn restore_after_native_call(&mut self) -> R {
-        for f in SAVED.iter().rev() {
-            self.a.pop(qword_ptr(rbx + *f))?;
-        }
+        self.a.add(rsp, 8)?;
+        self.a.pop(r14)?;
+        self.a.pop(rbp)?;
         self.a.test(eax, eax)?;
         self.a.jnz(self.exit)?;
         self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
-        self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
         Ok(())
     }
 
@@ -146,7 +148,7 @@ impl Emitter<'_> {
         // CONTINUE, EXIT or RESTART from the runtime: its sync already describes the
         // top frame (for RESTART, this frame, to run again from bytecode 0).
         self.a.set_label(&mut discard)?;
-        self.a.lea(rsp, qword_ptr(rsp + 40))?;
+        self.a.lea(rsp, qword_ptr(rsp + SAVED_BYTES))?;
         self.a.cmp(rax, RESTART as i32)?;
         self.a.je(self.label(0)?)?;
         self.a.test(rax, rax)?;
@@ -226,8 +228,7 @@ impl Emitter<'_> {
         self.a.cmp(qword_ptr(rbx + CTX_FRAMES_LIMIT), 0)?;
         self.a.je(slow)?;
         self.count_send()?;
-        self.a.mov(r10, qword_ptr(rbx + CTX_PC))?;
-        self.a.mov(dword_ptr(r10), bci as u32 + 1)?;
+        self.a.mov(dword_ptr(rbp + FRAME_PC), bci as u32 + 1)?;
         self.a.mov(edx, argc as u32)?;
         self.runtime_call(prim_calls::rt_primitive as *const () as usize)?;
         Ok(())
@@ -362,13 +363,13 @@ impl Emitter<'_> {
     }
 
     /// Pushes the callee's frame (method in esi, frame count in r10, receiver in rax,
-    /// temporaries in r8) as `push_frame` would, and points the context at it. A block
-    /// frame takes `self` and its outer context from `JitCtx::block_self`/`block_outer`.
-    /// The new count (kept in rdx meanwhile) is stored after the frame's method and
-    /// tier: the time sampler reads frames below that count at any instruction.
+    /// temporaries in r8) as `push_frame` would and makes it the frame rbp and r14 point
+    /// at. A block frame takes `self` and its outer context from
+    /// `JitCtx::block_self`/`block_outer`. The new count (kept in rdx meanwhile) is
+    /// stored after the frame's method and tier: the time sampler reads frames below
+    /// that count at any instruction.
     fn push_frame(&mut self, bci: usize, recv: i32, is_block: bool) -> R {
-        self.a.mov(r11, qword_ptr(rbx + CTX_PC))?;
-        self.a.mov(dword_ptr(r11), bci as u32 + 1)?;
+        self.a.mov(dword_ptr(rbp + FRAME_PC), bci as u32 + 1)?;
         self.a.imul_3(r11, r10, FRAME_SIZE)?;
         self.a.add(r11, qword_ptr(rbx + CTX_FRAMES))?;
         self.a.lea(rdx, qword_ptr(r10 + 1))?;
@@ -380,7 +381,6 @@ impl Emitter<'_> {
             self.a.mov(dword_ptr(r11 + FRAME_PC), 0)?;
         }
         self.a.lea(r14, qword_ptr(r13 + recv))?;
-        self.a.mov(qword_ptr(rbx + CTX_BP), r14)?;
         self.a.mov(r10, r14)?;
         self.a.sub(r10, qword_ptr(rbx + CTX_STACK))?;
         self.a.shr(r10, 3)?;
@@ -388,15 +388,12 @@ impl Emitter<'_> {
         if is_block {
             self.a.mov(rax, qword_ptr(rbx + CTX_BLOCK_SELF))?;
             self.a.mov(r9, qword_ptr(rbx + CTX_BLOCK_OUTER))?;
+            self.a.mov(qword_ptr(r11 + FRAME_OUTER), r9)?;
         } else {
-            self.a.xor(r9d, r9d)?;
+            self.a.mov(qword_ptr(r11 + FRAME_OUTER), 0)?;
         }
         self.a.mov(qword_ptr(r11 + FRAME_SELF), rax)?;
-        self.a.mov(qword_ptr(rbx + CTX_SELF), rax)?;
-        self.a.mov(qword_ptr(r11 + FRAME_OUTER), r9)?;
-        self.a.mov(qword_ptr(rbx + CTX_OUTER), r9)?;
         self.a.mov(qword_ptr(r11 + FRAME_CONTEXT), 0)?;
-        self.a.mov(qword_ptr(rbx + CTX_CONTEXT), 0)?;
         self.a.mov(r10, qword_ptr(rbx + CTX_NEXT_FRAME_ID))?;
         self.a.mov(r9, qword_ptr(r10))?;
         self.a.mov(qword_ptr(r11 + FRAME_ID), r9)?;
@@ -411,8 +408,7 @@ impl Emitter<'_> {
             self.a.mov(byte_ptr(r11 + FRAME_TIER), 1)?;
         }
         self.a.mov(qword_ptr(rbx + CTX_FRAMES_LEN), rdx)?;
-        self.a.lea(r10, qword_ptr(r11 + FRAME_PC))?;
-        self.a.mov(qword_ptr(rbx + CTX_PC), r10)?;
+        self.a.mov(rbp, r11)?;
         self.count_send()?;
         let mut fill = self.a.create_label();
         let mut filled = self.a.create_label();

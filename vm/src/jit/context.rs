@@ -2,7 +2,9 @@
 //! its synchronisation with the VM: JIT code moves the VM stack pointer and pushes and
 //! pops frames in the spare capacity of `Vm::stack` and `Vm::frames`; a runtime call
 //! first gives both vectors the lengths JIT code left (`enter`), and afterwards points
-//! the context at their (possibly moved) buffers and at the top frame (`sync_out`).
+//! the context at their buffers and at the top frame (`sync_out`). Neither buffer
+//! moves while JIT code runs (the stack is reserved up front, the frames by
+//! `reserve_frames`), since JIT code holds pointers into both.
 //! Between `sync_out` and `sync_in` the context's frame count is the live one; from
 //! `sync_in` to `sync_out` it says `VM_OWNS_FRAMES` (the time sampler reads it, see
 //! `sampling::VM_OWNS_FRAMES`).
@@ -50,14 +52,13 @@ pub(crate) struct JitCtx {
     pub stack: *mut Value,
     /// The next free VM stack slot.
     pub sp: *mut Value,
-    /// Slot 0 of the top frame.
+    /// Slot 0 of the top frame (JIT code keeps it in r14; set for entries and after
+    /// runtime calls, not updated by native frame pushes).
     pub bp: *mut Value,
-    pub self_value: Value,
-    pub context: Value,
-    pub outer: Value,
+    /// The top frame in `frames`' buffer (JIT code keeps it in rbp and reads self, the
+    /// context, the outer context and the saved bytecode index there; set like `bp`).
+    pub frame: *mut Frame,
     pub stats: *mut Stats,
-    /// The top frame's saved bytecode index (`Frame::pc`).
-    pub pc: *mut u32,
     /// The frame stack's buffer, length (`VM_OWNS_FRAMES` during a runtime call) and
     /// the length JIT code may grow it to (0 while the heap is exhausted).
     pub frames: *mut Frame,
@@ -103,11 +104,8 @@ offsets!(
     CTX_STACK = stack,
     CTX_SP = sp,
     CTX_BP = bp,
-    CTX_SELF = self_value,
-    CTX_CONTEXT = context,
-    CTX_OUTER = outer,
+    CTX_FRAME = frame,
     CTX_STATS = stats,
-    CTX_PC = pc,
     CTX_FRAMES = frames,
     CTX_FRAMES_LEN = frames_len,
     CTX_FRAMES_LIMIT = frames_limit,
@@ -134,11 +132,8 @@ impl JitCtx {
             stack: std::ptr::null_mut(),
             sp: std::ptr::null_mut(),
             bp: std::ptr::null_mut(),
-            self_value: Value::NIL,
-            context: Value::NIL,
-            outer: Value::NIL,
+            frame: std::ptr::null_mut(),
             stats: std::ptr::null_mut(),
-            pc: std::ptr::null_mut(),
             frames: std::ptr::null_mut(),
             frames_len: VM_OWNS_FRAMES,
             frames_limit: 0,
@@ -166,9 +161,10 @@ impl JitCtx {
     pub(crate) fn sync_out(&mut self, vm: &mut Vm) {
         compiler_fence(Ordering::SeqCst);
         self.sync_sp(vm);
-        if vm.frames.capacity() - vm.frames.len() < 2 {
-            vm.frames.reserve(256);
-        }
+        debug_assert!(
+            vm.frames.capacity() >= FRAMES_RESERVED,
+            "see `reserve_frames`"
+        );
         self.frames = vm.frames.as_mut_ptr();
         self.frames_len = vm.frames.len();
         // An exhausted heap stops native frame pushes (the full send reports it); the
@@ -188,14 +184,11 @@ impl JitCtx {
         if let Some(f) = vm.frames.last_mut() {
             // SAFETY: a frame's `bp` is a valid stack index.
             self.bp = unsafe { self.stack.add(f.bp as usize) };
-            self.self_value = f.self_value;
-            self.context = f.context;
-            self.outer = f.outer;
-            self.pc = &mut f.pc;
+            self.frame = f;
         }
     }
 
-    /// Points the context at the VM's stack only (the frame fields stay).
+    /// Points the context at the VM's stack only (the top frame stays).
     #[inline(always)]
     pub(crate) fn sync_sp(&mut self, vm: &mut Vm) {
         let len = vm.stack.len();
@@ -235,6 +228,19 @@ impl JitCtx {
         }
         compiler_fence(Ordering::SeqCst);
         self.frames_len = VM_OWNS_FRAMES;
+    }
+}
+
+/// Frames `Vm::frames` has room for while JIT code runs: JIT code holds pointers to
+/// frames (rbp, and the callers' on the machine stack), so the buffer must not move,
+/// and no push reaches this capacity (`MAX_FRAMES` is a stack overflow).
+pub(crate) const FRAMES_RESERVED: usize = MAX_FRAMES + 2;
+
+/// Gives `frames` its fixed capacity before JIT code runs (address space only: pages
+/// are touched as frames are pushed).
+pub(crate) fn reserve_frames(frames: &mut Vec<Frame>) {
+    if frames.capacity() < FRAMES_RESERVED {
+        frames.reserve_exact(FRAMES_RESERVED - frames.len());
     }
 }
 

@@ -2,8 +2,9 @@
 //! iced-x86's code assembler.
 //!
 //! Register convention (all callee-saved, so helpers keep them): rbx the `JitCtx`, r12
-//! the `Vm`, r13 the next free VM stack slot, r14 slot 0 of the frame, r15 `Stats`
-//! (logical clock at offset 0, bytecodes executed at 8). Values live in VM stack slots
+//! the `Vm`, r13 the next free VM stack slot, r14 slot 0 of the frame, rbp the frame
+//! itself (its `Frame` in `Vm::frames`, which never moves while JIT code runs), r15
+//! `Stats` (logical clock at offset 0, bytecodes executed at 8). Values live in VM stack slots
 //! between bytecodes, never in registers, so any bytecode that starts a basic block can
 //! be entered from the dispatcher (after a send, at a loop header for OSR) and every
 //! reference is where the GC looks. Method code runs with rsp 16-byte aligned.
@@ -12,6 +13,7 @@
 //! or entry point), the clock once per send bytecode and back-edge, so both match tier 0
 //! exactly. Slow paths are out-of-line stubs calling `runtime::rt_bytecode`.
 
+use super::context::layout::{FRAME_CONTEXT, FRAME_OUTER, FRAME_PC, FRAME_SELF};
 use super::runtime::{self as rt, *};
 use crate::bytecode::{Bytecode, Code, SendSite};
 use iced_x86::code_asm::*;
@@ -231,7 +233,6 @@ pub(crate) fn assemble(
 pub(crate) fn assemble_trampoline(ip: u64) -> Result<Vec<u8>, CompileError> {
     let mut a = CodeAssembler::new(64)?;
     a.push(rbp)?;
-    a.mov(rbp, rsp)?;
     for r in [rbx, r12, r13, r14, r15] {
         a.push(r)?;
     }
@@ -239,6 +240,7 @@ pub(crate) fn assemble_trampoline(ip: u64) -> Result<Vec<u8>, CompileError> {
     a.mov(r12, qword_ptr(rbx + CTX_VM))?;
     a.mov(r13, qword_ptr(rbx + CTX_SP))?;
     a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+    a.mov(rbp, qword_ptr(rbx + CTX_FRAME))?;
     a.mov(r15, qword_ptr(rbx + CTX_STATS))?;
     a.call(rsi)?;
     for r in [r15, r14, r13, r12, rbx] {
@@ -314,6 +316,7 @@ impl Emitter<'_> {
         self.call(f)?;
         self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
         self.a.mov(r14, qword_ptr(rbx + CTX_BP))?;
+        self.a.mov(rbp, qword_ptr(rbx + CTX_FRAME))?;
         Ok(())
     }
 
@@ -403,8 +406,7 @@ impl Emitter<'_> {
 
     /// Saves `pc` as the frame's bytecode index (where tier 0 calls `save_pc`).
     pub(super) fn save_pc(&mut self, pc: usize) -> R {
-        self.a.mov(rax, qword_ptr(rbx + CTX_PC))?;
-        self.a.mov(dword_ptr(rax), pc as u32)?;
+        self.a.mov(dword_ptr(rbp + FRAME_PC), pc as u32)?;
         Ok(())
     }
 
@@ -438,7 +440,7 @@ impl Emitter<'_> {
             PushTrue => self.push_imm(4),
             PushFalse => self.push_imm(8),
             PushSelf => {
-                self.a.mov(rax, qword_ptr(rbx + CTX_SELF))?;
+                self.a.mov(rax, qword_ptr(rbp + FRAME_SELF))?;
                 self.push_reg(rax)
             }
             PushInt(i) => self.push_imm(crate::value::Value::int(i as i64).expect("i32").0),
@@ -461,7 +463,7 @@ impl Emitter<'_> {
                 self.push_imm(crate::value::Value::int(i as i64).expect("i32").0)
             }
             PopPushSelf => {
-                self.a.mov(rax, qword_ptr(rbx + CTX_SELF))?;
+                self.a.mov(rax, qword_ptr(rbp + FRAME_SELF))?;
                 self.a.mov(qword_ptr(r13 - 8), rax)?;
                 Ok(())
             }
@@ -480,10 +482,10 @@ impl Emitter<'_> {
                 self.a.sub(r13, 8)?;
                 Ok(())
             }
-            PushCaptured(s) => self.context_get(CTX_CONTEXT, 0, s),
-            PushOuter(h, s) => self.context_get(CTX_OUTER, h, s),
-            StoreCaptured(s) => self.context_set(CTX_CONTEXT, 0, s),
-            StoreOuter(h, s) => self.context_set(CTX_OUTER, h, s),
+            PushCaptured(s) => self.context_get(FRAME_CONTEXT, 0, s),
+            PushOuter(h, s) => self.context_get(FRAME_OUTER, h, s),
+            StoreCaptured(s) => self.context_set(FRAME_CONTEXT, 0, s),
+            StoreOuter(h, s) => self.context_set(FRAME_OUTER, h, s),
             Jump(t) => {
                 self.flush()?;
                 let l = self.label(t)?;

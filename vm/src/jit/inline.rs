@@ -5,17 +5,17 @@
 //! fallback. Also the slow path of bytecodes that may send (`slow_sending`), which
 //! calls the pushed frame natively so such sends stay in tier 1.
 
-use super::calls::SAVED;
+use super::calls::SAVED_BYTES;
 use super::context::layout::{
-    BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, METHOD_INVOCATIONS, METHOD_NUM_ARGS, METHOD_SIZE,
-    OBJECT_CLASS, OBJECT_SIZE,
+    BLOCK_METHOD, BLOCK_OUTER, BLOCK_RECEIVER, FRAME_SELF, METHOD_INVOCATIONS, METHOD_NUM_ARGS,
+    METHOD_SIZE, OBJECT_CLASS, OBJECT_SIZE,
 };
 use super::emit::{slot, Emitter, Stub, R};
 use super::layout::{self, BodyLayout};
 use super::runtime as rt;
 use super::runtime::{
     CTX_ARRAY_CLASS, CTX_BLOCK_OUTER, CTX_BLOCK_SELF, CTX_FRAMES_LIMIT, CTX_METHODS, CTX_OBJECTS,
-    CTX_SELF, EXIT,
+    EXIT,
 };
 use iced_x86::code_asm::*;
 
@@ -62,7 +62,7 @@ impl Emitter<'_> {
     /// field count at `rcx + fields_len`; `stub` otherwise (classes, whose fields tier
     /// 0 also reads, and errors).
     fn instance_fields(&mut self, l: BodyLayout, stub: CodeLabel) -> R {
-        self.a.mov(rcx, qword_ptr(rbx + CTX_SELF))?;
+        self.a.mov(rcx, qword_ptr(rbp + FRAME_SELF))?;
         self.a.test(cl, 3)?;
         self.a.jnz(stub)?;
         self.object_address(rcx)?;
@@ -89,7 +89,7 @@ impl Emitter<'_> {
 
     fn field_to_rax(&mut self, i: u16, stub: CodeLabel) -> R {
         self.a.mov(rdi, r12)?;
-        self.a.mov(rsi, qword_ptr(rbx + CTX_SELF))?;
+        self.a.mov(rsi, qword_ptr(rbp + FRAME_SELF))?;
         self.a.mov(edx, i as u32)?;
         self.call(rt::leaf_field_get as *const () as usize)?;
         self.a.test(edx, edx)?;
@@ -108,7 +108,7 @@ impl Emitter<'_> {
         } else {
             self.save_pc(bci + 1)?;
             self.a.mov(rdi, r12)?;
-            self.a.mov(rsi, qword_ptr(rbx + CTX_SELF))?;
+            self.a.mov(rsi, qword_ptr(rbp + FRAME_SELF))?;
             self.a.mov(edx, i as u32)?;
             self.a.mov(rcx, qword_ptr(r13 - 8))?;
             self.call(rt::leaf_field_set as *const () as usize)?;
@@ -132,7 +132,7 @@ impl Emitter<'_> {
         }
         self.a.set_label(&mut other)?;
         self.a.mov(rdi, r12)?;
-        self.a.mov(rsi, qword_ptr(rbx + field))?;
+        self.a.mov(rsi, qword_ptr(rbp + field))?;
         self.a.mov(edx, hops as u32)?;
         self.a.mov(ecx, s as u32)?;
         self.call(rt::leaf_context_get as *const () as usize)?;
@@ -166,7 +166,7 @@ impl Emitter<'_> {
     /// `field` into rdx, as `Vm::context_at` finds it; anything that is not a context
     /// goes to `other` (the leaf helper, which fails as tier 0 does).
     fn context_slots(&mut self, l: BodyLayout, field: i32, hops: u8, other: CodeLabel) -> R {
-        self.a.mov(rax, qword_ptr(rbx + field))?;
+        self.a.mov(rax, qword_ptr(rbp + field))?;
         for h in 0..=hops {
             self.a.test(al, 3)?;
             self.a.jnz(other)?;
@@ -370,7 +370,7 @@ impl Emitter<'_> {
     }
 
     /// `rt_send_bytecode(bci)` for a bytecode whose slow path may send, then on at
-    /// `resume`: as in the `Send` template, the caller's frame fields are saved on the
+    /// `resume`: as in the `Send` template, the caller's frame and base pointers are saved on the
     /// machine stack and a frame the send pushed is called natively when it has code,
     /// so a `+` sent to a String does not leave tier 1.
     pub(super) fn slow_sending(&mut self, bci: usize, resume: CodeLabel) -> R {
@@ -387,7 +387,7 @@ impl Emitter<'_> {
         self.a.jmp(resume)?;
         // CONTINUE or EXIT from the runtime: its sync already describes the top frame.
         self.a.set_label(&mut discard)?;
-        self.a.lea(rsp, qword_ptr(rsp + 8 * SAVED.len() as i32))?;
+        self.a.lea(rsp, qword_ptr(rsp + SAVED_BYTES))?;
         self.a.test(rax, rax)?;
         self.a.jnz(self.exit)?;
         self.a.jmp(resume)?;

@@ -47,8 +47,8 @@ use std::time::{Duration, Instant};
 
 pub(crate) use emit::NO_ENTRY;
 
-/// Machine stack one JIT run may use for native calls between JIT frames (16 bytes
-/// each); deeper sends return to the dispatcher, so depth stays bounded by
+/// Machine stack one JIT run may use for native calls between JIT frames (32 bytes
+/// each: the return address and the send's saved words); deeper sends return to the dispatcher, so depth stays bounded by
 /// `MAX_FRAMES` alone.
 const NATIVE_STACK_BUDGET: usize = 256 << 10;
 
@@ -415,6 +415,7 @@ impl Vm {
 
     /// Calls JIT code at `target` for the top frame through the entry trampoline.
     fn run_native(&mut self, target: u64) -> Result<(), Unwind> {
+        context::reserve_frames(&mut self.frames);
         let trampoline = self.jit.trampoline;
         let vm: *mut Vm = self;
         let mut ctx = JitCtx::new(vm, self.jit.headroom);

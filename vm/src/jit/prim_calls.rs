@@ -85,8 +85,8 @@ fn top(vm: &Vm) -> (usize, Option<u64>) {
 }
 
 /// The part of `JitCtx::sync_out` a primitive that answered a value needs: the stack
-/// pointer, the frame count handed back to JIT code and the tables an allocation or a
-/// class load may have moved. The top frame, the frame and stack buffers and the frame
+/// pointer, the frame count handed back to JIT code, the top frame and the tables an
+/// allocation or a class load may have moved. The top frame, the frame and stack buffers and the frame
 /// limit are the ones the context already describes unless a buffer moved or the heap
 /// ran out (then this answers false, nothing done: use `sync_out`). The direct-call
 /// table changes only when the dispatcher compiles or forgets code, never inside a
@@ -106,6 +106,13 @@ fn sync_after_value(ctx: &mut JitCtx, vm: &mut Vm) -> bool {
     // SAFETY: `len` is within the buffer `ctx.stack` points at (checked above).
     ctx.sp = unsafe { ctx.stack.add(len) };
     ctx.frames_len = vm.frames.len();
+    // Native frame pushes leave `bp` and `frame` behind (JIT code keeps them in r14
+    // and rbp), and JIT code reloads both after a runtime call.
+    if let Some(f) = vm.frames.last_mut() {
+        // SAFETY: a frame's `bp` is a valid stack index.
+        ctx.bp = unsafe { ctx.stack.add(f.bp as usize) };
+        ctx.frame = f;
+    }
     ctx.objects = vm.heap.objects.as_ptr();
     ctx.sites = vm.sites.as_ptr();
     ctx.methods = vm.methods.as_ptr();

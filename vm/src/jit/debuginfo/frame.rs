@@ -2,19 +2,20 @@
 //! (call frame information) native unwinders need.
 //!
 //! JIT code has no frame pointer: a method is entered by a `call` with its return
-//! address at `[rsp]`, and only the send template moves rsp (it pushes five words of
-//! the caller's `JitCtx` fields around the call, and aligns runtime calls with
-//! `sub rsp, 8`). So the canonical frame address is always `rsp + 8 + depth`, where
+//! address at `[rsp]`, and only the send template moves rsp (it pushes the caller's
+//! frame and base pointers and a padding word around the call, and aligns runtime
+//! calls with `sub rsp, 8`). So the canonical frame address is always `rsp + 8 + depth`, where
 //! `depth` is the number of bytes pushed at that instruction. Depth is a property of
 //! the control flow, not of the text order (the send template's `discard` path runs at
-//! depth 40 although it follows a path that popped everything), so it is computed as a
+//! depth 24 although it follows a path that popped everything), so it is computed as a
 //! data-flow problem over the decoded instructions: every entry point starts at depth
 //! 0 and depth flows along fall-through and branch edges. An instruction reached at two
 //! depths, or any other write to rsp, is an error: the CFI would lie.
 //!
 //! The entry trampoline is analysed the same way with `saves` on: its pushes of
-//! callee-saved registers are register saves the unwinder must restore (JIT methods
-//! push only memory operands).
+//! callee-saved registers are register saves the unwinder must restore (the pushes of
+//! JIT methods are not described as saves: rbp and r14 hold VM pointers there, which
+//! no native caller expects back).
 
 use iced_x86::{Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, Register};
 

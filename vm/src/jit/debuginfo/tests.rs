@@ -6,6 +6,7 @@ use super::frame::{self, FrameChange};
 use super::jitdump::{self, Record};
 use super::{ffi, CodeRecord};
 use crate::bytecode::Bytecode;
+use crate::jit::calls::SAVED_BYTES;
 use crate::vm::{Options, Vm};
 use std::path::{Path, PathBuf};
 
@@ -62,7 +63,7 @@ fn a_line_table_has_one_row_per_change_of_line_and_the_last_entry_wins() {
     );
 }
 
-/// Whether the code of `b` saves the caller's frame fields on the machine stack: sends
+/// Whether the code of `b` saves the caller's frame and base pointers on the machine stack: sends
 /// and the slow paths that may send (`templates::slow_sending`).
 fn saves_frame_fields(b: &Bytecode) -> bool {
     use Bytecode::*;
@@ -87,8 +88,8 @@ fn saves_frame_fields(b: &Bytecode) -> bool {
 }
 
 /// Asserts that the frame layout of every method `vm` compiled is described, with the
-/// send template's five pushed words (CFA = rsp + 48) exactly in methods that send or
-/// have a slow path that may send.
+/// send template's saved words (CFA = rsp + 8 + `SAVED_BYTES`) exactly in methods that
+/// send or have a slow path that may send.
 fn assert_frames_described(vm: &Vm, program: &str) -> usize {
     let mut described = 0;
     for m in vm.jit.compiled_methods() {
@@ -99,7 +100,7 @@ fn assert_frames_described(vm: &Vm, program: &str) -> usize {
         let sends = c.code.bytecodes.iter().any(saves_frame_fields);
         let pushes = changes
             .iter()
-            .any(|c| matches!(c, FrameChange::CfaOffset { cfa: 48, .. }));
+            .any(|c| matches!(c, FrameChange::CfaOffset { cfa, .. } if *cfa == 8 + SAVED_BYTES));
         assert_eq!(sends, pushes, "{program}: {}: {changes:?}", r.name);
         described += 1;
     }
