@@ -147,14 +147,15 @@ fn method_detail(data: &MethodData, column: Column, row: usize) -> String {
             let i = &data.instructions[row];
             let b = data.bytecodes.get(i.bci as usize);
             let kind = if i.slow { "slow path" } else { "template" };
+            // The line before the bytecode's text, which may be long enough to be cut.
             format!(
-                "{:#x} (+{:#x}) {} | {kind} of bci {} {} | line {}",
+                "{:#x} (+{:#x}) {} | line {} | {kind} of bci {} {}",
                 i.address,
                 i.offset,
                 i.text,
+                b.map_or(0, |b| b.line),
                 i.bci,
                 b.map_or("", |b| b.text.as_str()),
-                b.map_or(0, |b| b.line)
             )
         }
         Column::Machine => "not compiled in tier 1".into(),
