@@ -22,9 +22,8 @@ use iced_x86::code_asm::*;
 struct CacheTargets {
     immediate: CodeLabel,
     slow: CodeLabel,
-    block: CodeLabel,
-    trivial: CodeLabel,
-    primitive: CodeLabel,
+    /// A marker in the direct-call table (`marker_dispatch` tells them apart).
+    markers: CodeLabel,
 }
 
 /// Bytes a send keeps on the machine stack around a native call (`save_frame_fields`).
@@ -64,8 +63,8 @@ impl Emitter<'_> {
     }
 
     /// A send after its clock tick: the inline-cache probe, then a native call of a
-    /// compiled callee, block evaluation, a trivial method inline, a primitive through
-    /// `rt_primitive`, or anything else through `rt_send`; goes on at `done` (or falls
+    /// compiled callee, block evaluation, a trivial method or `Array>>length` inline, a
+    /// primitive through `rt_primitive`, or anything else through `rt_send`; goes on at `done` (or falls
     /// through to the code after it, which must go there too). Without `blocks` (a
     /// selector no block evaluation primitive has), block evaluation is not tried.
     pub(super) fn send_body(
@@ -83,15 +82,12 @@ impl Emitter<'_> {
         // The probe's targets, entered before the caller's frame fields are saved.
         let mut unsaved_slow = self.a.create_label();
         let mut block = self.a.create_label();
-        let mut trivial = self.a.create_label();
-        let mut primitive = self.a.create_label();
         let immediate = self.a.create_label();
+        let markers = self.a.create_label();
         let targets = CacheTargets {
             immediate,
             slow: unsaved_slow,
-            block: if blocks { block } else { unsaved_slow },
-            trivial,
-            primitive,
+            markers,
         };
         let probe = self.inline_cache_check(site, recv, targets)?;
         self.save_frame_fields()?;
@@ -100,6 +96,9 @@ impl Emitter<'_> {
         self.a.call(rcx)?;
         self.a.jmp(after_call)?;
         self.immediate_class(immediate, probe)?;
+
+        let block_target = if blocks { block } else { unsaved_slow };
+        self.frameless_sends(bci, argc, markers, block_target, unsaved_slow, done)?;
 
         // `value`, `value:`...: the block's own method, with its receiver and outer
         // context as `block_method` reads them from the block object.
@@ -116,18 +115,6 @@ impl Emitter<'_> {
             self.a.call(rcx)?;
             self.a.jmp(after_call)?;
         }
-
-        // Trivial methods and primitives run without a frame: nothing to save.
-        self.a.set_label(&mut trivial)?;
-        self.trivial_send(recv, unsaved_slow, done)?;
-
-        self.a.set_label(&mut primitive)?;
-        self.primitive_send(bci, argc, unsaved_slow)?;
-        self.a.test(rax, rax)?;
-        self.a.jz(done)?;
-        self.a.cmp(rax, RESTART as i32)?;
-        self.a.je(self.label(0)?)?;
-        self.a.jmp(self.exit)?;
 
         self.a.set_label(&mut unsaved_slow)?;
         self.save_frame_fields()?;
@@ -219,6 +206,78 @@ impl Emitter<'_> {
         Ok(())
     }
 
+    /// The inline-cache hits at `markers` (registers as `inline_cache_check` leaves
+    /// them, nothing saved): block evaluation goes to `block`; trivial methods,
+    /// primitives and `Array>>length` run without a frame and go on at `done` (or
+    /// restart this method at bytecode 0, or leave through `exit`).
+    fn frameless_sends(
+        &mut self,
+        bci: usize,
+        argc: u8,
+        mut markers: CodeLabel,
+        block: CodeLabel,
+        slow: CodeLabel,
+        done: CodeLabel,
+    ) -> R {
+        let recv = -8 * (argc as i32 + 1);
+        let mut trivial = self.a.create_label();
+        let mut primitive = self.a.create_label();
+        self.a.set_label(&mut markers)?;
+        self.a.cmp(rcx, BLOCK_VALUE as i32)?;
+        self.a.je(block)?;
+        self.a.cmp(rcx, rt::TRIVIAL_SETTER as i32)?;
+        self.a.jbe(trivial)?;
+        self.a.cmp(rcx, prim_calls::PRIMITIVE as i32)?;
+        self.a.je(primitive)?;
+        self.array_length_send(recv, slow, primitive, done)?;
+
+        self.a.set_label(&mut trivial)?;
+        self.trivial_send(recv, slow, done)?;
+
+        self.a.set_label(&mut primitive)?;
+        self.primitive_send(bci, argc, slow)?;
+        self.a.test(rax, rax)?;
+        self.a.jz(done)?;
+        self.a.cmp(rax, RESTART as i32)?;
+        self.a.je(self.label(0)?)?;
+        self.a.jmp(self.exit)?;
+        Ok(())
+    }
+
+    /// The inline-cache hit of a send whose target is `Array>>length` (receiver in rax,
+    /// site in rdi, nothing saved): for an Array body the item count replaces the
+    /// receiver as the primitive would answer it and execution goes on at `done`;
+    /// anything else takes `primitive` (an exhausted heap `slow`, as for any send).
+    fn array_length_send(
+        &mut self,
+        recv: i32,
+        slow: CodeLabel,
+        primitive: CodeLabel,
+        done: CodeLabel,
+    ) -> R {
+        self.a.cmp(qword_ptr(rbx + CTX_FRAMES_LIMIT), 0)?;
+        self.a.je(slow)?;
+        let Some(l) = super::layout::body_layout() else {
+            self.a.jmp(primitive)?;
+            return Ok(());
+        };
+        self.a.mov(r9, rax)?;
+        self.a.test(r9b, 3)?;
+        self.a.jnz(primitive)?;
+        self.a.shr(r9, 2)?;
+        self.a.imul_3(r9, r9, OBJECT_SIZE)?;
+        self.a.add(r9, qword_ptr(rbx + CTX_OBJECTS))?;
+        self.a.cmp(byte_ptr(r9 + l.tag), l.array_tag as i32)?;
+        self.a.jne(primitive)?;
+        self.a.mov(rdx, qword_ptr(r9 + l.items_len))?;
+        self.a.lea(rdx, qword_ptr(rdx + rdx + 1))?;
+        self.count_send()?;
+        self.a.mov(qword_ptr(r13 + recv), rdx)?;
+        self.a.lea(r13, qword_ptr(r13 + recv + 8))?;
+        self.a.jmp(done)?;
+        Ok(())
+    }
+
     /// The inline-cache hit of a send whose target is a primitive that pushes no frame
     /// (site in rdi, method in esi, rsp as at the start of the bytecode): unless the
     /// heap is exhausted (frame limit 0: `slow`, where `Vm::send` reports it), counts
@@ -236,9 +295,9 @@ impl Emitter<'_> {
 
     /// Falls through with the callee's entry in rcx, its temporaries count in r8, the
     /// receiver in rax and the site in rdi when the inline cache holds the receiver's
-    /// class and the target can be called directly; jumps to `block` for a block
-    /// evaluation primitive, to `trivial` for a trivial method, to `primitive` for a
-    /// primitive and to `slow` otherwise. A receiver that is not an object goes to
+    /// class and the target is compiled code; jumps to `markers` (with the same
+    /// registers) when its direct-call entry is a marker (block evaluation, trivial
+    /// method, primitive) and to `slow` otherwise. A receiver that is not an object goes to
     /// `immediate`, where `immediate_class` finds its class and continues at the probe
     /// (answered).
     fn inline_cache_check(
@@ -263,12 +322,8 @@ impl Emitter<'_> {
         self.a.set_label(&mut probe)?;
         self.cache_probe(slow)?;
         self.fast_entry(slow)?;
-        self.a.cmp(rcx, BLOCK_VALUE as i32)?;
-        self.a.je(t.block)?;
-        self.a.cmp(rcx, rt::TRIVIAL_SETTER as i32)?;
-        self.a.jbe(t.trivial)?;
-        self.a.cmp(rcx, prim_calls::PRIMITIVE as i32)?;
-        self.a.je(t.primitive)?;
+        self.a.cmp(rcx, prim_calls::LAST_MARKER as i32)?;
+        self.a.jbe(t.markers)?;
         Ok(probe)
     }
 

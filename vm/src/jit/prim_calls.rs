@@ -23,6 +23,11 @@ use std::sync::atomic::{compiler_fence, Ordering};
 /// `FastEntry::address` of a primitive method (`num_locals` unused): a send calls it
 /// through `rt_primitive`.
 pub(crate) const PRIMITIVE: u64 = 6;
+/// `FastEntry::address` of `Array>>length`: a send answers it inline for an Array body
+/// (through `rt_primitive` for anything else).
+pub(crate) const ARRAY_LENGTH: u64 = 7;
+/// The largest marker address (no code is there).
+pub(crate) const LAST_MARKER: u64 = ARRAY_LENGTH;
 
 /// The `FastEntry` of method kind `kind` when sends to it have a direct path in tier 1
 /// (block evaluation, trivial methods, primitives); `None` for the others.
@@ -33,6 +38,10 @@ pub(crate) fn marker_entry(kind: &MethodKind) -> Option<FastEntry> {
             num_locals: 0,
         }),
         MethodKind::Trivial(t, _) => Some(trivial_entry(*t)),
+        MethodKind::Primitive(f) if crate::primitives::is_array_length(*f) => Some(FastEntry {
+            address: ARRAY_LENGTH,
+            num_locals: 0,
+        }),
         MethodKind::Primitive(f) if !crate::primitives::may_push_frame(*f) => Some(FastEntry {
             address: PRIMITIVE,
             num_locals: 0,

@@ -70,6 +70,12 @@ pub(crate) fn may_push_frame(f: PrimFn) -> bool {
     table().any(|(_, s, g)| std::ptr::fn_addr_eq(*g, f) && FRAME_PUSHING_SELECTORS.contains(s))
 }
 
+/// Whether primitive `f` is `Array>>length` (tier 1 answers it inline for an Array
+/// body). Fn pointers may compare unequal for one function: then it is not recognised.
+pub(crate) fn is_array_length(f: PrimFn) -> bool {
+    table().any(|(c, s, g)| *c == "Array" && *s == "length" && std::ptr::fn_addr_eq(*g, f))
+}
+
 /// Every (class, selector) pair this VM implements.
 #[cfg(test)]
 pub(crate) fn all() -> Vec<(&'static str, &'static str)> {
@@ -142,6 +148,11 @@ mod tests {
         for (class, sel) in [("String", "length"), ("Block", "restart")] {
             let (_, _, f) = table().find(|(c, s, _)| *c == class && *s == sel).unwrap();
             assert!(!may_push_frame(*f), "{class}>>{sel}");
+            assert!(!is_array_length(*f), "{class}>>{sel}");
         }
+        let (_, _, f) = table()
+            .find(|(c, s, _)| *c == "Array" && *s == "length")
+            .unwrap();
+        assert!(is_array_length(*f));
     }
 }
