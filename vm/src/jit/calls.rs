@@ -40,15 +40,16 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// After a native callee returned: restores the frame and base pointers, leaves
-    /// through `exit` if the callee failed, and reloads the stack pointer.
+    /// After a native callee returned: restores the frame and base pointers and leaves
+    /// through `exit` if the callee failed. The stack pointer is right as it is: a
+    /// callee answers 0 only from `return_local`, which leaves r13 just above the
+    /// result it put in the receiver's slot.
     pub(super) fn restore_after_native_call(&mut self) -> R {
         self.a.add(rsp, 8)?;
         self.a.pop(r14)?;
         self.a.pop(rbp)?;
         self.a.test(eax, eax)?;
         self.a.jnz(self.exit)?;
-        self.a.mov(r13, qword_ptr(rbx + CTX_SP))?;
         Ok(())
     }
 
@@ -94,7 +95,8 @@ impl Emitter<'_> {
         self.frame_checks(slow)?;
         self.push_frame(bci, recv, false)?;
         self.a.call(rcx)?;
-        self.a.jmp(after_call)?;
+        self.restore_after_native_call()?;
+        self.a.jmp(done)?;
         self.immediate_class(immediate, probe)?;
 
         let block_target = if blocks { block } else { unsaved_slow };
@@ -311,7 +313,6 @@ impl Emitter<'_> {
         self.a.mov(rax, qword_ptr(r13 + recv))?;
         self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;
         self.a.add(rdi, qword_ptr(rbx + CTX_SITES))?;
-        self.a.movzx(r9d, byte_ptr(rdi + SITE_CACHED))?;
         self.a.test(al, 3)?;
         self.a.jnz(t.immediate)?;
         self.a.mov(rcx, rax)?;
@@ -369,29 +370,35 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// Finds the receiver class (rcx) among the `r9d` entries of the inline cache at
-    /// rdi, as `send` does; the target method goes to esi.
+    /// Finds the receiver class (rcx) among the entries of the inline cache at rdi, as
+    /// `send` does; the target method goes to esi. Entries past the cached count hold
+    /// nil, which is no class (a site's cache only grows, from all-nil), so every entry
+    /// is compared without reading the count; a hit on the first falls through.
     fn cache_probe(&mut self, slow: CodeLabel) -> R {
         let mut found = self.a.create_label();
+        let mut first = self.a.create_label();
         let mut hits = Vec::new();
         for i in 0..4 {
             let (class, _) = site_entry(i);
-            let hit = self.a.create_label();
-            self.a.cmp(r9d, i as i32 + 1)?;
-            self.a.jb(slow)?;
             self.a.cmp(rcx, qword_ptr(rdi + class))?;
-            self.a.je(hit)?;
-            hits.push(hit);
+            if i == 0 {
+                self.a.je(first)?;
+            } else {
+                let hit = self.a.create_label();
+                self.a.je(hit)?;
+                hits.push((i, hit));
+            }
         }
         self.a.jmp(slow)?;
-        for (i, mut hit) in hits.into_iter().enumerate() {
+        for (i, mut hit) in hits {
             let (_, method) = site_entry(i);
             self.a.set_label(&mut hit)?;
             self.a.mov(esi, dword_ptr(rdi + method))?;
             self.a.jmp(found)?;
         }
+        self.a.set_label(&mut first)?;
+        self.a.mov(esi, dword_ptr(rdi + site_entry(0).1))?;
         self.a.set_label(&mut found)?;
-        self.a.nop()?;
         Ok(())
     }
 
@@ -480,14 +487,14 @@ impl Emitter<'_> {
     }
 
     /// `ReturnLocal`: the result replaces the frame's slots, the frame is popped, and
-    /// status 0 goes back to the native caller or the dispatcher.
+    /// status 0 goes back to the native caller or the dispatcher, with the stack pointer
+    /// in r13 only (the entry trampoline stores it for the dispatcher).
     pub(super) fn return_local(&mut self) -> R {
         self.flush()?;
         self.a.mov(rax, qword_ptr(r13 - 8))?;
         self.a.sub(qword_ptr(rbx + CTX_FRAMES_LEN), 1)?;
         self.a.mov(qword_ptr(r14), rax)?;
         self.a.lea(r13, qword_ptr(r14 + 8))?;
-        self.a.mov(qword_ptr(rbx + CTX_SP), r13)?;
         self.a.xor(eax, eax)?;
         self.a.ret()?;
         Ok(())

@@ -243,6 +243,13 @@ pub(crate) fn assemble_trampoline(ip: u64) -> Result<Vec<u8>, CompileError> {
     a.mov(rbp, qword_ptr(rbx + CTX_FRAME))?;
     a.mov(r15, qword_ptr(rbx + CTX_STATS))?;
     a.call(rsi)?;
+    // Status 0 comes from `ReturnLocal`, which leaves the stack pointer only in r13
+    // (a native caller keeps using it); the dispatcher reads it from the context.
+    let mut stored = a.create_label();
+    a.test(eax, eax)?;
+    a.jnz(stored)?;
+    a.mov(qword_ptr(rbx + CTX_SP), r13)?;
+    a.set_label(&mut stored)?;
     for r in [r15, r14, r13, r12, rbx] {
         a.pop(r)?;
     }
