@@ -62,17 +62,23 @@ pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) 
     let (depth, id, r) = match vm.methods[method as usize].kind {
         MethodKind::Primitive(f) => {
             let answer = f(vm, argc);
-            if let Ok(Prim::Value(v)) = answer {
-                vm.drop_values(argc + 1);
-                vm.push(v);
-                if sync_after_value(ctx, vm) {
-                    return CONTINUE;
+            match answer {
+                Ok(Prim::Value(v)) => {
+                    // A value owns nothing: no call of the answer's drop glue.
+                    std::mem::forget(answer);
+                    vm.drop_values(argc + 1);
+                    vm.push(v);
+                    if sync_after_value(ctx, vm) {
+                        return CONTINUE;
+                    }
+                    return leave(ctx, vm, Ok(CONTINUE));
                 }
-                return leave(ctx, vm, Ok(CONTINUE));
+                // The frames are still the sender's: a primitive only asks for a change.
+                answer => {
+                    let (depth, id) = top(vm);
+                    (depth, id, vm.primitive_outcome(method, answer, argc))
+                }
             }
-            // The frames are still the sender's: a primitive only asks for a change.
-            let (depth, id) = top(vm);
-            (depth, id, vm.primitive_outcome(method, answer, argc))
         }
         // The table said primitive but the method changed since: the full invocation.
         _ => {
@@ -95,11 +101,11 @@ fn top(vm: &Vm) -> (usize, Option<u64>) {
 
 /// The part of `JitCtx::sync_out` a primitive that answered a value needs: the stack
 /// pointer, the frame count handed back to JIT code, the top frame and the tables an
-/// allocation or a class load may have moved. The top frame, the frame and stack buffers and the frame
-/// limit are the ones the context already describes unless a buffer moved or the heap
-/// ran out (then this answers false, nothing done: use `sync_out`). The direct-call
-/// table changes only when the dispatcher compiles or forgets code, never inside a
-/// primitive.
+/// allocation or a class load may have moved. The frame and stack buffers and the
+/// frame limit are the ones the context already describes unless a buffer moved or the
+/// heap ran out (then this answers false, nothing done: use `sync_out`). The
+/// direct-call table changes only when the dispatcher compiles or forgets code, never
+/// inside a primitive.
 #[inline(always)]
 fn sync_after_value(ctx: &mut JitCtx, vm: &mut Vm) -> bool {
     let len = vm.stack.len();
