@@ -146,16 +146,19 @@ impl Emitter<'_> {
     pub(super) fn immediate_doubles(&mut self, op: u32, other: CodeLabel, done: CodeLabel) -> R {
         const BIAS: u64 = 896 << 53;
         self.operands()?;
+        // Both tags `10`: (v - 2) has its low two bits clear for each.
+        self.a.lea(edx, dword_ptr(rax - 2))?;
+        self.a.lea(esi, dword_ptr(rcx - 2))?;
+        self.a.or(edx, esi)?;
+        self.a.test(dl, 3)?;
+        self.a.jnz(other)?;
+        self.a.mov(r8, BIAS)?;
         for (r, x) in [(rax, xmm0), (rcx, xmm1)] {
-            self.a.mov(rdx, r)?;
-            self.a.and(edx, 3)?;
-            self.a.cmp(edx, 2)?;
-            self.a.jne(other)?;
+            // ±0.0 are the payloads 0 and 1, the tagged values 2 and 6.
+            self.a.cmp(r, 8)?;
+            self.a.jb(other)?;
             self.a.mov(rdx, r)?;
             self.a.shr(rdx, 2)?;
-            self.a.cmp(rdx, 1)?;
-            self.a.jbe(other)?;
-            self.a.mov(r8, BIAS)?;
             self.a.add(rdx, r8)?;
             self.a.ror(rdx, 1)?;
             self.a.movq(x, rdx)?;
@@ -169,16 +172,14 @@ impl Emitter<'_> {
             }
             self.a.movq(rdx, xmm0)?;
             self.a.rol(rdx, 1)?;
+            // The exponent must be in 897..=1151 (one unsigned compare).
             self.a.mov(r9, rdx)?;
             self.a.shr(r9, 53)?;
-            self.a.cmp(r9, 897)?;
-            self.a.jb(other)?;
-            self.a.cmp(r9, 1151)?;
+            self.a.sub(r9d, 897)?;
+            self.a.cmp(r9d, 1151 - 897)?;
             self.a.ja(other)?;
-            self.a.mov(r8, BIAS)?;
             self.a.sub(rdx, r8)?;
-            self.a.shl(rdx, 2)?;
-            self.a.or(rdx, 2)?;
+            self.a.lea(rdx, qword_ptr(rdx * 4 + 2))?;
         } else {
             self.a.mov(edx, 8)?;
             self.a.mov(esi, 4)?;
