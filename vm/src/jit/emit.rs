@@ -509,9 +509,17 @@ impl Emitter<'_> {
             PushField(i) => self.push_field(bci, i),
             StoreField(i) | PopField(i) => self.store_field(bci, i, matches!(bc, PopField(_))),
             PushField2(i, j) => self.push_field2(bci, i, j),
-            PushCreator(_) | StoreCreator(_) | PushBlock(_) => {
+            PushCreator(_) | StoreCreator(_) => {
                 self.flush()?;
                 self.slow_inline(bci, None)
+            }
+            PushBlock(i) => {
+                self.flush()?;
+                self.a.mov(esi, self.code.blocks[i as usize])?;
+                self.runtime_call(super::prim_calls::rt_push_block as *const () as usize)?;
+                self.a.test(eax, eax)?;
+                self.a.jnz(self.exit)?;
+                Ok(())
             }
             PushGlobal(g) => self.push_global(bci, g),
             Send(site) => self.send(bci, site, self.sites[site as usize].argc),

@@ -10,7 +10,8 @@
 //! A primitive that answers a value leaves the frames alone, so the context needs only
 //! its stack pointer, frame count and tables refreshed (`sync_after_value`), not the
 //! full `JitCtx::sync_out`; anything else (an error, `restart`, a moved buffer, an
-//! exhausted heap) takes the full one.
+//! exhausted heap) takes the full one. `PushBlock` (`rt_push_block`) is the same kind
+//! of call: it allocates the block and answers it, frames untouched.
 
 use super::runtime::*;
 use crate::bytecode::MethodKind;
@@ -92,6 +93,20 @@ pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) 
         Flow::Switch => EXIT,
     });
     leave(ctx, vm, status)
+}
+
+/// `PushBlock` of the block whose method is `method`, as tier 0 does it: a new block
+/// closing over the top frame, pushed. Answers `CONTINUE` (the allocation cannot fail;
+/// an exhausted heap is reported by the next send or back-edge, as in tier 0).
+pub(crate) extern "C" fn rt_push_block(ctx: *mut JitCtx, method: u64) -> u64 {
+    // SAFETY: called by JIT code with its live context.
+    let (ctx, vm) = unsafe { enter(ctx) };
+    let block = vm.new_block(method as MethodIdx, u32::MAX);
+    vm.push(block);
+    if sync_after_value(ctx, vm) {
+        return CONTINUE;
+    }
+    leave(ctx, vm, Ok(CONTINUE))
 }
 
 /// The frame count and the top frame's id.
