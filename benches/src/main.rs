@@ -44,7 +44,8 @@ enum Cmd {
     },
     /// Run the same programs in other interpreters in the same run and print ratios.
     Compare {
-        /// Interpreters to compare with, e.g. lua5.4 python3.
+        /// Interpreters to compare with, e.g. lua5.4 python3, som:PATH (another
+        /// build) or tier:0 (this som capped at tier 0).
         interpreters: Vec<String>,
         #[arg(long)]
         filter: Option<String>,
@@ -125,12 +126,13 @@ fn main() -> Result<()> {
             tier,
             json,
         } => {
+            let binary = suite::som_binary(som.as_deref());
             let mut langs = vec![Language::Som {
-                binary: suite::som_binary(som.as_deref()),
+                binary: binary.clone(),
                 tier,
             }];
             for i in &interpreters {
-                langs.push(Language::from_interpreter(i)?);
+                langs.push(Language::from_interpreter(i, &binary)?);
             }
             let rows =
                 report::measure_all(&langs, &selected(&filter)?, &benches, runs, iterations)?;

@@ -20,20 +20,29 @@ pub enum Language {
 }
 
 impl Language {
-    /// The language for an interpreter command given to `compare`.
-    pub fn from_interpreter(cmd: &str) -> Result<Language> {
+    /// The language for an interpreter command given to `compare`; `tier:N` is `som`
+    /// (the binary being compared) capped at tier N.
+    pub fn from_interpreter(cmd: &str, som: &Path) -> Result<Language> {
         let base = Path::new(cmd)
             .file_name()
             .and_then(|s| s.to_str())
             .unwrap_or(cmd);
         if let Some(path) = cmd.strip_prefix("som:") {
             Ok(Language::OtherSom(PathBuf::from(path)))
+        } else if let Some(tier) = cmd.strip_prefix("tier:") {
+            let tier = tier
+                .parse()
+                .with_context(|| format!("'{cmd}': expected tier:0 or tier:1"))?;
+            Ok(Language::Som {
+                binary: som.to_path_buf(),
+                tier: Some(tier),
+            })
         } else if base.starts_with("lua") {
             Ok(Language::Lua(cmd.to_string()))
         } else if base.starts_with("python") || base.starts_with("pypy") {
             Ok(Language::Python(cmd.to_string()))
         } else {
-            bail!("don't know how to run the benchmarks with '{cmd}' (expected lua*, python* or som:PATH)")
+            bail!("don't know how to run the benchmarks with '{cmd}' (expected lua*, python*, som:PATH or tier:N)")
         }
     }
 
@@ -140,14 +149,22 @@ mod tests {
 
     #[test]
     fn interpreters_are_recognised() {
+        let som = Path::new("/x/som");
         assert!(matches!(
-            Language::from_interpreter("lua5.4"),
+            Language::from_interpreter("lua5.4", som),
             Ok(Language::Lua(_))
         ));
         assert!(matches!(
-            Language::from_interpreter("/usr/bin/python3"),
+            Language::from_interpreter("/usr/bin/python3", som),
             Ok(Language::Python(_))
         ));
-        assert!(Language::from_interpreter("ruby").is_err());
+        match Language::from_interpreter("tier:0", som) {
+            Ok(Language::Som { binary, tier }) => {
+                assert_eq!((binary.as_path(), tier), (som, Some(0)));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Language::from_interpreter("tier:x", som).is_err());
+        assert!(Language::from_interpreter("ruby", som).is_err());
     }
 }
