@@ -56,7 +56,7 @@ fn samples_in_the_collector_are_marked() {
         gc_stress: true,
         ..Options::default()
     };
-    let source = "Churn = ( run = ( 1 to: 3000 do: [ :i | Array new: 4 ] ) )";
+    let source = "Churn = ( run = ( 1 to: 12000 do: [ :i | Array new: 4 ] ) )";
     let mut m = machine("Churn", source, options);
     let run = m.run_sampled(2000).expect("timer");
     let weight = |p: Phase| -> u64 {
