@@ -204,11 +204,17 @@ impl Heap {
         if self.free_head != NO_FREE {
             let index = self.free_head;
             let slot = &mut self.objects[index as usize];
-            self.free_head = match slot.body {
-                Body::Free(next) => next,
-                _ => NO_FREE,
-            };
-            *slot = obj;
+            match slot.body {
+                Body::Free(next) => {
+                    self.free_head = next;
+                    // A free slot owns nothing: no call of the old body's drop glue.
+                    std::mem::forget(std::mem::replace(slot, obj));
+                }
+                _ => {
+                    self.free_head = NO_FREE;
+                    *slot = obj;
+                }
+            }
             Value::obj(index)
         } else {
             let index = self.objects.len() as u32;
