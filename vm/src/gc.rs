@@ -76,6 +76,9 @@ pub(crate) fn collect(heap: &mut Heap, roots: &mut Vec<Value>) -> usize {
     before.saturating_sub(heap.live_bytes)
 }
 
+/// Marks everything reachable from `stack` (the roots, which may include immediates).
+/// Only references to objects not yet marked are pushed, so the stack stays small and
+/// the immediates and shared classes in every object cost a test, not a push and pop.
 fn mark(heap: &mut Heap, stack: &mut Vec<Value>) {
     while let Some(v) = stack.pop() {
         if !v.is_ref() {
@@ -86,19 +89,26 @@ fn mark(heap: &mut Heap, stack: &mut Vec<Value>) {
             continue;
         }
         obj.marked = true;
-        stack.push(obj.class);
+        let objects = &heap.objects;
+        let mut push = |c: Value| {
+            if c.is_ref() && !objects[c.index()].marked {
+                stack.push(c);
+            }
+        };
+        let obj = &objects[v.index()];
+        push(obj.class);
         match &obj.body {
-            Body::Instance(f) | Body::Context(f) => stack.extend_from_slice(f),
-            Body::Array(a) => stack.extend_from_slice(a),
+            Body::Instance(f) | Body::Context(f) => f.iter().for_each(|&c| push(c)),
+            Body::Array(a) => a.iter().for_each(|&c| push(c)),
             Body::Block(b) => {
-                stack.push(b.outer);
-                stack.push(b.receiver);
+                push(b.outer);
+                push(b.receiver);
             }
             Body::Class(c) => {
-                stack.push(c.superclass);
-                stack.extend_from_slice(&c.fields);
-                stack.extend_from_slice(&c.method_objects);
-                stack.push(c.methods_array);
+                push(c.superclass);
+                c.fields.iter().for_each(|&f| push(f));
+                c.method_objects.iter().for_each(|&m| push(m));
+                push(c.methods_array);
             }
             Body::Free(_)
             | Body::String(_)
