@@ -26,14 +26,14 @@ struct CacheTargets {
     markers: CodeLabel,
 }
 
-/// Bytes a send keeps on the machine stack around a native call (`save_frame_fields`).
+/// Bytes a send keeps on the machine stack around a native call (`save_frame_pointers`).
 pub(in crate::jit) const SAVED_BYTES: i32 = 24;
 
 impl Emitter<'_> {
     /// Saves the caller's frame (rbp) and base (r14) pointers on the machine stack
     /// before a send that may run a callee natively; the padding keeps the callee's rsp
     /// 16-byte aligned.
-    pub(super) fn save_frame_fields(&mut self) -> R {
+    pub(super) fn save_frame_pointers(&mut self) -> R {
         self.a.push(rbp)?;
         self.a.push(r14)?;
         self.a.sub(rsp, 8)?;
@@ -80,7 +80,7 @@ impl Emitter<'_> {
         let mut after_call = self.a.create_label();
         let mut discard = self.a.create_label();
         let recv = -8 * (argc as i32 + 1);
-        // The probe's targets, entered before the caller's frame fields are saved.
+        // The probe's targets, entered before the caller's frame pointers are saved.
         let mut unsaved_slow = self.a.create_label();
         let mut block = self.a.create_label();
         let immediate = self.a.create_label();
@@ -91,7 +91,7 @@ impl Emitter<'_> {
             markers,
         };
         let probe = self.inline_cache_check(site, recv, targets)?;
-        self.save_frame_fields()?;
+        self.save_frame_pointers()?;
         self.frame_checks(slow)?;
         self.push_frame(bci, recv, false)?;
         self.a.call(rcx)?;
@@ -106,7 +106,7 @@ impl Emitter<'_> {
         // context as `block_method` reads them from the block object.
         if blocks {
             self.a.set_label(&mut block)?;
-            self.save_frame_fields()?;
+            self.save_frame_pointers()?;
             self.block_method(recv, argc, slow)?;
             self.fast_entry(slow)?;
             self.frame_checks(slow)?;
@@ -119,7 +119,7 @@ impl Emitter<'_> {
         }
 
         self.a.set_label(&mut unsaved_slow)?;
-        self.save_frame_fields()?;
+        self.save_frame_pointers()?;
         self.a.set_label(&mut slow)?;
         self.a.mov(esi, site)?;
         self.a.mov(edx, bci as u32 + 1)?;

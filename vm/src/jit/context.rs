@@ -44,7 +44,8 @@ pub(crate) struct FastEntry {
 }
 
 /// What JIT code and the runtime share while a frame runs in tier 1. JIT code keeps
-/// `vm` in r12, `sp` in r13, `bp` in r14 and `stats` in r15, and reads the rest here.
+/// `vm` in r12, `sp` in r13, `bp` in r14, `frame` in rbp and `stats` in r15, and reads
+/// the rest here.
 #[repr(C)]
 pub(crate) struct JitCtx {
     pub vm: *mut Vm,

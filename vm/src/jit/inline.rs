@@ -290,7 +290,7 @@ impl Emitter<'_> {
 
     /// The inline-cache hit of a send whose target is a trivial method (receiver in
     /// rax, site in rdi, method in esi, its `FastEntry` in rcx and r8, rsp as at the
-    /// start of the bytecode: no frame fields saved): constants, `^ self` and instance getters and setters run
+    /// start of the bytecode: no frame pointers saved): constants, `^ self` and instance getters and setters run
     /// inline, anything else in `leaf_trivial`, without a frame; the result replaces
     /// the receiver and arguments and execution goes on at `done`. What
     /// `leaf_trivial` declines (a field it cannot reach) and an exhausted heap take the
@@ -375,7 +375,7 @@ impl Emitter<'_> {
     /// so a `+` sent to a String does not leave tier 1.
     pub(super) fn slow_sending(&mut self, bci: usize, resume: CodeLabel) -> R {
         let mut discard = self.a.create_label();
-        self.save_frame_fields()?;
+        self.save_frame_pointers()?;
         self.a.mov(esi, bci as u32)?;
         self.a.sub(rsp, 8)?;
         self.runtime_call(rt::rt_send_bytecode as *const () as usize)?;

@@ -277,10 +277,6 @@ fn slow_bytecode(vm: &mut Vm, bci: usize) -> Result<u64, Unwind> {
                 return vm.unbound_global(g).map(flow);
             }
         },
-        Bytecode::PushBlock(i) => {
-            let block = vm.new_block(code.blocks[i as usize], u32::MAX);
-            vm.stack.push(block);
-        }
         Bytecode::SuperSend(site) => {
             vm.save_pc(pc);
             return vm.send(site).map(flow);
