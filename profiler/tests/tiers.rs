@@ -94,7 +94,10 @@ fn time_samples_show_native_call_chains_in_tier_1() {
     // `b:` itself is below 1e-12.
     assert!(in_c > 0 && in_b > 0, "{stacks:#?}");
     assert!(in_c + in_b > total / 2, "{stacks:#?}");
-    for (stack, _) in &stacks {
+    // A sample may land while `a:` itself is being compiled before its first call (its
+    // frame still in tier 0, the stack ending in the compiler phase); any other
+    // stack through `a:` runs natively throughout.
+    for (stack, _) in stacks.iter().filter(|(s, _)| !s.ends_with("[compiler]")) {
         if let Some((_, inner)) = stack.split_once("Chain>>a: ") {
             assert!(!inner.contains("[tier 0]"), "{stack}");
         }
