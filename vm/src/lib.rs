@@ -1,37 +1,22 @@
-//! tiered-som's virtual machine: parser, bytecode compiler, tier-0 interpreter with
-//! inline caches, precise GC, primitives and the embedded core library.
+//! tiered-som's virtual machine: the front end (source to bytecode), the runtime every
+//! tier shares, tier 0 (the interpreter), tier 1 (the baseline JIT), the homes of tier 2
+//! and deoptimization, the collector, and the introspection API tools use.
 //!
-//! Everything is `pub(crate)` except the command-line entry point (`cli::main`) and the
-//! introspection API that tools use; tools must not reach past those.
+//! Everything is `pub(crate)` except the command-line entry point (`driver::cli::main`)
+//! and the introspection API (`introspect`); tools must not reach past those. Where
+//! each part lives and the invariants between them: ARCHITECTURE.md.
 
-mod access;
-mod ast;
 mod bytecode;
-pub mod cli;
-mod compiler;
-mod disasm;
-mod error;
-mod fastpath;
-#[cfg(test)]
-mod fuzz_tests;
+mod deopt;
+pub mod driver;
+mod front;
 mod gc;
-mod heap;
-mod interp;
 pub mod introspect;
-mod io;
-mod jit;
-mod lexer;
-mod loader;
-mod numeric;
-mod parser;
-mod primitives;
-mod run;
-mod send;
-mod stack;
-mod stats;
+mod native;
+mod object;
+mod observe;
+mod runtime;
+mod tier0;
+mod tier1;
+mod tier2;
 mod value;
-mod vm;
-
-pub use error::{BacktraceFrame, SomError};
-pub use run::Outcome;
-pub use vm::{Options, Stats};

@@ -171,3 +171,24 @@ mod tests {
         }
     }
 }
+
+/// A SOM value as a tool holds it: an opaque handle, meaningful for the VM state it was
+/// read from (after a restore, the same handle names the object at the same position
+/// in the same replay, because execution is deterministic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ValueRef(pub(crate) u64);
+
+impl ValueRef {
+    /// The raw word (for keys and display; not for arithmetic).
+    pub fn raw(self) -> u64 {
+        self.0
+    }
+
+    pub(crate) fn of(v: Value) -> ValueRef {
+        ValueRef(v.0)
+    }
+
+    pub(crate) fn value(self) -> Value {
+        Value(self.0)
+    }
+}

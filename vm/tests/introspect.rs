@@ -2,10 +2,10 @@
 //! boundaries, frame and object queries, checkpoints that restore exactly, evaluation
 //! that leaves no trace, and recording then replaying non-deterministic inputs.
 
+use som_vm::introspect::Options;
 use som_vm::introspect::{
     Boundary, BoundaryKind, Event, Inputs, Machine, Monitor, RunState, Verdict, View,
 };
-use som_vm::Options;
 use std::path::PathBuf;
 
 const PROGRAM: &str = "Walk = (

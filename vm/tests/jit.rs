@@ -283,10 +283,10 @@ fn perf_map_names_jit_code_for_perf() {
 #[test]
 fn tools_see_machine_code_with_its_pc_map_through_introspect() {
     use som_vm::introspect::{Inputs, Machine};
-    let options = som_vm::Options {
+    let options = som_vm::introspect::Options {
         max_tier: 1,
         jit_threshold: 0,
-        ..som_vm::Options::default()
+        ..som_vm::introspect::Options::default()
     };
     let file = repo().join("examples/Fibonacci.som");
     let args = ["10".to_string()];
@@ -381,10 +381,10 @@ fn the_jit_event_log_records_compiles_osr_and_tier_crossings() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("HotLoop.som");
     std::fs::write(&file, HOT_LOOP).unwrap();
-    let options = som_vm::Options {
+    let options = som_vm::introspect::Options {
         max_tier: 1,
         jit_threshold: 100,
-        ..som_vm::Options::default()
+        ..som_vm::introspect::Options::default()
     };
     let mut m = Machine::load(options, &file, &[], Inputs::Live, true).expect("loads");
     assert_eq!(m.run().status, 0);

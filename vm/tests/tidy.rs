@@ -112,3 +112,29 @@ fn tools_use_the_vm_only_through_introspect() {
         "tools must use som_vm::introspect only: {offenders:#?}"
     );
 }
+
+/// Architecture invariant: the introspection API is a facade over the VM; nothing inside
+/// the VM imports it (so the seam is not part of an import cycle).
+#[test]
+fn nothing_inside_the_vm_imports_the_introspection_api() {
+    let src = workspace().join("vm/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut offenders = Vec::new();
+    for f in files {
+        if f.starts_with(src.join("introspect")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("introspect::") || code.contains("use crate::introspect") {
+                offenders.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "the VM must not import introspect: {offenders:#?}"
+    );
+}

@@ -6,11 +6,7 @@
 use super::view::{MethodKey, View};
 use super::Machine;
 use crate::bytecode::{Bytecode, Code, MethodKind};
-use crate::compiler::NO_FALLBACK;
-use crate::heap::MethodIdx;
-use crate::value::Value;
-use crate::vm::Vm;
-use std::collections::HashMap;
+use crate::front::compiler::NO_FALLBACK;
 
 /// Why control goes from one bytecode to another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,16 +77,6 @@ pub struct MethodCode {
     pub tiers: Vec<u8>,
 }
 
-/// Counts kept by a profiled monitored run.
-#[derive(Debug, Default, Clone)]
-pub struct BytecodeProfile {
-    counts: HashMap<MethodIdx, Vec<u64>>,
-    receivers: HashMap<(MethodIdx, u32), Vec<(Value, u64)>>,
-    /// A `to_do_step` just ran (method, its loop head): the loop test it runs inline
-    /// is counted when the next bytecode is not the head itself.
-    pending_test: Option<(MethodIdx, u32)>,
-}
-
 fn successors(code: &Code, bci: usize) -> Vec<Edge> {
     use Bytecode::*;
     let next = Edge {
@@ -134,15 +120,6 @@ fn successors(code: &Code, bci: usize) -> Vec<Edge> {
     }
 }
 
-fn site_of(bc: Bytecode) -> Option<u32> {
-    use Bytecode::*;
-    match bc {
-        Send(s) | SuperSend(s) | Add(s) | Sub(s) | Mul(s) | Lt(s) | Gt(s) | Le(s) | Ge(s)
-        | Eq(s) | Ne(s) | Div(s) | Mod(s) | BitAnd(s) | Identical(s) | At(s) | AtPut(s) => Some(s),
-        _ => None,
-    }
-}
-
 impl View<'_> {
     fn site_info(&self, s: u32) -> SiteInfo {
         let vm = self.vm;
@@ -159,7 +136,7 @@ impl View<'_> {
             state,
             cached_classes: site.cache[..site.cached as usize]
                 .iter()
-                .map(|e| vm.class_name(e.0))
+                .map(|e| vm.class_name(e.class))
                 .collect(),
         }
     }
@@ -183,7 +160,7 @@ impl View<'_> {
                 line: code.lines[i],
                 successors: successors(&code, i),
                 is_return: matches!(bc, Bytecode::ReturnLocal | Bytecode::ReturnNonLocal),
-                send: site_of(*bc).map(|s| self.site_info(s)),
+                send: bc.send_site().map(|s| self.site_info(s)),
             })
             .collect();
         let mut blocks: Vec<MethodKey> = code.blocks.iter().map(|&b| MethodKey(b)).collect();
@@ -276,46 +253,6 @@ impl Machine {
         match self.run_monitored(&mut Watcher) {
             super::RunState::Finished(exit) => exit,
             super::RunState::Paused => unreachable!("the watcher never pauses"),
-        }
-    }
-}
-
-impl Vm {
-    /// Counts the bytecode at `pc` of the top frame (monitored runs with a profile).
-    #[inline(never)]
-    pub(crate) fn profile_bytecode(&mut self, pc: usize) {
-        let f = self.frames.last().expect("a frame");
-        let (method, bp_len) = (f.method, self.stack.len());
-        let code = self.code_of(method);
-        let Some(profile) = self.profile.as_deref_mut() else {
-            return;
-        };
-        let counts = profile
-            .counts
-            .entry(method)
-            .or_insert_with(|| vec![0; code.bytecodes.len()]);
-        if let Some((m, head)) = profile.pending_test.take() {
-            if m == method && pc as u32 != head {
-                counts[head as usize] += 1;
-            }
-        }
-        counts[pc] += 1;
-        let bc = code.bytecodes[pc];
-        if let Bytecode::ToDoStep { head, .. } = bc {
-            profile.pending_test = Some((method, head));
-        }
-        if let Some(s) = site_of(bc) {
-            let argc = self.sites[s as usize].argc as usize;
-            let receiver = self.stack[bp_len - 1 - argc];
-            let class = self.class_of(receiver);
-            let Some(profile) = self.profile.as_deref_mut() else {
-                return;
-            };
-            let seen = profile.receivers.entry((method, pc as u32)).or_default();
-            match seen.iter_mut().find(|(c, _)| *c == class) {
-                Some(entry) => entry.1 += 1,
-                None => seen.push((class, 1)),
-            }
         }
     }
 }

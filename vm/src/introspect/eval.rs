@@ -5,10 +5,10 @@
 //! log, clock) is undone by restoring a checkpoint taken before.
 
 use super::{Boundary, Machine, Monitor, Verdict, View};
-use crate::ast::{MethodBody, MethodDef};
-use crate::compiler::Compiler;
-use crate::error::Unwind;
-use crate::heap::Body;
+use crate::front::ast::{MethodBody, MethodDef};
+use crate::front::compiler::Compiler;
+use crate::object::heap::Body;
+use crate::runtime::error::Unwind;
 use crate::value::Value;
 use std::rc::Rc;
 
@@ -61,7 +61,7 @@ impl Machine {
         let holder = vm.methods[f.method as usize].holder;
         let receiver = f.self_value;
         let source = format!("^ ({expr})");
-        let body = crate::parser::parse_expression(&source).map_err(|e| {
+        let body = crate::front::parser::parse_expression(&source).map_err(|e| {
             format!(
                 "syntax error at column {}: {}",
                 e.pos.col.saturating_sub(3),
@@ -121,7 +121,7 @@ impl Machine {
             hit: false,
         };
         let events = vm.events.take();
-        let result = vm.execute_monitored(base, &mut limit);
+        let result = vm.execute_monitored(base, &mut super::MonitorHook(&mut limit));
         vm.events = events;
         if limit.hit {
             return Err(format!(
@@ -134,7 +134,8 @@ impl Machine {
     /// An unwind as a message; a `system exit:` reports what the program wrote on
     /// stderr just before (the core library's errors print, then exit).
     fn explain(&self, u: Unwind) -> String {
-        if let (Unwind::Exit(_), crate::io::Output::Capture { errors, .. }) = (&u, &self.vm.output)
+        if let (Unwind::Exit(_), crate::runtime::io::Output::Capture { errors, .. }) =
+            (&u, &self.vm.output)
         {
             let text = String::from_utf8_lossy(errors);
             if let Some(line) = text.lines().rev().find(|l| l.starts_with("error: ")) {

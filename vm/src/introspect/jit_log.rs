@@ -10,7 +10,7 @@
 //! record nothing.
 
 use super::{MethodKey, View};
-use crate::jit::events::{self, MethodCounters};
+use crate::native::events::{self, MethodCounters};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

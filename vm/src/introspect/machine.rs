@@ -2,10 +2,10 @@
 //! pauses, inspects, checkpoints and restores.
 
 use super::{Input, Monitor, Snapshot, View};
-use crate::error::Unwind;
-use crate::io::{Output, Source};
+use crate::runtime::error::Unwind;
+use crate::runtime::io::{Output, Source};
+use crate::runtime::vm::{Options, Vm};
 use crate::value::Value;
-use crate::vm::{Options, Vm};
 use std::path::Path;
 
 /// Where a machine's non-deterministic inputs come from.
@@ -54,7 +54,7 @@ impl Machine {
         inputs: Inputs,
         capture: bool,
     ) -> Result<Machine, Exit> {
-        crate::run::add_program_dir(&mut options, file);
+        crate::driver::run::add_program_dir(&mut options, file);
         let mut vm = Box::new(Vm::empty(options));
         if capture {
             vm.output = Output::capture(false);
@@ -69,7 +69,7 @@ impl Machine {
         };
         let mut machine = Machine { vm, exit: None };
         if let Err(e) = machine.vm.bootstrap() {
-            let status = crate::run::report_load_error(&mut machine.vm, &e);
+            let status = crate::driver::run::report_load_error(&mut machine.vm, &e);
             return Err(machine.failed(status));
         }
         match machine.vm.prepare(file, args) {
@@ -102,7 +102,7 @@ impl Machine {
                 (1, Some(text))
             }
             Err(Unwind::Load(e)) => {
-                let status = crate::run::report_load_error(&mut self.vm, &e);
+                let status = crate::driver::run::report_load_error(&mut self.vm, &e);
                 (status, Some(format!("{e}\n")))
             }
             Err(Unwind::Pause) => (0, None),
@@ -131,7 +131,9 @@ impl Machine {
         if !prior_events {
             self.vm.events = Some(Vec::new());
         }
-        let result = self.vm.execute_monitored(0, monitor);
+        let result = self
+            .vm
+            .execute_monitored(0, &mut super::MonitorHook(monitor));
         if let Err(Unwind::Pause) = result {
             return RunState::Paused;
         }
@@ -180,9 +182,17 @@ impl Machine {
     }
 
     /// Statistics so far (clock, bytecodes, sends by cache state, GC).
-    pub fn stats(&self) -> crate::Stats {
-        let mut s = self.vm.stats.clone();
-        s.peak_heap = s.peak_heap.max(self.vm.heap.peak_bytes);
-        s
+    pub fn stats(&self) -> super::Stats {
+        let c = &self.vm.stats;
+        super::Stats {
+            clock: c.clock,
+            bytecodes: c.bytecodes,
+            sends_monomorphic: c.sends_monomorphic,
+            sends_polymorphic: c.sends_polymorphic,
+            sends_megamorphic: c.sends_megamorphic,
+            gc_count: c.gc_count,
+            gc_pause: c.gc_pause,
+            peak_heap: c.peak_heap.max(self.vm.heap.peak_bytes),
+        }
     }
 }

@@ -27,18 +27,37 @@ mod snapshot;
 mod view;
 mod writes;
 
-pub use code::{BytecodeInfo, BytecodeProfile, CacheState, Edge, EdgeKind, MethodCode, SiteInfo};
+pub use crate::observe::profile::BytecodeProfile;
+pub use code::{BytecodeInfo, CacheState, Edge, EdgeKind, MethodCode, SiteInfo};
 pub use jit_log::{JitEvent, JitEventKind, JitEvents, TierCounters};
 pub use machine::{Exit, Inputs, Machine, RunState};
 pub use native::{NativeCode, NativeInstruction, PcMapEntry};
 pub use sampling::{FrameLabel, Meter, Phase, Sample, SampledRun, SAMPLE_DEPTH};
 pub use snapshot::Snapshot;
-pub use view::{ClassInfo, FrameInfo, MethodInfo, MethodKey, ObjectInfo, Var, View};
+pub use view::{ClassInfo, FrameInfo, MethodCount, MethodInfo, MethodKey, ObjectInfo, Var, View};
 pub use writes::WriteLog;
 
-pub use crate::vm::{Options, Stats};
+pub use crate::observe::monitor::{Boundary, BoundaryKind, Event, Verdict};
+pub use crate::runtime::io::Input;
+pub use crate::value::ValueRef;
 
-use crate::vm::Vm;
+pub use crate::runtime::vm::Options;
+
+/// A run's figures so far (`Machine::stats`): the logical clock, bytecodes executed,
+/// sends by inline-cache state, collections and their pause, the peak heap.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub clock: u64,
+    pub bytecodes: u64,
+    pub sends_monomorphic: u64,
+    pub sends_polymorphic: u64,
+    pub sends_megamorphic: u64,
+    pub gc_count: u64,
+    pub gc_pause: std::time::Duration,
+    pub peak_heap: usize,
+}
+
+use crate::runtime::vm::Vm;
 
 /// The text of a source file as the VM loaded it: a file on disk, or a class of the
 /// embedded core library (named `core-lib/Name.som` in frames and backtraces).
@@ -47,7 +66,10 @@ pub fn source_text(file: &str) -> Option<String> {
         .strip_prefix("core-lib/")
         .and_then(|f| f.strip_suffix(".som"))
     {
-        if let Some((_, text)) = crate::loader::CORE_LIB.iter().find(|(n, _)| *n == name) {
+        if let Some((_, text)) = crate::runtime::loader::CORE_LIB
+            .iter()
+            .find(|(n, _)| *n == name)
+        {
             return Some(text.to_string());
         }
     }
@@ -56,105 +78,7 @@ pub fn source_text(file: &str) -> Option<String> {
 
 /// Parses a size such as `64M`, `1G`, `512K` or `100000` (as the `som` options do).
 pub fn parse_size(s: &str) -> Result<usize, String> {
-    crate::cli::parse_size(s)
-}
-
-/// One non-deterministic input, as recorded and replayed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// `System>>time`: milliseconds since start.
-    Time(i64),
-    /// `System>>ticks`: microseconds since start.
-    Ticks(i64),
-    /// The raw 64-bit draw behind `atRandom` and friends.
-    Random(u64),
-    /// `System>>loadFile:`: the file's text, or `None` when it could not be read.
-    File(Option<String>),
-}
-
-impl Input {
-    /// A short name for the kind of input (used in divergence messages and logs).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Input::Time(_) => "time",
-            Input::Ticks(_) => "ticks",
-            Input::Random(_) => "random",
-            Input::File(_) => "file",
-        }
-    }
-}
-
-/// A SOM value as a tool holds it: an opaque handle, meaningful for the VM state it was
-/// read from (after a restore, the same handle names the object at the same position
-/// in the same replay, because execution is deterministic).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ValueRef(pub(crate) u64);
-
-impl ValueRef {
-    /// The raw word (for keys and display; not for arithmetic).
-    pub fn raw(self) -> u64 {
-        self.0
-    }
-
-    pub(crate) fn of(v: crate::value::Value) -> ValueRef {
-        ValueRef(v.0)
-    }
-
-    pub(crate) fn value(self) -> crate::value::Value {
-        crate::value::Value(self.0)
-    }
-}
-
-/// What kind of statement boundary the VM reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BoundaryKind {
-    /// A new source line in the same activation, or a new iteration of a loop.
-    Line,
-    /// The first bytecode of a newly entered activation (method or block).
-    Enter,
-    /// Back in an activation after one or more inner activations returned.
-    Return,
-}
-
-/// Where the VM is at a boundary: cheap facts, no allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Boundary {
-    pub kind: BoundaryKind,
-    /// The logical clock (sends plus loop back-edges so far).
-    pub clock: u64,
-    /// Bytecodes executed so far: strictly increasing, so it names a boundary exactly.
-    pub step: u64,
-    /// Number of activations on the stack.
-    pub depth: usize,
-    /// The innermost activation's unique id.
-    pub frame_id: u64,
-    pub line: u32,
-    /// Index of the bytecode about to execute.
-    pub bci: u32,
-}
-
-/// A monitor's answer at a boundary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Continue,
-    Pause,
-}
-
-/// Things that happen between boundaries.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    GcStart {
-        clock: u64,
-    },
-    GcEnd {
-        clock: u64,
-        live_bytes: usize,
-    },
-    /// Text the program wrote (stdout or stderr).
-    Output {
-        clock: u64,
-        text: String,
-    },
+    crate::driver::cli::parse_size(s)
 }
 
 /// A tool's view of a monitored run.
@@ -165,91 +89,14 @@ pub trait Monitor {
     fn event(&mut self, _vm: &View<'_>, _event: &Event) {}
 }
 
-/// The monitor of unmonitored runs (never called: the fast loop has no boundary check).
-pub(crate) struct NoMonitor;
+/// A tool's `Monitor` as the monitored loop's `Hook`: each call sees a `View` of the VM.
+pub(crate) struct MonitorHook<'m>(pub(crate) &'m mut dyn Monitor);
 
-impl Monitor for NoMonitor {
-    fn boundary(&mut self, _: &View<'_>, _: &Boundary) -> Verdict {
-        Verdict::Continue
+impl crate::observe::monitor::Hook for MonitorHook<'_> {
+    fn boundary(&mut self, vm: &mut Vm, at: &Boundary) -> Verdict {
+        self.0.boundary(&View { vm }, at)
     }
-}
-
-/// The last boundary the monitored loop reported (part of the VM state, so a restored
-/// checkpoint resumes without reporting its boundary twice).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Cursor {
-    pub line: u32,
-    pub depth: usize,
-    pub frame_id: u64,
-    /// The bytecode index last executed in the monitored loop (a jump backwards, a
-    /// new loop iteration, is a boundary even on the same line).
-    pub bci: u32,
-}
-
-impl Vm {
-    /// The monitored loop found a boundary: deliver pending events, then ask the
-    /// monitor. Answers whether to pause.
-    #[inline(never)]
-    pub(crate) fn boundary(&mut self, line: u32, monitor: &mut dyn Monitor) -> bool {
-        let top = self.frames.last().expect("a frame");
-        let depth = self.frames.len();
-        let kind = if depth > self.cursor.depth {
-            BoundaryKind::Enter
-        } else if depth < self.cursor.depth {
-            BoundaryKind::Return
-        } else if top.id != self.cursor.frame_id {
-            BoundaryKind::Enter
-        } else {
-            BoundaryKind::Line
-        };
-        let at = Boundary {
-            kind,
-            clock: self.stats.clock,
-            step: self.stats.bytecodes,
-            depth,
-            frame_id: top.id,
-            line,
-            bci: top.pc,
-        };
-        self.cursor = Cursor {
-            line,
-            depth,
-            frame_id: top.id,
-            bci: top.pc,
-        };
-        self.log_frame(at.frame_id, at.depth);
-        if let Some(events) = self.events.as_mut() {
-            let pending = std::mem::take(events);
-            let view = View { vm: self };
-            for e in &pending {
-                monitor.event(&view, e);
-            }
-        }
-        monitor.boundary(&View { vm: self }, &at) == Verdict::Pause
-    }
-
-    /// Program output (stdout), seen by monitors as an event.
-    pub(crate) fn write_output(&mut self, text: &str) {
-        self.output.print(text);
-        self.note_event(|clock| Event::Output {
-            clock,
-            text: text.to_string(),
-        });
-    }
-
-    /// Program output on stderr, seen by monitors as an event.
-    pub(crate) fn write_error(&mut self, text: &str) {
-        self.output.error_print(text);
-        self.note_event(|clock| Event::Output {
-            clock,
-            text: text.to_string(),
-        });
-    }
-
-    /// Records an event when a monitor listens.
-    pub(crate) fn note_event(&mut self, make: impl FnOnce(u64) -> Event) {
-        if let Some(events) = self.events.as_mut() {
-            events.push(make(self.stats.clock));
-        }
+    fn event(&mut self, vm: &Vm, event: &Event) {
+        self.0.event(&View { vm }, event);
     }
 }

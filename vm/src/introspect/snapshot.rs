@@ -3,11 +3,11 @@
 //! and the input-log cursor are copied. Restoring puts the VM exactly where it was, so a
 //! replay continued from a checkpoint does what the original run did.
 
-use super::Cursor;
 use crate::bytecode::{Method, SendSite};
-use crate::heap::{Heap, SymbolId};
+use crate::object::heap::{Heap, SymbolId};
+use crate::observe::monitor::Cursor;
+use crate::runtime::vm::{CoreClasses, Counters, Frame, Vm};
 use crate::value::Value;
-use crate::vm::{CoreClasses, Frame, Stats, Vm};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -32,7 +32,7 @@ pub struct Snapshot {
     oom: bool,
     array_primitives: bool,
     nil_test_selectors: [SymbolId; 4],
-    stats: Stats,
+    stats: Counters,
     output: (usize, usize),
     input_cursor: usize,
     diverged: Option<String>,
@@ -54,7 +54,7 @@ impl Snapshot {
     /// Approximate memory the checkpoint holds, in bytes.
     pub fn size_bytes(&self) -> usize {
         self.heap.live_bytes
-            + self.heap.objects.len() * std::mem::size_of::<crate::heap::Object>()
+            + self.heap.objects.len() * std::mem::size_of::<crate::object::heap::Object>()
             + self.stack.len() * 8
             + self.frames.len() * std::mem::size_of::<Frame>()
             + self.sites.len() * std::mem::size_of::<SendSite>()
@@ -107,7 +107,7 @@ impl Vm {
         self.core = s.core;
         self.system_object = s.system_object;
         self.lookup_cache.clear();
-        self.nil_test_cache = crate::vm::NIL_TEST_CACHE_EMPTY;
+        self.nil_test_cache = crate::runtime::vm::NIL_TEST_CACHE_EMPTY;
         // In place: the buffers keep their reserved capacity (JIT code relies on the
         // stack never moving).
         self.stack.clear();

@@ -4,9 +4,9 @@
 
 use super::ValueRef;
 use crate::bytecode::{Code, MethodKind};
-use crate::heap::{Body, MethodIdx};
+use crate::object::heap::{Body, MethodIdx};
+use crate::runtime::vm::Vm;
 use crate::value::Value;
-use crate::vm::Vm;
 
 /// A read-only view of the VM (at a boundary, or of a paused machine).
 pub struct View<'a> {
@@ -69,6 +69,18 @@ pub struct MethodInfo {
     pub lines: Vec<u32>,
     /// Calls so far (the tier-up counter).
     pub invocations: u32,
+}
+
+/// A method's or block's run counters, which every tier advances identically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodCount {
+    pub key: MethodKey,
+    /// `Class>>selector`, or `[] in Class>>selector` for a block.
+    pub label: String,
+    /// Activations so far (frames pushed, trivial methods run, `restart`s).
+    pub invocations: u32,
+    /// Loop back-edges taken in its activations.
+    pub back_edges: u32,
 }
 
 /// A class and its methods (instance side, then class side).
@@ -292,7 +304,7 @@ impl<'a> View<'a> {
             return v.as_int().to_string();
         }
         if v.is_double() {
-            return crate::numeric::format_double(v.as_double());
+            return crate::object::numeric::format_double(v.as_double());
         }
         match v {
             Value::NIL => return "nil".into(),
@@ -304,7 +316,7 @@ impl<'a> View<'a> {
         match &obj.body {
             Body::String(s) => format!("'{}'", s.text),
             Body::Symbol(id) => format!("#{}", vm.symbol_text(*id)),
-            Body::Double(d) => crate::numeric::format_double(*d),
+            Body::Double(d) => crate::object::numeric::format_double(*d),
             Body::BigInt(b) => b.to_string(),
             Body::Class(_) => vm.class_name(v),
             Body::Array(a) => format!("an Array({})", a.len()),
@@ -430,6 +442,21 @@ impl<'a> View<'a> {
             .collect();
         names.sort();
         names
+    }
+
+    /// The run counters of every method and block the VM has loaded, in load order.
+    pub fn method_counts(&self) -> Vec<MethodCount> {
+        (0..self.vm.methods.len() as u32)
+            .map(|m| {
+                let method = &self.vm.methods[m as usize];
+                MethodCount {
+                    key: MethodKey(m),
+                    label: self.vm.method_name(m),
+                    invocations: method.invocations.get(),
+                    back_edges: method.back_edges.get(),
+                }
+            })
+            .collect()
     }
 
     /// A loaded class with its methods.

@@ -1,10 +1,9 @@
-//! The time sampler on real programs (hot method, collector phase, allocation meter,
-//! tier-1 call chains), the ring's overflow count, the frame count published by JIT
-//! code, and nested phase marks.
+//! The time sampler on real programs: hot method, collector phase, allocation meter,
+//! tier-1 call chains.
 
 use super::*;
 use crate::introspect::Inputs;
-use crate::vm::Options;
+use crate::runtime::vm::Options;
 
 const HOT: &str = "Hot = (
     spin: n = ( | s | s := 0. 1 to: n do: [ :i | s := s + (i % 7) ]. ^ s )
@@ -68,43 +67,6 @@ fn samples_in_the_collector_are_marked() {
     assert!(run.meter.allocated_bytes > 3000 * 48, "{:?}", run.meter);
 }
 
-#[test]
-fn a_full_ring_counts_lost_samples() {
-    let frames: Vec<Frame> = Vec::with_capacity(MAX_FRAMES);
-    let published = AtomicPtr::new(std::ptr::null_mut());
-    let session = Session {
-        frames: &frames,
-        buffer: frames.as_ptr(),
-        jit_frame_count: &published,
-        ring: Arc::new(Ring::new()),
-        timer: AtomicUsize::new(NO_TIMER),
-    };
-    for _ in 0..RING_SLOTS + 5 {
-        session.capture();
-    }
-    assert_eq!(session.ring.lost.load(Ordering::Relaxed), 5);
-    let mut out = Vec::new();
-    session.ring.drain(&mut out);
-    assert_eq!(out.len(), RING_SLOTS);
-    session.capture();
-    assert_eq!(
-        session.ring.head.load(Ordering::Relaxed),
-        RING_SLOTS as u64 + 1
-    );
-}
-
-#[test]
-fn phase_marks_nest() {
-    let outer = PhaseMark::compiler();
-    {
-        let _inner = PhaseMark::gc(0);
-        assert_eq!(PHASE.with(Cell::get), Phase::Gc as u32);
-    }
-    assert_eq!(PHASE.with(Cell::get), Phase::Compiler as u32);
-    drop(outer);
-    assert_eq!(PHASE.with(Cell::get), Phase::Running as u32);
-}
-
 /// Recursion through natively called tier-1 methods: `run` calls `rec:` eleven deep,
 /// the innermost calls `work`.
 const CHAIN: &str = "Chain = (
@@ -112,20 +74,6 @@ const CHAIN: &str = "Chain = (
     work = ( | s | s := 0. 1 to: 200 do: [ :j | s := s + j ]. ^ s )
     run = ( | s | s := 0. 1 to: 1000000 do: [ :i | s := s + (self rec: 10) ]. ^ s )
 )";
-
-fn frame(method: u32, tier: u8) -> Frame {
-    Frame {
-        method,
-        pc: 0,
-        bp: 0,
-        self_value: crate::value::Value::NIL,
-        context: crate::value::Value::NIL,
-        outer: crate::value::Value::NIL,
-        id: 0,
-        is_block: false,
-        tier,
-    }
-}
 
 #[test]
 fn time_samples_see_tier_1_call_chains() {
@@ -165,44 +113,4 @@ fn time_samples_see_tier_1_call_chains() {
         .iter()
         .filter(|s| &*s.frames[0].label == "Chain>>work");
     assert!(in_rec.count() > 0 && in_work.count() > 0);
-}
-
-#[test]
-fn the_jit_frame_count_is_read_while_machine_code_owns_the_frames() {
-    let mut frames: Vec<Frame> = Vec::with_capacity(MAX_FRAMES);
-    frames.extend([frame(3, 0), frame(4, 1)]);
-    // A frame JIT code pushed: written in the spare capacity, counted in its context.
-    // SAFETY: the Vec has capacity for MAX_FRAMES frames.
-    unsafe { frames.as_mut_ptr().add(2).write(frame(5, 1)) };
-    let mut native_count: usize = 3;
-    let count: *mut usize = &mut native_count;
-    let published = AtomicPtr::new(std::ptr::null_mut());
-    let session = Session {
-        frames: &frames,
-        buffer: frames.as_ptr(),
-        jit_frame_count: &published,
-        ring: Arc::new(Ring::new()),
-        timer: AtomicUsize::new(NO_TIMER),
-    };
-    session.capture();
-    // A tier-1 run: machine code's count, then a runtime call (the `Vec` is live).
-    published.store(count, Ordering::Relaxed);
-    session.capture();
-    // SAFETY: `count` points at the local `native_count`.
-    unsafe { count.write(VM_OWNS_FRAMES) };
-    session.capture();
-    published.store(std::ptr::null_mut(), Ordering::Relaxed);
-    session.capture();
-    let mut out = Vec::new();
-    session.ring.drain(&mut out);
-    let stacks: Vec<Vec<(u32, u8)>> = out.into_iter().map(|s| s.methods).collect();
-    assert_eq!(
-        stacks,
-        [
-            vec![(4, 1), (3, 0)],
-            vec![(5, 1), (4, 1), (3, 0)],
-            vec![(4, 1), (3, 0)],
-            vec![(4, 1), (3, 0)]
-        ]
-    );
 }

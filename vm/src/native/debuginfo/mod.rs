@@ -1,0 +1,189 @@
+//! Tier-1 code made visible to native tools. Each piece of code the JIT installs (every
+//! compiled method and the entry trampoline) is described once, as a `CodeRecord`
+//! (name, SOM file, address, bytes, line table), and handed to the outputs the options
+//! enabled:
+//!
+//! - `--gdb-jit`: an in-memory ELF symbol file with DWARF lines and CFI (`elf.rs`,
+//!   frame layout from `frame.rs`) registered through the GDB JIT interface (`ffi.rs`),
+//!   so gdb's `bt` shows `Class>>selector` frames with file and line and unwinds
+//!   through JIT code into the Rust frames;
+//! - `--jit-elf-dir DIR`: the same images written to `DIR/ADDRESS-NAME.o` for
+//!   `addr2line`, `objdump --dwarf` or `readelf`;
+//! - `--jitdump[-dir]`: a jitdump file for `perf inject --jit` (`jitdump.rs`);
+//! - `--perf-map`: a line per piece of code in `/tmp/perf-PID.map`.
+//!
+//! Everything is off by default: the ELF image costs more than compiling the method
+//! (see README, "Native tools").
+
+mod elf;
+mod ffi;
+mod frame;
+mod jitdump;
+#[cfg(test)]
+mod tests;
+
+use crate::runtime::vm::Options;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// One piece of JIT code as native tools see it.
+pub(crate) struct CodeRecord {
+    /// `Class>>selector`, `[] in Class>>selector` or `som_jit_entry`.
+    pub name: String,
+    /// The SOM source file (as the VM names it in backtraces).
+    pub file: String,
+    /// The line of the method's declaration (0: none).
+    pub decl_line: u32,
+    pub address: u64,
+    pub bytes: Vec<u8>,
+    /// Native offsets where the source line changes (offset, line), by offset.
+    pub lines: Vec<(u32, u32)>,
+    /// Offsets where execution may enter with nothing pushed (the frame analysis
+    /// starts there).
+    pub entries: Vec<u32>,
+    /// The trampoline saves and restores the callee-saved registers; JIT methods leave
+    /// r13/r14 changed for their caller.
+    pub preserves_vm_registers: bool,
+}
+
+impl CodeRecord {
+    /// The line table from a pc map (offset, bytecode index) and the line of each
+    /// bytecode: one row per change of line, the last entry winning at equal offsets.
+    pub(crate) fn line_table(pc_map: &[(u32, u32)], lines: &[u32]) -> Vec<(u32, u32)> {
+        let mut table: Vec<(u32, u32)> = Vec::new();
+        for &(offset, bci) in pc_map {
+            let line = lines.get(bci as usize).copied().unwrap_or(0);
+            match table.last_mut() {
+                Some(last) if last.0 == offset => last.1 = line,
+                _ => table.push((offset, line)),
+            }
+        }
+        table.dedup_by(|later, earlier| later.1 == earlier.1);
+        table
+    }
+}
+
+/// The native-tool outputs of one VM.
+pub(crate) struct NativeTools {
+    gdb: bool,
+    elf_dir: Option<PathBuf>,
+    jitdump: Option<jitdump::JitDump>,
+    /// Why the jitdump could not be opened or written (reported once).
+    jitdump_error: Option<String>,
+    jitdump_dir: Option<PathBuf>,
+    perf_map: bool,
+    registrations: Vec<ffi::GdbRegistration>,
+    /// Time spent describing code for these outputs.
+    pub time: Duration,
+}
+
+impl NativeTools {
+    pub(crate) fn new(options: &Options) -> NativeTools {
+        NativeTools {
+            gdb: options.gdb_jit,
+            elf_dir: options.jit_elf_dir.clone(),
+            jitdump: None,
+            jitdump_error: None,
+            jitdump_dir: options.jitdump_dir.clone(),
+            perf_map: options.perf_map,
+            registrations: Vec::new(),
+            time: Duration::ZERO,
+        }
+    }
+
+    /// Whether any output wants code records.
+    pub(crate) fn enabled(&self) -> bool {
+        self.gdb || self.elf_dir.is_some() || self.jitdump_dir.is_some() || self.perf_map
+    }
+
+    /// Describes `record` to every enabled output.
+    pub(crate) fn publish(&mut self, record: &CodeRecord) {
+        let start = Instant::now();
+        if self.gdb || self.elf_dir.is_some() {
+            self.publish_image(record);
+        }
+        if self.jitdump_dir.is_some() {
+            self.publish_jitdump(record);
+        }
+        if self.perf_map {
+            perf_map_line(record.address, record.bytes.len(), &record.name);
+        }
+        self.time += start.elapsed();
+    }
+
+    fn publish_image(&mut self, record: &CodeRecord) {
+        let frame = frame::describe(
+            &record.bytes,
+            record.address,
+            &record.entries,
+            record.preserves_vm_registers,
+        );
+        // Code whose frame cannot be described gets lines but no CFI: gdb then
+        // stops unwinding there instead of unwinding wrongly.
+        let image = match elf::image(record, frame.as_deref().ok()) {
+            Ok(image) => image,
+            Err(e) => {
+                eprintln!("som: no debug info for {}: {}", record.name, e.0);
+                return;
+            }
+        };
+        if let Some(dir) = &self.elf_dir {
+            let name: String = record
+                .name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let path = dir.join(format!("{:x}-{name}.o", record.address));
+            if let Err(e) = std::fs::write(&path, &image) {
+                eprintln!("som: --jit-elf-dir: cannot write {}: {e}", path.display());
+                self.elf_dir = None;
+            }
+        }
+        if self.gdb {
+            let registration = ffi::GdbRegistration::register(image.into_boxed_slice());
+            self.registrations.push(registration);
+        }
+    }
+
+    fn publish_jitdump(&mut self, record: &CodeRecord) {
+        if self.jitdump.is_none() && self.jitdump_error.is_none() {
+            let dir = self.jitdump_dir.clone().unwrap_or_default();
+            match jitdump::JitDump::create(&dir) {
+                Ok(d) => self.jitdump = Some(d),
+                Err(e) => {
+                    let path = dir.join(format!("jit-{}.dump", std::process::id()));
+                    self.jitdump_error = Some(format!("{}: {e}", path.display()));
+                }
+            }
+        }
+        let result = match &mut self.jitdump {
+            Some(d) => d
+                .write(record)
+                .map_err(|e| format!("{}: {e}", d.path().display())),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            self.jitdump = None;
+            self.jitdump_error = Some(e);
+        }
+        if let Some(e) = &self.jitdump_error {
+            if self.jitdump_dir.take().is_some() {
+                eprintln!("som: --jitdump: cannot write {e}");
+            }
+        }
+    }
+}
+
+/// Appends `address size name` to `/tmp/perf-PID.map`, the file `perf report` reads
+/// to name JIT code (`--perf-map`).
+fn perf_map_line(address: u64, size: usize, name: &str) {
+    use std::io::Write;
+    let path = format!("/tmp/perf-{}.map", std::process::id());
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{address:x} {size:x} {name}");
+    }
+}

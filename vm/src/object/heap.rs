@@ -1,0 +1,297 @@
+//! The object heap: a table of objects indexed by the tagged references in `Value`, with
+//! a free list, byte accounting for the GC trigger and `--max-heap`, and the object bodies
+//! every SOM class needs (instances, arrays, strings, symbols, doubles, big integers,
+//! blocks, contexts, classes and reflective method objects).
+
+use crate::value::Value;
+use num_bigint::BigInt;
+use std::collections::HashMap;
+
+/// An interned symbol's number (index into the universe's symbol table).
+pub(crate) type SymbolId = u32;
+/// A method's number (index into the universe's method table).
+pub(crate) type MethodIdx = u32;
+
+/// What `new` makes for a class: instances of a class share its layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    Instance,
+    Array,
+    String,
+    Symbol,
+    Double,
+    Integer,
+    Block,
+    Class,
+    Method,
+}
+
+/// A class object's data (both classes and metaclasses).
+#[derive(Debug, Clone)]
+pub(crate) struct ClassData {
+    pub name: SymbolId,
+    pub superclass: Value,
+    /// Names of all instance fields, inherited ones first.
+    pub instance_fields: Vec<SymbolId>,
+    pub methods: HashMap<SymbolId, MethodIdx>,
+    /// Reflective `Method`/`Primitive` objects, in definition order.
+    pub method_objects: Vec<Value>,
+    /// The Array `methods` answers (made once, so it keeps its identity).
+    pub methods_array: Value,
+    /// This class object's own fields (its class-side fields).
+    pub fields: Vec<Value>,
+    pub layout: Layout,
+}
+
+/// An immutable SOM string with its length in characters (equal to the byte length
+/// when the text is ASCII, which makes indexing O(1)).
+#[derive(Debug, Clone)]
+pub(crate) struct SomString {
+    pub text: Box<str>,
+    pub chars: u32,
+}
+
+impl SomString {
+    pub(crate) fn new(s: &str) -> SomString {
+        let chars = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
+        SomString {
+            text: s.into(),
+            chars: chars as u32,
+        }
+    }
+
+    /// Takes ownership of `s` (no copy when its capacity fits its length).
+    pub(crate) fn from_owned(s: String) -> SomString {
+        let chars = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
+        SomString {
+            text: s.into_boxed_str(),
+            chars: chars as u32,
+        }
+    }
+
+    pub(crate) fn is_ascii(&self) -> bool {
+        self.chars as usize == self.text.len()
+    }
+
+    /// Characters `from..=to` (1-based), assuming the range was checked.
+    pub(crate) fn substring(&self, from: usize, to: usize) -> String {
+        if self.is_ascii() {
+            self.text[from - 1..to].to_string()
+        } else {
+            self.text
+                .chars()
+                .skip(from - 1)
+                .take(to + 1 - from)
+                .collect()
+        }
+    }
+}
+
+/// A closure: the block's method, the context it captured and its home activation.
+/// `repr(C)`: tier-1 code reads the method, receiver and outer context in place.
+#[derive(Debug, Clone)]
+#[repr(C)]
+pub(crate) struct BlockData {
+    pub method: MethodIdx,
+    /// The nearest enclosing context (`Context` object) or nil.
+    pub outer: Value,
+    /// `self` of the home method.
+    pub receiver: Value,
+    /// Frame index and activation id of the home method (target of `^`).
+    pub home_frame: u32,
+    pub home_id: u64,
+    /// For blocks made from an inlined literal block (fallback sends): the frame that
+    /// made it, whose stack slots it reads and writes. `u32::MAX` otherwise.
+    pub creator_frame: u32,
+    pub creator_id: u64,
+}
+
+/// `repr(u8)`: the variant is a tag byte at offset 0 and each variant's fields follow
+/// as a `repr(C)` struct, so tier-1 code can test for an instance or array and reach
+/// its slots in place (`jit/layout.rs`).
+#[derive(Debug, Clone)]
+#[repr(u8)]
+pub(crate) enum Body {
+    Free(u32),
+    Instance(Box<[Value]>),
+    Array(Vec<Value>),
+    String(SomString),
+    Symbol(SymbolId),
+    Double(f64),
+    BigInt(Box<BigInt>),
+    Block(Box<BlockData>),
+    /// Captured variables of an activation: slot 0 is the outer context (or nil).
+    Context(Box<[Value]>),
+    Class(Box<ClassData>),
+    /// A reflective method object (class `Method` or `Primitive`).
+    Method(MethodIdx),
+}
+
+/// One heap object: its class, the collector's mark and its body. `repr(C)`: tier-1
+/// code reads the class and the body in place (`object::layout`).
+#[derive(Debug, Clone)]
+#[repr(C)]
+pub(crate) struct Object {
+    pub class: Value,
+    pub marked: bool,
+    pub body: Body,
+}
+
+const NO_FREE: u32 = u32::MAX;
+
+/// What `Heap::get` answers for a value that is not a heap reference.
+static IMMEDIATE: Object = Object {
+    class: Value::NIL,
+    marked: false,
+    body: Body::Free(NO_FREE),
+};
+const HEADER_BYTES: usize = 48;
+
+/// The object table.
+#[derive(Clone)]
+pub(crate) struct Heap {
+    pub objects: Vec<Object>,
+    free_head: u32,
+    pub live_bytes: usize,
+    pub bytes_since_gc: usize,
+    /// Live bytes right after the last collection (sets the next trigger).
+    pub live_after_gc: usize,
+    pub peak_bytes: usize,
+}
+
+impl Heap {
+    pub(crate) fn new() -> Heap {
+        Heap {
+            objects: Vec::with_capacity(1 << 12),
+            free_head: NO_FREE,
+            live_bytes: 0,
+            bytes_since_gc: 0,
+            live_after_gc: 0,
+            peak_bytes: 0,
+        }
+    }
+
+    /// Approximate size in bytes of an object with this body (header included).
+    pub(crate) fn size_of(body: &Body) -> usize {
+        HEADER_BYTES
+            + match body {
+                Body::Instance(f) | Body::Context(f) => f.len() * 8,
+                Body::Array(a) => a.len() * 8,
+                Body::String(s) => s.text.len(),
+                Body::BigInt(b) => b.bits() as usize / 8 + 16,
+                Body::Block(_) => 48,
+                Body::Class(c) => 128 + c.fields.len() * 8 + c.methods.len() * 16,
+                _ => 0,
+            }
+    }
+
+    /// Puts an object in the table (reusing a free slot) and answers its reference.
+    pub(crate) fn insert(&mut self, class: Value, body: Body) -> Value {
+        let size = Heap::size_of(&body);
+        self.live_bytes += size;
+        self.bytes_since_gc += size;
+        if self.live_bytes > self.peak_bytes {
+            self.peak_bytes = self.live_bytes;
+        }
+        let obj = Object {
+            class,
+            marked: false,
+            body,
+        };
+        if self.free_head != NO_FREE {
+            let index = self.free_head;
+            let slot = &mut self.objects[index as usize];
+            match slot.body {
+                Body::Free(next) => {
+                    self.free_head = next;
+                    // A free slot owns nothing: no call of the old body's drop glue.
+                    std::mem::forget(std::mem::replace(slot, obj));
+                }
+                _ => {
+                    self.free_head = NO_FREE;
+                    *slot = obj;
+                }
+            }
+            Value::obj(index)
+        } else {
+            let index = self.objects.len() as u32;
+            self.objects.push(obj);
+            Value::obj(index)
+        }
+    }
+
+    /// The object a value refers to; immediates (and anything not a live index) answer
+    /// an empty placeholder, so a primitive handed the wrong kind of value fails cleanly.
+    #[inline(always)]
+    pub(crate) fn get(&self, v: Value) -> &Object {
+        if v.is_ref() {
+            if let Some(o) = self.objects.get(v.index()) {
+                return o;
+            }
+        }
+        &IMMEDIATE
+    }
+
+    #[inline(always)]
+    pub(crate) fn get_mut(&mut self, v: Value) -> &mut Object {
+        &mut self.objects[v.index()]
+    }
+
+    /// Frees an unmarked object during the sweep.
+    pub(crate) fn free(&mut self, index: usize) {
+        let size = Heap::size_of(&self.objects[index].body);
+        self.live_bytes = self.live_bytes.saturating_sub(size);
+        self.objects[index].body = Body::Free(self.free_head);
+        self.objects[index].class = Value::NIL;
+        self.free_head = index as u32;
+    }
+
+    pub(crate) fn class_data(&self, class: Value) -> &ClassData {
+        match &self.get(class).body {
+            Body::Class(c) => c,
+            other => unreachable!("not a class: {other:?}"),
+        }
+    }
+
+    pub(crate) fn class_data_mut(&mut self, class: Value) -> &mut ClassData {
+        match &mut self.get_mut(class).body {
+            Body::Class(c) => c,
+            other => unreachable!("not a class: {other:?}"),
+        }
+    }
+
+    pub(crate) fn is_class(&self, v: Value) -> bool {
+        v.is_ref() && matches!(self.get(v).body, Body::Class(_))
+    }
+
+    pub(crate) fn as_double(&self, v: Value) -> Option<f64> {
+        if v.is_double() {
+            return Some(v.as_double());
+        }
+        if !v.is_ref() {
+            return None;
+        }
+        match self.get(v).body {
+            Body::Double(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_symbol(&self, v: Value) -> Option<SymbolId> {
+        if !v.is_ref() {
+            return None;
+        }
+        match self.get(v).body {
+            Body::Symbol(s) => Some(s),
+            _ => None,
+        }
+    }
+}

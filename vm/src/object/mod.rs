@@ -1,0 +1,8 @@
+//! Objects: the heap (`heap.rs`: object table, bodies, allocation accounting), SOM's
+//! number semantics free of VM state (`numeric.rs`), and the layout contract machine
+//! code relies on (`layout.rs`: every offset JIT code reads or writes, from
+//! `offset_of!`, in one place).
+
+pub(crate) mod heap;
+pub(crate) mod layout;
+pub(crate) mod numeric;

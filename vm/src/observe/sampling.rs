@@ -1,0 +1,436 @@
+//! The time sampler: a SIGPROF timer on the VM thread's CPU clock whose signal handler
+//! copies, without allocating or locking, the method index of the innermost
+//! [`SAMPLE_DEPTH`] frames and the VM's [`Phase`] into a preallocated lock-free ring;
+//! a drain thread empties the ring while the program runs, and names are resolved from
+//! the method table after the run. Also the phase marks (GC, class loading, tier-1
+//! compilation) the VM sets,
+//! the allocation meter behind `introspect::Meter`. The public side (samples with
+//! names, `Machine::run_sampled`) is `introspect/sampling.rs`.
+//!
+//! How the handler reads the stack safely: while a session is active, `Vm::frames` has
+//! capacity for `MAX_FRAMES` activations (so it never reallocates) and this thread's
+//! session publishes where that `Vec` lives. The handler runs on the VM thread itself
+//! (the timer signals that thread only), so the VM is stopped between two instructions
+//! while it reads; at worst it sees a frame being pushed or popped.
+//!
+//! Which frame count is live: tier-1 machine code pushes and pops frames in the spare
+//! capacity of `Vm::frames` and keeps the count in its context (`JitCtx::frames_len`),
+//! giving the `Vec` its length only when it calls into the runtime (`sync_in`). A tier-1
+//! run publishes where that count is in `Vm::jit_frame_count`, and the count is
+//! [`VM_OWNS_FRAMES`] while the runtime's Rust code owns the frames; the handler reads
+//! the `Vec`'s length only then. See [`VM_OWNS_FRAMES`] for why no sample sees a stale
+//! or torn count.
+//!
+//! Every `unsafe` block of the profiler path is in this module.
+
+use crate::runtime::vm::{Frame, Vm, MAX_FRAMES};
+use std::cell::Cell;
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{
+    compiler_fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Frames copied per sample, innermost first (deeper stacks are truncated at the root).
+pub const SAMPLE_DEPTH: usize = 128;
+/// Samples the ring holds before the drain thread must have emptied it.
+const RING_SLOTS: usize = 1024;
+/// `Session::timer` before the timer exists.
+const NO_TIMER: usize = usize::MAX;
+/// How often the drain thread empties the ring.
+const DRAIN_PERIOD: Duration = Duration::from_millis(25);
+
+/// What the VM was doing when a sample was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    /// Executing the program (interpreter or compiled code).
+    Running,
+    /// In the garbage collector.
+    Gc,
+    /// Loading, parsing and compiling classes, and compiling methods to tier 1.
+    Compiler,
+}
+
+impl Phase {
+    fn from_word(w: u32) -> Phase {
+        match w {
+            1 => Phase::Gc,
+            2 => Phase::Compiler,
+            _ => Phase::Running,
+        }
+    }
+}
+
+thread_local! {
+    /// This thread's VM phase (a `Phase` as a word), read by the signal handler.
+    static PHASE: Cell<u32> = const { Cell::new(0) };
+    /// This thread's active sampling session, or null.
+    static SESSION: Cell<*const Session> = const { Cell::new(std::ptr::null()) };
+    /// Bytes allocated before each collection on this thread, summed (the allocation meter).
+    pub(crate) static ALLOCATED_AT_GC: Cell<u64> = const { Cell::new(0) };
+}
+
+/// `JitCtx::frames_len` while the VM's Rust code owns the frames: between a runtime
+/// call's `sync_in` (which first gives `Vm::frames` machine code's count) and its
+/// `sync_out` (which copies `Vm::frames.len()` back, ending the state).
+///
+/// Why a sample never sees a wrong count: the handler interrupts this same thread at
+/// an instruction boundary, so only program order matters (no other CPU writes these
+/// words). At every instruction, either the context's word holds the live count, or it
+/// holds this value and the `Vec`'s length is live: `sync_in` stores it after the
+/// `Vec`'s length (a compiler fence keeps the order), `sync_out` overwrites it with
+/// that length in one store, and a run publishes the context before its first
+/// `sync_out` and unpublishes it after its last `sync_in`. Machine code changes the
+/// count with single aligned 8-byte instructions (`mov`, `sub`), which a signal cannot
+/// split, and stores it only after the new frame's method and tier are written. Cost:
+/// one store per runtime call and three per tier-1 run; machine code's own pushes
+/// and pops are unchanged.
+pub(crate) const VM_OWNS_FRAMES: usize = usize::MAX;
+
+/// The live frame count: the published tier-1 count unless the VM owns the frames.
+fn live_frame_count(vec_len: usize, published: *const AtomicPtr<usize>) -> usize {
+    // SAFETY: `published` is the live Vm's `jit_frame_count` (see `Session`); an atomic
+    // may be read while the VM thread is stopped anywhere.
+    let native = unsafe { &*published }.load(Ordering::Relaxed);
+    if native.is_null() {
+        return vec_len;
+    }
+    // SAFETY: a tier-1 run publishes its context's count only while the context lives
+    // (`run_native`) and the handler runs on the VM thread between two instructions;
+    // volatile because machine code writes the word.
+    match unsafe { std::ptr::read_volatile(native) } {
+        VM_OWNS_FRAMES => vec_len,
+        n => n,
+    }
+}
+
+/// Marks a phase of VM work until dropped (then the previous phase is back).
+pub(crate) struct PhaseMark(u32);
+
+impl PhaseMark {
+    /// A collection starts; `bytes_since_gc` is what was allocated since the last one.
+    pub(crate) fn gc(bytes_since_gc: usize) -> PhaseMark {
+        ALLOCATED_AT_GC.with(|a| a.set(a.get() + bytes_since_gc as u64));
+        PhaseMark::enter(Phase::Gc)
+    }
+
+    /// Class loading (parsing and compiling) starts.
+    pub(crate) fn compiler() -> PhaseMark {
+        PhaseMark::enter(Phase::Compiler)
+    }
+
+    fn enter(phase: Phase) -> PhaseMark {
+        let prior = PHASE.with(|p| p.replace(phase as u32));
+        compiler_fence(Ordering::SeqCst);
+        PhaseMark(prior)
+    }
+}
+
+impl Drop for PhaseMark {
+    fn drop(&mut self) {
+        compiler_fence(Ordering::SeqCst);
+        PHASE.with(|p| p.set(self.0));
+    }
+}
+
+/// One ring slot: written by the handler only, read by the drain after `head` says so.
+struct Slot {
+    phase: AtomicU32,
+    /// Stack depth when sampled (may exceed the methods copied).
+    depth: AtomicU32,
+    /// 1 + the timer's overrun.
+    weight: AtomicU32,
+    methods: [AtomicU32; SAMPLE_DEPTH],
+    tiers: [AtomicU8; SAMPLE_DEPTH],
+}
+
+/// A single-producer (the handler), single-consumer (the drain) ring of samples.
+struct Ring {
+    slots: Box<[Slot]>,
+    /// Samples written (the handler's count); slot `head % RING_SLOTS` is next.
+    head: AtomicU64,
+    /// Samples read (the drain's count).
+    tail: AtomicU64,
+    lost: AtomicU64,
+}
+
+impl Ring {
+    fn new() -> Ring {
+        let slots = (0..RING_SLOTS)
+            .map(|_| Slot {
+                phase: AtomicU32::new(0),
+                depth: AtomicU32::new(0),
+                weight: AtomicU32::new(0),
+                methods: [const { AtomicU32::new(0) }; SAMPLE_DEPTH],
+                tiers: [const { AtomicU8::new(0) }; SAMPLE_DEPTH],
+            })
+            .collect();
+        Ring {
+            slots,
+            head: AtomicU64::new(0),
+            tail: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
+        }
+    }
+
+    /// Moves every written sample into `out` (runs outside the handler; allocates).
+    fn drain(&self, out: &mut Vec<RawSample>) {
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Relaxed);
+        for n in tail..head {
+            let slot = &self.slots[(n % RING_SLOTS as u64) as usize];
+            let depth = slot.depth.load(Ordering::Relaxed);
+            let copied = (depth as usize).min(SAMPLE_DEPTH);
+            out.push(RawSample {
+                phase: Phase::from_word(slot.phase.load(Ordering::Relaxed)),
+                depth,
+                weight: slot.weight.load(Ordering::Relaxed),
+                methods: slot.methods[..copied]
+                    .iter()
+                    .zip(&slot.tiers)
+                    .map(|(m, t)| (m.load(Ordering::Relaxed), t.load(Ordering::Relaxed)))
+                    .collect(),
+            });
+        }
+        self.tail.store(head, Ordering::Release);
+    }
+}
+
+/// A sample as the handler took it: (method index, tier) per frame, innermost first.
+pub(crate) struct RawSample {
+    pub(crate) phase: Phase,
+    pub(crate) depth: u32,
+    pub(crate) weight: u32,
+    pub(crate) methods: Vec<(u32, u8)>,
+}
+
+/// What the handler needs: where the frames are, and the ring.
+struct Session {
+    /// The Vm's `frames` field; the Vm outlives the session.
+    frames: *const Vec<Frame>,
+    /// The frames' buffer when the session began (capacity `MAX_FRAMES`).
+    buffer: *const Frame,
+    /// The Vm's `jit_frame_count` field.
+    jit_frame_count: *const AtomicPtr<usize>,
+    ring: Arc<Ring>,
+    /// The timer's id (`NO_TIMER` until it exists; ids start at 0), for its overrun.
+    timer: AtomicUsize,
+}
+
+impl Session {
+    /// Runs in the signal handler: no allocation, no locks, no panics.
+    fn capture(&self) {
+        let ring = &*self.ring;
+        let head = ring.head.load(Ordering::Relaxed);
+        if head - ring.tail.load(Ordering::Acquire) >= RING_SLOTS as u64 {
+            ring.lost.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        // SAFETY: `frames` points at the live Vm's `frames` field (`jit_frame_count` at
+        // its field) for as long as this session is published (see `run_sampled`). We copy the Vec's words
+        // bitwise (volatile: no reference to the Vec being mutated is formed) into a
+        // `ManuallyDrop`, so the copy is never dropped or used to mutate.
+        let frames =
+            unsafe { std::ptr::read_volatile(self.frames as *const ManuallyDrop<Vec<Frame>>) };
+        let len = live_frame_count(frames.len(), self.jit_frame_count).min(MAX_FRAMES);
+        let slot = &ring.slots[(head % RING_SLOTS as u64) as usize];
+        let copied = if frames.as_ptr() == self.buffer {
+            len.min(SAMPLE_DEPTH)
+        } else {
+            0
+        };
+        for i in 0..copied {
+            // SAFETY: `buffer` is the frames' allocation, reserved for MAX_FRAMES frames
+            // and never reallocated while published, and `len - 1 - i < MAX_FRAMES`, so
+            // the reads stay inside it. A slot being pushed or popped may hold an old
+            // frame's words; indices are checked against the method table when resolved.
+            let (method, tier) = unsafe {
+                let frame = self.buffer.add(len - 1 - i);
+                (
+                    std::ptr::read_volatile(std::ptr::addr_of!((*frame).method)),
+                    std::ptr::read_volatile(std::ptr::addr_of!((*frame).tier)),
+                )
+            };
+            slot.methods[i].store(method, Ordering::Relaxed);
+            slot.tiers[i].store(tier, Ordering::Relaxed);
+        }
+        slot.depth.store(copied.max(len) as u32, Ordering::Relaxed);
+        slot.phase.store(PHASE.with(Cell::get), Ordering::Relaxed);
+        slot.weight.store(1 + self.overrun(), Ordering::Relaxed);
+        ring.head.store(head + 1, Ordering::Release);
+    }
+}
+
+impl Session {
+    /// Periods the timer expired beyond the one that raised this signal.
+    fn overrun(&self) -> u32 {
+        let timer = self.timer.load(Ordering::Relaxed);
+        if timer == NO_TIMER {
+            return 0;
+        }
+        // SAFETY: `timer` is a live timer id (deleted only after the session is
+        // unpublished); `timer_getoverrun` is async-signal-safe.
+        let n = unsafe { libc::timer_getoverrun(timer as libc::timer_t) };
+        n.max(0) as u32
+    }
+}
+
+extern "C" fn on_sigprof(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    let session = SESSION.with(Cell::get);
+    if !session.is_null() {
+        // SAFETY: a session is published on this thread only while it is alive (set in
+        // `Sampler::start`, cleared before the session is dropped in `Sampler::stop`),
+        // and the handler runs on the thread that published it.
+        unsafe { &*session }.capture();
+    }
+}
+
+/// Installs the SIGPROF handler once per process.
+fn install_handler() -> std::io::Result<()> {
+    static INSTALLED: std::sync::OnceLock<Result<(), i32>> = std::sync::OnceLock::new();
+    let result = INSTALLED.get_or_init(|| {
+        // SAFETY: a zeroed `sigaction` is a valid empty one; we fill in a handler with
+        // the SA_SIGINFO signature and an empty mask before passing it to the kernel.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigprof as *const () as libc::sighandler_t;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            match libc::sigaction(libc::SIGPROF, &action, std::ptr::null_mut()) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)),
+            }
+        }
+    });
+    result.map_err(std::io::Error::from_raw_os_error)
+}
+
+/// A POSIX timer on this thread's CPU clock that sends SIGPROF to this thread.
+struct CpuTimer(libc::timer_t);
+
+impl CpuTimer {
+    fn start(hz: u32) -> std::io::Result<CpuTimer> {
+        let period_ns = 1_000_000_000 / i64::from(hz.max(1));
+        let period = libc::timespec {
+            tv_sec: period_ns / 1_000_000_000,
+            tv_nsec: period_ns % 1_000_000_000,
+        };
+        let spec = libc::itimerspec {
+            it_interval: period,
+            it_value: period,
+        };
+        // SAFETY: plain system calls with valid pointers to locals; a zeroed `sigevent`
+        // is valid, and we set its notification to "signal this thread".
+        unsafe {
+            let mut event: libc::sigevent = std::mem::zeroed();
+            event.sigev_notify = libc::SIGEV_THREAD_ID;
+            event.sigev_signo = libc::SIGPROF;
+            event.sigev_notify_thread_id = libc::gettid();
+            let mut id: libc::timer_t = std::mem::zeroed();
+            if libc::timer_create(libc::CLOCK_THREAD_CPUTIME_ID, &mut event, &mut id) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let timer = CpuTimer(id);
+            if libc::timer_settime(id, 0, &spec, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(timer)
+        }
+    }
+}
+
+impl Drop for CpuTimer {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` came from a successful `timer_create` and is deleted once.
+        unsafe { libc::timer_delete(self.0) };
+    }
+}
+
+/// CPU time the calling thread has used.
+pub(crate) fn thread_cpu_time() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the kernel to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// An active time-sampling session on the VM thread.
+pub(crate) struct Sampler {
+    session: Box<Session>,
+    timer: Option<CpuTimer>,
+    stop: Arc<AtomicBool>,
+    drain: Option<std::thread::JoinHandle<Vec<RawSample>>>,
+}
+
+impl Sampler {
+    pub(crate) fn start(vm: &mut Vm, hz: u32) -> std::io::Result<Sampler> {
+        install_handler()?;
+        vm.frames
+            .reserve(MAX_FRAMES.saturating_sub(vm.frames.len()));
+        let ring = Arc::new(Ring::new());
+        let session = Box::new(Session {
+            frames: &vm.frames,
+            buffer: vm.frames.as_ptr(),
+            jit_frame_count: &vm.jit_frame_count,
+            ring: ring.clone(),
+            timer: AtomicUsize::new(NO_TIMER),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let drain = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("som-sample-drain".into())
+                .spawn(move || {
+                    let mut out = Vec::new();
+                    while !stop.load(Ordering::Acquire) {
+                        std::thread::sleep(DRAIN_PERIOD);
+                        ring.drain(&mut out);
+                    }
+                    out
+                })?
+        };
+        SESSION.with(|s| s.set(&*session));
+        let mut sampler = Sampler {
+            session,
+            timer: None,
+            stop,
+            drain: Some(drain),
+        };
+        let timer = CpuTimer::start(hz)?;
+        sampler
+            .session
+            .timer
+            .store(timer.0 as usize, Ordering::Relaxed);
+        sampler.timer = Some(timer);
+        Ok(sampler)
+    }
+
+    /// Stops the timer, unpublishes the session and collects every sample.
+    pub(crate) fn stop(mut self) -> (Vec<RawSample>, u64) {
+        SESSION.with(|s| s.set(std::ptr::null()));
+        self.timer = None;
+        self.stop.store(true, Ordering::Release);
+        let mut samples = self
+            .drain
+            .take()
+            .and_then(|d| d.join().ok())
+            .unwrap_or_default();
+        self.session.ring.drain(&mut samples);
+        (samples, self.session.ring.lost.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        SESSION.with(|s| s.set(std::ptr::null()));
+        self.timer = None;
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests;

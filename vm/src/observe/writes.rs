@@ -1,0 +1,234 @@
+//! Write tracking for time-travel searches. While a monitored run tracks writes, every
+//! bytecode that stores into an object (a field, an array element, a context) or may
+//! store through a primitive (a `...put:` send) adds the object to a Bloom filter, every
+//! activation seen at a boundary adds its id and depth (its own slots change only while
+//! it runs; long-lived shallow activations are told apart exactly by the minimum depth),
+//! every allocation adds the new reference, and a binding of a global sets a flag. A
+//! tool takes the log per stretch of the run and later skips stretches that cannot have
+//! changed what it watches. False positives only cost re-execution; there are no false
+//! negatives.
+
+use crate::bytecode::{Bytecode, Code};
+use crate::object::heap::Body;
+use crate::runtime::vm::Vm;
+use crate::value::Value;
+use crate::value::ValueRef;
+
+/// Bits per filter (a power of two): 2^18 bits, 32 KiB.
+const BITS: usize = 1 << 18;
+
+/// A Bloom filter over 64-bit keys with two probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Bloom {
+    words: Vec<u64>,
+}
+
+impl Default for Bloom {
+    fn default() -> Self {
+        Bloom {
+            words: vec![0; BITS / 64],
+        }
+    }
+}
+
+impl Bloom {
+    fn probes(key: u64) -> [usize; 2] {
+        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let g = (key ^ (key >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        [(h >> 40) as usize % BITS, (g >> 40) as usize % BITS]
+    }
+
+    fn insert(&mut self, key: u64) {
+        for p in Self::probes(key) {
+            self.words[p / 64] |= 1 << (p % 64);
+        }
+    }
+
+    fn may_contain(&self, key: u64) -> bool {
+        Self::probes(key)
+            .iter()
+            .all(|&p| self.words[p / 64] & (1 << (p % 64)) != 0)
+    }
+
+    fn merge(&mut self, other: &Bloom) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= b;
+        }
+    }
+}
+
+/// What a stretch of a run may have written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteLog {
+    objects: Bloom,
+    /// Objects allocated (their references).
+    allocated: Bloom,
+    frames: Bloom,
+    /// The smallest stack depth seen at a boundary (0: none seen): an activation
+    /// shallower than this never ran in the stretch.
+    min_depth: usize,
+    /// The largest activation id seen: ids only grow, so an activation created later
+    /// never ran in the stretch.
+    max_frame: u64,
+    globals: bool,
+    /// A store through a fallback block into its creator frame: anything may change.
+    anything: bool,
+}
+
+impl WriteLog {
+    /// The log so far; this one starts afresh, seeded with the running activation
+    /// (`top`: its id and the frame count) so a stretch starting mid-statement knows it.
+    pub(crate) fn take_seeded(&mut self, top: Option<(u64, usize)>) -> WriteLog {
+        let taken = std::mem::take(self);
+        if let Some((id, depth)) = top {
+            self.frames.insert(id);
+            self.min_depth = depth;
+            self.max_frame = id;
+        }
+        taken
+    }
+
+    /// Whether a field or element of `object` may have been written.
+    pub fn may_write_object(&self, object: ValueRef) -> bool {
+        self.anything || self.objects.may_contain(object.0)
+    }
+
+    /// Whether `object` may have been allocated (its reference handed out).
+    pub fn may_allocate(&self, object: ValueRef) -> bool {
+        self.allocated.may_contain(object.0)
+    }
+
+    /// Whether the activation `frame_id`, `depth` frames deep, may have run (and
+    /// written its own variables).
+    pub fn may_run_frame(&self, frame_id: u64, depth: usize) -> bool {
+        self.anything
+            || (self.min_depth != 0
+                && depth >= self.min_depth
+                && frame_id <= self.max_frame
+                && self.frames.may_contain(frame_id))
+    }
+
+    /// Whether a global may have been bound or rebound.
+    pub fn may_write_globals(&self) -> bool {
+        self.anything || self.globals
+    }
+
+    pub fn merge(&mut self, other: &WriteLog) {
+        self.objects.merge(&other.objects);
+        self.allocated.merge(&other.allocated);
+        self.frames.merge(&other.frames);
+        self.min_depth = match (self.min_depth, other.min_depth) {
+            (0, d) | (d, 0) => d,
+            (a, b) => a.min(b),
+        };
+        self.max_frame = self.max_frame.max(other.max_frame);
+        self.globals |= other.globals;
+        self.anything |= other.anything;
+    }
+}
+
+impl Vm {
+    /// Notes a new object.
+    #[inline(never)]
+    pub(crate) fn log_allocation(&mut self, object: Value) {
+        if let Some(log) = self.writes.as_deref_mut() {
+            log.allocated.insert(object.0);
+        }
+    }
+
+    /// Notes the activation at a boundary.
+    pub(crate) fn log_frame(&mut self, frame_id: u64, depth: usize) {
+        if let Some(log) = self.writes.as_deref_mut() {
+            log.frames.insert(frame_id);
+            if log.min_depth == 0 || depth < log.min_depth {
+                log.min_depth = depth;
+            }
+            log.max_frame = log.max_frame.max(frame_id);
+        }
+    }
+
+    /// Notes what the bytecode at `pc` of the top frame is about to write.
+    #[inline]
+    pub(crate) fn log_writes(&mut self, code: &Code, pc: usize) {
+        use Bytecode::*;
+        match code.bytecodes[pc] {
+            PopField(_) | StoreField(_) | AtPut(_) | StoreCaptured(_) | StoreOuter(..)
+            | StoreCreator(_) | Send(_) | SuperSend(_) | PushGlobal(_) => {
+                self.log_store(code.bytecodes[pc]);
+            }
+            _ => {}
+        }
+    }
+
+    #[inline(never)]
+    fn log_store(&mut self, bc: Bytecode) {
+        let f = self.frames.last().expect("a frame");
+        let (receiver, context, outer) = (f.self_value, f.context, f.outer);
+        let top = self.stack.len();
+        let target = match bc {
+            Bytecode::PopField(_) | Bytecode::StoreField(_) => Some(receiver),
+            Bytecode::AtPut(_) => Some(self.stack[top - 3]),
+            Bytecode::StoreCaptured(_) => Some(context),
+            Bytecode::StoreOuter(hops, _) => Some(self.context_hops(outer, hops)),
+            Bytecode::Send(s) | Bytecode::SuperSend(s) => {
+                let site = &self.sites[s as usize];
+                let argc = site.argc as usize;
+                let selector = self.symbol_text(site.selector);
+                let (globals, puts) = (selector == "global:put:", selector.ends_with("put:"));
+                if globals {
+                    self.mark_globals();
+                }
+                puts.then(|| self.stack[top - 1 - argc])
+            }
+            Bytecode::PushGlobal(g) => {
+                if self.globals[g as usize].is_none() {
+                    self.mark_globals();
+                }
+                None
+            }
+            _ => {
+                if let Some(log) = self.writes.as_deref_mut() {
+                    log.anything = true;
+                }
+                None
+            }
+        };
+        if let (Some(t), Some(log)) = (target, self.writes.as_deref_mut()) {
+            log.objects.insert(t.0);
+        }
+    }
+
+    fn mark_globals(&mut self) {
+        if let Some(log) = self.writes.as_deref_mut() {
+            log.globals = true;
+        }
+    }
+
+    fn context_hops(&self, mut ctx: Value, hops: u8) -> Value {
+        for _ in 0..hops {
+            ctx = match &self.heap.get(ctx).body {
+                Body::Context(slots) => slots[0],
+                _ => return ctx,
+            };
+        }
+        ctx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bloom_filter_has_no_false_negatives() {
+        let mut b = Bloom::default();
+        for k in (0..5000u64).map(|i| i * 4 + 8) {
+            b.insert(k);
+        }
+        assert!((0..5000u64).all(|i| b.may_contain(i * 4 + 8)));
+        let false_hits = (0..5000u64)
+            .filter(|i| b.may_contain((1 << 40) | (i * 4)))
+            .count();
+        assert!(false_hits < 2500, "{false_hits} false positives of 5000");
+    }
+}

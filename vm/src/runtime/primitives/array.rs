@@ -1,0 +1,81 @@
+//! Array primitives: 1-based `at:`, `at:put:`, `length` and `Array new:`.
+
+use super::{Entry, Prim, PrimResult};
+use crate::object::heap::Body;
+use crate::runtime::vm::Vm;
+use crate::value::Value;
+
+pub(super) static PRIMITIVES: &[Entry] = &[
+    ("Array", "at:", at),
+    ("Array", "at:put:", at_put),
+    ("Array", "length", length),
+    ("Array class", "new:", new),
+];
+
+fn index(vm: &Vm, argc: usize, what: &str) -> Result<(Value, usize), String> {
+    let (a, i) = (vm.arg(argc, 0), vm.arg(argc, 1));
+    let len = match &vm.heap.get(a).body {
+        Body::Array(v) => v.len(),
+        _ => 0,
+    };
+    if !i.is_int() {
+        return Err(format!(
+            "Array>>{what} expected an Integer index, got {}",
+            vm.a_class_name(i)
+        ));
+    }
+    let idx = i.as_int();
+    if idx < 1 || idx as u64 > len as u64 {
+        return Err(format!(
+            "index {idx} out of bounds for Array of length {len}"
+        ));
+    }
+    Ok((a, idx as usize - 1))
+}
+
+fn at(vm: &mut Vm, argc: usize) -> PrimResult {
+    let (a, i) = index(vm, argc, "at:")?;
+    match &vm.heap.get(a).body {
+        Body::Array(v) => Ok(Prim::Value(v[i])),
+        _ => unreachable!("checked by index"),
+    }
+}
+
+fn at_put(vm: &mut Vm, argc: usize) -> PrimResult {
+    let (a, i) = index(vm, argc, "at:put:")?;
+    let value = vm.arg(argc, 2);
+    if let Body::Array(v) = &mut vm.heap.get_mut(a).body {
+        v[i] = value;
+    }
+    Ok(Prim::Value(a))
+}
+
+fn length(vm: &mut Vm, argc: usize) -> PrimResult {
+    let n = match &vm.heap.get(vm.arg(argc, 0)).body {
+        Body::Array(v) => v.len(),
+        _ => 0,
+    };
+    Ok(Prim::Value(Value::int(n as i64).expect("small")))
+}
+
+fn new(vm: &mut Vm, argc: usize) -> PrimResult {
+    let (class, n) = (vm.arg(argc, 0), vm.arg(argc, 1));
+    if !n.is_int() || n.as_int() < 0 {
+        return Err(format!(
+            "Array class>>new: expected a non-negative Integer, got {}",
+            if n.is_int() {
+                n.as_int().to_string()
+            } else {
+                vm.a_class_name(n)
+            }
+        )
+        .into());
+    }
+    let n = n.as_int() as usize;
+    if n.saturating_mul(8) > vm.options.max_heap {
+        return Err(vm.out_of_memory().into());
+    }
+    Ok(Prim::Value(
+        vm.alloc(class, Body::Array(vec![Value::NIL; n])),
+    ))
+}

@@ -1,0 +1,123 @@
+//! Variable access that is not a plain frame slot: context slots (captured variables),
+//! the creator-frame variables of fallback blocks, and fields of `self`.
+
+use crate::bytecode::VarAccess;
+use crate::object::heap::Body;
+use crate::runtime::error::Unwind;
+use crate::runtime::vm::Vm;
+use crate::value::Value;
+
+impl Vm {
+    #[inline(always)]
+    fn context_at(&self, mut ctx: Value, hops: u8) -> Value {
+        for _ in 0..hops {
+            ctx = match &self.heap.get(ctx).body {
+                Body::Context(slots) => slots[0],
+                _ => unreachable!("context chain broken"),
+            };
+        }
+        ctx
+    }
+
+    #[inline(always)]
+    pub(crate) fn context_get(&self, ctx: Value, hops: u8, slot: u16) -> Value {
+        let ctx = self.context_at(ctx, hops);
+        match &self.heap.get(ctx).body {
+            Body::Context(slots) => slots[slot as usize],
+            _ => unreachable!("not a context"),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn context_set(&mut self, ctx: Value, hops: u8, slot: u16, v: Value) {
+        let ctx = self.context_at(ctx, hops);
+        match &mut self.heap.get_mut(ctx).body {
+            Body::Context(slots) => slots[slot as usize] = v,
+            _ => unreachable!("not a context"),
+        }
+    }
+
+    /// The live creator frame of fallback-block frame `frame`.
+    fn creator_of(&self, frame: usize) -> Result<usize, Unwind> {
+        let (c, creator_id) = self.frame_block(frame).map_or((usize::MAX, 0), |b| {
+            (b.creator_frame as usize, b.creator_id)
+        });
+        if c < self.frames.len() && self.frames[c].id == creator_id {
+            Ok(c)
+        } else {
+            Err(self.error(
+                "a block made for an inlined message was used after its method returned".into(),
+            ))
+        }
+    }
+
+    fn creator_access(&self, frame: usize, k: u16) -> Result<(usize, VarAccess), Unwind> {
+        let code = self.code_of(self.frames[frame].method);
+        let access = code.creator_vars[k as usize];
+        Ok((self.creator_of(frame)?, access))
+    }
+
+    pub(crate) fn creator_get(&self, frame: usize, k: u16) -> Result<Value, Unwind> {
+        let (c, access) = self.creator_access(frame, k)?;
+        let f = &self.frames[c];
+        Ok(match access {
+            VarAccess::Local(s) => self.stack[f.bp as usize + s as usize],
+            VarAccess::Captured(s) => self.context_get(f.context, 0, s),
+            VarAccess::Outer(h, s) => self.context_get(f.outer, h, s),
+            VarAccess::Creator(k2) => return self.creator_get(c, k2),
+        })
+    }
+
+    pub(crate) fn creator_set(&mut self, frame: usize, k: u16, v: Value) -> Result<(), Unwind> {
+        let (c, access) = self.creator_access(frame, k)?;
+        let f = self.frames[c].clone();
+        match access {
+            VarAccess::Local(s) => self.stack[f.bp as usize + s as usize] = v,
+            VarAccess::Captured(s) => self.context_set(f.context, 0, s, v),
+            VarAccess::Outer(h, s) => self.context_set(f.outer, h, s, v),
+            VarAccess::Creator(k2) => return self.creator_set(c, k2, v),
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(crate) fn field_get(&self, recv: Value, i: u16) -> Result<Value, Unwind> {
+        if recv.is_ref() {
+            match &self.heap.get(recv).body {
+                Body::Instance(f) if (i as usize) < f.len() => return Ok(f[i as usize]),
+                Body::Class(c) if (i as usize) < c.fields.len() => return Ok(c.fields[i as usize]),
+                _ => {}
+            }
+        }
+        Err(self.field_error(recv, i))
+    }
+
+    #[inline(always)]
+    pub(crate) fn field_set(&mut self, recv: Value, i: u16, v: Value) -> Result<(), Unwind> {
+        if recv.is_ref() {
+            match &mut self.heap.get_mut(recv).body {
+                Body::Instance(f) if (i as usize) < f.len() => {
+                    f[i as usize] = v;
+                    return Ok(());
+                }
+                Body::Class(c) if (i as usize) < c.fields.len() => {
+                    c.fields[i as usize] = v;
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        Err(self.field_error(recv, i))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn field_error(&self, recv: Value, i: u16) -> Unwind {
+        let class = self.class_of(recv);
+        self.error(format!(
+            "{} has no field {} (its layout holds no named fields)",
+            self.class_name(class),
+            i + 1
+        ))
+    }
+}

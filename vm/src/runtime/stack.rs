@@ -1,0 +1,135 @@
+//! The dispatch loop's bytecode fetch and its access to the VM stack without per-operation bounds and capacity
+//! checks. The loop executes compiler-produced bytecode whose stack discipline is
+//! structural (every bytecode index has one operand depth, locals are addressed below
+//! it), and `push_frame` refuses a frame (SOM "stack overflow") unless the stack's
+//! reserved capacity leaves room for the method's deepest growth (`Shape::max_growth`),
+//! so these operations stay inside the buffer; debug builds check every one.
+
+use crate::bytecode::{Bytecode, Code, MethodKind};
+use crate::runtime::vm::Vm;
+use crate::value::Value;
+use std::rc::Rc;
+
+impl Vm {
+    /// Pushes onto the operand stack of the top frame.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, v: Value) {
+        let len = self.stack.len();
+        debug_assert!(len < self.stack.capacity(), "VM stack past its reservation");
+        // SAFETY: `push_frame` admitted the running frame only with `max_growth` free
+        // slots beyond its base, and well-formed bytecode never grows a frame further,
+        // so `len < capacity`; the slot is written before the length covers it.
+        unsafe {
+            self.stack.as_mut_ptr().add(len).write(v);
+            self.stack.set_len(len + 1);
+        }
+    }
+
+    /// Pushes `n` nils (a new frame's temporaries).
+    #[inline(always)]
+    pub(crate) fn push_nils(&mut self, n: usize) {
+        let len = self.stack.len();
+        debug_assert!(
+            len + n <= self.stack.capacity(),
+            "VM stack past its reservation"
+        );
+        // SAFETY: `push_frame` checked `max_growth` (which includes the temporaries)
+        // against the reservation; each slot is written before the length covers it.
+        unsafe {
+            let base = self.stack.as_mut_ptr().add(len);
+            for i in 0..n {
+                base.add(i).write(Value::NIL);
+            }
+            self.stack.set_len(len + n);
+        }
+    }
+
+    /// Pops the top of the operand stack.
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> Value {
+        let len = self.stack.len();
+        debug_assert!(len > 0, "pop from an empty VM stack");
+        // SAFETY: bytecode pops only what it pushed in the same frame (len > 0), and
+        // `Value` is `Copy`, so shortening the vector needs no drop.
+        unsafe {
+            self.stack.set_len(len - 1);
+            *self.stack.as_ptr().add(len - 1)
+        }
+    }
+
+    /// The value `depth` slots below the top (0 is the top).
+    #[inline(always)]
+    pub(crate) fn peek(&self, depth: usize) -> Value {
+        let len = self.stack.len();
+        debug_assert!(depth < len, "peek below the VM stack");
+        // SAFETY: operands a bytecode reads were pushed by earlier bytecodes of the same
+        // frame, so `len - 1 - depth` is an initialised slot.
+        unsafe { *self.stack.as_ptr().add(len - 1 - depth) }
+    }
+
+    /// Replaces the value `depth` slots below the top.
+    #[inline(always)]
+    pub(crate) fn poke(&mut self, depth: usize, v: Value) {
+        let len = self.stack.len();
+        debug_assert!(depth < len, "poke below the VM stack");
+        // SAFETY: as in `peek`.
+        unsafe { *self.stack.as_mut_ptr().add(len - 1 - depth) = v }
+    }
+
+    /// Drops the top `n` values.
+    #[inline(always)]
+    pub(crate) fn drop_values(&mut self, n: usize) {
+        let len = self.stack.len();
+        debug_assert!(n <= len, "drop below the VM stack");
+        // SAFETY: as in `pop`.
+        unsafe { self.stack.set_len(len - n) }
+    }
+
+    /// Slot `i` of the stack (a frame's receiver, argument, local or loop counter).
+    #[inline(always)]
+    pub(crate) fn slot(&self, i: usize) -> Value {
+        debug_assert!(i < self.stack.len(), "slot above the VM stack");
+        // SAFETY: slots are `bp + s` with `s` below the frame's slot count, which
+        // `push_frame` initialised and which stay below the operand stack.
+        unsafe { *self.stack.as_ptr().add(i) }
+    }
+
+    /// Writes slot `i` of the stack.
+    #[inline(always)]
+    pub(crate) fn set_slot(&mut self, i: usize, v: Value) {
+        debug_assert!(i < self.stack.len(), "slot above the VM stack");
+        // SAFETY: as in `slot`.
+        unsafe { *self.stack.as_mut_ptr().add(i) = v }
+    }
+}
+
+/// The bytecode at `pc` of `code` (whose bytecodes start at `ops`), for the dispatch
+/// loop.
+#[inline(always)]
+pub(crate) fn fetch(ops: *const Bytecode, code: &Code, pc: usize) -> Bytecode {
+    debug_assert!(pc < code.bytecodes.len(), "pc past the method's end");
+    debug_assert!(std::ptr::eq(ops, code.bytecodes.as_ptr()));
+    let _ = code;
+    // SAFETY: the compiler ends every method and block with a return and every jump
+    // targets an index inside the same code, so a running frame's pc is in bounds;
+    // `ops` is `code.bytecodes`' buffer, which code never changes after compilation.
+    unsafe { *ops.add(pc) }
+}
+
+/// The code of bytecode method `method`, borrowed for the dispatch loop without
+/// touching its reference count (a frame switch would otherwise clone and drop an
+/// `Rc`).
+#[inline(always)]
+pub(crate) fn code_ref<'a>(vm: &Vm, method: u32) -> &'a Code {
+    let code: *const Code = match &vm.methods[method as usize].kind {
+        MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => Rc::as_ptr(c),
+        _ => unreachable!("frame of a primitive"),
+    };
+    // SAFETY: `Vm::methods` only grows while code runs: no entry is removed and no
+    // compiled method's code is replaced, so the `Rc` above keeps the code alive for
+    // as long as a frame may run it. The one wholesale replacement, snapshot
+    // `restore`, runs between runs or inside `evaluate`, whose restored table holds
+    // clones of the same `Rc`s for every method that existed when it was taken (and
+    // any frame the loop returns to existed then).
+    unsafe { &*code }
+}

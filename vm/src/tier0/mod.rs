@@ -1,0 +1,480 @@
+//! Tier 0: the bytecode interpreter. One loop executes every activation on the VM stack;
+//! a SOM send pushes a frame and continues in the same loop (it never recurses on the
+//! Rust stack). Small-integer arithmetic and comparisons take an inline fast path; every
+//! other send goes through the send site's inline cache (`send.rs`).
+
+use crate::bytecode::{Bytecode, Code, LoopSlots, MethodKind, NilTestMode};
+use crate::runtime::error::Unwind;
+use crate::runtime::semantics::arith::{int_binop, BinOp};
+use crate::runtime::vm::Vm;
+use crate::value::Value;
+use std::rc::Rc;
+
+/// Result of a send or primitive: did the active frame change?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// The result is on the stack; the same frame continues.
+    Continue,
+    /// A frame was pushed, popped or restarted: reload the registers.
+    Switch,
+}
+
+/// An operator bytecode: the small-integer result inline, everything else through
+/// `Vm::binop_slow` (`runtime::semantics::arith`).
+macro_rules! binop {
+    ($vm:ident, $op:expr, $site:expr, $pc:ident, $frame_changed:ident) => {{
+        $vm.stats.clock += 1;
+        let (a, b) = ($vm.peek(1), $vm.peek(0));
+        let fast = if a.is_int() && b.is_int() {
+            int_binop($op, a.as_int(), b.as_int())
+        } else {
+            None
+        };
+        match fast {
+            Some(v) => {
+                $vm.drop_values(1);
+                $vm.poke(0, v);
+            }
+            None => {
+                if $vm.binop_slow($op, $site, $pc)? == Flow::Switch {
+                    $frame_changed = true;
+                }
+            }
+        }
+    }};
+}
+
+impl Vm {
+    pub(crate) fn code_of(&self, method: u32) -> Rc<Code> {
+        match &self.methods[method as usize].kind {
+            MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => c.clone(),
+            _ => unreachable!("frame of a primitive"),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn save_pc(&mut self, pc: usize) {
+        if let Some(f) = self.frames.last_mut() {
+            f.pc = pc as u32;
+        }
+    }
+
+    /// Runs until the frame count drops to `base_depth`; answers the value returned by
+    /// the last frame popped.
+    pub(crate) fn execute(&mut self, base_depth: usize) -> Result<Value, Unwind> {
+        let monitor = &mut crate::observe::monitor::NoHook;
+        if self.jit.enabled {
+            self.run_loop::<false, true>(base_depth, monitor)
+        } else {
+            self.run_loop::<false, false>(base_depth, monitor)
+        }
+    }
+
+    /// `execute` under a monitor: at every statement boundary (a new line, a frame
+    /// entered or returned to) the monitor sees the VM and may pause it
+    /// (`Unwind::Pause`, frames intact; calling this again resumes). Without the
+    /// `hooks` feature the boundary check is compiled out (monitors see nothing); that
+    /// build exists to measure what the hooks cost when unused.
+    pub(crate) fn execute_monitored(
+        &mut self,
+        base_depth: usize,
+        monitor: &mut dyn crate::observe::monitor::Hook,
+    ) -> Result<Value, Unwind> {
+        #[cfg(feature = "hooks")]
+        return self.run_loop::<true, false>(base_depth, monitor);
+        #[cfg(not(feature = "hooks"))]
+        return self.run_loop::<false, false>(base_depth, monitor);
+    }
+
+    /// The dispatch loop; `DEBUG` adds the boundary check (compiled out otherwise);
+    /// `JIT` hands every frame change and hot loop to tier 1 (`jit::jit_dispatch`).
+    fn run_loop<const DEBUG: bool, const JIT: bool>(
+        &mut self,
+        base_depth: usize,
+        monitor: &mut dyn crate::observe::monitor::Hook,
+    ) -> Result<Value, Unwind> {
+        let mut code: &Code;
+        let mut ops: *const Bytecode;
+        let mut pc: usize;
+        let mut bp: usize;
+        // The top frame's receiver and method (fixed while the frame runs).
+        let mut recv: Value;
+        let mut method: usize;
+        macro_rules! reload {
+            () => {{
+                if JIT {
+                    self.jit_dispatch(base_depth)?;
+                }
+                if self.frames.len() <= base_depth {
+                    return Ok(self.stack.pop().unwrap_or(Value::NIL));
+                }
+                let f = self.frames.last().expect("a frame");
+                pc = f.pc as usize;
+                bp = f.bp as usize;
+                recv = f.self_value;
+                method = f.method as usize;
+                code = crate::runtime::stack::code_ref(self, f.method);
+                ops = code.bytecodes.as_ptr();
+            }};
+        }
+        reload!();
+        loop {
+            if DEBUG {
+                if self.profile.is_some() {
+                    self.profile_bytecode(pc);
+                }
+                if self.writes.is_some() {
+                    self.log_writes(code, pc);
+                }
+                let line = code.lines[pc];
+                let top_id = self.frames.last().expect("a frame").id;
+                let c = self.cursor;
+                let backwards = (pc as u32) < c.bci;
+                self.cursor.bci = pc as u32;
+                if line != c.line
+                    || backwards
+                    || self.frames.len() != c.depth
+                    || top_id != c.frame_id
+                {
+                    self.save_pc(pc);
+                    if self.boundary(line, monitor) {
+                        return Err(Unwind::Pause);
+                    }
+                }
+            }
+            let bc = crate::runtime::stack::fetch(ops, code, pc);
+            pc += 1;
+            self.stats.bytecodes += 1;
+            let mut frame_changed = false;
+            match bc {
+                Bytecode::PushNil => self.push(Value::NIL),
+                Bytecode::PushTrue => self.push(Value::TRUE),
+                Bytecode::PushFalse => self.push(Value::FALSE),
+                Bytecode::PushSelf => {
+                    self.push(recv);
+                }
+                Bytecode::PushInt(i) => self.push(Value::int(i as i64).expect("i32 fits")),
+                Bytecode::PushLiteral(i) => self.push(code.literals[i as usize]),
+                Bytecode::PushLocal(s) => {
+                    let v = self.slot(bp + s as usize);
+                    self.push(v);
+                }
+                Bytecode::PushLocal2(a, b) => {
+                    let (va, vb) = (self.slot(bp + a as usize), self.slot(bp + b as usize));
+                    self.push(va);
+                    self.push(vb);
+                }
+                Bytecode::PushLocalInt(a, i) => {
+                    let v = self.slot(bp + a as usize);
+                    self.push(v);
+                    self.push(Value::int(i as i64).expect("i32 fits"));
+                }
+                Bytecode::PopField(i) => {
+                    self.save_pc(pc);
+                    let v = self.pop();
+                    self.field_set(recv, i, v)?;
+                }
+                Bytecode::PopPushSelf => {
+                    self.poke(0, recv);
+                }
+                Bytecode::PushField2(a, b) => {
+                    self.save_pc(pc);
+                    let va = self.field_get(recv, a)?;
+                    let vb = self.field_get(recv, b)?;
+                    self.push(va);
+                    self.push(vb);
+                }
+                Bytecode::PopLocalJumpBack(s, t) => {
+                    let v = self.pop();
+                    self.set_slot(bp + s as usize, v);
+                    pc = t as usize;
+                    self.back_edge(method)?;
+                    if JIT && self.jit_osr(pc) {
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::StoreLocal(s) => {
+                    let v = self.peek(0);
+                    self.set_slot(bp + s as usize, v);
+                }
+                Bytecode::PopLocal(s) => {
+                    let v = self.pop();
+                    self.set_slot(bp + s as usize, v);
+                }
+                Bytecode::PushCaptured(s) => {
+                    let ctx = self.frames.last().expect("frame").context;
+                    let v = self.context_get(ctx, 0, s);
+                    self.push(v);
+                }
+                Bytecode::StoreCaptured(s) => {
+                    let ctx = self.frames.last().expect("frame").context;
+                    let v = self.peek(0);
+                    self.context_set(ctx, 0, s, v);
+                }
+                Bytecode::PushOuter(h, s) => {
+                    let ctx = self.frames.last().expect("frame").outer;
+                    let v = self.context_get(ctx, h, s);
+                    self.push(v);
+                }
+                Bytecode::StoreOuter(h, s) => {
+                    let ctx = self.frames.last().expect("frame").outer;
+                    let v = self.peek(0);
+                    self.context_set(ctx, h, s, v);
+                }
+                Bytecode::PushCreator(k) => {
+                    self.save_pc(pc);
+                    let v = self.creator_get(self.frames.len() - 1, k)?;
+                    self.push(v);
+                }
+                Bytecode::StoreCreator(k) => {
+                    self.save_pc(pc);
+                    let v = self.peek(0);
+                    self.creator_set(self.frames.len() - 1, k, v)?;
+                }
+                Bytecode::PushField(i) => {
+                    self.save_pc(pc);
+                    let v = self.field_get(recv, i)?;
+                    self.push(v);
+                }
+                Bytecode::StoreField(i) => {
+                    self.save_pc(pc);
+                    let v = self.peek(0);
+                    self.field_set(recv, i, v)?;
+                }
+                Bytecode::PushGlobal(g) => match self.globals[g as usize] {
+                    Some(v) => self.push(v),
+                    None => {
+                        self.save_pc(pc);
+                        if self.unbound_global(g)? == Flow::Switch {
+                            frame_changed = true;
+                        }
+                    }
+                },
+                Bytecode::PushBlock(i) => {
+                    let method = code.blocks[i as usize];
+                    let block = self.new_block(method, u32::MAX);
+                    self.push(block);
+                }
+                Bytecode::Pop => {
+                    self.pop();
+                }
+                Bytecode::Send(site) => {
+                    self.stats.clock += 1;
+                    self.save_pc(pc);
+                    if self.send_fast(site)? == Flow::Switch {
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::SuperSend(site) => {
+                    self.stats.clock += 1;
+                    self.save_pc(pc);
+                    if self.send(site)? == Flow::Switch {
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::Add(site) => binop!(self, BinOp::Add, site, pc, frame_changed),
+                Bytecode::Sub(site) => binop!(self, BinOp::Sub, site, pc, frame_changed),
+                Bytecode::Mul(site) => binop!(self, BinOp::Mul, site, pc, frame_changed),
+                Bytecode::Lt(site) => binop!(self, BinOp::Lt, site, pc, frame_changed),
+                Bytecode::Gt(site) => binop!(self, BinOp::Gt, site, pc, frame_changed),
+                Bytecode::Le(site) => binop!(self, BinOp::Le, site, pc, frame_changed),
+                Bytecode::Ge(site) => binop!(self, BinOp::Ge, site, pc, frame_changed),
+                Bytecode::Eq(site) => binop!(self, BinOp::Eq, site, pc, frame_changed),
+                Bytecode::Ne(site) => binop!(self, BinOp::Ne, site, pc, frame_changed),
+                Bytecode::Div(site) => binop!(self, BinOp::Div, site, pc, frame_changed),
+                Bytecode::Mod(site) => binop!(self, BinOp::Mod, site, pc, frame_changed),
+                Bytecode::BitAnd(site) => binop!(self, BinOp::BitAnd, site, pc, frame_changed),
+                Bytecode::Identical(site) => {
+                    binop!(self, BinOp::Identical, site, pc, frame_changed)
+                }
+                Bytecode::At(site) => {
+                    self.stats.clock += 1;
+                    match self.array_at(self.peek(1), self.peek(0)) {
+                        Some(v) => {
+                            self.drop_values(1);
+                            self.poke(0, v);
+                        }
+                        None => {
+                            self.save_pc(pc);
+                            if self.send(site)? == Flow::Switch {
+                                frame_changed = true;
+                            }
+                        }
+                    }
+                }
+                Bytecode::AtPut(site) => {
+                    self.stats.clock += 1;
+                    let (array, index, value) = (self.peek(2), self.peek(1), self.peek(0));
+                    if self.array_at_put(array, index, value) {
+                        self.drop_values(2);
+                    } else {
+                        self.save_pc(pc);
+                        if self.send(site)? == Flow::Switch {
+                            frame_changed = true;
+                        }
+                    }
+                }
+                Bytecode::ReturnLocal => {
+                    let result = self.pop();
+                    self.return_from_top(result);
+                    frame_changed = true;
+                }
+                Bytecode::ReturnNonLocal => {
+                    self.save_pc(pc);
+                    let result = self.pop();
+                    self.return_non_local(result)?;
+                    frame_changed = true;
+                }
+                Bytecode::Jump(t) => pc = t as usize,
+                Bytecode::JumpBack(t) => {
+                    pc = t as usize;
+                    self.back_edge(method)?;
+                    if JIT && self.jit_osr(pc) {
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::JumpIfFalse { target, fallback } => {
+                    let c = self.pop();
+                    if c == Value::FALSE {
+                        pc = target as usize;
+                    } else if c != Value::TRUE {
+                        self.push(c);
+                        self.save_pc(pc);
+                        self.take_fallback(code, fallback, 0)?;
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::JumpIfTrue { target, fallback } => {
+                    let c = self.pop();
+                    if c == Value::TRUE {
+                        pc = target as usize;
+                    } else if c != Value::FALSE {
+                        self.push(c);
+                        self.save_pc(pc);
+                        self.take_fallback(code, fallback, 0)?;
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::NilTest {
+                    target,
+                    fallback,
+                    mode,
+                } => {
+                    let v = self.peek(0);
+                    if self.nil_test_is_standard(v, mode) {
+                        let is_nil = v.is_nil();
+                        let (pop, jump) = match mode {
+                            NilTestMode::Absent => (is_nil, !is_nil),
+                            NilTestMode::Present => (!is_nil, is_nil),
+                            NilTestMode::AbsentThenPresent => (true, !is_nil),
+                            NilTestMode::PresentThenAbsent => (true, is_nil),
+                        };
+                        if pop {
+                            self.pop();
+                        }
+                        if jump {
+                            pc = target as usize;
+                        }
+                    } else {
+                        self.save_pc(pc);
+                        self.take_fallback(code, fallback, 0)?;
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::ToDoPrepare {
+                    counter,
+                    fallback,
+                    kind,
+                } => {
+                    let slots = LoopSlots { counter };
+                    if self.to_do_prepare(code, bp, slots, fallback, kind, pc)? == Flow::Switch {
+                        frame_changed = true;
+                    }
+                }
+                Bytecode::ToDoTest {
+                    counter,
+                    exit,
+                    down,
+                } => {
+                    if self.to_do_test(bp, LoopSlots { counter }, down, pc)? {
+                        pc = exit as usize;
+                    }
+                }
+                Bytecode::ToDoStep {
+                    counter,
+                    head,
+                    down,
+                } => {
+                    let slots = LoopSlots { counter };
+                    let (next, small) = self.to_do_step(bp, slots, down, pc)?;
+                    pc = head as usize;
+                    self.back_edge(method)?;
+                    if !small {
+                        // Numbers of any kind: the loop test runs on its own.
+                    } else if JIT && self.jit_osr(pc) {
+                        frame_changed = true;
+                    } else if let Bytecode::ToDoTest { exit, .. } = code.bytecodes[pc] {
+                        // The loop test at `head` runs here too when it is all small
+                        // integers (it still counts as executed).
+                        let limit = self.slot(bp + slots.slot(LoopSlots::LIMIT) as usize);
+                        if limit.is_int() {
+                            let done = if down {
+                                next.as_int() < limit.as_int()
+                            } else {
+                                next.as_int() > limit.as_int()
+                            };
+                            self.stats.bytecodes += 1;
+                            if done {
+                                pc = exit as usize;
+                            } else {
+                                self.set_slot(bp + slots.slot(LoopSlots::VARIABLE) as usize, next);
+                                pc += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            if frame_changed {
+                reload!();
+            }
+        }
+    }
+
+    /// A loop back-edge: advances the clock and checks for a pending heap exhaustion.
+    #[inline(always)]
+    fn back_edge(&mut self, method: usize) -> Result<(), Unwind> {
+        self.stats.clock += 1;
+        let m = &self.methods[method];
+        m.back_edges.set(m.back_edges.get().wrapping_add(1));
+        if self.oom {
+            return Err(self.out_of_memory());
+        }
+        Ok(())
+    }
+
+    /// Pops the top frame and pushes `result` for its caller.
+    pub(crate) fn return_from_top(&mut self, result: Value) {
+        let frame = self.frames.pop().expect("a frame to return from");
+        self.stack.truncate(frame.bp as usize);
+        self.push(result);
+    }
+
+    /// `^` inside a block: return from the home method if it is still active, otherwise
+    /// send `escapedBlock:` to the home receiver.
+    pub(crate) fn return_non_local(&mut self, result: Value) -> Result<(), Unwind> {
+        let (home, home_id) = self.frame_home(self.frames.len() - 1);
+        let home = home as usize;
+        let f = self.frames.last().expect("block frame");
+        if home < self.frames.len() && self.frames[home].id == home_id {
+            self.frames.truncate(home + 1);
+            self.return_from_top(result);
+            return Ok(());
+        }
+        let (bp, receiver) = (f.bp as usize, f.self_value);
+        let block = self.slot(bp);
+        self.push(receiver);
+        self.push(block);
+        let sel = self.intern("escapedBlock:");
+        self.send_selector(sel, 1).map(|_| ())
+    }
+}
