@@ -1,75 +1,122 @@
-//! The `--stats` report: logical clock, bytecodes executed, sends by inline-cache state,
-//! collections, pause time and peak heap, tier-1 compilation (methods, code bytes,
-//! compile time and the part of it spent on debug info for native tools, OSR
-//! entries); `--stats-json` writes the same figures as one
-//! JSON object, the stable machine-readable form that benchmark tools read.
+//! The run statistics as one table: logical clock, bytecodes executed, sends by
+//! inline-cache state, collections, pause time and peak heap, tier-1 compilation
+//! (methods compiled and refused, by reason, code bytes, compile time and the part of
+//! it spent on debug info for native tools, OSR entries). `--stats` prints the table
+//! as text, `--stats-json` as one flat JSON object (stable keys that benchmark tools
+//! read); both come from `figures`, so they cannot disagree.
 
+use crate::native::Refusal;
 use crate::runtime::vm::Vm;
+use std::fmt::Write as _;
+
+/// One figure's value.
+enum Figure {
+    Count(u64),
+    Bytes(u64),
+    Millis(f64),
+}
+
+/// One row: JSON key, text label, value.
+type Row = (&'static str, String, Figure);
 
 impl Vm {
-    pub(crate) fn stats_report(&self) -> String {
+    fn figures(&self) -> Vec<Row> {
+        use Figure::{Bytes, Count, Millis};
         let s = &self.stats;
         let j = &self.jit.stats;
         let peak = self.heap.peak_bytes.max(s.peak_heap);
-        format!(
-            "--- som statistics ---\n\
-             logical clock:        {}\n\
-             bytecodes executed:   {}\n\
-             sends monomorphic:    {}\n\
-             sends polymorphic:    {}\n\
-             sends megamorphic:    {}\n\
-             gc count:             {}\n\
-             gc pause total:       {:.3} ms\n\
-             peak heap:            {} bytes\n\
-             methods compiled:     tier 1: {}, tier 2: 0\n\
-             methods kept in tier 0: {}\n\
-             code bytes:           {}\n\
-             jit compile time:     {:.3} ms\n\
-             of it, debug info:    {:.3} ms\n\
-             osr entries:          {}\n",
-            s.clock,
-            s.bytecodes,
-            s.sends_monomorphic,
-            s.sends_polymorphic,
-            s.sends_megamorphic,
-            s.gc_count,
-            s.gc_pause.as_secs_f64() * 1000.0,
-            peak,
-            j.methods_compiled,
-            j.methods_refused,
-            j.code_bytes,
-            j.compile_time.as_secs_f64() * 1000.0,
-            j.debug_info_time.as_secs_f64() * 1000.0,
-            j.osr_entries,
-        )
+        let ms = |d: std::time::Duration| Millis(d.as_secs_f64() * 1000.0);
+        let mut rows: Vec<Row> = vec![
+            ("logical_clock", "logical clock".into(), Count(s.clock)),
+            ("bytecodes", "bytecodes executed".into(), Count(s.bytecodes)),
+            (
+                "sends_monomorphic",
+                "sends monomorphic".into(),
+                Count(s.sends_monomorphic),
+            ),
+            (
+                "sends_polymorphic",
+                "sends polymorphic".into(),
+                Count(s.sends_polymorphic),
+            ),
+            (
+                "sends_megamorphic",
+                "sends megamorphic".into(),
+                Count(s.sends_megamorphic),
+            ),
+            ("gc_count", "gc count".into(), Count(s.gc_count)),
+            ("gc_pause_ms", "gc pause total".into(), ms(s.gc_pause)),
+            ("peak_heap_bytes", "peak heap".into(), Bytes(peak as u64)),
+            (
+                "jit_compile_ms",
+                "jit compile time".into(),
+                ms(j.compile_time),
+            ),
+            (
+                "methods_compiled_tier1",
+                "methods compiled, tier 1".into(),
+                Count(j.methods_compiled),
+            ),
+            (
+                "methods_compiled_tier2",
+                "methods compiled, tier 2".into(),
+                Count(0),
+            ),
+            (
+                "methods_refused_tier1",
+                "methods kept in tier 0".into(),
+                Count(j.methods_refused),
+            ),
+        ];
+        let keys = [
+            "refused_not_bytecode",
+            "refused_cache_full",
+            "refused_cache_unavailable",
+            "refused_assembler",
+        ];
+        for (reason, key) in Refusal::ALL.into_iter().zip(keys) {
+            let label = format!("  of them: {}", reason.describe());
+            rows.push((key, label, Count(j.refused_by[reason as usize])));
+        }
+        rows.extend([
+            ("code_bytes", "code bytes".into(), Bytes(j.code_bytes)),
+            ("osr_entries", "osr entries".into(), Count(j.osr_entries)),
+            (
+                "jit_debug_info_ms",
+                "of compile time, debug info".into(),
+                ms(j.debug_info_time),
+            ),
+        ]);
+        rows
+    }
+
+    /// The `--stats` text: the table, then the assembler's message for each method it
+    /// refused.
+    pub(crate) fn stats_report(&self) -> String {
+        let mut out = String::from("--- som statistics ---\n");
+        for (_, label, value) in self.figures() {
+            let _ = match value {
+                Figure::Count(n) => writeln!(out, "{:<36}{n}", format!("{label}:")),
+                Figure::Bytes(n) => writeln!(out, "{:<36}{n} bytes", format!("{label}:")),
+                Figure::Millis(t) => writeln!(out, "{:<36}{t:.3} ms", format!("{label}:")),
+            };
+        }
+        for (method, message) in &self.jit.refusals {
+            let _ = writeln!(out, "refused {}: {message}", self.method_name(*method));
+        }
+        out
     }
 
     /// The statistics as one JSON object (keys are stable; tools read them).
     pub(crate) fn stats_json(&self) -> String {
-        let s = &self.stats;
-        let j = &self.jit.stats;
-        let peak = self.heap.peak_bytes.max(s.peak_heap);
-        format!(
-            "{{\"logical_clock\":{},\"bytecodes\":{},\"sends_monomorphic\":{},\
-             \"sends_polymorphic\":{},\"sends_megamorphic\":{},\"gc_count\":{},\
-             \"gc_pause_ms\":{:.3},\"peak_heap_bytes\":{},\"jit_compile_ms\":{:.3},\
-             \"methods_compiled_tier1\":{},\"methods_compiled_tier2\":0,\
-             \"methods_refused_tier1\":{},\"code_bytes\":{},\"osr_entries\":{},\
-             \"jit_debug_info_ms\":{:.3}}}\n",
-            s.clock,
-            s.bytecodes,
-            s.sends_monomorphic,
-            s.sends_polymorphic,
-            s.sends_megamorphic,
-            s.gc_count,
-            s.gc_pause.as_secs_f64() * 1000.0,
-            peak,
-            j.compile_time.as_secs_f64() * 1000.0,
-            j.methods_compiled,
-            j.methods_refused,
-            j.code_bytes,
-            j.osr_entries,
-            j.debug_info_time.as_secs_f64() * 1000.0,
-        )
+        let fields: Vec<String> = self
+            .figures()
+            .into_iter()
+            .map(|(key, _, value)| match value {
+                Figure::Count(n) | Figure::Bytes(n) => format!("\"{key}\":{n}"),
+                Figure::Millis(t) => format!("\"{key}\":{t:.3}"),
+            })
+            .collect();
+        format!("{{{}}}\n", fields.join(","))
     }
 }

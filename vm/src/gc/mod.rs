@@ -138,11 +138,8 @@ mod tests {
     #[test]
     fn unreachable_objects_are_freed_and_reused() {
         let mut heap = Heap::new();
-        let keep = heap.insert(Value::NIL, Body::Array(vec![]));
         let child = heap.insert(Value::NIL, Body::Double(1.5));
-        if let Body::Array(a) = &mut heap.get_mut(keep).body {
-            a.push(child);
-        }
+        let keep = heap.insert(Value::NIL, Body::Array(vec![child].into()));
         let garbage = heap.insert(Value::NIL, Body::Double(2.5));
         collect(&mut heap, &mut vec![keep]);
         assert!(matches!(heap.get(child).body, Body::Double(_)));
@@ -154,10 +151,10 @@ mod tests {
     #[test]
     fn cycles_are_collected() {
         let mut heap = Heap::new();
-        let a = heap.insert(Value::NIL, Body::Array(vec![]));
-        let b = heap.insert(Value::NIL, Body::Array(vec![a]));
+        let a = heap.insert(Value::NIL, Body::Array(vec![Value::NIL].into()));
+        let b = heap.insert(Value::NIL, Body::Array(vec![a].into()));
         if let Body::Array(v) = &mut heap.get_mut(a).body {
-            v.push(b);
+            v[0] = b;
         }
         collect(&mut heap, &mut vec![]);
         assert!(matches!(heap.get(a).body, Body::Free(_)));

@@ -17,8 +17,9 @@ use crate::native::events::{self, MethodCounters};
 pub enum JitEventKind {
     /// The method was compiled to `code_bytes` bytes of machine code.
     Compiled { tier: u8, code_bytes: u32 },
-    /// The method could not be compiled (not bytecode, code cache full, assembler).
-    Refused { tier: u8 },
+    /// The method could not be compiled; `reason` says why (not a bytecode method,
+    /// code cache full, code cache unavailable, assembler error).
+    Refused { tier: u8, reason: &'static str },
     /// A tier-0 activation continued in tier-1 code at loop header `bci`.
     OsrEntry { bci: u32 },
     /// The dispatcher entered tier-1 code from tier 0 at `bci`: 0 is a call, any
@@ -92,7 +93,10 @@ fn public(kind: events::JitEventKind) -> JitEventKind {
             tier: 1,
             code_bytes,
         },
-        K::Refused => JitEventKind::Refused { tier: 1 },
+        K::Refused { reason } => JitEventKind::Refused {
+            tier: 1,
+            reason: reason.describe(),
+        },
         K::OsrEntry { bci } => JitEventKind::OsrEntry { bci },
         K::Entered { bci } => JitEventKind::Entered { bci },
         K::CalledTier0 { bci, callee } => JitEventKind::CalledTier0 {

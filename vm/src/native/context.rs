@@ -70,7 +70,7 @@ pub(crate) struct JitCtx {
     pub fast_len: usize,
     pub next_frame_id: *mut u64,
     /// The receiver and outer context of the block a `value` send evaluates
-    /// (written by `leaf_block`).
+    /// (written by the block evaluation template, `tier1::inline::block_method`).
     pub block_self: Value,
     pub block_outer: Value,
     /// Native calls between JIT frames stop (the dispatcher takes over) when the

@@ -24,7 +24,9 @@ pub(crate) enum JitEventKind {
     Compiled {
         code_bytes: u32,
     },
-    Refused,
+    Refused {
+        reason: super::Refusal,
+    },
     OsrEntry {
         bci: u32,
     },
@@ -51,7 +53,9 @@ impl JitEventKind {
     fn is_crossing(self) -> bool {
         !matches!(
             self,
-            JitEventKind::Compiled { .. } | JitEventKind::Refused | JitEventKind::OsrEntry { .. }
+            JitEventKind::Compiled { .. }
+                | JitEventKind::Refused { .. }
+                | JitEventKind::OsrEntry { .. }
         )
     }
 }
@@ -93,7 +97,7 @@ impl JitLog {
         let c = self.counters.entry(method).or_default();
         let bump = |m: &mut BTreeMap<u32, u64>, bci: u32| *m.entry(bci).or_default() += 1;
         match kind {
-            JitEventKind::Compiled { .. } | JitEventKind::Refused => {}
+            JitEventKind::Compiled { .. } | JitEventKind::Refused { .. } => {}
             JitEventKind::OsrEntry { bci } => bump(&mut c.osr, bci),
             JitEventKind::Entered { bci: 0 } => c.entries += 1,
             JitEventKind::Entered { bci } => bump(&mut c.resumes, bci),

@@ -69,9 +69,40 @@ pub(crate) struct Compiled {
 enum Slot {
     Untried,
     Compiled(Box<Compiled>),
-    /// Not compiled (not a bytecode method, the code cache was full, or the
-    /// assembler refused it): runs in tier 0.
+    /// Not compiled (`Refusal` says why): runs in tier 0.
     Refused,
+}
+
+/// Why a method stays in tier 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// A primitive or other method without bytecode.
+    NotBytecode,
+    /// The code cache reached `--code-cache`.
+    CacheFull,
+    /// The code cache could not be reserved or protected.
+    CacheUnavailable,
+    /// The assembler rejected a template (its message is in `Jit::refusals`).
+    Assembler,
+}
+
+impl Refusal {
+    pub(crate) const ALL: [Refusal; 4] = [
+        Refusal::NotBytecode,
+        Refusal::CacheFull,
+        Refusal::CacheUnavailable,
+        Refusal::Assembler,
+    ];
+
+    /// The reason as `--stats` and the event log name it.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Refusal::NotBytecode => "not a bytecode method",
+            Refusal::CacheFull => "code cache full",
+            Refusal::CacheUnavailable => "code cache unavailable",
+            Refusal::Assembler => "assembler error",
+        }
+    }
 }
 
 /// Tier-1 figures for `--stats`.
@@ -79,6 +110,8 @@ enum Slot {
 pub(crate) struct JitStats {
     pub methods_compiled: u64,
     pub methods_refused: u64,
+    /// Refusals by reason (`Refusal as usize`).
+    pub refused_by: [u64; 4],
     pub code_bytes: u64,
     pub compile_time: Duration,
     /// Part of `compile_time` spent describing code to native tools.
@@ -110,6 +143,8 @@ pub(crate) struct Jit {
     /// gdb, perf and friends (see `debuginfo`).
     tools: NativeTools,
     pub stats: JitStats,
+    /// The assembler's message for each method it refused.
+    pub refusals: Vec<(MethodIdx, String)>,
     /// What tier 1 did, for tools (`introspect::View::jit_events`).
     pub log: JitLog,
 }
@@ -130,17 +165,22 @@ impl Jit {
             osr_pc: None,
             tools: NativeTools::new(options),
             stats: JitStats::default(),
+            refusals: Vec::new(),
             log: JitLog::default(),
         }
     }
 
     /// The code cache, reserved (with the entry trampoline) on first use.
-    fn cache(&mut self) -> Option<&mut CodeCache> {
+    fn cache(&mut self) -> Result<&mut CodeCache, (Refusal, String)> {
         if self.cache.is_none() && !self.stats.cache_full {
-            let mut cache = CodeCache::new(self.cache_limit).ok()?;
+            let unavailable = |e: String| (Refusal::CacheUnavailable, e);
+            let mut cache =
+                CodeCache::new(self.cache_limit).map_err(|e| unavailable(format!("{e:?}")))?;
             let ip = cache.next_address();
-            let bytes = emit::assemble_trampoline(ip).ok()?;
-            self.trampoline = cache.install(&bytes).ok()?;
+            let bytes = emit::assemble_trampoline(ip).map_err(|e| unavailable(e.0))?;
+            self.trampoline = cache
+                .install(&bytes)
+                .map_err(|e| unavailable(format!("{e:?}")))?;
             self.cache = Some(cache);
             if self.tools.enabled() {
                 self.publish(CodeRecord {
@@ -155,7 +195,11 @@ impl Jit {
                 });
             }
         }
-        self.cache.as_mut()
+        match self.cache.as_mut() {
+            Some(cache) => Ok(cache),
+            None if self.stats.cache_full => Err((Refusal::CacheFull, String::new())),
+            None => Err((Refusal::CacheUnavailable, String::new())),
+        }
     }
 
     /// Hands `record` to the native-tool outputs, counting the time as compile time.
@@ -232,18 +276,18 @@ impl Vm {
         }
         let slot = match &self.methods[m].kind {
             MethodKind::Bytecode(code) => compile(&mut self.jit, code.clone(), &self.sites),
-            _ => None,
+            _ => Err((Refusal::NotBytecode, String::new())),
         };
-        let ok = slot.is_some();
+        let ok = slot.is_ok();
         let kind = match &slot {
-            Some(c) => JitEventKind::Compiled {
+            Ok(c) => JitEventKind::Compiled {
                 code_bytes: c.size as u32,
             },
-            None => JitEventKind::Refused,
+            Err((reason, _)) => JitEventKind::Refused { reason: *reason },
         };
         self.jit_event(method, kind);
         self.jit.slots[m] = match slot {
-            Some(c) => {
+            Ok(c) => {
                 if self.jit.tools.enabled() {
                     self.publish_compiled(method, &c);
                 }
@@ -264,8 +308,12 @@ impl Vm {
                 self.jit.methods_seen = self.jit.methods_seen.max(self.methods.len());
                 Slot::Compiled(c)
             }
-            None => {
+            Err((reason, message)) => {
                 self.jit.stats.methods_refused += 1;
+                self.jit.stats.refused_by[reason as usize] += 1;
+                if !message.is_empty() {
+                    self.jit.refusals.push((method, message));
+                }
                 Slot::Refused
             }
         };
@@ -472,31 +520,32 @@ fn absolute(file: &str) -> String {
         .unwrap_or_else(|_| file.to_string())
 }
 
-/// Assembles and installs `code`; `None` when it cannot be compiled.
+/// Assembles and installs `code`; the reason (and the assembler's message) when it
+/// cannot be compiled.
 fn compile(
     jit: &mut Jit,
     code: Rc<Code>,
     sites: &[crate::bytecode::SendSite],
-) -> Option<Box<Compiled>> {
+) -> Result<Box<Compiled>, (Refusal, String)> {
     if jit.stats.cache_full {
-        return None;
+        return Err((Refusal::CacheFull, String::new()));
     }
     let start = Instant::now();
     let cache = jit.cache()?;
     let ip = cache.next_address();
-    let asm = emit::assemble(&code, sites, ip).ok()?;
+    let asm = emit::assemble(&code, sites, ip).map_err(|e| (Refusal::Assembler, e.0))?;
     let address = match cache.install(&asm.bytes) {
         Ok(a) => a,
         Err(_) => {
             jit.stats.cache_full = true;
-            return None;
+            return Err((Refusal::CacheFull, String::new()));
         }
     };
     jit.headroom = jit.headroom.max(2 * code.bytecodes.len() + 16);
     jit.stats.methods_compiled += 1;
     jit.stats.code_bytes += asm.bytes.len() as u64;
     jit.stats.compile_time += start.elapsed();
-    Some(Box::new(Compiled {
+    Ok(Box::new(Compiled {
         code,
         address,
         size: asm.bytes.len(),

@@ -3,6 +3,7 @@
 //! every SOM class needs (instances, arrays, strings, symbols, doubles, big integers,
 //! blocks, contexts, classes and reflective method objects).
 
+pub(crate) use super::slots::Slots;
 use crate::value::Value;
 use num_bigint::BigInt;
 use std::collections::HashMap;
@@ -114,25 +115,32 @@ pub(crate) struct BlockData {
     pub creator_id: u64,
 }
 
-/// `repr(u8)`: the variant is a tag byte at offset 0 and each variant's fields follow
-/// as a `repr(C)` struct, so tier-1 code can test for an instance or array and reach
-/// its slots in place (`jit/layout.rs`).
+/// The tags machine code tests (`object::layout`).
+pub(crate) const INSTANCE_TAG: u8 = 1;
+pub(crate) const ARRAY_TAG: u8 = 2;
+pub(crate) const DOUBLE_TAG: u8 = 5;
+pub(crate) const BLOCK_TAG: u8 = 7;
+pub(crate) const CONTEXT_TAG: u8 = 8;
+
+/// `repr(u8)` with explicit tags: the variant is a tag byte at offset 0 and each
+/// variant's fields follow as a `repr(C)` struct, so machine code can test for an
+/// instance or array and reach its slots in place (`object::layout`).
 #[derive(Debug, Clone)]
 #[repr(u8)]
 pub(crate) enum Body {
-    Free(u32),
-    Instance(Box<[Value]>),
-    Array(Vec<Value>),
-    String(SomString),
-    Symbol(SymbolId),
-    Double(f64),
-    BigInt(Box<BigInt>),
-    Block(Box<BlockData>),
+    Free(u32) = 0,
+    Instance(Slots) = INSTANCE_TAG,
+    Array(Slots) = ARRAY_TAG,
+    String(SomString) = 3,
+    Symbol(SymbolId) = 4,
+    Double(f64) = DOUBLE_TAG,
+    BigInt(Box<BigInt>) = 6,
+    Block(Box<BlockData>) = BLOCK_TAG,
     /// Captured variables of an activation: slot 0 is the outer context (or nil).
-    Context(Box<[Value]>),
-    Class(Box<ClassData>),
+    Context(Slots) = CONTEXT_TAG,
+    Class(Box<ClassData>) = 9,
     /// A reflective method object (class `Method` or `Primitive`).
-    Method(MethodIdx),
+    Method(MethodIdx) = 10,
 }
 
 /// One heap object: its class, the collector's mark and its body. `repr(C)`: tier-1

@@ -6,7 +6,7 @@
 use crate::bytecode::MethodKind;
 use crate::front::ast::ClassDef;
 use crate::front::compiler::Compiler;
-use crate::object::heap::{Body, ClassData, Layout, SymbolId};
+use crate::object::heap::{Body, ClassData, Layout, Slots, SymbolId};
 use crate::runtime::error::LoadError;
 use crate::runtime::vm::Vm;
 use crate::value::Value;
@@ -56,7 +56,7 @@ impl Vm {
     pub(crate) fn bootstrap(&mut self) -> Result<(), LoadError> {
         self.gc_inhibit += 1;
         for _ in 0..3 {
-            self.heap.insert(Value::NIL, Body::Instance(Box::new([])));
+            self.heap.insert(Value::NIL, Body::Instance(Slots::nils(0)));
         }
         let mut objects = Vec::new();
         for &(_, layout) in CORE {
@@ -105,10 +105,9 @@ impl Vm {
             self.define_class(def, file, Some(class))?;
         }
         let fields = self.heap.class_data(self.core.system).instance_fields.len();
-        let system = self.heap.insert(
-            self.core.system,
-            Body::Instance(vec![Value::NIL; fields].into_boxed_slice()),
-        );
+        let system = self
+            .heap
+            .insert(self.core.system, Body::Instance(Slots::nils(fields)));
         self.system_object = system;
         for (i, sel) in crate::bytecode::NilTestMode::SELECTORS.iter().enumerate() {
             self.nil_test_selectors[i] = self.intern(sel);

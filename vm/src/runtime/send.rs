@@ -71,23 +71,29 @@ impl Vm {
     /// Runs a trivial method (no frame): getter, setter, constant or `^ self`.
     #[inline(always)]
     fn run_trivial(&mut self, method: MethodIdx, t: Trivial, argc: usize) -> Result<Flow, Unwind> {
-        let m = &self.methods[method as usize];
-        m.invocations.set(m.invocations.get().wrapping_add(1));
+        self.count_invocation(method);
         let n = self.stack.len() - argc - 1;
         let recv = self.stack[n];
-        let result = match t {
-            Trivial::Constant(v) => v,
-            Trivial::ReturnSelf => recv,
-            Trivial::Getter(i) => self.field_get(recv, i)?,
-            Trivial::Setter(i) => {
-                let v = self.stack[n + 1];
-                self.field_set(recv, i, v)?;
-                recv
-            }
+        let arg = if argc > 0 {
+            self.stack[n + 1]
+        } else {
+            Value::NIL
+        };
+        let result = match self.trivial_answer(t, recv, arg) {
+            Some(v) => v,
+            None => return Err(self.field_error_of(t, recv)),
         };
         self.stack.truncate(n);
         self.stack.push(result);
         Ok(Flow::Continue)
+    }
+
+    /// `Method::invocations` of `method` advances (a frame pushed, a trivial method
+    /// run, a `restart`): the counter every tier advances the same way.
+    #[inline(always)]
+    pub(crate) fn count_invocation(&mut self, method: MethodIdx) {
+        let m = &self.methods[method as usize];
+        m.invocations.set(m.invocations.get().wrapping_add(1));
     }
 
     /// The send at `site`: `[recv args..]` are on the stack.
@@ -238,8 +244,7 @@ impl Vm {
         if self.frames.len() >= MAX_FRAMES || len + need > STACK_SLOTS {
             return Err(self.stack_overflow());
         }
-        let m = &self.methods[method as usize];
-        m.invocations.set(m.invocations.get().wrapping_add(1));
+        self.count_invocation(method);
         let bp = len - argc - 1;
         let id = self.next_frame_id;
         self.next_frame_id += 1;
@@ -288,7 +293,7 @@ impl Vm {
         for &(slot, ctx) in &code.captured_args {
             slots[ctx as usize] = self.stack[bp + slot as usize];
         }
-        self.alloc(Value::NIL, Body::Context(slots.into_boxed_slice()))
+        self.alloc(Value::NIL, Body::Context(slots.into()))
     }
 
     /// `restart`: the frame that sent it starts over at bytecode 0. Each restart counts
@@ -300,8 +305,7 @@ impl Vm {
         let f = self.frames.last_mut().expect("frame");
         f.pc = 0;
         let (bp, method) = (f.bp as usize, f.method);
-        let m = &self.methods[method as usize];
-        m.invocations.set(m.invocations.get().wrapping_add(1));
+        self.count_invocation(method);
         let code = self.code_of(method);
         let keep = bp + 1 + code.num_args as usize;
         self.stack.truncate(keep);

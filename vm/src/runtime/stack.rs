@@ -119,17 +119,22 @@ pub(crate) fn fetch(ops: *const Bytecode, code: &Code, pc: usize) -> Bytecode {
 /// The code of bytecode method `method`, borrowed for the dispatch loop without
 /// touching its reference count (a frame switch would otherwise clone and drop an
 /// `Rc`).
+///
+/// # Safety
+/// The borrow outlives the method table's own: the caller must not use it after the
+/// code could be freed. That holds for the dispatch loop, because `Vm::methods` only
+/// grows while code runs: no entry is removed and no compiled method's code is
+/// replaced, so the table's `Rc` keeps the code alive for as long as a frame may run
+/// it. The one wholesale replacement, snapshot `restore`, runs between runs or inside
+/// `evaluate`, whose restored table holds clones of the same `Rc`s for every method
+/// that existed when it was taken (and any frame the loop returns to existed then).
 #[inline(always)]
-pub(crate) fn code_ref<'a>(vm: &Vm, method: u32) -> &'a Code {
+pub(crate) unsafe fn code_ref<'a>(vm: &Vm, method: u32) -> &'a Code {
     let code: *const Code = match &vm.methods[method as usize].kind {
         MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => Rc::as_ptr(c),
         _ => unreachable!("frame of a primitive"),
     };
-    // SAFETY: `Vm::methods` only grows while code runs: no entry is removed and no
-    // compiled method's code is replaced, so the `Rc` above keeps the code alive for
-    // as long as a frame may run it. The one wholesale replacement, snapshot
-    // `restore`, runs between runs or inside `evaluate`, whose restored table holds
-    // clones of the same `Rc`s for every method that existed when it was taken (and
-    // any frame the loop returns to existed then).
+    // SAFETY: `code` points at the live `Code` of the table's `Rc`; the caller keeps
+    // the borrow within the table's lifetime (see above).
     unsafe { &*code }
 }

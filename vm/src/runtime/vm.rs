@@ -315,7 +315,7 @@ impl Vm {
     }
 
     pub(crate) fn new_array(&mut self, values: Vec<Value>) -> Value {
-        self.alloc(self.core.array, Body::Array(values))
+        self.alloc(self.core.array, Body::Array(values.into()))
     }
 
     pub(crate) fn new_int(&mut self, i: Int) -> Value {

@@ -113,7 +113,8 @@ impl Vm {
                 bp = f.bp as usize;
                 recv = f.self_value;
                 method = f.method as usize;
-                code = crate::runtime::stack::code_ref(self, f.method);
+                // SAFETY: the dispatch loop is the borrow `code_ref` describes.
+                code = unsafe { crate::runtime::stack::code_ref(self, f.method) };
                 ops = code.bytecodes.as_ptr();
             }};
         }

@@ -157,9 +157,7 @@ impl Emitter<'_> {
             Add(s) | Sub(s) | Mul(s) | Lt(s) | Gt(s) | Le(s) | Ge(s) | Eq(s) | Ne(s) => s,
             _ => return self.slow_sending(bci, resume),
         };
-        let Some(l) = crate::object::layout::body_layout() else {
-            return self.slow_sending(bci, resume);
-        };
+        let l = crate::object::layout::BODY;
         let mut numbers = self.a.create_label();
         self.receiver_object(-16, numbers)?;
         self.a.cmp(byte_ptr(rax + l.tag), l.double_tag as i32)?;
@@ -259,10 +257,7 @@ impl Emitter<'_> {
     ) -> R {
         self.a.cmp(qword_ptr(rbx + CTX_FRAMES_LIMIT), 0)?;
         self.a.je(slow)?;
-        let Some(l) = crate::object::layout::body_layout() else {
-            self.a.jmp(primitive)?;
-            return Ok(());
-        };
+        let l = crate::object::layout::BODY;
         self.a.mov(r9, rax)?;
         self.a.test(r9b, 3)?;
         self.a.jnz(primitive)?;

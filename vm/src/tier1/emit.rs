@@ -412,12 +412,6 @@ impl Emitter<'_> {
         Ok(first)
     }
 
-    /// Saves `pc` as the frame's bytecode index (where tier 0 calls `save_pc`).
-    pub(super) fn save_pc(&mut self, pc: usize) -> R {
-        self.a.mov(dword_ptr(rbp + FRAME_PC), pc as u32)?;
-        Ok(())
-    }
-
     /// Jumps to `stub` unless rax and rcx are both small integers.
     pub(super) fn both_ints(&mut self, stub: CodeLabel) -> R {
         self.a.mov(rdx, rax)?;

@@ -9,21 +9,16 @@ use super::calls::SAVED_BYTES;
 use super::emit::{slot, Emitter, Stub, R};
 use super::runtime as rt;
 use crate::native::abi::*;
-use crate::object::layout::{self, BodyLayout};
+use crate::object::layout::BODY;
 use iced_x86::code_asm::*;
 
 impl Emitter<'_> {
     pub(super) fn push_field(&mut self, bci: usize, i: u16) -> R {
         self.flush()?;
         let stub = self.stub(bci, None, false)?;
-        if let Some(l) = layout::body_layout() {
-            self.instance_fields(l, stub)?;
-            self.field_in_range(l, i, stub)?;
-            self.a.mov(rax, qword_ptr(rdx + slot(i)))?;
-            return self.push_reg(rax);
-        }
-        self.save_pc(bci + 1)?;
-        self.field_to_rax(i, stub)?;
+        self.instance_fields(stub)?;
+        self.field_in_range(i, stub)?;
+        self.a.mov(rax, qword_ptr(rdx + slot(i)))?;
         self.push_reg(rax)
     }
 
@@ -32,21 +27,12 @@ impl Emitter<'_> {
     pub(super) fn push_field2(&mut self, bci: usize, i: u16, j: u16) -> R {
         self.flush()?;
         let stub = self.stub(bci, None, false)?;
-        if let Some(l) = layout::body_layout() {
-            self.instance_fields(l, stub)?;
-            self.field_in_range(l, i.max(j), stub)?;
-            self.a.mov(rax, qword_ptr(rdx + slot(i)))?;
-            self.a.mov(rcx, qword_ptr(rdx + slot(j)))?;
-            self.a.mov(qword_ptr(r13), rax)?;
-            self.a.mov(qword_ptr(r13 + 8), rcx)?;
-            self.a.add(r13, 16)?;
-            return Ok(());
-        }
-        self.save_pc(bci + 1)?;
-        self.field_to_rax(i, stub)?;
+        self.instance_fields(stub)?;
+        self.field_in_range(i.max(j), stub)?;
+        self.a.mov(rax, qword_ptr(rdx + slot(i)))?;
+        self.a.mov(rcx, qword_ptr(rdx + slot(j)))?;
         self.a.mov(qword_ptr(r13), rax)?;
-        self.field_to_rax(j, stub)?;
-        self.a.mov(qword_ptr(r13 + 8), rax)?;
+        self.a.mov(qword_ptr(r13 + 8), rcx)?;
         self.a.add(r13, 16)?;
         Ok(())
     }
@@ -54,7 +40,8 @@ impl Emitter<'_> {
     /// The object of self into rcx when it is an instance (`Body::Instance`), with its
     /// field count at `rcx + fields_len`; `stub` otherwise (classes, whose fields tier
     /// 0 also reads, and errors).
-    fn instance_fields(&mut self, l: BodyLayout, stub: CodeLabel) -> R {
+    fn instance_fields(&mut self, stub: CodeLabel) -> R {
+        let l = BODY;
         self.a.mov(rcx, qword_ptr(rbp + FRAME_SELF))?;
         self.a.test(cl, 3)?;
         self.a.jnz(stub)?;
@@ -65,7 +52,8 @@ impl Emitter<'_> {
     }
 
     /// With the instance in rcx: `stub` unless it has field `i`; the fields into rdx.
-    fn field_in_range(&mut self, l: BodyLayout, i: u16, stub: CodeLabel) -> R {
+    fn field_in_range(&mut self, i: u16, stub: CodeLabel) -> R {
+        let l = BODY;
         self.a.cmp(qword_ptr(rcx + l.fields_len), i as i32)?;
         self.a.jbe(stub)?;
         self.a.mov(rdx, qword_ptr(rcx + l.fields_ptr))?;
@@ -80,34 +68,13 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    fn field_to_rax(&mut self, i: u16, stub: CodeLabel) -> R {
-        self.a.mov(rdi, r12)?;
-        self.a.mov(rsi, qword_ptr(rbp + FRAME_SELF))?;
-        self.a.mov(edx, i as u32)?;
-        self.call(rt::leaf_field_get as *const () as usize)?;
-        self.a.test(edx, edx)?;
-        self.a.jz(stub)?;
-        Ok(())
-    }
-
     pub(super) fn store_field(&mut self, bci: usize, i: u16, pop: bool) -> R {
         self.flush()?;
         let stub = self.stub(bci, None, false)?;
-        if let Some(l) = layout::body_layout() {
-            self.instance_fields(l, stub)?;
-            self.field_in_range(l, i, stub)?;
-            self.a.mov(rax, qword_ptr(r13 - 8))?;
-            self.a.mov(qword_ptr(rdx + slot(i)), rax)?;
-        } else {
-            self.save_pc(bci + 1)?;
-            self.a.mov(rdi, r12)?;
-            self.a.mov(rsi, qword_ptr(rbp + FRAME_SELF))?;
-            self.a.mov(edx, i as u32)?;
-            self.a.mov(rcx, qword_ptr(r13 - 8))?;
-            self.call(rt::leaf_field_set as *const () as usize)?;
-            self.a.test(eax, eax)?;
-            self.a.jz(stub)?;
-        }
+        self.instance_fields(stub)?;
+        self.field_in_range(i, stub)?;
+        self.a.mov(rax, qword_ptr(r13 - 8))?;
+        self.a.mov(qword_ptr(rdx + slot(i)), rax)?;
         if pop {
             self.a.sub(r13, 8)?;
         }
@@ -117,12 +84,10 @@ impl Emitter<'_> {
     pub(super) fn context_get(&mut self, field: i32, hops: u8, s: u16) -> R {
         let mut done = self.a.create_label();
         let mut other = self.a.create_label();
-        if let Some(l) = layout::body_layout() {
-            self.context_slots(l, field, hops, other)?;
-            self.a.mov(rax, qword_ptr(rdx + slot(s)))?;
-            self.push_reg(rax)?;
-            self.a.jmp(done)?;
-        }
+        self.context_slots(field, hops, other)?;
+        self.a.mov(rax, qword_ptr(rdx + slot(s)))?;
+        self.push_reg(rax)?;
+        self.a.jmp(done)?;
         self.a.set_label(&mut other)?;
         self.a.mov(rdi, r12)?;
         self.a.mov(rsi, qword_ptr(rbp + field))?;
@@ -138,15 +103,13 @@ impl Emitter<'_> {
     pub(super) fn context_set(&mut self, field: i32, hops: u8, s: u16) -> R {
         let mut done = self.a.create_label();
         let mut other = self.a.create_label();
-        if let Some(l) = layout::body_layout() {
-            self.context_slots(l, field, hops, other)?;
-            self.a.mov(rax, qword_ptr(r13 - 8))?;
-            self.a.mov(qword_ptr(rdx + slot(s)), rax)?;
-            self.a.jmp(done)?;
-        }
+        self.context_slots(field, hops, other)?;
+        self.a.mov(rax, qword_ptr(r13 - 8))?;
+        self.a.mov(qword_ptr(rdx + slot(s)), rax)?;
+        self.a.jmp(done)?;
         self.a.set_label(&mut other)?;
         self.a.mov(rdi, r12)?;
-        self.a.mov(rsi, qword_ptr(rbx + field))?;
+        self.a.mov(rsi, qword_ptr(rbp + field))?;
         self.a.mov(edx, ((hops as u32) << 16) | s as u32)?;
         self.a.mov(rcx, qword_ptr(r13 - 8))?;
         self.call(rt::leaf_context_set as *const () as usize)?;
@@ -158,7 +121,8 @@ impl Emitter<'_> {
     /// The slots of the context `hops` outer links from the one in context field
     /// `field` into rdx, as `Vm::context_at` finds it; anything that is not a context
     /// goes to `other` (the leaf helper, which fails as tier 0 does).
-    fn context_slots(&mut self, l: BodyLayout, field: i32, hops: u8, other: CodeLabel) -> R {
+    fn context_slots(&mut self, field: i32, hops: u8, other: CodeLabel) -> R {
+        let l = BODY;
         self.a.mov(rax, qword_ptr(rbp + field))?;
         for h in 0..=hops {
             self.a.test(al, 3)?;
@@ -176,21 +140,10 @@ impl Emitter<'_> {
 
     /// The block evaluation at a send whose receiver (at `recv`) takes `argc`
     /// arguments: the block's method into rsi, its receiver and outer context into
-    /// `JitCtx::block_self` and `block_outer` (as `leaf_block` does); `slow` for
+    /// `JitCtx::block_self` and `block_outer`; `slow` for
     /// anything else (not a block, another argument count).
     pub(super) fn block_method(&mut self, recv: i32, argc: u8, slow: CodeLabel) -> R {
-        let Some(l) = layout::body_layout() else {
-            self.a.sub(rsp, 8)?;
-            self.a.mov(rdi, rbx)?;
-            self.a.mov(rsi, qword_ptr(r13 + recv))?;
-            self.a.mov(edx, argc as u32)?;
-            self.call(rt::leaf_block as *const () as usize)?;
-            self.a.add(rsp, 8)?;
-            self.a.test(rax, rax)?;
-            self.a.jz(slow)?;
-            self.a.lea(rsi, qword_ptr(rax - 1))?;
-            return Ok(());
-        };
+        let l = BODY;
         self.a.mov(rax, qword_ptr(r13 + recv))?;
         self.a.test(al, 3)?;
         self.a.jnz(slow)?;
@@ -214,21 +167,10 @@ impl Emitter<'_> {
         self.flush()?;
         self.tick_clock()?;
         let stub = self.sending_stub(bci)?;
-        if let Some(l) = layout::body_layout() {
-            self.a.mov(rcx, qword_ptr(r13 - 16))?;
-            self.a.mov(rax, qword_ptr(r13 - 8))?;
-            self.array_item(l, stub)?;
-            self.a.mov(rax, qword_ptr(rdx + rax * 8))?;
-            self.a.mov(qword_ptr(r13 - 16), rax)?;
-            self.a.sub(r13, 8)?;
-            return Ok(());
-        }
-        self.a.mov(rdi, r12)?;
-        self.a.mov(rsi, qword_ptr(r13 - 16))?;
-        self.a.mov(rdx, qword_ptr(r13 - 8))?;
-        self.call(rt::leaf_array_at as *const () as usize)?;
-        self.a.test(edx, edx)?;
-        self.a.jz(stub)?;
+        self.a.mov(rcx, qword_ptr(r13 - 16))?;
+        self.a.mov(rax, qword_ptr(r13 - 8))?;
+        self.array_item(stub)?;
+        self.a.mov(rax, qword_ptr(rdx + rax * 8))?;
         self.a.mov(qword_ptr(r13 - 16), rax)?;
         self.a.sub(r13, 8)?;
         Ok(())
@@ -238,22 +180,11 @@ impl Emitter<'_> {
         self.flush()?;
         self.tick_clock()?;
         let stub = self.sending_stub(bci)?;
-        if let Some(l) = layout::body_layout() {
-            self.a.mov(rcx, qword_ptr(r13 - 24))?;
-            self.a.mov(rax, qword_ptr(r13 - 16))?;
-            self.array_item(l, stub)?;
-            self.a.mov(rcx, qword_ptr(r13 - 8))?;
-            self.a.mov(qword_ptr(rdx + rax * 8), rcx)?;
-            self.a.sub(r13, 16)?;
-            return Ok(());
-        }
-        self.a.mov(rdi, r12)?;
-        self.a.mov(rsi, qword_ptr(r13 - 24))?;
-        self.a.mov(rdx, qword_ptr(r13 - 16))?;
+        self.a.mov(rcx, qword_ptr(r13 - 24))?;
+        self.a.mov(rax, qword_ptr(r13 - 16))?;
+        self.array_item(stub)?;
         self.a.mov(rcx, qword_ptr(r13 - 8))?;
-        self.call(rt::leaf_array_at_put as *const () as usize)?;
-        self.a.test(eax, eax)?;
-        self.a.jz(stub)?;
+        self.a.mov(qword_ptr(rdx + rax * 8), rcx)?;
         self.a.sub(r13, 16)?;
         Ok(())
     }
@@ -262,7 +193,8 @@ impl Emitter<'_> {
     /// `stub` unless the receiver is an `Array` (while its primitives are standard) and
     /// the index a small integer within it; then rdx holds the items and rax the
     /// 0-based index.
-    fn array_item(&mut self, l: BodyLayout, stub: CodeLabel) -> R {
+    fn array_item(&mut self, stub: CodeLabel) -> R {
+        let l = BODY;
         self.a.test(cl, 3)?;
         self.a.jnz(stub)?;
         self.a.test(al, 1)?;
@@ -300,30 +232,29 @@ impl Emitter<'_> {
         self.a.mov(rdx, rax)?;
         self.a.cmp(rcx, Marker::TrivialSelf as i32)?;
         self.a.je(success)?;
-        if let Some(l) = layout::body_layout() {
-            // Fields of a reference only (a small integer's class may hold a getter
-            // too; `leaf_trivial` declines it).
-            self.a.test(al, 3)?;
-            self.a.jnz(leaf)?;
-            self.a.mov(r9, rax)?;
-            self.object_address(r9)?;
-            self.a.cmp(byte_ptr(r9 + l.tag), l.instance_tag as i32)?;
-            self.a.jne(leaf)?;
-            self.a.cmp(qword_ptr(r9 + l.fields_len), r8)?;
-            self.a.jbe(leaf)?;
-            self.a.mov(r9, qword_ptr(r9 + l.fields_ptr))?;
-            let mut setter = self.a.create_label();
-            self.a.cmp(rcx, Marker::TrivialGetter as i32)?;
-            self.a.jne(setter)?;
-            self.a.mov(rdx, qword_ptr(r9 + r8 * 8))?;
-            self.a.jmp(success)?;
-            // A setter: its one argument is on top of the stack; it answers self.
-            self.a.set_label(&mut setter)?;
-            self.a.mov(r10, qword_ptr(r13 - 8))?;
-            self.a.mov(qword_ptr(r9 + r8 * 8), r10)?;
-            self.a.mov(rdx, rax)?;
-            self.a.jmp(success)?;
-        }
+        let l = BODY;
+        // Fields of a reference only (a small integer's class may hold a getter
+        // too; `leaf_trivial` declines it).
+        self.a.test(al, 3)?;
+        self.a.jnz(leaf)?;
+        self.a.mov(r9, rax)?;
+        self.object_address(r9)?;
+        self.a.cmp(byte_ptr(r9 + l.tag), l.instance_tag as i32)?;
+        self.a.jne(leaf)?;
+        self.a.cmp(qword_ptr(r9 + l.fields_len), r8)?;
+        self.a.jbe(leaf)?;
+        self.a.mov(r9, qword_ptr(r9 + l.fields_ptr))?;
+        let mut setter = self.a.create_label();
+        self.a.cmp(rcx, Marker::TrivialGetter as i32)?;
+        self.a.jne(setter)?;
+        self.a.mov(rdx, qword_ptr(r9 + r8 * 8))?;
+        self.a.jmp(success)?;
+        // A setter: its one argument is on top of the stack; it answers self.
+        self.a.set_label(&mut setter)?;
+        self.a.mov(r10, qword_ptr(r13 - 8))?;
+        self.a.mov(qword_ptr(r9 + r8 * 8), r10)?;
+        self.a.mov(rdx, rax)?;
+        self.a.jmp(success)?;
         self.a.set_label(&mut leaf)?;
         // rdi kept across the call, rsp 16-byte aligned for it.
         self.a.push(rdi)?;

@@ -289,136 +289,67 @@ fn slow_bytecode(vm: &mut Vm, bci: usize) -> Result<Status, Unwind> {
 
 // ---- leaf helpers: no allocation, no stack or frame changes ----
 
-/// # Safety (all leaf helpers)
-/// Called by JIT code with the VM pointer from its context, while the dispatcher does
-/// not touch the VM.
-fn vm_ref<'a>(vm: *mut Vm) -> &'a mut Vm {
-    // SAFETY: see above; JIT code passes `JitCtx::vm`, valid for the whole JIT run.
+/// The VM a leaf helper works on.
+///
+/// # Safety
+/// `vm` must be the `JitCtx::vm` of the running JIT code (valid for the whole JIT run)
+/// and the VM must not be borrowed elsewhere meanwhile: JIT code calls leaf helpers
+/// while the dispatcher that owns the VM waits for it.
+unsafe fn vm_ref<'a>(vm: *mut Vm) -> &'a mut Vm {
+    // SAFETY: guaranteed by the caller.
     unsafe { &mut *vm }
-}
-
-pub(crate) extern "C" fn leaf_field_get(vm: *mut Vm, recv: u64, i: u64) -> Pair {
-    match vm_ref(vm).field_get(Value(recv), i as u16) {
-        Ok(v) => Pair { value: v.0, ok: 1 },
-        Err(_) => Pair { value: 0, ok: 0 },
-    }
-}
-
-/// Stores into a field when that is valid; answers 0 (leave it to `rt_bytecode`)
-/// otherwise.
-pub(crate) extern "C" fn leaf_field_set(vm: *mut Vm, recv: u64, i: u64, v: u64) -> u64 {
-    let vm = vm_ref(vm);
-    let recv = Value(recv);
-    if recv.is_ref() {
-        if let crate::object::heap::Body::Instance(f) = &mut vm.heap.get_mut(recv).body {
-            if let Some(slot) = f.get_mut(i as usize) {
-                *slot = Value(v);
-                return 1;
-            }
-        }
-    }
-    0
 }
 
 /// Context slot `slot` reached from `ctx` by `hops` outer links.
 pub(crate) extern "C" fn leaf_context_get(vm: *mut Vm, ctx: u64, hops: u64, slot: u64) -> u64 {
-    vm_ref(vm)
-        .context_get(Value(ctx), hops as u8, slot as u16)
-        .0
+    // SAFETY: called by JIT code with its context's VM (see `vm_ref`).
+    let vm = unsafe { vm_ref(vm) };
+    vm.context_get(Value(ctx), hops as u8, slot as u16).0
 }
 
 pub(crate) extern "C" fn leaf_context_set(vm: *mut Vm, ctx: u64, hops_slot: u64, v: u64) {
     let (hops, slot) = ((hops_slot >> 16) as u8, hops_slot as u16);
-    vm_ref(vm).context_set(Value(ctx), hops, slot, Value(v));
+    // SAFETY: called by JIT code with its context's VM (see `vm_ref`).
+    let vm = unsafe { vm_ref(vm) };
+    vm.context_set(Value(ctx), hops, slot, Value(v));
 }
 
 pub(crate) extern "C" fn leaf_global(vm: *mut Vm, g: u64) -> Pair {
-    match vm_ref(vm).globals[g as usize] {
+    // SAFETY: called by JIT code with its context's VM (see `vm_ref`).
+    let vm = unsafe { vm_ref(vm) };
+    match vm.globals[g as usize] {
         Some(v) => Pair { value: v.0, ok: 1 },
         None => Pair { value: 0, ok: 0 },
     }
-}
-
-pub(crate) extern "C" fn leaf_array_at(vm: *mut Vm, array: u64, index: u64) -> Pair {
-    match vm_ref(vm).array_at(Value(array), Value(index)) {
-        Some(v) => Pair { value: v.0, ok: 1 },
-        None => Pair { value: 0, ok: 0 },
-    }
-}
-
-pub(crate) extern "C" fn leaf_array_at_put(vm: *mut Vm, array: u64, index: u64, v: u64) -> u64 {
-    vm_ref(vm).array_at_put(Value(array), Value(index), Value(v)) as u64
 }
 
 /// Runs trivial method `method` on the receiver at `slots[0]` and its arguments after
 /// it, as `Vm::run_trivial` does but leaving the stack to JIT code; `ok = 0` (nothing
 /// done) when it is not trivial or its field access fails, so the full send reports it.
 pub(crate) extern "C" fn leaf_trivial(vm: *mut Vm, method: u64, slots: *const Value) -> Pair {
-    use crate::bytecode::{MethodKind, Trivial};
+    use crate::bytecode::MethodKind;
     const FAIL: Pair = Pair { value: 0, ok: 0 };
-    let vm = vm_ref(vm);
-    let m = &vm.methods[method as usize];
-    let MethodKind::Trivial(t, _) = m.kind else {
+    // SAFETY: called by JIT code with its context's VM (see `vm_ref`).
+    let vm = unsafe { vm_ref(vm) };
+    let MethodKind::Trivial(t, _) = vm.methods[method as usize].kind else {
         return FAIL;
     };
     // SAFETY: JIT code passes the address of the send's receiver slot, followed by
-    // its arguments, all below the stack pointer.
-    let recv = unsafe { *slots };
-    let result = match t {
-        Trivial::Constant(v) => v,
-        Trivial::ReturnSelf => recv,
-        Trivial::Getter(i) => match field_slot(vm, recv, i) {
-            Some(slot) => *slot,
-            None => return FAIL,
-        },
-        Trivial::Setter(i) => {
-            // SAFETY: as above; a setter takes one argument.
-            let v = unsafe { *slots.add(1) };
-            match field_slot(vm, recv, i) {
-                Some(slot) => *slot = v,
-                None => return FAIL,
-            }
-            recv
-        }
+    // its arguments (a setter has one), all below the stack pointer.
+    let (recv, arg) = unsafe {
+        let arg = match t {
+            crate::bytecode::Trivial::Setter(_) => *slots.add(1),
+            _ => Value::NIL,
+        };
+        (*slots, arg)
     };
-    let m = &vm.methods[method as usize];
-    m.invocations.set(m.invocations.get().wrapping_add(1));
-    Pair {
-        value: result.0,
-        ok: 1,
-    }
-}
-
-/// Field `i` of `recv` where `Vm::field_get` and `Vm::field_set` find it (an
-/// instance or a class); `None` where they fail (without building their error).
-fn field_slot(vm: &mut Vm, recv: Value, i: u16) -> Option<&mut Value> {
-    if !recv.is_ref() {
-        return None;
-    }
-    match &mut vm.heap.get_mut(recv).body {
-        crate::object::heap::Body::Instance(f) => f.get_mut(i as usize),
-        crate::object::heap::Body::Class(c) => c.fields.get_mut(i as usize),
-        _ => None,
-    }
-}
-
-/// The method of block `block` when it takes `argc` arguments (plus one; 0 when it is
-/// not a block or takes another count), its receiver and outer context put into the
-/// context's `block_self` and `block_outer`.
-pub(crate) extern "C" fn leaf_block(ctx: *mut JitCtx, block: u64, argc: u64) -> u64 {
-    // SAFETY: called by JIT code with its live context; only the block fields are
-    // written, the VM is only read.
-    let ctx = unsafe { &mut *ctx };
-    // SAFETY: as above.
-    let vm = unsafe { &*ctx.vm };
-    if let crate::object::heap::Body::Block(b) = &vm.heap.get(Value(block)).body {
-        if vm.methods[b.method as usize].num_args as u64 == argc {
-            ctx.block_self = b.receiver;
-            ctx.block_outer = b.outer;
-            return b.method as u64 + 1;
+    match vm.trivial_answer(t, recv, arg) {
+        Some(v) => {
+            vm.count_invocation(method as u32);
+            Pair { value: v.0, ok: 1 }
         }
+        None => FAIL,
     }
-    0
 }
 
 /// The number `leaf_float` knows a binary operator by (`u32::MAX`: none).
@@ -468,5 +399,7 @@ pub(crate) extern "C" fn leaf_nil_test(vm: *mut Vm, v: u64, mode: u64) -> u64 {
         2 => NilTestMode::AbsentThenPresent,
         _ => NilTestMode::PresentThenAbsent,
     };
-    vm_ref(vm).nil_test_is_standard(Value(v), mode) as u64
+    // SAFETY: called by JIT code with its context's VM (see `vm_ref`).
+    let vm = unsafe { vm_ref(vm) };
+    vm.nil_test_is_standard(Value(v), mode) as u64
 }

@@ -1,7 +1,7 @@
 //! Array primitives: 1-based `at:`, `at:put:`, `length` and `Array new:`.
 
 use super::{Entry, Prim, PrimResult};
-use crate::object::heap::Body;
+use crate::object::heap::{Body, Slots};
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 
@@ -75,7 +75,5 @@ fn new(vm: &mut Vm, argc: usize) -> PrimResult {
     if n.saturating_mul(8) > vm.options.max_heap {
         return Err(vm.out_of_memory().into());
     }
-    Ok(Prim::Value(
-        vm.alloc(class, Body::Array(vec![Value::NIL; n])),
-    ))
+    Ok(Prim::Value(vm.alloc(class, Body::Array(Slots::nils(n)))))
 }

@@ -2,7 +2,7 @@
 //! the reflective `Method`/`Primitive` objects (`signature`, `holder`, `invokeOn:with:`).
 
 use super::{Entry, Prim, PrimResult};
-use crate::object::heap::{Body, Layout};
+use crate::object::heap::{Body, Layout, Slots};
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 
@@ -30,10 +30,8 @@ fn new(vm: &mut Vm, argc: usize) -> PrimResult {
     let c = vm.arg(argc, 0);
     let data = vm.heap.class_data(c);
     let body = match data.layout {
-        Layout::Instance => {
-            Body::Instance(vec![Value::NIL; data.instance_fields.len()].into_boxed_slice())
-        }
-        Layout::Array => Body::Array(Vec::new()),
+        Layout::Instance => Body::Instance(Slots::nils(data.instance_fields.len())),
+        Layout::Array => Body::Array(Slots::nils(0)),
         Layout::String => Body::String(crate::object::heap::SomString::new("")),
         other => {
             return Err(format!(
@@ -96,7 +94,7 @@ fn invoke_on_with(vm: &mut Vm, argc: usize) -> PrimResult {
     let (recv, args) = (vm.arg(argc, 1), vm.arg(argc, 2));
     let args: Vec<Value> = match (args.is_ref(), args) {
         (true, a) if !a.is_nil() => match &vm.heap.get(a).body {
-            Body::Array(v) => v.clone(),
+            Body::Array(v) => v.to_vec(),
             _ => {
                 return Err(format!(
                     "Method>>invokeOn:with: expected an Array, got {}",

@@ -94,7 +94,7 @@ fn selector_arg(vm: &Vm, v: Value, what: &str) -> Result<crate::object::heap::Sy
 fn array_arg(vm: &Vm, v: Value, what: &str) -> Result<Vec<Value>, String> {
     if v.is_ref() {
         if let Body::Array(a) = &vm.heap.get(v).body {
-            return Ok(a.clone());
+            return Ok(a.to_vec());
         }
     }
     Err(format!(

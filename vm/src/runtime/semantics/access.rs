@@ -1,7 +1,7 @@
 //! Variable access that is not a plain frame slot: context slots (captured variables),
 //! the creator-frame variables of fallback blocks, and fields of `self`.
 
-use crate::bytecode::VarAccess;
+use crate::bytecode::{Trivial, VarAccess};
 use crate::object::heap::Body;
 use crate::runtime::error::Unwind;
 use crate::runtime::vm::Vm;
@@ -80,34 +80,52 @@ impl Vm {
         Ok(())
     }
 
+    /// Field `i` of `recv` (an instance or a class); `None` where there is none.
     #[inline(always)]
-    pub(crate) fn field_get(&self, recv: Value, i: u16) -> Result<Value, Unwind> {
-        if recv.is_ref() {
-            match &self.heap.get(recv).body {
-                Body::Instance(f) if (i as usize) < f.len() => return Ok(f[i as usize]),
-                Body::Class(c) if (i as usize) < c.fields.len() => return Ok(c.fields[i as usize]),
-                _ => {}
-            }
+    pub(crate) fn field_slot(&mut self, recv: Value, i: u16) -> Option<&mut Value> {
+        if !recv.is_ref() {
+            return None;
         }
-        Err(self.field_error(recv, i))
+        match &mut self.heap.get_mut(recv).body {
+            Body::Instance(f) => f.get_mut(i as usize),
+            Body::Class(c) => c.fields.get_mut(i as usize),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn field_get(&mut self, recv: Value, i: u16) -> Result<Value, Unwind> {
+        match self.field_slot(recv, i) {
+            Some(slot) => Ok(*slot),
+            None => Err(self.field_error(recv, i)),
+        }
     }
 
     #[inline(always)]
     pub(crate) fn field_set(&mut self, recv: Value, i: u16, v: Value) -> Result<(), Unwind> {
-        if recv.is_ref() {
-            match &mut self.heap.get_mut(recv).body {
-                Body::Instance(f) if (i as usize) < f.len() => {
-                    f[i as usize] = v;
-                    return Ok(());
-                }
-                Body::Class(c) if (i as usize) < c.fields.len() => {
-                    c.fields[i as usize] = v;
-                    return Ok(());
-                }
-                _ => {}
+        match self.field_slot(recv, i) {
+            Some(slot) => {
+                *slot = v;
+                Ok(())
             }
+            None => Err(self.field_error(recv, i)),
         }
-        Err(self.field_error(recv, i))
+    }
+
+    /// What trivial method `t` answers for `recv` (and a setter's argument `arg`),
+    /// storing a setter's field; `None` when its field is missing (the full send then
+    /// reports the error). Callers count the invocation.
+    #[inline(always)]
+    pub(crate) fn trivial_answer(&mut self, t: Trivial, recv: Value, arg: Value) -> Option<Value> {
+        Some(match t {
+            Trivial::Constant(v) => v,
+            Trivial::ReturnSelf => recv,
+            Trivial::Getter(i) => *self.field_slot(recv, i)?,
+            Trivial::Setter(i) => {
+                *self.field_slot(recv, i)? = arg;
+                recv
+            }
+        })
     }
 
     #[cold]
@@ -119,5 +137,14 @@ impl Vm {
             self.class_name(class),
             i + 1
         ))
+    }
+
+    /// The error of trivial method `t` whose field `trivial_answer` did not find.
+    #[cold]
+    pub(crate) fn field_error_of(&self, t: Trivial, recv: Value) -> Unwind {
+        match t {
+            Trivial::Getter(i) | Trivial::Setter(i) => self.field_error(recv, i),
+            Trivial::Constant(_) | Trivial::ReturnSelf => unreachable!("never fails"),
+        }
     }
 }
