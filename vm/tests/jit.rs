@@ -466,3 +466,34 @@ fn the_jit_event_log_records_compiles_osr_and_tier_crossings() {
     assert!(log.events.windows(2).all(|w| w[0].clock <= w[1].clock));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn heap_references_in_machine_code_are_listed_for_relocation() {
+    use som_vm::introspect::{Inputs, Machine};
+    let dir = std::env::temp_dir().join(format!("som-relocs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Lits.som");
+    std::fs::write(
+        &file,
+        "Lits = ( greet = ( ^ 'hello' , #world , 'again' ) run = ( 1 to: 3 do: [ :i | self greet println ] ) )",
+    )
+    .unwrap();
+    let options = som_vm::introspect::Options {
+        max_tier: 1,
+        jit_threshold: 0,
+        ..som_vm::introspect::Options::default()
+    };
+    let mut m = Machine::load(options, &file, &[], Inputs::Live, true).expect("loads");
+    assert_eq!(m.run().status, 0);
+    let view = m.view();
+    let key = view.find_method("Lits", "greet").expect("greet");
+    let native = view.native_code(key).expect("machine code");
+    // The two strings and the symbol, each an 8-byte immediate holding the reference.
+    assert_eq!(native.relocations.len(), 3, "{:?}", native.relocations);
+    for (offset, value) in &native.relocations {
+        let at = *offset as usize;
+        assert_eq!(native.bytes[at..at + 8], value.raw().to_le_bytes());
+        assert!(view.is_live(*value));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

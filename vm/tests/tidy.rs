@@ -138,3 +138,43 @@ fn nothing_inside_the_vm_imports_the_introspection_api() {
         "the VM must not import introspect: {offenders:#?}"
     );
 }
+
+/// The VM's `unsafe` lives in named modules, each for one reason; a new file with
+/// `unsafe` must be added here (and to ARCHITECTURE.md's list) deliberately.
+const UNSAFE_MODULES: &[&str] = &[
+    "vm/src/runtime/stack.rs",
+    "vm/src/object/slots.rs",
+    "vm/src/object/layout.rs",
+    "vm/src/tier0/mod.rs",
+    "vm/src/observe/sampling.rs",
+    "vm/src/observe/sampling/tests.rs",
+    "vm/src/native/debuginfo/ffi.rs",
+    "vm/src/native/context.rs",
+    "vm/src/native/mod.rs",
+    "vm/src/native/code_cache.rs",
+    "vm/src/tier1/runtime.rs",
+    "vm/src/tier1/prim_calls.rs",
+];
+
+#[test]
+fn unsafe_code_lives_only_in_the_named_modules() {
+    let root = workspace();
+    let mut files = Vec::new();
+    rust_files(&root.join("vm/src"), &mut files);
+    let mut offenders = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&root).unwrap().display().to_string();
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let uses_unsafe = text.lines().any(|l| {
+            let code = l.split("//").next().unwrap_or("");
+            code.contains("unsafe ") || code.contains("unsafe{")
+        });
+        if uses_unsafe && !UNSAFE_MODULES.contains(&rel.as_str()) {
+            offenders.push(rel);
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "unsafe outside the named modules: {offenders:?}"
+    );
+}

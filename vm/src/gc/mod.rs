@@ -62,6 +62,12 @@ impl Vm {
             roots.extend(s.cache.iter().map(|e| e.class));
         }
         roots.extend(self.lookup_cache.keys().map(|k| k.0));
+        // References machine code embeds (its relocation lists), kept alive even
+        // where a method table entry no longer holds the literal.
+        for m in self.jit.compiled_methods() {
+            let relocs = self.jit.compiled(m).map_or(&[][..], |c| &c.relocs[..]);
+            roots.extend(relocs.iter().map(|&(_, v)| v));
+        }
         roots
     }
 }

@@ -3,7 +3,7 @@
 //! points, and a disassembly (iced-x86, Intel syntax) with every instruction under the
 //! bytecode it came from.
 
-use super::{MethodKey, View};
+use super::{MethodKey, ValueRef, View};
 use crate::bytecode::MethodKind;
 use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
 
@@ -27,6 +27,9 @@ pub struct NativeCode {
     /// Bytecode indices where execution may enter the code (0, loop headers, after
     /// each runtime call).
     pub entry_bcis: Vec<u32>,
+    /// The relocation list: each heap reference embedded in the code, as the offset
+    /// of its 8-byte immediate and the value.
+    pub relocations: Vec<(u32, ValueRef)>,
 }
 
 /// One disassembled instruction.
@@ -70,6 +73,11 @@ impl View<'_> {
                 })
                 .collect(),
             entry_bcis: c.entry_bcis.to_vec(),
+            relocations: c
+                .relocs
+                .iter()
+                .map(|&(offset, v)| (offset, ValueRef::of(v)))
+                .collect(),
         })
     }
 }

@@ -64,6 +64,9 @@ pub(crate) struct Compiled {
     pub pc_map: Box<[(u32, u32)]>,
     /// Bytecode indices that are entry points (after sends, loop headers, 0).
     pub entry_bcis: Box<[u32]>,
+    /// Heap references embedded in the code: (native offset of the 8-byte immediate,
+    /// value). The collector treats them as roots; a moving one rewrites them.
+    pub relocs: Box<[(u32, crate::value::Value)]>,
 }
 
 enum Slot {
@@ -553,6 +556,7 @@ fn compile(
             .filter(|&b| asm.entries[b as usize] != NO_ENTRY)
             .collect(),
         entries: asm.entries.into_boxed_slice(),
+        relocs: asm.relocs.into_boxed_slice(),
         pc_map: pc_map(&asm.bci_offsets, &asm.stub_offsets),
     }))
 }

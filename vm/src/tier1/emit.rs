@@ -16,6 +16,7 @@
 use super::runtime as rt;
 use crate::bytecode::{Bytecode, Code, SendSite};
 use crate::native::abi::*;
+use crate::value::Value;
 use iced_x86::code_asm::*;
 use iced_x86::{BlockEncoderOptions, IcedError};
 
@@ -31,6 +32,9 @@ pub(crate) struct Assembled {
     pub bci_offsets: Vec<u32>,
     /// Native offset and bytecode index of each out-of-line slow path.
     pub stub_offsets: Vec<(u32, u32)>,
+    /// The heap references embedded in the code: the native offset of each 8-byte
+    /// immediate and the value it holds (a moving collector rewrites them there).
+    pub relocs: Vec<(u32, Value)>,
 }
 
 /// Why a method was not compiled.
@@ -79,6 +83,9 @@ pub(super) struct Emitter<'c> {
     pub(super) pending: u32,
     pub(super) stubs: Vec<(CodeLabel, Stub)>,
     pub(super) exit: CodeLabel,
+    /// Instruction indices of `mov rax, imm64` holding a heap reference (the
+    /// relocation list, once offsets are known).
+    pub(super) embedded: Vec<(usize, Value)>,
 }
 
 /// Bytecodes whose template calls the runtime (so the next bytecode is a resume point).
@@ -184,6 +191,7 @@ pub(crate) fn assemble(
         pending: 0,
         stubs: Vec::new(),
         exit,
+        embedded: Vec::new(),
     };
     let mut first_inst = Vec::with_capacity(n);
     let mut stub_bcis = Vec::new();
@@ -220,11 +228,24 @@ pub(crate) fn assemble(
         .zip(stub_bcis)
         .map(|(&i, bci)| (offsets[i], bci))
         .collect();
+    let bytes = result.inner.code_buffer;
+    let mut relocs = Vec::with_capacity(e.embedded.len());
+    for &(i, v) in &e.embedded {
+        // `mov r64, imm64` is REX.W, the opcode, then the immediate.
+        let at = offsets[i] as usize + 2;
+        if bytes.get(at..at + 8) != Some(&v.0.to_le_bytes()[..]) {
+            return Err(CompileError(format!(
+                "embedded reference {v:?} not at +{at}"
+            )));
+        }
+        relocs.push((at as u32, v));
+    }
     Ok(Assembled {
-        bytes: result.inner.code_buffer,
+        bytes,
         entries,
         bci_offsets,
         stub_offsets,
+        relocs,
     })
 }
 
@@ -306,6 +327,24 @@ impl Emitter<'_> {
             self.a.mov(rax, v)?;
             self.a.mov(qword_ptr(r13), rax)?;
         }
+        self.a.add(r13, 8)?;
+        Ok(())
+    }
+
+    /// Pushes a literal; a heap reference goes into the relocation list.
+    fn push_literal(&mut self, v: Value) -> R {
+        if !v.is_ref() {
+            return self.push_imm(v.0);
+        }
+        self.embedded.push((self.a.instructions().len(), v));
+        // Always the 8-byte immediate form, so the reference can be rewritten in place.
+        let mov = iced_x86::Instruction::with2(
+            iced_x86::Code::Mov_r64_imm64,
+            iced_x86::Register::RAX,
+            v.0,
+        )?;
+        self.a.add_instruction(mov)?;
+        self.a.mov(qword_ptr(r13), rax)?;
         self.a.add(r13, 8)?;
         Ok(())
     }
@@ -457,7 +496,7 @@ impl Emitter<'_> {
                 self.push_reg(rax)
             }
             PushInt(i) => self.push_imm(crate::value::Value::int(i as i64).expect("i32").0),
-            PushLiteral(i) => self.push_imm(self.code.literals[i as usize].0),
+            PushLiteral(i) => self.push_literal(self.code.literals[i as usize]),
             PushLocal(s) => {
                 self.a.mov(rax, qword_ptr(r14 + slot(s)))?;
                 self.push_reg(rax)
