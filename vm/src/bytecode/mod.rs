@@ -10,6 +10,8 @@
 pub(crate) mod disasm;
 mod props;
 
+pub(crate) use props::JumpKind;
+
 use crate::object::heap::{MethodIdx, SymbolId};
 use crate::value::Value;
 use std::cell::Cell;

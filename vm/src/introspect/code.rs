@@ -5,7 +5,7 @@
 
 use super::view::{MethodKey, View};
 use super::Machine;
-use crate::bytecode::{Bytecode, Code, MethodKind};
+use crate::bytecode::{Bytecode, Code, JumpKind, MethodKind};
 use crate::front::compiler::NO_FALLBACK;
 
 /// Why control goes from one bytecode to another.
@@ -78,46 +78,29 @@ pub struct MethodCode {
 }
 
 fn successors(code: &Code, bci: usize) -> Vec<Edge> {
-    use Bytecode::*;
-    let next = Edge {
-        target: bci as u32 + 1,
-        kind: EdgeKind::Fallthrough,
-    };
-    let edge = |target: u32, kind| Edge { target, kind };
-    let fallback = |f: u16| {
-        (f != NO_FALLBACK).then(|| edge(code.fallbacks[f as usize].resume, EdgeKind::Fallback))
-    };
-    match code.bytecodes[bci] {
-        Jump(t) => vec![edge(t, EdgeKind::Jump)],
-        JumpBack(t) | PopLocalJumpBack(_, t) => vec![edge(t, EdgeKind::LoopBack)],
-        ToDoStep { head, .. } => vec![edge(head, EdgeKind::LoopBack)],
-        JumpIfFalse {
-            target,
-            fallback: f,
-        }
-        | JumpIfTrue {
-            target,
-            fallback: f,
-        }
-        | NilTest {
-            target,
-            fallback: f,
-            ..
-        } => [
-            Some(next),
-            Some(edge(target, EdgeKind::Branch)),
-            fallback(f),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        ToDoPrepare { fallback: f, .. } => {
-            [Some(next), fallback(f)].into_iter().flatten().collect()
-        }
-        ToDoTest { exit, .. } => vec![next, edge(exit, EdgeKind::Branch)],
-        ReturnLocal | ReturnNonLocal => Vec::new(),
-        _ => vec![next],
+    let props = code.bytecodes[bci].props();
+    let mut out = Vec::with_capacity(3);
+    if props.falls_through {
+        out.push(Edge {
+            target: bci as u32 + 1,
+            kind: EdgeKind::Fallthrough,
+        });
     }
+    if let Some((target, how)) = props.jump {
+        let kind = match how {
+            JumpKind::Always => EdgeKind::Jump,
+            JumpKind::Conditional => EdgeKind::Branch,
+            JumpKind::LoopBack => EdgeKind::LoopBack,
+        };
+        out.push(Edge { target, kind });
+    }
+    if let Some(f) = props.fallback.filter(|&f| f != NO_FALLBACK) {
+        out.push(Edge {
+            target: code.fallbacks[f as usize].resume,
+            kind: EdgeKind::Fallback,
+        });
+    }
+    out
 }
 
 impl View<'_> {

@@ -116,20 +116,6 @@ fn calls_runtime(bc: Bytecode) -> bool {
     )
 }
 
-/// Where a bytecode may jump.
-fn jump_target(bc: Bytecode) -> Option<u32> {
-    use Bytecode::*;
-    match bc {
-        Jump(t) | JumpBack(t) | PopLocalJumpBack(_, t) => Some(t),
-        JumpIfFalse { target, .. } | JumpIfTrue { target, .. } | NilTest { target, .. } => {
-            Some(target)
-        }
-        ToDoTest { exit, .. } => Some(exit),
-        ToDoStep { head, .. } => Some(head),
-        _ => None,
-    }
-}
-
 /// A comparison at `i` followed by a conditional jump: (target, jump when the
 /// comparison is true). Its small-integer path branches directly (the jump still
 /// counts as executed) and continues after the jump; the slow path materialises the
@@ -156,7 +142,7 @@ pub(crate) fn entry_points(code: &Code) -> Vec<bool> {
     let mut entry = vec![false; n + 1];
     entry[0] = true;
     for (i, &bc) in code.bytecodes.iter().enumerate() {
-        if let Some(t) = jump_target(bc) {
+        if let Some((t, _)) = bc.jump() {
             entry[(t as usize).min(n)] = true;
         }
         if calls_runtime(bc) {
