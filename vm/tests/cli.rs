@@ -251,3 +251,22 @@ fn deep_recursion_in_jit_code_survives_stack_growth() {
     );
     assert_eq!(text(&tier0.stdout), text(&tier1.stdout));
 }
+
+#[test]
+fn max_tier_2_is_refused_until_tier_2_exists() {
+    let out = som(&["--max-tier", "2", "examples/Hello.som"], &repo());
+    assert_eq!(out.status.code(), Some(64));
+    let err = text(&out.stderr);
+    assert!(err.contains("tier 2") && err.contains("not built yet"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn help_prints_the_usage_with_every_tier_flag_and_exits_0() {
+    let out = som(&["--help"], &repo());
+    assert_eq!(out.status.code(), Some(0));
+    let usage = text(&out.stdout);
+    for flag in ["--max-tier", "--jit-threshold", "--code-cache", "--gc-stress"] {
+        assert!(usage.contains(flag), "{flag} missing from {usage}");
+    }
+}

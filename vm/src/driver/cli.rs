@@ -78,11 +78,17 @@ fn parse(argv: &[String]) -> Result<Command, String> {
             "--max-heap" => c.options.max_heap = parse_size(&value(&mut i, a)?)?,
             "--max-tier" => {
                 let v = value(&mut i, a)?;
-                c.options.max_tier = v
-                    .parse()
-                    .ok()
-                    .filter(|&t: &u8| t <= 2)
-                    .ok_or_else(|| format!("--max-tier expects 0, 1 or 2, got '{v}'"))?;
+                c.options.max_tier = match v.parse::<u8>() {
+                    Ok(t) if t <= 1 => t,
+                    Ok(2) => {
+                        return Err(
+                            "--max-tier 2: tier 2 (the optimizing JIT) is not built yet; \
+                             the highest tier is 1"
+                                .into(),
+                        )
+                    }
+                    _ => return Err(format!("--max-tier expects 0 or 1, got '{v}'")),
+                };
             }
             "--jit-threshold" => {
                 let v = value(&mut i, a)?;
