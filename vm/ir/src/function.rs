@@ -360,3 +360,43 @@ impl Function {
         }
     }
 }
+
+impl Function {
+    /// A copy of the frame-state chain at `fs` with values replaced by `map` (values not in
+    /// `map` stay); virtual objects whose fields change are copied too.
+    pub fn copy_state_with(
+        &mut self,
+        fs: FrameStateRef,
+        map: &HashMap<Value, StateSlot>,
+    ) -> FrameStateRef {
+        let mut st = self.states[fs].clone();
+        st.slots = st.slots.iter().map(|&s| self.map_slot(s, map, 0)).collect();
+        st.outer = st.outer.map(|o| self.copy_state_with(o, map));
+        self.states.push(st)
+    }
+
+    fn map_slot(
+        &mut self,
+        s: StateSlot,
+        map: &HashMap<Value, StateSlot>,
+        depth: usize,
+    ) -> StateSlot {
+        match s {
+            StateSlot::Value(v) => map.get(&v).copied().unwrap_or(s),
+            StateSlot::Virtual(vo) if depth < 64 => {
+                let mut obj = self.virtuals[vo].clone();
+                let fields: Vec<(u32, StateSlot)> = obj
+                    .fields
+                    .iter()
+                    .map(|&(o, f)| (o, self.map_slot(f, map, depth + 1)))
+                    .collect();
+                if fields == obj.fields {
+                    return s;
+                }
+                obj.fields = fields;
+                StateSlot::Virtual(self.virtuals.push(obj))
+            }
+            _ => s,
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod function;
 pub mod inst;
 mod lexer;
 pub mod parse;
+pub mod passes;
 pub mod print;
 pub mod types;
 pub mod verify;
