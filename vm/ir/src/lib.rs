@@ -4,12 +4,14 @@
 //! machinery, and the lowering to machine code with Cranelift (bytes, relocations by
 //! runtime-helper id, and a deopt table). It knows no object layout: offsets, class
 //! words, helper ids and method ids come from the VM's tier-2 builder as immediates.
+#![deny(unsafe_code)]
 
 pub mod dom;
 pub mod entities;
 pub mod function;
 pub mod inst;
 mod lexer;
+pub mod lower;
 pub mod parse;
 pub mod passes;
 pub mod print;
