@@ -121,11 +121,27 @@ impl fmt::Display for DeoptExit {
         out.push('\n');
         for fr in &self.frames {
             let slots: Vec<String> = fr.slots.iter().map(|s| slot_text(*s)).collect();
-            let _ = writeln!(out, "  frame m{} @{} [{}]", fr.method, fr.bci, slots.join(", "));
+            let _ = writeln!(
+                out,
+                "  frame m{} @{} [{}]",
+                fr.method,
+                fr.bci,
+                slots.join(", ")
+            );
         }
         for (n, v) in self.virtuals.iter().enumerate() {
-            let fields: Vec<String> = v.fields.iter().map(|(o, s)| format!("{o}: {}", slot_text(*s))).collect();
-            let _ = writeln!(out, "  virtual{n} class {:#x}, size {} {{{}}}", v.class, v.size, fields.join(", "));
+            let fields: Vec<String> = v
+                .fields
+                .iter()
+                .map(|(o, s)| format!("{o}: {}", slot_text(*s)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  virtual{n} class {:#x}, size {} {{{}}}",
+                v.class,
+                v.size,
+                fields.join(", ")
+            );
         }
         f.write_str(&out)
     }
@@ -139,6 +155,9 @@ mod tests {
     fn exit_status_words_decode() {
         assert_eq!(ExitStatus::decode(0), ExitStatus::Return);
         assert_eq!(ExitStatus::decode(1), ExitStatus::NonLocalReturn);
-        assert_eq!(ExitStatus::decode(ExitStatus::deopt_word(7)), ExitStatus::Deopt(7));
+        assert_eq!(
+            ExitStatus::decode(ExitStatus::deopt_word(7)),
+            ExitStatus::Deopt(7)
+        );
     }
 }

@@ -12,7 +12,10 @@ use crate::inst::{BinOp, BlockCall, CheckedOp, FloatCC, GuardKind, InstData, Int
 use crate::types::{tagging, Type};
 use cranelift_codegen::ir::condcodes as cc;
 use cranelift_codegen::ir::immediates::Ieee64;
-use cranelift_codegen::ir::{self as clif, AbiParam, BlockArg, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, Signature, UserExternalName, UserExternalNameRef, UserFuncName};
+use cranelift_codegen::ir::{
+    self as clif, AbiParam, BlockArg, ExtFuncData, ExternalName, FuncRef, InstBuilder,
+    MemFlagsData, Signature, UserExternalName, UserExternalNameRef, UserFuncName,
+};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_entity::SecondaryMap;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -40,17 +43,37 @@ pub fn lower(ir: &Function, cfg: &LowerConfig, target: TargetFrontendConfig) -> 
     let call_conv = target.default_call_conv;
     let mut sig = Signature::new(call_conv);
     sig.params.extend([AbiParam::new(I64), AbiParam::new(I64)]);
-    sig.params.extend(ir.param_types().iter().map(|_| AbiParam::new(I64)));
+    sig.params
+        .extend(ir.param_types().iter().map(|_| AbiParam::new(I64)));
     sig.returns.extend([AbiParam::new(I64), AbiParam::new(I64)]);
     let mut func = clif::Function::with_name_signature(UserFuncName::user(0, 0), sig);
     let mut fctx = FunctionBuilderContext::new();
     let (trusted, plain) = (MemFlagsData::trusted(), MemFlagsData::new());
     let b = FunctionBuilder::new(&mut func, &mut fctx);
-    let mut e = Emitter { ir, cfg, b, trusted, plain, blocks: SecondaryMap::new(), vals: SecondaryMap::new(), ctx: None, buf: None, helpers: HashMap::new(), names: HashMap::new(), deopts: Vec::new() };
+    let mut e = Emitter {
+        ir,
+        cfg,
+        b,
+        trusted,
+        plain,
+        blocks: SecondaryMap::new(),
+        vals: SecondaryMap::new(),
+        ctx: None,
+        buf: None,
+        helpers: HashMap::new(),
+        names: HashMap::new(),
+        deopts: Vec::new(),
+    };
     e.emit();
-    let Emitter { deopts, names, b, .. } = e;
+    let Emitter {
+        deopts, names, b, ..
+    } = e;
     b.finalize(target);
-    Lowered { func, deopts, helper_names: names }
+    Lowered {
+        func,
+        deopts,
+        helper_names: names,
+    }
 }
 
 struct Emitter<'a, 'f> {
@@ -74,7 +97,10 @@ impl Emitter<'_, '_> {
         for &b in &rpo {
             let cb = self.b.create_block();
             for &p in &self.ir.blocks[b].params {
-                self.vals[p] = Some(self.b.append_block_param(cb, clif_type(self.ir.values[p].ty)));
+                self.vals[p] = Some(
+                    self.b
+                        .append_block_param(cb, clif_type(self.ir.values[p].ty)),
+                );
             }
             self.blocks[b] = Some(cb);
         }
@@ -131,14 +157,23 @@ impl Emitter<'_, '_> {
             Some(&f) => f,
             None => {
                 let mut sig = Signature::new(self.b.func.signature.call_conv);
-                sig.params.extend((0..=args.len()).map(|_| AbiParam::new(I64)));
+                sig.params
+                    .extend((0..=args.len()).map(|_| AbiParam::new(I64)));
                 if ret {
                     sig.returns.push(AbiParam::new(I64));
                 }
                 let sig = self.b.import_signature(sig);
-                let name = self.b.func.declare_imported_user_function(UserExternalName::new(1, id));
+                let name = self
+                    .b
+                    .func
+                    .declare_imported_user_function(UserExternalName::new(1, id));
                 self.names.insert(name, id);
-                let f = self.b.import_function(ExtFuncData { name: ExternalName::user(name), signature: sig, colocated: false, patchable: false });
+                let f = self.b.import_function(ExtFuncData {
+                    name: ExternalName::user(name),
+                    signature: sig,
+                    colocated: false,
+                    patchable: false,
+                });
                 self.helpers.insert(key, f);
                 f
             }
@@ -150,19 +185,30 @@ impl Emitter<'_, '_> {
     }
 
     fn ir_args_i64(&mut self, vs: &[Value]) -> Vec<clif::Value> {
-        vs.iter().map(|&v| {
-            let cv = self.v(v);
-            self.to_i64(cv, self.ir.values[v].ty)
-        }).collect()
+        vs.iter()
+            .map(|&v| {
+                let cv = self.v(v);
+                self.to_i64(cv, self.ir.values[v].ty)
+            })
+            .collect()
     }
 
     fn block_call(&self, c: &BlockCall) -> (clif::Block, Vec<BlockArg>) {
-        (self.blocks[c.block].unwrap(), c.args.iter().map(|&a| BlockArg::Value(self.v(a))).collect())
+        (
+            self.blocks[c.block].unwrap(),
+            c.args.iter().map(|&a| BlockArg::Value(self.v(a))).collect(),
+        )
     }
 
     /// Continues in a new block when `ok` is non-zero; otherwise leaves through a cold
     /// deopt exit for `fs`.
-    fn guard(&mut self, ok: clif::Value, fs: FrameStateRef, reason: DeoptReason, result: Option<clif::Value>) {
+    fn guard(
+        &mut self,
+        ok: clif::Value,
+        fs: FrameStateRef,
+        reason: DeoptReason,
+        result: Option<clif::Value>,
+    ) {
         let cont = self.b.create_block();
         let cold = self.b.create_block();
         self.b.set_cold_block(cold);
@@ -182,7 +228,9 @@ impl Emitter<'_, '_> {
                 _ => self.iconst(*bits as i64),
             }),
             Binary { op, args } => Some(self.binary(*op, self.v(args[0]), self.v(args[1]))),
-            Checked { op, args, state } => Some(self.checked(*op, self.v(args[0]), self.v(args[1]), *state)),
+            Checked { op, args, state } => {
+                Some(self.checked(*op, self.v(args[0]), self.v(args[1]), *state))
+            }
             IntCompare { cc, args } => {
                 let (x, y) = (self.v(args[0]), self.v(args[1]));
                 Some(self.b.ins().icmp(int_cc(*cc), x, y))
@@ -200,7 +248,9 @@ impl Emitter<'_, '_> {
                 self.guard_kind(*kind, self.v(*arg), *state);
                 None
             }
-            Load { ty, obj, offset, .. } => {
+            Load {
+                ty, obj, offset, ..
+            } => {
                 let o = self.v(*obj);
                 Some(self.b.ins().load(clif_type(*ty), self.trusted, o, *offset))
             }
@@ -209,11 +259,21 @@ impl Emitter<'_, '_> {
                 self.b.ins().store(self.trusted, x, o, *offset);
                 None
             }
-            LoadElem { ty, obj, index, base } => {
+            LoadElem {
+                ty,
+                obj,
+                index,
+                base,
+            } => {
                 let addr = self.elem_addr(*obj, *index);
                 Some(self.b.ins().load(clif_type(*ty), self.trusted, addr, *base))
             }
-            StoreElem { obj, index, base, value } => {
+            StoreElem {
+                obj,
+                index,
+                base,
+                value,
+            } => {
                 let addr = self.elem_addr(*obj, *index);
                 let x = self.v(*value);
                 self.b.ins().store(self.trusted, x, addr, *base);
@@ -243,7 +303,11 @@ impl Emitter<'_, '_> {
                 self.b.ins().jump(b, &args);
                 None
             }
-            Brif { cond, then_dest, else_dest } => {
+            Brif {
+                cond,
+                then_dest,
+                else_dest,
+            } => {
                 let (t, ta) = self.block_call(then_dest);
                 let (e, ea) = self.block_call(else_dest);
                 let c = self.v(*cond);
@@ -251,7 +315,11 @@ impl Emitter<'_, '_> {
                 None
             }
             Return { value } | NonLocalReturn { value } => {
-                let status = if matches!(data, Return { .. }) { ExitStatus::RETURN } else { ExitStatus::NON_LOCAL_RETURN };
+                let status = if matches!(data, Return { .. }) {
+                    ExitStatus::RETURN
+                } else {
+                    ExitStatus::NON_LOCAL_RETURN
+                };
                 let v = self.v(*value);
                 let v = self.to_i64(v, self.ir.values[*value].ty);
                 let s = self.iconst(status as i64);
@@ -286,7 +354,13 @@ impl Emitter<'_, '_> {
     }
 
     /// 63-bit overflow: the operation on the shifted-left operands overflows 64 bits.
-    fn checked(&mut self, op: CheckedOp, a: clif::Value, b: clif::Value, fs: FrameStateRef) -> clif::Value {
+    fn checked(
+        &mut self,
+        op: CheckedOp,
+        a: clif::Value,
+        b: clif::Value,
+        fs: FrameStateRef,
+    ) -> clif::Value {
         let sh = tagging::INT_SHIFT as i64;
         let a2 = self.b.ins().ishl_imm_s(a, sh);
         let (r2, of) = match op {
@@ -316,10 +390,13 @@ impl Emitter<'_, '_> {
             UnOp::IntToFloat => self.b.ins().fcvt_from_sint(clif::types::F64, x),
             UnOp::BoxFloat => {
                 let bits = self.to_i64(x, Type::Float);
-                self.call_helper(self.cfg.box_float_helper, &[bits], true).unwrap()
+                self.call_helper(self.cfg.box_float_helper, &[bits], true)
+                    .unwrap()
             }
             UnOp::UnboxFloat => {
-                let bits = self.call_helper(self.cfg.unbox_float_helper, &[x], true).unwrap();
+                let bits = self
+                    .call_helper(self.cfg.unbox_float_helper, &[x], true)
+                    .unwrap();
                 self.from_i64(bits, Type::Float)
             }
         }
@@ -362,9 +439,19 @@ impl Emitter<'_, '_> {
         self.b.ins().iadd(o, off)
     }
 
-    fn call_then_check(&mut self, helper: u32, args: &[clif::Value], fs: FrameStateRef) -> clif::Value {
+    fn call_then_check(
+        &mut self,
+        helper: u32,
+        args: &[clif::Value],
+        fs: FrameStateRef,
+    ) -> clif::Value {
         let r = self.call_helper(helper, args, true).unwrap();
-        let flag = self.b.ins().load(I64, self.trusted, self.ctx.unwrap(), self.cfg.invalidated_offset);
+        let flag = self.b.ins().load(
+            I64,
+            self.trusted,
+            self.ctx.unwrap(),
+            self.cfg.invalidated_offset,
+        );
         let ok = self.b.ins().icmp_imm_s(cc::IntCC::Equal, flag, 0);
         self.guard(ok, fs, DeoptReason::AfterCall, Some(r));
         r
@@ -377,18 +464,41 @@ impl Emitter<'_, '_> {
         let buf = self.buf.unwrap();
         for (k, &v) in values.iter().enumerate() {
             let cv = self.v(v);
-            let cv = if self.ir.values[v].ty == Type::Bool { self.b.ins().uextend(I64, cv) } else { cv };
+            let cv = if self.ir.values[v].ty == Type::Bool {
+                self.b.ins().uextend(I64, cv)
+            } else {
+                cv
+            };
             self.b.ins().store(self.trusted, cv, buf, (k * 8) as i32);
         }
         let mut buffer_types: Vec<Type> = values.iter().map(|&v| self.ir.values[v].ty).collect();
         let call_result = result.map(|r| {
-            self.b.ins().store(self.trusted, r, buf, (values.len() * 8) as i32);
+            self.b
+                .ins()
+                .store(self.trusted, r, buf, (values.len() * 8) as i32);
             buffer_types.push(Type::Word);
             values.len() as u32
         });
-        let mut table = TableBuilder { ir: self.ir, values: &values, virtuals: Vec::new(), vmap: HashMap::new() };
-        let frames = self.ir.state_chain(fs).iter().map(|&s| table.frame(s)).collect();
-        self.deopts.push(DeoptExit { id, reason, frames, virtuals: table.virtuals, buffer_types, call_result });
+        let mut table = TableBuilder {
+            ir: self.ir,
+            values: &values,
+            virtuals: Vec::new(),
+            vmap: HashMap::new(),
+        };
+        let frames = self
+            .ir
+            .state_chain(fs)
+            .iter()
+            .map(|&s| table.frame(s))
+            .collect();
+        self.deopts.push(DeoptExit {
+            id,
+            reason,
+            frames,
+            virtuals: table.virtuals,
+            buffer_types,
+            call_result,
+        });
         let zero = self.iconst(0);
         let status = self.iconst(ExitStatus::deopt_word(id) as i64);
         self.b.ins().return_(&[zero, status]);
@@ -406,12 +516,18 @@ struct TableBuilder<'a> {
 impl TableBuilder<'_> {
     fn frame(&mut self, fs: FrameStateRef) -> DeoptFrame {
         let st = &self.ir.states[fs];
-        DeoptFrame { method: st.method, bci: st.bci, slots: st.slots.iter().map(|&s| self.slot(s)).collect() }
+        DeoptFrame {
+            method: st.method,
+            bci: st.bci,
+            slots: st.slots.iter().map(|&s| self.slot(s)).collect(),
+        }
     }
 
     fn slot(&mut self, s: StateSlot) -> DeoptSlot {
         match s {
-            StateSlot::Value(v) => DeoptSlot::Buffer(self.values.iter().position(|&x| x == v).unwrap() as u32),
+            StateSlot::Value(v) => {
+                DeoptSlot::Buffer(self.values.iter().position(|&x| x == v).unwrap() as u32)
+            }
             StateSlot::Const(c) => DeoptSlot::Const(c),
             StateSlot::Virtual(vo) => {
                 if let Some(&n) = self.vmap.get(&vo) {
@@ -420,7 +536,11 @@ impl TableBuilder<'_> {
                 let n = self.virtuals.len() as u32;
                 self.vmap.insert(vo, n);
                 let obj = &self.ir.virtuals[vo];
-                self.virtuals.push(DeoptVirtual { class: obj.class, size: obj.size, fields: vec![] });
+                self.virtuals.push(DeoptVirtual {
+                    class: obj.class,
+                    size: obj.size,
+                    fields: vec![],
+                });
                 let fields = obj.fields.iter().map(|&(o, f)| (o, self.slot(f))).collect();
                 self.virtuals[n as usize].fields = fields;
                 DeoptSlot::Virtual(n)

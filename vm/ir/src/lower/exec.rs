@@ -26,7 +26,14 @@ impl ExecCode {
         let len = code.code.len().max(1).next_multiple_of(4096);
         // SAFETY: an anonymous private mapping with no address hint; the result is checked.
         let ptr = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
         };
         assert_ne!(ptr, libc::MAP_FAILED, "mmap failed");
         let ptr = ptr as *mut u8;
@@ -46,7 +53,13 @@ impl ExecCode {
             }
         }
         // SAFETY: `ptr..ptr+len` is the mapping made above; it becomes read+execute only.
-        let rc = unsafe { libc::mprotect(ptr as *mut libc::c_void, len, libc::PROT_READ | libc::PROT_EXEC) };
+        let rc = unsafe {
+            libc::mprotect(
+                ptr as *mut libc::c_void,
+                len,
+                libc::PROT_READ | libc::PROT_EXEC,
+            )
+        };
         assert_eq!(rc, 0, "mprotect failed");
         ExecCode { ptr, len }
     }
@@ -60,10 +73,22 @@ impl ExecCode {
         // enough for the test LowerConfig's offsets, and buf holds every deopt slot.
         unsafe {
             match *args {
-                [] => std::mem::transmute::<*mut u8, extern "C" fn(*mut u8, *mut u64) -> Exit>(self.ptr)(c, b),
-                [a] => std::mem::transmute::<*mut u8, extern "C" fn(*mut u8, *mut u64, u64) -> Exit>(self.ptr)(c, b, a),
-                [a, d] => std::mem::transmute::<*mut u8, extern "C" fn(*mut u8, *mut u64, u64, u64) -> Exit>(self.ptr)(c, b, a, d),
-                [a, d, e] => std::mem::transmute::<*mut u8, extern "C" fn(*mut u8, *mut u64, u64, u64, u64) -> Exit>(self.ptr)(c, b, a, d, e),
+                [] => std::mem::transmute::<*mut u8, extern "C" fn(*mut u8, *mut u64) -> Exit>(
+                    self.ptr,
+                )(c, b),
+                [a] => {
+                    std::mem::transmute::<*mut u8, extern "C" fn(*mut u8, *mut u64, u64) -> Exit>(
+                        self.ptr,
+                    )(c, b, a)
+                }
+                [a, d] => std::mem::transmute::<
+                    *mut u8,
+                    extern "C" fn(*mut u8, *mut u64, u64, u64) -> Exit,
+                >(self.ptr)(c, b, a, d),
+                [a, d, e] => std::mem::transmute::<
+                    *mut u8,
+                    extern "C" fn(*mut u8, *mut u64, u64, u64, u64) -> Exit,
+                >(self.ptr)(c, b, a, d, e),
                 _ => panic!("test calls take at most three arguments"),
             }
         }

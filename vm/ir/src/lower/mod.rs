@@ -116,9 +116,15 @@ impl Backend {
     /// A backend for the host CPU with `config`.
     pub fn new(config: LowerConfig) -> Result<Backend, LowerError> {
         let mut flags = settings::builder();
-        let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Target(e.to_string()));
+        let set = |f: &mut settings::Builder, k: &str, v: &str| {
+            f.set(k, v).map_err(|e| LowerError::Target(e.to_string()))
+        };
         set(&mut flags, "opt_level", "speed")?;
-        set(&mut flags, "enable_verifier", if config.verify { "true" } else { "false" })?;
+        set(
+            &mut flags,
+            "enable_verifier",
+            if config.verify { "true" } else { "false" },
+        )?;
         set(&mut flags, "preserve_frame_pointers", "true")?;
         let isa = cranelift_native::builder()
             .map_err(|e| LowerError::Target(e.to_string()))?
@@ -131,22 +137,38 @@ impl Backend {
     pub fn compile(&self, func: &crate::Function) -> Result<CompiledFunction, LowerError> {
         crate::verify::verify(func)?;
         let lowered = emit::lower(func, &self.config, self.isa.frontend_config());
-        let clif = self.config.keep_clif.then(|| lowered.func.display().to_string());
+        let clif = self
+            .config
+            .keep_clif
+            .then(|| lowered.func.display().to_string());
         let mut ctx = cranelift_codegen::Context::for_function(lowered.func);
         let compiled = ctx
             .compile(&*self.isa, &mut ControlPlane::default())
             .map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
         let code = compiled.code_buffer().to_vec();
         let raw: Vec<_> = compiled.buffer.relocs().to_vec();
-        let relocs = raw.iter().map(|r| helper_reloc(r, &lowered.helper_names)).collect::<Result<_, _>>()?;
-        Ok(CompiledFunction { code, relocs, deopts: lowered.deopts, clif })
+        let relocs = raw
+            .iter()
+            .map(|r| helper_reloc(r, &lowered.helper_names))
+            .collect::<Result<_, _>>()?;
+        Ok(CompiledFunction {
+            code,
+            relocs,
+            deopts: lowered.deopts,
+            clif,
+        })
     }
 }
 
-fn helper_reloc(r: &cranelift_codegen::FinalizedMachReloc, names: &HashMap<UserExternalNameRef, u32>) -> Result<HelperReloc, LowerError> {
+fn helper_reloc(
+    r: &cranelift_codegen::FinalizedMachReloc,
+    names: &HashMap<UserExternalNameRef, u32>,
+) -> Result<HelperReloc, LowerError> {
     let bad = || LowerError::Reloc(format!("{:?} at {}", r.kind, r.offset));
     let helper = match &r.target {
-        FinalizedRelocTarget::ExternalName(ExternalName::User(n)) => *names.get(n).ok_or_else(bad)?,
+        FinalizedRelocTarget::ExternalName(ExternalName::User(n)) => {
+            *names.get(n).ok_or_else(bad)?
+        }
         _ => return Err(bad()),
     };
     let kind = match r.kind {
@@ -154,5 +176,10 @@ fn helper_reloc(r: &cranelift_codegen::FinalizedMachReloc, names: &HashMap<UserE
         binemit::Reloc::X86CallPCRel4 | binemit::Reloc::X86PCRel4 => RelocKind::PcRel4,
         _ => return Err(bad()),
     };
-    Ok(HelperReloc { offset: r.offset, kind, helper, addend: r.addend })
+    Ok(HelperReloc {
+        offset: r.offset,
+        kind,
+        helper,
+        addend: r.addend,
+    })
 }

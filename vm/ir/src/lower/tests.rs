@@ -1,7 +1,7 @@
 //! End-to-end tests of the lowering: IR compiled by Cranelift, mapped executable and
 //! called, checking results, exit statuses and the deopt buffer against the deopt table.
 
-use super::exec::{Exit, ExecCode};
+use super::exec::{ExecCode, Exit};
 use super::{Backend, CompiledFunction, DeoptReason, DeoptSlot, ExitStatus, LowerConfig};
 use crate::parse::parse_function;
 use crate::passes::{optimize, PipelineOptions};
@@ -49,7 +49,12 @@ fn helper(id: u32) -> usize {
 
 fn compile(text: &str) -> CompiledFunction {
     let f = parse_function(text).unwrap();
-    let cfg = LowerConfig { verify: true, keep_clif: true, invalidated_offset: 0, ..LowerConfig::default() };
+    let cfg = LowerConfig {
+        verify: true,
+        keep_clif: true,
+        invalidated_offset: 0,
+        ..LowerConfig::default()
+    };
     Backend::new(cfg).unwrap().compile(&f).unwrap()
 }
 
@@ -83,7 +88,13 @@ fn small_integer_addition_runs_in_compiled_code() {
     let code = ExecCode::new(&c, helper);
     let mut buf = [0u64; 8];
     let exit = run(&code, false, &mut buf, &[tag_int(3), tag_int(4)]);
-    assert_eq!(exit, Exit { value: tag_int(7), status: ExitStatus::RETURN });
+    assert_eq!(
+        exit,
+        Exit {
+            value: tag_int(7),
+            status: ExitStatus::RETURN
+        }
+    );
     let exit = run(&code, false, &mut buf, &[tag_int(-30), tag_int(4)]);
     assert_eq!(exit.value, tag_int(-26));
 }
@@ -94,11 +105,20 @@ fn overflow_leaves_through_the_deopt_exit_with_the_frame_state_values() {
     let code = ExecCode::new(&c, helper);
     let mut buf = [0u64; 8];
     let exit = run(&code, false, &mut buf, &[tag_int(INT_MAX), tag_int(1)]);
-    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else { panic!("{exit:?}") };
+    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else {
+        panic!("{exit:?}")
+    };
     let d = &c.deopts[id as usize];
     assert_eq!(d.reason, DeoptReason::Overflow);
     assert_eq!((d.frames[0].method, d.frames[0].bci), (1, 3));
-    assert_eq!(d.frames[0].slots, vec![DeoptSlot::Buffer(0), DeoptSlot::Buffer(1), DeoptSlot::Const(3)]);
+    assert_eq!(
+        d.frames[0].slots,
+        vec![
+            DeoptSlot::Buffer(0),
+            DeoptSlot::Buffer(1),
+            DeoptSlot::Const(3)
+        ]
+    );
     assert_eq!(&buf[..2], &[tag_int(INT_MAX), tag_int(1)]);
 }
 
@@ -108,7 +128,9 @@ fn a_failing_tag_guard_deopts_before_any_arithmetic() {
     let code = ExecCode::new(&c, helper);
     let mut buf = [0u64; 8];
     let exit = run(&code, false, &mut buf, &[0x1000, tag_int(1)]);
-    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else { panic!("{exit:?}") };
+    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else {
+        panic!("{exit:?}")
+    };
     assert_eq!(c.deopts[id as usize].reason, DeoptReason::NotInt);
     assert_eq!((c.deopts[id as usize].frames[0].bci, buf[0]), (0, 0x1000));
 }
@@ -144,21 +166,44 @@ b3():
 #[test]
 fn an_optimised_loop_computes_a_sum_of_squares_and_deopts_on_overflow_inside_it() {
     let mut f = parse_function(SUM).unwrap();
-    optimize(&mut f, PipelineOptions { verify: true, print: false }).unwrap();
-    let cfg = LowerConfig { verify: true, ..LowerConfig::default() };
+    optimize(
+        &mut f,
+        PipelineOptions {
+            verify: true,
+            print: false,
+        },
+    )
+    .unwrap();
+    let cfg = LowerConfig {
+        verify: true,
+        ..LowerConfig::default()
+    };
     let c = Backend::new(cfg).unwrap().compile(&f).unwrap();
     let code = ExecCode::new(&c, helper);
     let mut buf = [0u64; 8];
     let exit = run(&code, false, &mut buf, &[tag_int(10)]);
-    assert_eq!(exit, Exit { value: tag_int(385), status: 0 });
+    assert_eq!(
+        exit,
+        Exit {
+            value: tag_int(385),
+            status: 0
+        }
+    );
     let exit = run(&code, false, &mut buf, &[tag_int(3_000_000_000)]);
-    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else { panic!("{exit:?}") };
+    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else {
+        panic!("{exit:?}")
+    };
     let d = &c.deopts[id as usize];
     assert_eq!((d.reason, d.frames[0].bci), (DeoptReason::Overflow, 5));
-    let DeoptSlot::Buffer(i) = d.frames[0].slots[2] else { panic!() };
+    let DeoptSlot::Buffer(i) = d.frames[0].slots[2] else {
+        panic!()
+    };
     let i_at_exit = buf[i as usize] as i64;
     assert_eq!(d.buffer_types[i as usize], Type::Int);
-    assert!(i_at_exit > 1_000_000 && i_at_exit < 3_000_000_000, "{i_at_exit}");
+    assert!(
+        i_at_exit > 1_000_000 && i_at_exit < 3_000_000_000,
+        "{i_at_exit}"
+    );
 }
 
 #[test]
@@ -186,11 +231,16 @@ fn a_send_returns_its_result_or_deopts_with_it_when_the_code_was_invalidated() {
     let mut buf = [0u64; 4];
     assert_eq!(run(&code, false, &mut buf, &[5]).value, 205);
     let exit = run(&code, true, &mut buf, &[5]);
-    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else { panic!("{exit:?}") };
+    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else {
+        panic!("{exit:?}")
+    };
     let d = &c.deopts[id as usize];
     assert_eq!(d.reason, DeoptReason::AfterCall);
     assert_eq!(buf[d.call_result.unwrap() as usize], 205);
-    assert_eq!(d.frames[0].slots, vec![DeoptSlot::Buffer(0), DeoptSlot::Buffer(0)]);
+    assert_eq!(
+        d.frames[0].slots,
+        vec![DeoptSlot::Buffer(0), DeoptSlot::Buffer(0)]
+    );
 }
 
 #[test]
@@ -200,38 +250,74 @@ fn a_class_guard_checks_the_class_word_at_its_offset() {
     let obj = [0u64, 0x4440, 77];
     let other = [0u64, 0x5550, 77];
     let mut buf = [0u64; 4];
-    assert_eq!(run(&code, false, &mut buf, &[obj.as_ptr() as u64]).value, 77);
+    assert_eq!(
+        run(&code, false, &mut buf, &[obj.as_ptr() as u64]).value,
+        77
+    );
     let exit = run(&code, false, &mut buf, &[other.as_ptr() as u64]);
-    assert!(matches!(ExitStatus::decode(exit.status), ExitStatus::Deopt(_)));
+    assert!(matches!(
+        ExitStatus::decode(exit.status),
+        ExitStatus::Deopt(_)
+    ));
     let exit = run(&code, false, &mut buf, &[tag_int(1)]);
-    assert!(matches!(ExitStatus::decode(exit.status), ExitStatus::Deopt(_)), "an int is not an object");
+    assert!(
+        matches!(ExitStatus::decode(exit.status), ExitStatus::Deopt(_)),
+        "an int is not an object"
+    );
 }
 
 #[test]
 fn doubles_compute_unboxed_and_box_through_the_helper() {
     let c = compile("function %d(int) -> word {\nb0(v0: int):\n    v1 = int_to_float v0\n    v2 = fconst 0.5\n    v3 = fmul v1, v2\n    v4 = box_float v3\n    return v4\n}\n");
     let code = ExecCode::new(&c, helper);
-    assert_eq!(run(&code, false, &mut [0; 4], &[7]).value, 3.5f64.to_bits() ^ 0xff);
+    assert_eq!(
+        run(&code, false, &mut [0; 4], &[7]).value,
+        3.5f64.to_bits() ^ 0xff
+    );
 }
 
 #[test]
 fn a_non_local_return_reports_its_status() {
     let c = compile("function %n(word) -> word {\nb0(v0: word):\n    nlreturn v0\n}\n");
     let code = ExecCode::new(&c, helper);
-    assert_eq!(run(&code, false, &mut [0; 4], &[9]), Exit { value: 9, status: ExitStatus::NON_LOCAL_RETURN });
+    assert_eq!(
+        run(&code, false, &mut [0; 4], &[9]),
+        Exit {
+            value: 9,
+            status: ExitStatus::NON_LOCAL_RETURN
+        }
+    );
 }
 
 #[test]
 fn a_scalar_replaced_object_is_described_as_a_virtual_in_the_deopt_table() {
     let mut f = parse_function("function %v(word) -> word {\n    fs0 = state m4 @2 [v1]\n\nb0(v0: word):\n    v1 = alloc class 0x300, size 16\n    store v1, +8, v0\n    guard_int v0, fs0\n    v2 = load.word v1, +8\n    return v2\n}\n").unwrap();
-    optimize(&mut f, PipelineOptions { verify: true, print: false }).unwrap();
-    let c = Backend::new(LowerConfig { verify: true, ..LowerConfig::default() }).unwrap().compile(&f).unwrap();
-    assert!(c.relocs.iter().all(|r| r.helper != ALLOC), "the allocation is gone");
+    optimize(
+        &mut f,
+        PipelineOptions {
+            verify: true,
+            print: false,
+        },
+    )
+    .unwrap();
+    let c = Backend::new(LowerConfig {
+        verify: true,
+        ..LowerConfig::default()
+    })
+    .unwrap()
+    .compile(&f)
+    .unwrap();
+    assert!(
+        c.relocs.iter().all(|r| r.helper != ALLOC),
+        "the allocation is gone"
+    );
     let code = ExecCode::new(&c, helper);
     let mut buf = [0u64; 4];
     assert_eq!(run(&code, false, &mut buf, &[tag_int(5)]).value, tag_int(5));
     let exit = run(&code, false, &mut buf, &[0x2000]);
-    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else { panic!("{exit:?}") };
+    let ExitStatus::Deopt(id) = ExitStatus::decode(exit.status) else {
+        panic!("{exit:?}")
+    };
     let d = &c.deopts[id as usize];
     assert_eq!(d.frames[0].slots, vec![DeoptSlot::Virtual(0)]);
     assert_eq!(d.virtuals[0].fields, vec![(8, DeoptSlot::Buffer(0))]);

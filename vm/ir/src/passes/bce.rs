@@ -1,8 +1,9 @@
 //! Bounds-check elimination for counted loops. A loop whose header tests
 //! `icmp.lt|le i, n` (n invariant) and whose latches pass `i + 1` runs its body with
 //! `i` in `[init, n]` (or `[init, n - 1]`). A bounds check `guard_true (icmp.ult i + k, len)`
-//! in the body, `len` invariant, is replaced by two checks in the preheader, for the
-//! first and the last index, that deopt to the loop's entry state.
+//! in the body, `len` invariant, is replaced by one check in the preheader (the loop runs
+//! no iteration, or its first and last index are in bounds) that deopts to the loop's
+//! entry state.
 
 use crate::dom::{find_loops, DomTree, Loop};
 use crate::entities::{Block, FrameStateRef, Inst, Value};
@@ -180,54 +181,72 @@ fn eliminate(func: &mut Function, dom: &DomTree, lp: &Loop, c: &Counted) {
     let mut done: HashMap<(i64, Value), ()> = HashMap::new();
     for (inst, k, len) in checks {
         func.detach(inst);
-        if done.insert((k, len), ()).is_some() {
-            continue;
+        if done.insert((k, len), ()).is_none() {
+            range_check(func, pre, c, k, len, fs);
         }
-        let last = if c.inclusive { k } else { k - 1 };
-        check_in_preheader(func, pre, c.init, k, len, fs);
-        check_in_preheader(func, pre, c.limit, last, len, fs);
     }
 }
 
-/// Emits `guard_true (icmp.ult base + k, len)` before the preheader's jump.
-fn check_in_preheader(
+/// Emits, before the preheader's jump, one guard that holds when the loop runs no
+/// iteration or both the first and the last index `i + k` are within `[0, len)`.
+fn range_check(
     func: &mut Function,
     pre: Block,
-    base: Value,
+    c: &Counted,
     k: i64,
     len: Value,
     fs: FrameStateRef,
 ) {
-    let kc = func.insert_before_terminator(
-        pre,
-        InstData::Const {
-            ty: Type::Int,
-            bits: k as u64,
-        },
-    );
-    let kv = func.first_result(kc);
-    let sum = func.insert_before_terminator(
-        pre,
-        InstData::Binary {
-            op: BinOp::Iadd,
-            args: [base, kv],
-        },
-    );
-    let idx = func.first_result(sum);
-    let cmp = func.insert_before_terminator(
-        pre,
-        InstData::IntCompare {
-            cc: IntCC::Ult,
-            args: [idx, len],
-        },
-    );
-    let ok = func.first_result(cmp);
-    func.insert_before_terminator(
-        pre,
-        InstData::Guard {
-            kind: GuardKind::True,
-            arg: ok,
-            state: fs,
-        },
-    );
+    let mut emit = |data| {
+        let inst = func.insert_before_terminator(pre, data);
+        func.result(inst)
+    };
+    let konst = |ty, bits| InstData::Const { ty, bits };
+    let kv = emit(konst(Type::Int, k as u64)).unwrap();
+    let last_k = emit(konst(Type::Int, if c.inclusive { k } else { k - 1 } as u64)).unwrap();
+    let first = emit(InstData::Binary {
+        op: BinOp::Iadd,
+        args: [c.init, kv],
+    })
+    .unwrap();
+    let last = emit(InstData::Binary {
+        op: BinOp::Iadd,
+        args: [c.limit, last_k],
+    })
+    .unwrap();
+    let first_ok = emit(InstData::IntCompare {
+        cc: IntCC::Ult,
+        args: [first, len],
+    })
+    .unwrap();
+    let last_ok = emit(InstData::IntCompare {
+        cc: IntCC::Ult,
+        args: [last, len],
+    })
+    .unwrap();
+    let empty_cc = if c.inclusive { IntCC::Gt } else { IntCC::Ge };
+    let empty = emit(InstData::IntCompare {
+        cc: empty_cc,
+        args: [c.init, c.limit],
+    })
+    .unwrap();
+    let yes = emit(konst(Type::Bool, 1)).unwrap();
+    let no = emit(konst(Type::Bool, 0)).unwrap();
+    let both = emit(InstData::Select {
+        ty: Type::Bool,
+        cond: first_ok,
+        args: [last_ok, no],
+    })
+    .unwrap();
+    let ok = emit(InstData::Select {
+        ty: Type::Bool,
+        cond: empty,
+        args: [yes, both],
+    })
+    .unwrap();
+    emit(InstData::Guard {
+        kind: GuardKind::True,
+        arg: ok,
+        state: fs,
+    });
 }

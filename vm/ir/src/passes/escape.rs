@@ -6,7 +6,7 @@
 //! which the deopt path re-materializes. (Stored values escape; nested virtual objects
 //! and stores in other blocks are not handled yet.)
 
-use crate::entities::{Block, Inst, Value};
+use crate::entities::{Block, FrameStateRef, Inst, Value};
 use crate::function::{Function, StateSlot, VirtualObject};
 use crate::inst::InstData;
 use std::collections::HashMap;
@@ -103,6 +103,21 @@ fn replace(func: &mut Function, alloc: Inst, class: u64, size: u32, plan: Plan) 
         fields.sort_by_key(|(o, _)| *o);
         fields
     };
+    let mut copies: HashMap<(Option<FrameStateRef>, Vec<(u32, StateSlot)>), FrameStateRef> =
+        HashMap::new();
+    let mut virtual_of = |func: &mut Function,
+                          fs: FrameStateRef,
+                          fields: Vec<(u32, StateSlot)>,
+                          key: Option<FrameStateRef>| {
+        *copies.entry((key, fields.clone())).or_insert_with(|| {
+            let vo = func.add_virtual(VirtualObject {
+                class,
+                size,
+                fields,
+            });
+            func.copy_state_with(fs, &HashMap::from([(obj, StateSlot::Virtual(vo))]))
+        })
+    };
     for &b in &func.layout.clone() {
         let insts = func.blocks[b].insts.clone();
         for (pos, &i) in insts.iter().enumerate() {
@@ -113,13 +128,7 @@ fn replace(func: &mut Function, alloc: Inst, class: u64, size: u32, plan: Plan) 
                 continue;
             }
             let fields = snapshot((b == plan.block).then_some(pos));
-            let vo = func.add_virtual(VirtualObject {
-                class,
-                size,
-                fields,
-            });
-            let map = HashMap::from([(obj, StateSlot::Virtual(vo))]);
-            let copy = func.copy_state_with(fs, &map);
+            let copy = virtual_of(func, fs, fields, Some(fs));
             if let Some(s) = func.insts[i].state_mut() {
                 *s = copy;
             }
@@ -128,12 +137,7 @@ fn replace(func: &mut Function, alloc: Inst, class: u64, size: u32, plan: Plan) 
             .entry_state
             .filter(|&fs| func.state_values(fs).contains(&obj))
         {
-            let vo = func.add_virtual(VirtualObject {
-                class,
-                size,
-                fields: snapshot(None),
-            });
-            let copy = func.copy_state_with(fs, &HashMap::from([(obj, StateSlot::Virtual(vo))]));
+            let copy = virtual_of(func, fs, snapshot(None), Some(fs));
             func.blocks[b].entry_state = Some(copy);
         }
     }

@@ -56,7 +56,10 @@ pub fn ensure_preheader(func: &mut Function, header: Block) -> Option<Block> {
         },
     );
     let preds = func.predecessors();
-    for &p in preds[header].iter().filter(|p| !lp.body.contains(p)) {
+    for &p in preds[header]
+        .iter()
+        .filter(|&&p| p != pre && !lp.body.contains(&p))
+    {
         let t = func.terminator(p)?;
         for call in func.insts[t].successors_mut() {
             if call.block == header {
