@@ -114,7 +114,7 @@ impl Emitter<'_, '_> {
         let args: Vec<BlockArg> = params[2..]
             .iter()
             .zip(self.ir.param_types())
-            .map(|(&v, ty)| BlockArg::Value(self.from_i64(v, ty)))
+            .map(|(&v, ty)| BlockArg::Value(self.narrow(v, ty)))
             .collect();
         self.b.ins().jump(self.blocks[entry].unwrap(), &args);
         for &b in &rpo {
@@ -134,7 +134,7 @@ impl Emitter<'_, '_> {
         self.b.ins().iconst(I64, n)
     }
 
-    fn to_i64(&mut self, v: clif::Value, ty: Type) -> clif::Value {
+    fn widen(&mut self, v: clif::Value, ty: Type) -> clif::Value {
         match ty {
             Type::Word | Type::Int => v,
             Type::Float => self.b.ins().bitcast(I64, self.plain, v),
@@ -142,7 +142,7 @@ impl Emitter<'_, '_> {
         }
     }
 
-    fn from_i64(&mut self, v: clif::Value, ty: Type) -> clif::Value {
+    fn narrow(&mut self, v: clif::Value, ty: Type) -> clif::Value {
         match ty {
             Type::Word | Type::Int => v,
             Type::Float => self.b.ins().bitcast(clif::types::F64, self.plain, v),
@@ -188,7 +188,7 @@ impl Emitter<'_, '_> {
         vs.iter()
             .map(|&v| {
                 let cv = self.v(v);
-                self.to_i64(cv, self.ir.values[v].ty)
+                self.widen(cv, self.ir.values[v].ty)
             })
             .collect()
     }
@@ -286,7 +286,7 @@ impl Emitter<'_, '_> {
             CallRuntime { helper, args, ret } => {
                 let a = self.ir_args_i64(args);
                 let r = self.call_helper(*helper, &a, ret.is_some());
-                r.map(|r| self.from_i64(r, ret.unwrap()))
+                r.map(|r| self.narrow(r, ret.unwrap()))
             }
             Send { site, args, state } => {
                 let mut a = vec![self.iconst(*site as i64)];
@@ -321,7 +321,7 @@ impl Emitter<'_, '_> {
                     ExitStatus::NON_LOCAL_RETURN
                 };
                 let v = self.v(*value);
-                let v = self.to_i64(v, self.ir.values[*value].ty);
+                let v = self.widen(v, self.ir.values[*value].ty);
                 let s = self.iconst(status as i64);
                 self.b.ins().return_(&[v, s]);
                 None
@@ -389,7 +389,7 @@ impl Emitter<'_, '_> {
             UnOp::UntagInt => self.b.ins().sshr_imm_s(x, sh),
             UnOp::IntToFloat => self.b.ins().fcvt_from_sint(clif::types::F64, x),
             UnOp::BoxFloat => {
-                let bits = self.to_i64(x, Type::Float);
+                let bits = self.widen(x, Type::Float);
                 self.call_helper(self.cfg.box_float_helper, &[bits], true)
                     .unwrap()
             }
@@ -397,7 +397,7 @@ impl Emitter<'_, '_> {
                 let bits = self
                     .call_helper(self.cfg.unbox_float_helper, &[x], true)
                     .unwrap();
-                self.from_i64(bits, Type::Float)
+                self.narrow(bits, Type::Float)
             }
         }
     }

@@ -22,6 +22,9 @@ pub fn run(func: &mut Function) {
     }
 }
 
+/// A frame state and the field values the object has where it is used.
+type Snapshot = (Option<FrameStateRef>, Vec<(u32, StateSlot)>);
+
 /// The accesses of a non-escaping allocation.
 struct Plan {
     block: Block,
@@ -103,8 +106,7 @@ fn replace(func: &mut Function, alloc: Inst, class: u64, size: u32, plan: Plan) 
         fields.sort_by_key(|(o, _)| *o);
         fields
     };
-    let mut copies: HashMap<(Option<FrameStateRef>, Vec<(u32, StateSlot)>), FrameStateRef> =
-        HashMap::new();
+    let mut copies: HashMap<Snapshot, FrameStateRef> = HashMap::new();
     let mut virtual_of = |func: &mut Function,
                           fs: FrameStateRef,
                           fields: Vec<(u32, StateSlot)>,

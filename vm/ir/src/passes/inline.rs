@@ -140,12 +140,11 @@ impl Splice<'_> {
     /// Creates the callee's blocks, parameters and instructions (operands not yet mapped)
     /// after `after` in the caller's layout.
     fn copy_blocks(&mut self, f: &mut Function, after: Block) -> Vec<(Inst, Inst)> {
-        let mut at = f.layout.iter().position(|&b| b == after).unwrap() + 1;
+        let first = f.layout.iter().position(|&b| b == after).unwrap() + 1;
         let entry = self.callee.entry();
-        for &cb in &self.callee.layout {
+        for (at, &cb) in (first..).zip(&self.callee.layout) {
             let nb = f.blocks.push(Default::default());
             f.layout.insert(at, nb);
-            at += 1;
             self.blocks.insert(cb, nb);
             if cb != entry {
                 for &p in &self.callee.blocks[cb].params {
