@@ -82,21 +82,21 @@ pub fn inline_call(
         virtuals: HashMap::new(),
         outer: call_state,
     };
-    s.values.extend(params.iter().copied().zip(operands));
-    let copied = s.copy_blocks(caller, block);
+    // An entry block the callee branches back to (a loop header) keeps its parameters;
+    // otherwise they are replaced by the operands directly.
+    let entry_is_target = !callee.predecessors()[callee.entry()].is_empty();
+    if !entry_is_target {
+        s.values
+            .extend(params.iter().copied().zip(operands.iter().copied()));
+    }
+    let copied = s.copy_blocks(caller, block, entry_is_target);
     for (inst, from) in copied {
         s.remap(caller, inst, from, cont, nlr);
     }
     let entry = s.blocks[&callee.entry()];
-    caller.append_inst(
-        block,
-        InstData::Jump {
-            dest: BlockCall {
-                block: entry,
-                args: vec![],
-            },
-        },
-    );
+    let args = if entry_is_target { operands } else { vec![] };
+    let dest = BlockCall { block: entry, args };
+    caller.append_inst(block, InstData::Jump { dest });
     Ok(Inlined {
         continuation: cont,
         blocks: s.blocks,
@@ -136,17 +136,22 @@ struct Splice<'a> {
     outer: FrameStateRef,
 }
 
-impl Splice<'_> {
-    /// Creates the callee's blocks, parameters and instructions (operands not yet mapped)
+    /// Creates the callee's blocks, parameters (the entry's only if `entry_params`) and
+    /// instructions (operands not yet mapped) after `after` in the caller's layout.
     /// after `after` in the caller's layout.
-    fn copy_blocks(&mut self, f: &mut Function, after: Block) -> Vec<(Inst, Inst)> {
+    fn copy_blocks(
+        &mut self,
+        f: &mut Function,
+        after: Block,
+        entry_params: bool,
+    ) -> Vec<(Inst, Inst)> {
         let first = f.layout.iter().position(|&b| b == after).unwrap() + 1;
         let entry = self.callee.entry();
         for (at, &cb) in (first..).zip(&self.callee.layout) {
             let nb = f.blocks.push(Default::default());
             f.layout.insert(at, nb);
             self.blocks.insert(cb, nb);
-            if cb != entry {
+            if cb != entry || entry_params {
                 for &p in &self.callee.blocks[cb].params {
                     let np = f.add_block_param(nb, self.callee.values[p].ty);
                     self.values.insert(p, np);
