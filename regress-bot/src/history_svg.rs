@@ -123,7 +123,7 @@ fn draw_segments(
     let n = points.len();
     let mut starts: Vec<usize> = vec![0];
     starts.extend(changes.iter().map(|c| c.index).filter(|&i| i > 0 && i < n));
-    let green = RGBColor(44, 160, 44);
+    let level_colour = RGBColor(255, 127, 14);
     for (k, &s) in starts.iter().enumerate() {
         let e = starts.get(k + 1).copied().unwrap_or(n);
         let mut medians: Vec<f64> = points[s..e].iter().map(|p| p.median).collect();
@@ -132,7 +132,7 @@ fn draw_segments(
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(s as f64 - 0.4, level), (e as f64 - 0.6, level)],
-                green.stroke_width(2),
+                level_colour.stroke_width(2),
             )))
             .map_err(draw_err)?;
     }
