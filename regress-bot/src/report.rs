@@ -472,6 +472,12 @@ mod tests {
         );
         assert!(md.contains("#### Why Fib instructions, Sieve instructions changed\n\n- profile: no profile for base"), "{md}");
         assert!(!md.contains("#### Improvements"));
+        assert!(md.contains("- history: starts a new shift\n"), "{md}");
+        assert!(
+            md.contains("(in the `perf-report` artifact): `Fib-instructions.svg`"),
+            "{md}"
+        );
+        assert!(!md.contains("| machine |"), "one kind: no machine column");
     }
 
     #[test]
