@@ -112,13 +112,13 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
     let base = git(&repo, &["rev-parse", "HEAD"]);
     let comment = commit_edit(
         &repo,
-        "vm/src/send.rs",
+        "vm/src/runtime/send.rs",
         |t| format!("{t}\n// A comment that changes nothing measurable.\n"),
-        "A comment in send.rs",
+        "A comment in runtime/send.rs",
     );
     let slow = commit_edit(
         &repo,
-        "vm/src/send.rs",
+        "vm/src/runtime/send.rs",
         |t| {
             t.replacen(
                 SEND_FAST,
