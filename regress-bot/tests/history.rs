@@ -264,3 +264,87 @@ fn run_refuses_runs_that_cannot_reach_alpha() {
     assert!(err.contains("--runs 4 cannot reach α = 0.01"), "{err}");
     assert!(!db.exists(), "nothing is created before the refusal");
 }
+
+fn git_sha(rev: &str) -> String {
+    let o = std::process::Command::new("git")
+        .arg("-C")
+        .arg(workspace())
+        .args(["rev-parse", rev])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Base and head (real commits of this repository) measured on `m`, Fib instructions
+/// `base` → `head`, after `earlier` commits of fake history at `base`.
+fn write_pair(path: &Path, m: &Machine, levels: (f64, f64), earlier: usize) {
+    let store = Store::open(path).unwrap();
+    let mut commits: Vec<String> = (0..earlier)
+        .map(|i| format!("{i:02}{}", "e".repeat(38)))
+        .collect();
+    commits.push(git_sha("HEAD~1"));
+    commits.push(git_sha("HEAD"));
+    for (i, sha) in commits.iter().enumerate() {
+        store
+            .add_commit(&CommitInfo {
+                sha: sha.clone(),
+                parent: None,
+                date: "2026-01-01".into(),
+                subject: format!("commit {i}"),
+            })
+            .unwrap();
+        let run = store.begin_run(sha, m, "rustc 1.95", "{}").unwrap();
+        let v = if i + 1 == commits.len() {
+            levels.1
+        } else {
+            levels.0
+        };
+        store.add_values(run, "Fib", "instructions", &[v]).unwrap();
+    }
+}
+
+#[test]
+fn a_report_compares_within_each_machine_kind_and_places_the_change_in_history() {
+    let dir = temp_dir("history-kinds");
+    let (a, b, c) = (
+        dir.join("a.sqlite"),
+        dir.join("b.sqlite"),
+        dir.join("c.sqlite"),
+    );
+    write_pair(&a, &machine("fast"), (1.0e6, 1.0e6), 4);
+    write_pair(&b, &machine("slow"), (2.0e6, 2.2e6), 4);
+    let mut cmd = som_regress();
+    ok(&cmd
+        .arg("merge")
+        .arg(&a)
+        .arg(&b)
+        .arg("-o")
+        .arg(&c)
+        .output()
+        .unwrap());
+    let report = |extra: &[&str]| {
+        let mut args = vec!["report", "--base", "HEAD~1", "--head", "HEAD"];
+        args.extend(extra);
+        bot(&args, &c)
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&report(&["--format", "json"]))).unwrap();
+    assert_eq!(json["machines"].as_array().unwrap().len(), 2, "{json}");
+    let regressions = json["regressions"].as_array().unwrap();
+    assert_eq!(regressions.len(), 1, "{json}");
+    assert_eq!(
+        regressions[0]["machine"].as_str(),
+        Some(machine("slow").kind().as_str())
+    );
+    let shift = &json["explanations"][0]["shift"];
+    assert_eq!(shift["continues"].as_bool(), Some(false), "{shift}");
+    let md = ok(&report(&[]));
+    assert!(md.contains("| machine | benchmark | metric |"), "{md}");
+    assert!(md.contains("- history: starts a new shift"), "{md}");
+    let one = ok(&report(&["--machine-kind", &machine("fast").kind()]));
+    assert!(one.contains("0 regressions"), "{one}");
+    let o = report(&["--machine-kind", "nowhere"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("machine kind 'nowhere' did not measure both commits"));
+}
