@@ -1,11 +1,12 @@
 //! Explaining a regression: which methods' share of the deterministic (logical-clock)
-//! profile changed between base and head, from `som-prof`'s `profile.json`; and what the
-//! tiers did, from the VM's compile counters. Says plainly when the data is not there.
+//! profile and of the time profile (per method and tier, so tier-1 code shows) changed
+//! between base and head, from `som-prof`'s `profile.json`; and what the tiers did, from
+//! the VM's compile counters. Says plainly when the data is not there.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The part of `som-prof record --mode clock`'s `profile.json` the bot reads.
+/// The part of `som-prof record`'s `profile.json` the bot reads.
 #[derive(Debug, Deserialize)]
 pub struct Profile {
     pub mode: String,
@@ -31,14 +32,19 @@ pub struct ShareChange {
     pub head_share: f64,
 }
 
-/// Self share per method (summed over tiers), as fractions of all samples.
+/// Self share per method as fractions of all samples: summed over tiers in clock mode
+/// (which counts interpreter work), per method and tier in time mode.
 fn shares(p: &Profile) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     if p.total_samples <= 0.0 {
         return out;
     }
     for m in &p.methods {
-        *out.entry(m.method.clone()).or_insert(0.0) += m.self_samples / p.total_samples;
+        let key = match m.tier {
+            Some(t) if p.mode == "time" => format!("{} [tier {t}]", m.method),
+            _ => m.method.clone(),
+        };
+        *out.entry(key).or_insert(0.0) += m.self_samples / p.total_samples;
     }
     out
 }
@@ -76,9 +82,10 @@ pub enum ProfileExplanation {
     Unavailable { reason: String },
 }
 
-/// Compares two stored profiles; `why_base`/`why_head` are the recorded notes used when a
-/// profile is missing.
+/// Compares two stored profiles of `mode`; `why_base`/`why_head` are the recorded notes
+/// used when a profile is missing.
 pub fn explain_profiles(
+    mode: &str,
     base: Option<&str>,
     head: Option<&str>,
     why_base: &[String],
@@ -91,20 +98,18 @@ pub fn explain_profiles(
             } else {
                 why.join("; ")
             };
-            return Err(format!("no profile for {side}: {reason}"));
+            return Err(format!("no {mode}-mode profile for {side}: {reason}"));
         };
         serde_json::from_str::<Profile>(text)
             .map_err(|e| format!("the {side} profile is not som-prof JSON: {e}"))
     };
     match (parse(base, why_base, "base"), parse(head, why_head, "head")) {
-        (Ok(b), Ok(h)) if b.mode != "clock" || h.mode != "clock" => {
-            ProfileExplanation::Unavailable {
-                reason: format!(
-                    "profiles are in mode {}/{}, not the deterministic clock mode",
-                    b.mode, h.mode
-                ),
-            }
-        }
+        (Ok(b), Ok(h)) if b.mode != mode || h.mode != mode => ProfileExplanation::Unavailable {
+            reason: format!(
+                "profiles are in mode {}/{}, not the {mode} mode",
+                b.mode, h.mode
+            ),
+        },
         (Ok(b), Ok(h)) => ProfileExplanation::Shares {
             changes: share_changes(&b, &h, 5),
         },

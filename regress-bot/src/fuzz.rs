@@ -1,6 +1,8 @@
 //! Differential testing of the tiers: each generated program runs in every tier
 //! configuration the VM accepts; stdout, exit status and the final logical clock must
-//! agree. A disagreement is shrunk to a small reproducer, saved and printed.
+//! agree. A disagreement is shrunk to a small reproducer, saved and printed; the shrinker
+//! keeps only candidates that still compile and pass their own check in tier 0 (the first
+//! configuration), so a reproducer is a valid program that only the other tiers get wrong.
 
 use crate::program::Program;
 use crate::shrink::shrink;
@@ -86,6 +88,16 @@ impl From<&VmOutcome> for Observed {
 impl Differential {
     /// `None` when all configurations agree, else a description of the first difference.
     pub fn disagreement(&self, program: &Program) -> Result<Option<String>> {
+        self.compare(program, false)
+    }
+
+    /// As `disagreement`, but `None` also when the program does not compile or fails its
+    /// own check in the first configuration (tier 0): what the shrinker may keep.
+    pub fn valid_disagreement(&self, program: &Program) -> Result<Option<String>> {
+        self.compare(program, true)
+    }
+
+    fn compare(&self, program: &Program, tier0_must_pass: bool) -> Result<Option<String>> {
         let dir = self.scratch.join("candidate");
         let _ = std::fs::remove_dir_all(&dir);
         let main = program.write_to(&dir)?;
@@ -102,6 +114,9 @@ impl Differential {
                 call.run_with_stats_within(&self.scratch.join("stats.json"), Some(self.timeout))?;
             let observed = Observed::from(&outcome);
             match &first {
+                None if tier0_must_pass && (observed.status != Some(0) || observed.timed_out) => {
+                    return Ok(None)
+                }
                 None => first = Some((config.label.clone(), observed)),
                 Some((label, base)) if *base != observed => {
                     return Ok(Some(describe(label, base, &config.label, &observed)));
@@ -184,7 +199,7 @@ pub fn check(oracle: &Differential, program: &Program, out: &Path) -> Result<Opt
             .timeout
             .min((began.elapsed() * 5).max(Duration::from_millis(500))),
     };
-    let mut still_fails = |p: &Program| matches!(quick.disagreement(p), Ok(Some(_)));
+    let mut still_fails = |p: &Program| matches!(quick.valid_disagreement(p), Ok(Some(_)));
     let reproducer = shrink(program, &mut still_fails);
     let saved = out.join(program.main_class());
     let _ = std::fs::remove_dir_all(&saved);

@@ -1,5 +1,6 @@
 //! The git questions the bot asks: resolve a revision, list a range oldest first, read a
-//! commit's parent, date and subject, and find the repository's top level.
+//! commit's parent, date and subject, list the files of a commit's folder, and find the
+//! repository's top level.
 
 use crate::store::CommitInfo;
 use anyhow::{bail, Context, Result};
@@ -26,6 +27,12 @@ fn git(repo: &Path, args: &[&str]) -> Result<String> {
 
 pub fn toplevel(dir: &Path) -> Result<PathBuf> {
     Ok(PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?))
+}
+
+/// The paths of the files directly in folder `dir` of commit `sha`.
+pub fn files_in(repo: &Path, sha: &str, dir: &str) -> Result<Vec<String>> {
+    let listing = git(repo, &["ls-tree", "--name-only", sha, &format!("{dir}/")])?;
+    Ok(listing.lines().map(str::to_string).collect())
 }
 
 /// The full sha of a revision.

@@ -6,10 +6,12 @@
 
 pub mod bisect;
 pub mod build;
+pub mod changepoints;
 pub mod explain;
 pub mod fuzz;
 pub mod generate;
 pub mod git;
+pub mod history_svg;
 pub mod machine;
 pub mod mann_whitney;
 pub mod measure;

@@ -4,6 +4,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use som_regress_bot::build::Workspace;
 use som_regress_bot::store::Store;
+use som_regress_bot::suite::Shard;
+use som_regress_bot::verdict::check_runs_reach_alpha;
 use som_regress_bot::verdict::Policy;
 use som_regress_bot::{bisect, fuzz, generate, git, measure, noise_check, report, run};
 use std::path::PathBuf;
@@ -59,6 +61,53 @@ enum Cmd {
         /// Measure commits again even if the history has them.
         #[arg(long)]
         rerun: bool,
+        /// Print the benchmark names this run (and shard) would measure, one a line, for the
+        /// last commit of the range, without building or measuring.
+        #[arg(long)]
+        list: bool,
+        /// The significance level the wall-time runs must be able to reach (refuses a
+        /// `--runs` too small for it).
+        #[arg(long, default_value_t = 0.01)]
+        alpha: f64,
+    },
+    /// Merge histories (e.g. from several machines or shards) into one.
+    Merge {
+        /// The histories to merge.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The merged history (created if missing; runs it already has are not added again).
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+    /// Find level shifts over the whole history of one benchmark and metric.
+    Changepoints {
+        #[arg(long)]
+        bench: String,
+        #[arg(long, default_value = "instructions")]
+        metric: String,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: Format,
+        #[command(flatten)]
+        kind: KindArgs,
+        #[command(flatten)]
+        history: HistoryArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Draw one benchmark's metric over the history, with its change points, as SVG.
+    History {
+        #[arg(long)]
+        bench: String,
+        #[arg(long, default_value = "instructions")]
+        metric: String,
+        #[arg(long)]
+        svg: PathBuf,
+        #[command(flatten)]
+        kind: KindArgs,
+        #[command(flatten)]
+        history: HistoryArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Find the first commit between a good and a bad one where a metric regressed.
     Bisect {
@@ -88,6 +137,13 @@ enum Cmd {
         /// Write here instead of stdout.
         #[arg(short = 'o', long)]
         out: Option<PathBuf>,
+        /// Also draw a history chart (with change points) per regression into this folder,
+        /// and name the files in the report.
+        #[arg(long)]
+        svg_dir: Option<PathBuf>,
+        /// Compare only results of this machine kind (default: every kind that measured both).
+        #[arg(long)]
+        machine_kind: Option<String>,
         #[command(flatten)]
         history: HistoryArgs,
         #[command(flatten)]
@@ -136,6 +192,41 @@ impl PolicyArgs {
     }
 }
 
+/// Which machine kind a history question is about.
+#[derive(clap::Args)]
+struct KindArgs {
+    /// The machine kind (default: this machine's, if the history has it, else the only one).
+    #[arg(long)]
+    machine_kind: Option<String>,
+    /// This machine's name, as `run --machine` took it.
+    #[arg(long)]
+    machine: Option<String>,
+}
+
+impl KindArgs {
+    fn pick(&self, store: &Store) -> Result<String> {
+        let kinds = store.kinds()?;
+        if let Some(k) = &self.machine_kind {
+            anyhow::ensure!(
+                kinds.contains(k),
+                "no results of machine kind '{k}' (kinds: {})",
+                kinds.join("; ")
+            );
+            return Ok(k.clone());
+        }
+        let mine = som_regress_bot::machine::this_machine(self.machine.as_deref()).kind();
+        match kinds.as_slice() {
+            _ if kinds.contains(&mine) => Ok(mine),
+            [only] => Ok(only.clone()),
+            [] => bail!("the history has no results yet: run `som-regress run` first"),
+            _ => bail!(
+                "the history has several machine kinds; pick one with --machine-kind: {}",
+                kinds.join("; ")
+            ),
+        }
+    }
+}
+
 /// Where the repository and the history are.
 #[derive(clap::Args)]
 struct HistoryArgs {
@@ -153,8 +244,10 @@ struct HistoryArgs {
 /// How much `run` and `bisect` measure.
 #[derive(clap::Args)]
 struct MeasureArgs {
-    /// Processes per benchmark for wall time (at least 5 for a wall-time verdict at α = 0.01).
-    #[arg(long, default_value_t = 5)]
+    /// Processes per benchmark for wall time; the wall-time verdict compares their medians
+    /// with the exact Mann-Whitney test, which needs 5 against 5 to reach α = 0.01 (4 for
+    /// 0.05); fewer than `--alpha` allows are refused.
+    #[arg(long, default_value_t = measure::DEFAULT_RUNS)]
     runs: u32,
     /// Iterations per process (the first is warm-up).
     #[arg(long, default_value_t = 3)]
@@ -174,6 +267,17 @@ struct MeasureArgs {
     /// Measure with `som --max-tier N`; benchmarks are then recorded as `<name>@tN`.
     #[arg(long)]
     max_tier: Option<u8>,
+    /// Measure only shard K of N (1 ≤ K ≤ N); a benchmark's shard depends on its name only.
+    #[arg(long, value_parser = Shard::parse)]
+    shard: Option<Shard>,
+    /// This machine's name in the history (default: $SOM_REGRESS_MACHINE, else the host
+    /// name); results are compared only within one machine kind (name, CPU, cores, memory).
+    #[arg(long)]
+    machine: Option<String>,
+    /// An Are-We-Fast-Yet checkout (or its benchmarks/SOM) whose SOM benchmarks join the
+    /// suite as `awfy.<Name>`.
+    #[arg(long)]
+    awfy: Option<PathBuf>,
 }
 
 impl MeasureArgs {
@@ -193,12 +297,15 @@ impl MeasureArgs {
             filter: self.filter.clone(),
             generated: self.generated,
             rerun,
+            machine: self.machine.clone(),
+            awfy: self.awfy.clone(),
+            shard: self.shard,
         }
     }
 }
 
 impl HistoryArgs {
-    fn open(&self) -> Result<(Workspace, Store)> {
+    fn locate(&self) -> Result<(Workspace, PathBuf)> {
         let start = match &self.repo {
             Some(r) => r.clone(),
             None => std::env::current_dir()?,
@@ -208,13 +315,26 @@ impl HistoryArgs {
             .db
             .clone()
             .unwrap_or_else(|| repo.join("target/som-regress.sqlite"));
+        Ok((Workspace::new(&repo, self.target_dir.clone()), db))
+    }
+
+    /// For commands that measure: creates the history if it is missing or empty.
+    fn open(&self) -> Result<(Workspace, Store)> {
+        let (ws, db) = self.locate()?;
         if let Some(parent) = db.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let store = Store::open(&db)?;
-        Ok((Workspace::new(&repo, self.target_dir.clone()), store))
+        Ok((ws, Store::open(&db)?))
+    }
+
+    /// For commands that only read: the history must exist; nothing is written.
+    fn open_read_only(&self) -> Result<(Workspace, Store)> {
+        let (ws, db) = self.locate()?;
+        Ok((ws, Store::open_read_only(&db)?))
     }
 }
+
+mod commands;
 
 fn main() {
     if let Err(e) = run(Cli::parse()) {
@@ -273,12 +393,54 @@ fn run(cli: Cli) -> Result<()> {
             history,
             measure,
             rerun,
+            list,
+            alpha,
         } => {
+            if list {
+                let (ws, _) = history.locate()?;
+                let last = commits.rsplit("..").next().unwrap_or(&commits);
+                let sha = git::resolve(&ws.repo, last)?;
+                for name in run::list(&ws, &sha, &measure.options(rerun))? {
+                    println!("{name}");
+                }
+                return Ok(());
+            }
+            check_runs_reach_alpha(measure.runs, alpha).map_err(anyhow::Error::msg)?;
             let (ws, store) = history.open()?;
             let list = run::run_range(&store, &ws, &commits, &measure.options(rerun), &mut |l| {
                 eprintln!("{l}")
             })?;
             println!("measured {} commit(s)", list.len());
+        }
+        Cmd::Merge { inputs, out } => commands::merge(&inputs, &out)?,
+        Cmd::Changepoints {
+            bench,
+            metric,
+            format,
+            kind,
+            history,
+            policy,
+        } => {
+            let (_, store) = history.open_read_only()?;
+            store.set_kind(Some(&kind.pick(&store)?));
+            let text = commands::changepoints(&store, &bench, &metric, &policy.policy())?;
+            match format {
+                Format::Markdown => print!("{}", text.0),
+                Format::Json => println!("{}", text.1),
+            }
+        }
+        Cmd::History {
+            bench,
+            metric,
+            svg,
+            kind,
+            history,
+            policy,
+        } => {
+            let (_, store) = history.open_read_only()?;
+            store.set_kind(Some(&kind.pick(&store)?));
+            commands::history_svg(&store, &bench, &metric, &policy.policy(), &svg)?;
+            println!("wrote {}", svg.display());
         }
         Cmd::Bisect {
             good,
@@ -289,7 +451,9 @@ fn run(cli: Cli) -> Result<()> {
             measure,
             policy,
         } => {
+            check_runs_reach_alpha(measure.runs, policy.alpha).map_err(anyhow::Error::msg)?;
             let (ws, store) = history.open()?;
+            store.set_kind(Some(&measure.options(false).machine().kind()));
             let q = bisect::Question {
                 good: &good,
                 bad: &bad,
@@ -314,7 +478,9 @@ fn run(cli: Cli) -> Result<()> {
             measure,
             policy,
         } => {
+            check_runs_reach_alpha(measure.runs, policy.alpha).map_err(anyhow::Error::msg)?;
             let (ws, store) = history.open()?;
+            store.set_kind(Some(&measure.options(true).machine().kind()));
             let sha = git::resolve(&ws.repo, &commit)?;
             for i in 0..reruns {
                 eprintln!("rerun {} of {reruns}", i + 1);
@@ -337,13 +503,24 @@ fn run(cli: Cli) -> Result<()> {
             head,
             format,
             out,
+            svg_dir,
+            machine_kind,
             history,
             policy,
         } => {
-            let (ws, store) = history.open()?;
+            let (ws, store) = history.open_read_only()?;
             let base = git::resolve(&ws.repo, &base)?;
             let head = git::resolve(&ws.repo, &head)?;
-            let r = report::build(&store, &base, &head, &policy.policy())?;
+            let mut r = report::build(
+                &store,
+                &base,
+                &head,
+                &policy.policy(),
+                machine_kind.as_deref(),
+            )?;
+            if let Some(dir) = &svg_dir {
+                r.charts = commands::report_charts(&store, &r, &policy.policy(), dir)?;
+            }
             let text = match format {
                 Format::Markdown => report::to_markdown(&r),
                 Format::Json => report::to_json(&r)?,

@@ -1,7 +1,8 @@
 //! Measuring one benchmark of one built commit: wall time per iteration over repeated
 //! processes, the VM's `--stats-json` counts, instructions under `valgrind --tool=callgrind`,
-//! the peak resident set size of one iteration, and a deterministic profile from `som-prof`
-//! when the commit has it.
+//! the peak resident set size of one iteration, and two profiles from `som-prof` when the
+//! commit has it: the deterministic clock mode (interpreter work) and the time mode
+//! (where the time went, tier-1 code included).
 
 use crate::build::Built;
 use crate::suite::Entry;
@@ -10,6 +11,10 @@ use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;
 
+/// Processes per benchmark for wall time unless told otherwise: the fewest that let the
+/// exact Mann-Whitney test reach α = 0.01 (5 against 5 can give p = 2/252 = 0.0079).
+pub const DEFAULT_RUNS: u32 = 5;
+
 /// How much to measure.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -17,8 +22,8 @@ pub struct Settings {
     pub iterations: u32,
     pub callgrind: bool,
     pub profile: bool,
-    /// VM options for every measured run (e.g. `--max-tier 0`); profiles use the clock
-    /// mode, which every tier advances identically.
+    /// VM options for every measured run (e.g. `--max-tier 0`), also given to the
+    /// time-mode profile (the clock mode advances identically in every tier).
     pub vm_options: Vec<String>,
 }
 
@@ -28,7 +33,8 @@ pub struct Measured {
     /// Wall time per iteration, one vector per process (warm-up iteration dropped).
     pub wall: Vec<Vec<f64>>,
     pub values: Vec<(String, Vec<f64>)>,
-    pub profile: Option<String>,
+    /// `(mode, profile.json)` for each profile recorded.
+    pub profiles: Vec<(String, String)>,
     pub notes: Vec<String>,
 }
 
@@ -43,21 +49,13 @@ pub fn require_valgrind() -> Result<()> {
     }
 }
 
-fn harness_args(entry: &Entry, iterations: u32, inner: u32) -> Vec<String> {
-    vec![
-        entry.name.clone(),
-        iterations.to_string(),
-        inner.to_string(),
-    ]
-}
-
 pub fn measure(built: &Built, entry: &Entry, s: &Settings, scratch: &Path) -> Result<Measured> {
     std::fs::create_dir_all(scratch)?;
     let mut m = Measured {
         wall: wall_times(built, entry, s)?,
         ..Measured::default()
     };
-    let small = harness_args(entry, 1, entry.small_inner);
+    let small = entry.harness_args(1, entry.small_inner);
     let call = VmCall {
         som: &built.som,
         options: &s.vm_options,
@@ -85,14 +83,14 @@ pub fn measure(built: &Built, entry: &Entry, s: &Settings, scratch: &Path) -> Re
             .iter()
             .find(|(k, _)| k == "logical_clock")
             .and_then(|(_, v)| v.first().copied());
-        record_profile(built, entry, scratch, clock, &mut m);
+        record_profile(built, entry, s, scratch, clock, &mut m);
     }
     Ok(m)
 }
 
 /// Peak resident set size of one wall-size iteration's process.
 fn max_rss_kb(built: &Built, entry: &Entry, s: &Settings) -> Result<f64> {
-    let args = harness_args(entry, 1, entry.wall_inner);
+    let args = entry.harness_args(1, entry.wall_inner);
     let call = VmCall {
         som: &built.som,
         options: &s.vm_options,
@@ -110,7 +108,7 @@ fn max_rss_kb(built: &Built, entry: &Entry, s: &Settings) -> Result<f64> {
 }
 
 fn wall_times(built: &Built, entry: &Entry, s: &Settings) -> Result<Vec<Vec<f64>>> {
-    let args = harness_args(entry, s.iterations, entry.wall_inner);
+    let args = entry.harness_args(s.iterations, entry.wall_inner);
     let call = VmCall {
         som: &built.som,
         options: &s.vm_options,
@@ -130,7 +128,10 @@ fn wall_times(built: &Built, entry: &Entry, s: &Settings) -> Result<Vec<Vec<f64>
                 String::from_utf8_lossy(&out.stderr).trim()
             );
         }
-        let times = som_benches::runner::parse_iterations(&stdout, &entry.name);
+        let times = entry.iteration_times(&stdout);
+        if times.is_empty() {
+            bail!("{} printed no iteration times", entry.name);
+        }
         // the first iteration of each process is warm-up
         all.push(times[usize::from(times.len() > 1)..].to_vec());
     }
@@ -172,14 +173,16 @@ pub fn callgrind_total(text: &str) -> Option<f64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `som-prof record --mode clock -o DIR prog.som args`: the harness (next to our benchmark
-/// classes) or a generated program's own file, so no class path is needed.
-/// About this many samples per profile when the logical clock of the run is known.
+/// About this many samples per clock-mode profile when the logical clock of the run is known.
 const PROFILE_SAMPLES: f64 = 2000.0;
 
+/// `som-prof record --mode clock` on a small run and `--mode time` on one wall-size
+/// iteration (with the measured VM options), of the harness or a generated program's own
+/// file; a missing profile leaves a note saying why.
 fn record_profile(
     built: &Built,
     entry: &Entry,
+    s: &Settings,
     scratch: &Path,
     clock: Option<f64>,
     m: &mut Measured,
@@ -188,36 +191,46 @@ fn record_profile(
         m.notes.push("no som-prof in this commit".into());
         return;
     };
-    let dir = scratch.join("profile");
-    let _ = std::fs::remove_dir_all(&dir);
-    let (program, args) = match &entry.standalone {
-        Some(file) => (file, vec![entry.small_inner.to_string()]),
-        None => (&entry.harness, harness_args(entry, 1, entry.small_inner)),
-    };
-    let record = |every: Option<u64>| {
-        let mut c = Command::new(prof);
-        c.args(["record", "--mode", "clock", "-o"]).arg(&dir);
-        if let Some(n) = every {
-            c.args(["--every", &n.to_string()]);
-        }
-        c.arg(program).args(&args).output()
-    };
-    // a sample every clock/2000 ticks; a som-prof without --every records at its own rate
+    // a clock sample every clock/2000 ticks; a som-prof without --every records at its own rate
     let every = clock.map(|c| (c / PROFILE_SAMPLES).max(1.0) as u64);
-    let out = match record(every) {
-        Ok(o) if !o.status.success() && every.is_some() => record(None),
-        other => other,
-    };
-    match out {
-        Ok(o) if o.status.success() => match std::fs::read_to_string(dir.join("profile.json")) {
-            Ok(json) => m.profile = Some(json),
-            Err(_) => m.notes.push("som-prof wrote no profile.json".into()),
-        },
-        Ok(o) => m.notes.push(format!(
-            "som-prof record failed in this commit ({})",
-            o.status
-        )),
-        Err(e) => m.notes.push(format!("cannot run som-prof: {e}")),
+    for mode in ["clock", "time"] {
+        let dir = scratch.join(format!("profile-{mode}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let inner = if mode == "clock" {
+            entry.small_inner
+        } else {
+            entry.wall_inner
+        };
+        let record = |every: Option<u64>| {
+            let mut c = Command::new(prof);
+            c.args(["record", "--mode", mode, "-o"]).arg(&dir);
+            if mode == "time" {
+                c.args(&s.vm_options);
+            }
+            if let Some(n) = every {
+                c.args(["--every", &n.to_string()]);
+            }
+            c.args(entry.program_args(inner)).output()
+        };
+        let out = match record(every.filter(|_| mode == "clock")) {
+            Ok(o) if !o.status.success() && mode == "clock" && every.is_some() => record(None),
+            other => other,
+        };
+        match out {
+            Ok(o) if o.status.success() => {
+                match std::fs::read_to_string(dir.join("profile.json")) {
+                    Ok(json) => m.profiles.push((mode.to_string(), json)),
+                    Err(_) => m
+                        .notes
+                        .push(format!("som-prof wrote no {mode}-mode profile.json")),
+                }
+            }
+            Ok(o) => m.notes.push(format!(
+                "som-prof record --mode {mode} failed in this commit ({})",
+                o.status
+            )),
+            Err(e) => m.notes.push(format!("cannot run som-prof: {e}")),
+        }
     }
 }
 

