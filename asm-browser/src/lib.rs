@@ -7,7 +7,9 @@
 //! columns and their linking, `tui` is the interactive browser on both.
 
 pub mod method;
+pub mod names;
 pub mod program;
+pub mod targets;
 pub mod tui;
 
 use som_vm::introspect::{MethodCode, NativeCode, View};
@@ -64,9 +66,10 @@ pub fn listing(view: &View<'_>, code: &MethodCode, tier: u8) -> Option<Listing> 
     if let Some(n) = &native {
         let instructions = n.instructions();
         let slow = method::slow_path_flags(&instructions);
-        for (i, slow) in instructions.into_iter().zip(slow) {
+        let texts = targets::annotate(n, &instructions, targets::Symbols::of_this_process());
+        for ((i, slow), text) in instructions.into_iter().zip(slow).zip(texts) {
             let row = &mut rows[i.bci as usize];
-            let entry = (i.offset, i.bytes, i.text);
+            let entry = (i.offset, i.bytes, text);
             if slow {
                 row.slow.push(entry);
             } else {

@@ -12,7 +12,14 @@ const USAGE: &str = "usage: som-asm File.som Class>>selector [--tier 0|1] [--jso
        som-asm --tui File.som [Class>>selector] [--tier 0|1] [--jit-threshold N] [--no-counts] [-cp PATH] [-- ARGS...]";
 
 fn main() {
-    std::process::exit(match run(std::env::args().skip(1).collect()) {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    // Not after `--`: those are the program's arguments.
+    let ours = argv.iter().take_while(|a| *a != "--");
+    if ours.clone().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return;
+    }
+    std::process::exit(match run(argv) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("som-asm: {e}\n{USAGE}");

@@ -6,6 +6,7 @@
 //! the common currency; the pc map and the line table translate.
 
 use som_vm::introspect::{CacheState, MethodCode, NativeCode, NativeInstruction, SiteInfo};
+use crate::targets;
 use std::collections::BTreeSet;
 
 /// A column of the method view.
@@ -256,35 +257,20 @@ impl MethodData {
 fn instruction_rows(native: &NativeCode) -> Vec<InstructionRow> {
     let instructions = native.instructions();
     let slow = slow_path_flags(&instructions);
+    let texts = targets::annotate(native, &instructions, targets::Symbols::of_this_process());
     instructions
         .into_iter()
         .zip(slow)
-        .map(|(i, slow)| InstructionRow {
+        .zip(texts)
+        .map(|((i, slow), text)| InstructionRow {
             address: i.address,
             offset: i.offset,
             len: i.bytes.len() as u32,
-            text: with_target(native, &i.text),
+            text,
             bci: i.bci,
             slow,
         })
         .collect()
-}
-
-/// A branch into the method itself gets its target's offset and bytecode appended
-/// (`jne 7F..25Dh ; +25d bci 13`).
-fn with_target(native: &NativeCode, text: &str) -> String {
-    let target = text
-        .rsplit([' ', ','])
-        .next()
-        .and_then(|t| t.strip_suffix('h'))
-        .and_then(|t| u64::from_str_radix(t, 16).ok())
-        .filter(|_| text.starts_with('j') || text.starts_with("call"))
-        .and_then(|a| a.checked_sub(native.address))
-        .filter(|&off| off < native.bytes.len() as u64);
-    match target.and_then(|off| native.at_offset(off as u32).map(|e| (off, e.bci))) {
-        Some((off, bci)) => format!("{text} ; +{off:x} bci {bci}"),
-        None => text.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -13,10 +13,9 @@ pub enum BrowseError {
     /// The program could not be loaded (the VM's message names file, line and column).
     #[error("{0}")]
     Load(String),
-    #[error("no class {0} in the program or the core library")]
-    NoClass(String),
-    #[error("no method {0} (write Class>>selector or 'Class class>>selector')")]
-    NoMethod(String),
+    /// A method or block name that names nothing (or several blocks).
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
     #[error("{0} is a primitive: it has no bytecode")]
     Primitive(String),
 }
@@ -138,18 +137,11 @@ impl Program {
         self.profile.is_some()
     }
 
-    /// `Class>>selector` (or `Class class>>selector`), looked up along superclasses.
+    /// `Class>>selector` (or `Class class>>selector`), looked up along superclasses, or
+    /// a block, `[] in Class>>selector [@LINE]` (see [`crate::names`]).
     pub fn find(&self, spec: &str) -> Result<MethodKey, BrowseError> {
-        let missing = || BrowseError::NoMethod(spec.to_string());
-        let (class, selector) = spec.split_once(">>").ok_or_else(missing)?;
         let view = self.machine.view();
-        let base = class.trim().trim_end_matches(" class");
-        if view.class(base).is_none() {
-            return Err(BrowseError::NoClass(base.to_string()));
-        }
-        let key = view
-            .find_method(class.trim(), selector.trim())
-            .ok_or_else(missing)?;
+        let key = crate::names::resolve(&view, spec)?;
         if view.code(key).is_none() {
             return Err(BrowseError::Primitive(spec.to_string()));
         }

@@ -72,3 +72,14 @@ fn the_browser_needs_a_terminal() {
         "--tui needs a terminal",
     );
 }
+
+#[test]
+fn help_prints_usage_on_stdout_and_exits_zero() {
+    for args in [&["--help"][..], &["-h"], &["--tui", "File.som", "--help"]] {
+        let out = som_asm(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.starts_with("usage: som-asm"), "{args:?}: {stdout}");
+        assert!(out.stderr.is_empty(), "{args:?} wrote to stderr");
+    }
+}

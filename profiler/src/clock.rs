@@ -4,7 +4,7 @@
 
 use som_vm::introspect::{
     Boundary, FrameLabel, Machine, Meter, MethodKey, Monitor, Phase, RunState, Sample, Verdict,
-    View, SAMPLE_DEPTH,
+    View,
 };
 use std::collections::HashMap;
 
@@ -37,9 +37,9 @@ impl ClockSampler {
         }
     }
 
+    /// Takes every frame: [`crate::stacks`] keeps the root and leaf ends of a deep stack.
     fn take(&mut self, view: &View<'_>, weight: u64) {
-        let depth = view.depth().min(SAMPLE_DEPTH);
-        let frames = (0..depth)
+        let frames = (0..view.depth())
             .map(|level| {
                 let key = (view.method_at(level), view.tier_at(level));
                 self.labels
@@ -51,7 +51,7 @@ impl ClockSampler {
         self.samples.push(Sample {
             phase: Phase::Running,
             frames,
-            truncated: view.depth() > SAMPLE_DEPTH,
+            truncated: false,
             weight,
         });
     }

@@ -6,7 +6,10 @@
 //! in that tier, plus seconds_per_allocated_byte × allocated bytes), i.e. a fitted time
 //! model (see `som-prof calibrate`) times a nominal power draw of one busy core.
 //! Bytecode energy goes to the running samples of each tier, allocation energy to
-//! every sample.
+//! every sample (the fitted per-byte rate covers allocating and collecting). Work the
+//! fit has no figure for, compiling (class loading and tier-1 compilation), runtime
+//! functions and VM bookkeeping (`[vm]`, `[truncated]`), is charged by its sampled CPU time at the
+//! model's watts, so every phase has a rate.
 //! Measured energy goes to every sample equally (samples are CPU-time periods).
 
 use crate::stacks::FrameKind;
@@ -179,6 +182,8 @@ impl Model {
 pub struct Work {
     pub bytecodes: u64,
     pub allocated_bytes: u64,
+    /// CPU seconds one sample stands for (the run's CPU time over its samples).
+    pub seconds_per_sample: f64,
 }
 
 /// A run's energy and how it was obtained.
@@ -201,6 +206,17 @@ pub struct Attribution {
     pub per_sample: f64,
     /// Extra joules for a running sample of a tier (the model's bytecode energy).
     pub per_running_sample: BTreeMap<u8, f64>,
+    /// Extra joules for a compiler or VM sample (the model's watts × a sample's time).
+    pub per_timed_sample: f64,
+}
+
+/// Frame kinds the model charges by sampled time (runtime functions too: the fit
+/// counts bytecodes, and a runtime call's cost is not proportional to them).
+fn is_timed(kind: FrameKind) -> bool {
+    matches!(
+        kind,
+        FrameKind::Compiler | FrameKind::Runtime | FrameKind::Other
+    )
 }
 
 impl Attribution {
@@ -213,6 +229,7 @@ impl Attribution {
                 total_joules: m.joules,
                 per_sample: per(m.joules, all),
                 per_running_sample: BTreeMap::new(),
+                per_timed_sample: 0.0,
             },
             Source::Model { model, .. } => model_attribution(model, work, samples, all),
         }
@@ -222,6 +239,7 @@ impl Attribution {
     pub fn joules(&self, kind: FrameKind, n: u64) -> f64 {
         let extra = match kind {
             FrameKind::Tier(t) => self.per_running_sample.get(&t).copied().unwrap_or(0.0),
+            k if is_timed(k) => self.per_timed_sample,
             _ => 0.0,
         };
         (self.per_sample + extra) * n as f64
@@ -243,10 +261,17 @@ fn model_attribution(
         .collect();
     let running_total: u64 = running.values().sum();
     let alloc_j = model.watts * model.seconds_per_allocated_byte * work.allocated_bytes as f64;
+    let timed: u64 = samples
+        .iter()
+        .filter(|(&k, _)| is_timed(k))
+        .map(|(_, &n)| n)
+        .sum();
+    let per_timed_sample = model.watts * work.seconds_per_sample;
     let mut attribution = Attribution {
-        total_joules: alloc_j,
+        total_joules: alloc_j + per_timed_sample * timed as f64,
         per_sample: if all == 0 { 0.0 } else { alloc_j / all as f64 },
         per_running_sample: BTreeMap::new(),
+        per_timed_sample,
     };
     if running_total == 0 {
         // No running samples to carry bytecode energy: every sample carries it (tier 0 cost).
@@ -287,8 +312,9 @@ pub fn describe(source: &Source) -> (String, String) {
         Source::Model { model, origin, why } => (
             "estimated (model)".into(),
             format!(
-                "{} W × fitted seconds per bytecode (by tier) and per allocated byte, model \
-                 {origin} [{}]; no RAPL: {why}",
+                "{} W × fitted seconds per bytecode (by tier) and per allocated byte, and \
+                 × sampled CPU time for the compiler and the VM, model {origin} [{}]; no \
+                 RAPL: {why}",
                 model.watts, model.calibration
             ),
         ),

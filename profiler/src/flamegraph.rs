@@ -16,6 +16,7 @@ pub fn kind_colour(kind: FrameKind) -> (Color, &'static str) {
         FrameKind::Tier(_) => (rgb(200, 180, 40), "yellow"),
         FrameKind::Gc => (rgb(150, 150, 150), "grey"),
         FrameKind::Compiler => (rgb(160, 90, 200), "purple"),
+        FrameKind::Runtime => (rgb(40, 170, 170), "teal"),
         FrameKind::Other => (rgb(215, 215, 200), "pale"),
     }
 }
@@ -72,7 +73,28 @@ pub fn tier_flamegraph(folded: &Folded, title: &str, subtitle: &str) -> std::io:
     options.count_name = "samples".into();
     options.palette_map = Some(&mut palette);
     options.deterministic = true;
+    widen_to_fit_titles(&mut options);
     render(folded.to_text(), &mut options)
+}
+
+/// Default width of inferno's image, pixels.
+pub const IMAGE_WIDTH: usize = 1200;
+
+/// Pixels a line of `text` takes at `font_px` (inferno's own estimate: `font_width`
+/// of the font size per character).
+pub fn text_width(text: &str, font_px: usize, font_width: f64) -> f64 {
+    text.chars().count() as f64 * font_px as f64 * font_width
+}
+
+/// inferno centres the title and subtitle and clips them at the image's edges: make
+/// the image wide enough for both (the title is 5 px larger than the font).
+fn widen_to_fit_titles(options: &mut Options<'_>) {
+    let title = text_width(&options.title, options.font_size + 5, options.font_width);
+    let subtitle = options.subtitle.as_deref().map_or(0.0, |s| {
+        text_width(s, options.font_size, options.font_width)
+    });
+    let needed = title.max(subtitle).ceil() as usize + 4 * options.font_size;
+    options.image_width = Some(needed.max(IMAGE_WIDTH));
 }
 
 fn render(text: String, options: &mut Options<'_>) -> std::io::Result<Vec<u8>> {
@@ -87,10 +109,15 @@ fn render(text: String, options: &mut Options<'_>) -> std::io::Result<Vec<u8>> {
     Ok(svg)
 }
 
-/// The differential folded text (`stack before after`) of two profiles.
+/// The differential folded text (`stack before after`) of two profiles, the before
+/// counts scaled to the after profile's total (so colours follow shares, as the diff
+/// table does, not raw counts).
 pub fn differential_folded(before: &Folded, after: &Folded) -> std::io::Result<String> {
     let mut out = Vec::new();
-    let options = inferno::differential::Options::default();
+    let options = inferno::differential::Options {
+        normalize: true,
+        ..Default::default()
+    };
     inferno::differential::from_readers(
         options,
         before.to_text().as_bytes(),
@@ -100,13 +127,44 @@ pub fn differential_folded(before: &Folded, after: &Folded) -> std::io::Result<S
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// The differential flamegraph: the after profile's shape, red where a frame grew,
-/// blue where it shrank.
-pub fn differential_flamegraph(diff_folded: &str, title: &str) -> std::io::Result<Vec<u8>> {
+/// The differential flamegraph: the after profile's shape, red where a frame's share
+/// grew, blue where it shrank.
+pub fn differential_flamegraph(
+    diff_folded: &str,
+    title: &str,
+    subtitle: &str,
+) -> std::io::Result<Vec<u8>> {
     let mut options = Options::default();
     options.title = title.to_string();
-    options.subtitle = Some("red: more samples in B than in A; blue: fewer".into());
+    options.subtitle = Some(subtitle.to_string());
     options.count_name = "samples".into();
     options.deterministic = true;
+    widen_to_fit_titles(&mut options);
     render(diff_folded.to_string(), &mut options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `width` attribute of an SVG's root element.
+    fn svg_width(svg: &[u8]) -> f64 {
+        let text = String::from_utf8_lossy(svg);
+        let root = &text[text.find("<svg").unwrap()..];
+        let at = root.find(" width=\"").unwrap() + 8;
+        root[at..].split('"').next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn a_long_title_widens_the_image_instead_of_being_cut() {
+        let folded = Folded::parse("Havlak>>run [tier 0];[compiler] 3\n[gc] 1\n[vm] 1\n").unwrap();
+        let short = tier_flamegraph(&folded, "som-prof: A.som", "x").unwrap();
+        assert_eq!(svg_width(&short), IMAGE_WIDTH as f64);
+        let title = "som-prof: Harness.som Havlak 10 1500 with a long argument list";
+        let svg = tier_flamegraph(&folded, title, "time mode").unwrap();
+        let full = format!("{title} (colours: {})", legend(&folded));
+        let options = Options::default();
+        let needed = text_width(&full, options.font_size + 5, options.font_width);
+        assert!(svg_width(&svg) >= needed, "{} < {needed}", svg_width(&svg));
+    }
 }

@@ -14,7 +14,7 @@ const USAGE: &str = "usage:
   som-prof record [-o DIR] [--hz 997] [--mode time|clock] [--every TICKS] [--rapl-root DIR]
                   [--model FILE] [--top N] [--max-tier N] [--jit-threshold N] [-cp DIRS]
                   File.som [args...]
-  som-prof diff A B [-o DIR] [--top N]
+  som-prof diff A B [-o DIR] [--top N] [--merge-tiers]
   som-prof calibrate [-o FILE] [--watts W] [--repeat N] [--tiers 0,1] [-cp DIRS] File.som args... [, args...]";
 
 fn main() {
@@ -29,14 +29,19 @@ fn main() {
 }
 
 fn run(args: &[String]) -> Result<i32> {
+    // `--help` anywhere before a program's own arguments (`record --help` too).
+    let ours = match args.iter().position(|a| a.ends_with(".som")) {
+        Some(i) => &args[..i],
+        None => args,
+    };
+    if ours.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(0);
+    }
     match args.first().map(String::as_str) {
         Some("record") => record_command(&args[1..]),
         Some("diff") => diff_command(&args[1..]),
         Some("calibrate") => calibrate_command(&args[1..]),
-        Some("-h" | "--help") => {
-            println!("{USAGE}");
-            Ok(0)
-        }
         _ => bail!("{USAGE}"),
     }
 }
@@ -154,7 +159,13 @@ fn diff_command(args: &[String]) -> Result<i32> {
     let [a, b] = operands else {
         bail!("diff needs two profile directories\n{USAGE}")
     };
-    let (options, extra) = split_options(rest, &["-o", "--top"])?;
+    let merge = rest.iter().any(|a| a == "--merge-tiers");
+    let rest: Vec<String> = rest
+        .iter()
+        .filter(|a| *a != "--merge-tiers")
+        .cloned()
+        .collect();
+    let (options, extra) = split_options(&rest, &["-o", "--top"])?;
     if !extra.is_empty() {
         bail!("unexpected {}\n{USAGE}", extra[0]);
     }
@@ -166,7 +177,7 @@ fn diff_command(args: &[String]) -> Result<i32> {
             _ => top = number(name, value)?,
         }
     }
-    let changes = diff::diff(a.as_ref(), b.as_ref(), &out)?;
+    let changes = diff::diff(a.as_ref(), b.as_ref(), &out, merge)?;
     print!("{}", diff::table(&changes, top));
     println!(
         "differential flamegraph written to {}/diff.svg (folded: diff.folded)",

@@ -107,6 +107,10 @@ pub fn record(a: &RecordArgs) -> Result<Recorded> {
         work: Work {
             bytecodes: meter.bytecodes,
             allocated_bytes: meter.allocated_bytes,
+            seconds_per_sample: match samples.iter().map(|s| s.weight).sum::<u64>() {
+                0 => 0.0,
+                n => meter.cpu_time.as_secs_f64() / n as f64,
+            },
         },
         clock: meter.clock,
         lost_samples: lost,

@@ -1,7 +1,9 @@
 //! Folded stacks, the profiler's one intermediate format (inferno's convention: frames
 //! root first joined by `;`, a space, then a count). Every report is computed from them.
 //! Frame names are `Class>>selector [tier N]` (blocks `[] in Class>>selector [tier N]`);
-//! work outside the program is a leaf `[gc]` or `[compiler]` on the stack that caused it.
+//! work outside the program is a leaf `[gc]` or `[compiler]` on the stack that caused it,
+//! and time in a VM runtime function called from compiled code a leaf `[runtime] name`
+//! (when the sample names the function).
 
 use som_vm::introspect::{Phase, Sample};
 use std::collections::BTreeMap;
@@ -11,10 +13,27 @@ use std::fmt::Write as _;
 pub const GC_FRAME: &str = "[gc]";
 /// Leaf frame of samples taken while loading, parsing and compiling classes.
 pub const COMPILER_FRAME: &str = "[compiler]";
+/// The prefix of a leaf frame naming the runtime function a sample was taken in.
+pub const RUNTIME_PREFIX: &str = "[runtime] ";
+
+/// The leaf frame of a sample taken in runtime function `name` (`[runtime] rt_send`).
+pub fn runtime_frame(name: &str) -> String {
+    format!("{RUNTIME_PREFIX}{name}")
+}
+
 /// Root frame of samples whose stack was deeper than the sampler copies.
 pub const TRUNCATED_FRAME: &str = "[truncated]";
 /// The only frame of samples taken with no activation on the stack.
 pub const VM_FRAME: &str = "[vm]";
+/// Frames kept at the root end and at the leaf end of a stack deeper than their sum;
+/// the frames between become one gap frame ([`gap_frame`]).
+pub const KEEP_OUTER: usize = 32;
+pub const KEEP_INNER: usize = 96;
+
+/// The frame standing for `n` activations left out of the middle of a deep stack.
+pub fn gap_frame(n: usize) -> String {
+    format!("[{n} frames]")
+}
 
 /// What a frame stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +42,8 @@ pub enum FrameKind {
     Tier(u8),
     Gc,
     Compiler,
+    /// `[runtime] name`: a VM runtime function called from compiled code.
+    Runtime,
     /// `[vm]`, `[truncated]`, `[unknown]`: bookkeeping, not program code.
     Other,
 }
@@ -34,6 +55,7 @@ impl FrameKind {
             FrameKind::Tier(t) => format!("tier {t}"),
             FrameKind::Gc => "gc".into(),
             FrameKind::Compiler => "compiler".into(),
+            FrameKind::Runtime => "runtime".into(),
             FrameKind::Other => "other".into(),
         }
     }
@@ -50,6 +72,7 @@ pub fn parse_frame(frame: &str) -> (&str, FrameKind) {
     match frame {
         GC_FRAME => (frame, FrameKind::Gc),
         COMPILER_FRAME => (frame, FrameKind::Compiler),
+        _ if frame.starts_with(RUNTIME_PREFIX) => (frame, FrameKind::Runtime),
         _ => (frame, FrameKind::Other),
     }
 }
@@ -118,13 +141,22 @@ impl Folded {
     }
 }
 
-/// A sample's stack, root first.
+/// A sample's stack, root first: at most [`KEEP_OUTER`] frames from the root and
+/// [`KEEP_INNER`] towards the leaf, with a counted gap between.
 fn stack_of(s: &Sample) -> String {
-    let mut frames: Vec<String> = Vec::with_capacity(s.frames.len() + 2);
+    let mut frames: Vec<String> = Vec::with_capacity(KEEP_OUTER + KEEP_INNER + 3);
     if s.truncated {
         frames.push(TRUNCATED_FRAME.into());
     }
-    frames.extend(s.frames.iter().rev().map(|f| frame_name(&f.label, f.tier)));
+    let name = |f: &som_vm::introspect::FrameLabel| frame_name(&f.label, f.tier);
+    let depth = s.frames.len();
+    if depth > KEEP_OUTER + KEEP_INNER && !s.truncated {
+        frames.extend(s.frames[depth - KEEP_OUTER..].iter().rev().map(name));
+        frames.push(gap_frame(depth - KEEP_OUTER - KEEP_INNER));
+        frames.extend(s.frames[..KEEP_INNER].iter().rev().map(name));
+    } else {
+        frames.extend(s.frames.iter().rev().map(name));
+    }
     match s.phase {
         Phase::Gc => frames.push(GC_FRAME.into()),
         Phase::Compiler => frames.push(COMPILER_FRAME.into()),
@@ -174,6 +206,28 @@ mod tests {
     }
 
     #[test]
+    fn a_deep_stack_keeps_root_and_leaf_frames_with_a_counted_gap() {
+        let depth = KEEP_OUTER + KEEP_INNER + 72;
+        let frames: Vec<FrameLabel> = (0..depth)
+            .map(|i| label(&format!("R>>f{i}"), 0))
+            .collect();
+        let sample = Sample {
+            phase: Phase::Running,
+            frames,
+            truncated: false,
+            weight: 1,
+        };
+        let folded = Folded::from_samples([&sample]);
+        let (stack, _) = folded.iter().next().unwrap();
+        assert_eq!(stack.len(), KEEP_OUTER + KEEP_INNER + 1);
+        // Innermost first in the sample, so the root is the last frame.
+        assert_eq!(stack[0], format!("R>>f{} [tier 0]", depth - 1));
+        assert_eq!(stack[KEEP_OUTER], "[72 frames]");
+        assert_eq!(stack.last().copied(), Some("R>>f0 [tier 0]"));
+        assert!(!stack.contains(&TRUNCATED_FRAME));
+    }
+
+    #[test]
     fn frame_names_parse_back() {
         assert_eq!(
             parse_frame("[] in Foo class>>bar: [tier 2]"),
@@ -182,6 +236,10 @@ mod tests {
         assert_eq!(parse_frame(GC_FRAME).1, FrameKind::Gc);
         assert_eq!(parse_frame(COMPILER_FRAME).1, FrameKind::Compiler);
         assert_eq!(parse_frame("[vm]").1, FrameKind::Other);
+        assert_eq!(
+            parse_frame(&runtime_frame("rt_send")),
+            ("[runtime] rt_send", FrameKind::Runtime)
+        );
         assert!(Folded::parse("a;b x").is_err());
     }
 }

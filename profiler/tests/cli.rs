@@ -246,3 +246,73 @@ fn a_run_diffed_against_itself_is_empty() {
     let stdout = String::from_utf8(som_prof(&args, &[]).stdout).unwrap();
     assert!(stdout.contains("Hot>>"), "{stdout}");
 }
+
+#[test]
+fn help_prints_usage_on_stdout_and_exits_zero() {
+    for args in [&["--help"][..], &["-h"], &["record", "--help"], &["diff", "--help"]] {
+        let out = som_prof(args, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.starts_with("usage:"), "{args:?}: {stdout}");
+        assert!(stdout.contains("som-prof record"), "{args:?}: {stdout}");
+        assert!(out.stderr.is_empty(), "{args:?} wrote to stderr");
+    }
+}
+
+#[test]
+fn a_stack_deeper_than_the_sample_depth_keeps_its_root_and_a_counted_gap() {
+    let dir = scratch("deep");
+    std::fs::write(
+        dir.join("Deep.som"),
+        "Deep = (
+    down: n = ( n = 0 ifTrue: [ ^ self spin ]. ^ self down: n - 1 )
+    spin = ( | s | s := 0. 1 to: 200000 do: [ :i | s := s + i ]. ^ s )
+    run = ( (self down: 300) println )
+)",
+    )
+    .unwrap();
+    let out = dir.join("p");
+    let program = dir.join("Deep.som");
+    som_prof(
+        &[
+            "record",
+            "-o",
+            out.to_str().unwrap(),
+            "--mode",
+            "clock",
+            "--every",
+            "5000",
+            program.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let folded = std::fs::read_to_string(out.join("stacks.folded")).unwrap();
+    let deep = folded
+        .lines()
+        .find(|l| l.contains("Deep>>spin"))
+        .expect("a sample in spin");
+    assert!(!deep.contains("[truncated]"), "{deep}");
+    assert!(deep.starts_with("System>>initialize: [tier 0];"), "{deep}");
+    // 300 + 1 activations of down: plus spin, run and initialize:, 128 of them kept.
+    assert!(deep.contains(";[176 frames];Deep>>down: [tier 0];"), "{deep}");
+}
+
+#[test]
+fn merged_tiers_compare_a_tier_0_run_with_a_tiered_one() {
+    let dir = scratch("merge");
+    let clock = ["--mode", "clock", "--every", "20000"];
+    let a = record(&dir, "a", &[&clock[..], &["--max-tier", "0"]].concat(), "300000");
+    // Time mode: monitored (clock) runs never run tier-1 code.
+    let b = record(&dir, "b", &["--jit-threshold", "10", "--hz", "4000"], "3000000");
+    let out = dir.join("d");
+    let (a, b, o) = (a.to_str().unwrap(), b.to_str().unwrap(), out.to_str().unwrap());
+    let split = String::from_utf8(som_prof(&["diff", a, b, "-o", o], &[]).stdout).unwrap();
+    assert!(split.contains("Hot>>spin: [tier 0]"), "{split}");
+    assert!(split.contains("Hot>>spin: [tier 1]"), "{split}");
+    let merged = som_prof(&["diff", a, b, "-o", o, "--merge-tiers"], &[]).stdout;
+    let merged = String::from_utf8(merged).unwrap();
+    assert!(!merged.contains("[tier "), "{merged}");
+    assert!(merged.starts_with("no method's self share changed") || merged.contains("A ms"));
+    let folded = std::fs::read_to_string(out.join("diff.folded")).unwrap();
+    assert!(folded.contains("Hot>>spin: "), "{folded}");
+    assert!(!folded.contains("[tier "), "{folded}");
+}

@@ -82,6 +82,7 @@ fn modelled_energy_follows_tiers_and_adds_up() {
     let work = Work {
         bytecodes: 1_000_000_000,
         allocated_bytes: 2_000_000_000,
+        seconds_per_sample: 0.0,
     };
     let samples = kinds(&[
         (FrameKind::Tier(0), 30),
@@ -97,6 +98,32 @@ fn modelled_energy_follows_tiers_and_adds_up() {
     let only_gc = kinds(&[(FrameKind::Gc, 4)]);
     let b = Attribution::new(&source, work, &only_gc);
     assert!((sum(&b, &only_gc) - b.total_joules).abs() < 1e-9 && b.total_joules > 20.0);
+}
+
+#[test]
+fn every_phase_has_a_rate_in_the_model() {
+    // 46 ms in the compiler (46 samples of 1 ms) at 15 W is 0.69 J, not the
+    // allocation share alone.
+    let source = Source::Model {
+        model: Model::default(),
+        origin: "test".into(),
+        why: "none".into(),
+    };
+    let work = Work {
+        bytecodes: 10_000_000,
+        allocated_bytes: 1_000,
+        seconds_per_sample: 1e-3,
+    };
+    let samples = kinds(&[
+        (FrameKind::Tier(0), 50),
+        (FrameKind::Compiler, 46),
+        (FrameKind::Other, 4),
+    ]);
+    let a = Attribution::new(&source, work, &samples);
+    let compiler = a.joules(FrameKind::Compiler, 46);
+    assert!((compiler - 0.69).abs() < 1e-3, "{a:?}");
+    assert!((a.joules(FrameKind::Other, 4) - 0.06).abs() < 1e-3, "{a:?}");
+    assert!((sum(&a, &samples) - a.total_joules).abs() < 1e-9);
 }
 
 #[test]
