@@ -37,6 +37,9 @@ fn stop_json(stop: &Stop) -> Value {
             json!({"reason": "watchpoint", "id": id, "old": old, "new": new})
         }
         Stop::End => json!({"reason": "end"}),
+        Stop::Error { message, backtrace } => {
+            json!({"reason": "error", "message": message, "backtrace": backtrace})
+        }
         Stop::Start => json!({"reason": "start"}),
         Stop::Goto => json!({"reason": "goto"}),
     }

@@ -28,6 +28,11 @@ pub enum Stop {
     },
     /// Reached the end of the recording.
     End,
+    /// Stopped at the SOM error the run ended in (its last boundary before the error).
+    Error {
+        message: String,
+        backtrace: Vec<String>,
+    },
     /// Reached the beginning of the recording (a reverse command found nothing earlier).
     Start,
     Goto,
@@ -140,6 +145,10 @@ impl Engine {
 
     /// Runs to the next breakpoint or watchpoint hit (or the end).
     pub fn cont(&mut self) -> Reply {
+        let start = match self.position {
+            Position::At(b) => b.step,
+            Position::End { .. } => u64::MAX,
+        };
         let hits = RefCell::new(HitFinder::new(self));
         if let Position::At(b) = self.position {
             hits.borrow_mut().seed(&self.view(), b.step);
@@ -152,7 +161,16 @@ impl Engine {
             relevant,
         );
         let stop = hits.borrow().stop.clone().unwrap_or(Stop::End);
-        self.moved(found, true, stop)
+        match (found, self.failure.clone()) {
+            (None, Some(f)) if start < f.at.step => {
+                self.goto_step(f.at.step);
+                Reply::stopped(Stop::Error {
+                    message: f.message,
+                    backtrace: f.backtrace,
+                })
+            }
+            _ => self.moved(found, true, stop),
+        }
     }
 
     /// Runs backwards to the previous breakpoint or watchpoint hit (or the start).

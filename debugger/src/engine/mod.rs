@@ -10,12 +10,14 @@
 
 mod breakpoints;
 mod commands;
+mod failure;
 mod scan;
 mod summary;
 mod watch;
 
 pub use breakpoints::{Breakpoint, BreakpointKind};
 pub use commands::{Reply, Stop, TimelineHit, Write};
+pub use failure::Failure;
 pub use watch::{Location, Watch};
 
 use crate::trace::Trace;
@@ -83,6 +85,8 @@ pub struct Engine {
     position: Position,
     first: Option<Boundary>,
     end: Position,
+    /// The SOM error the run ended in, if any.
+    failure: Option<Failure>,
     /// The frame `print`, `watch` and the TUI panes refer to (0 innermost).
     pub selected: usize,
     pub breakpoints: Vec<Breakpoint>,
@@ -147,6 +151,7 @@ impl Engine {
             position: Position::End { clock: 0, step: 0 },
             first: None,
             end: Position::End { clock: 0, step: 0 },
+            failure: None,
             selected: 0,
             breakpoints: Vec::new(),
             watches: Vec::new(),

@@ -31,6 +31,8 @@ struct Runner<'a, 'p> {
     pred: &'a mut Pred<'p>,
     next_checkpoint: u64,
     expected: Option<&'a [u8]>,
+    /// The recorded final clock: a replay past it has diverged (an endless loop).
+    end_clock: u64,
     diverged: Option<(u64, String)>,
     first: Option<Boundary>,
     last: Option<Boundary>,
@@ -50,6 +52,15 @@ impl Monitor for Runner<'_, '_> {
         self.count += 1;
         if let (None, Some(why)) = (&self.diverged, vm.divergence()) {
             self.diverged = Some((at.clock, why.to_string()));
+        }
+        if self.diverged.is_none() && at.clock > self.end_clock {
+            self.diverged = Some((
+                at.clock,
+                format!(
+                    "the run went on past the recorded end (clock {})",
+                    self.end_clock
+                ),
+            ));
         }
         self.reason = if self.diverged.is_some() {
             Some(Reason::Diverged)
@@ -94,7 +105,18 @@ impl Engine {
     /// Runs from the current state until a boundary with `step >= stop_at`, a boundary
     /// where `pred` holds, a divergence, or the end; takes checkpoints on the way when
     /// `checkpointing`.
-    fn drive(&mut self, stop_at: u64, mut pred: Pred<'_>, checkpointing: bool) -> Driven {
+    fn drive(&mut self, stop_at: u64, pred: Pred<'_>, checkpointing: bool) -> Driven {
+        self.drive_noting(stop_at, pred, checkpointing, &mut None)
+    }
+
+    /// `drive`, also noting the last boundary reached in `last_seen`.
+    fn drive_noting(
+        &mut self,
+        stop_at: u64,
+        mut pred: Pred<'_>,
+        checkpointing: bool,
+        last_seen: &mut Option<Boundary>,
+    ) -> Driven {
         let expected = self.trace.output.clone().into_bytes();
         let mut current = Summary::default();
         let mut next_checkpoint = if checkpointing {
@@ -112,6 +134,7 @@ impl Engine {
                 pred: &mut pred,
                 next_checkpoint,
                 expected: Some(&expected),
+                end_clock: self.trace.final_clock,
                 diverged: None,
                 first: None,
                 last: None,
@@ -120,7 +143,13 @@ impl Engine {
                 summary: checkpointing.then_some((&mut current, &mut self.names)),
             };
             let state = self.machine.run_monitored(&mut runner);
-            self.info.boundaries += runner.count;
+            if checkpointing {
+                // Only the first replay counts: later moves re-execute the same ones.
+                self.info.boundaries += runner.count;
+            }
+            if runner.last.is_some() {
+                *last_seen = runner.last;
+            }
             if self.first.is_none() {
                 self.first = runner.first;
             }
@@ -165,7 +194,8 @@ impl Engine {
     pub(super) fn first_replay(&mut self) -> Result<(), OpenError> {
         self.info.boundaries = 0;
         self.machine.track_writes();
-        let exit = match self.drive(u64::MAX, &mut |_, _| false, true) {
+        let mut last = None;
+        let exit = match self.drive_noting(u64::MAX, &mut |_, _| false, true, &mut last) {
             Driven::Ended(exit) => exit,
             Driven::Diverged(clock, why) => {
                 return Err(OpenError(format!(
@@ -210,6 +240,7 @@ impl Engine {
             .map(|c| c.snapshot.size_bytes())
             .sum();
         self.info.interval = self.interval;
+        self.find_failure(&exit, last);
         Ok(())
     }
 
