@@ -11,6 +11,8 @@
 mod breakpoints;
 mod commands;
 mod failure;
+mod print;
+mod reach;
 mod scan;
 mod summary;
 mod watch;
@@ -18,6 +20,7 @@ mod watch;
 pub use breakpoints::{Breakpoint, BreakpointKind};
 pub use commands::{Reply, Stop, TimelineHit, Write};
 pub use failure::Failure;
+pub use print::Printed;
 pub use watch::{Location, Watch};
 
 use crate::trace::Trace;
@@ -36,6 +39,9 @@ struct Checkpoint {
     at: Option<Boundary>,
     snapshot: Snapshot,
     summary: summary::Summary,
+    /// Bytes of output the program had written by then (the VM's capture buffer only
+    /// shrinks on restore, so a later checkpoint's output is taken from the recording).
+    output_len: usize,
 }
 
 /// Where the replay stands.
@@ -94,6 +100,12 @@ pub struct Engine {
     last_point_id: usize,
     names: HashMap<MethodKey, MethodNames>,
     info: ReplayInfo,
+    /// The program's output length at the last restored checkpoint, and the length of
+    /// the VM's capture buffer just after restoring it: what the program has written
+    /// by now is `true + (buffer now - buffer then)` bytes of the recorded output.
+    output_base: (usize, usize),
+    /// The classes, selectors and lines the program can reach.
+    reachable: reach::Reachable,
 }
 
 /// Names of a method, cached by key.
@@ -141,6 +153,7 @@ impl Engine {
             at: None,
             snapshot: machine.snapshot(),
             summary: Default::default(),
+            output_len: machine.view().output().len(),
         };
         let mut engine = Engine {
             machine,
@@ -158,6 +171,8 @@ impl Engine {
             last_point_id: 0,
             names: HashMap::new(),
             info: ReplayInfo::default(),
+            output_base: (0, 0),
+            reachable: Default::default(),
         };
         let started = std::time::Instant::now();
         engine.first_replay()?;
@@ -196,7 +211,22 @@ impl Engine {
 
     /// Output the program has written up to the current position.
     pub fn output(&self) -> String {
-        String::from_utf8_lossy(self.machine.view().output()).into_owned()
+        let recorded = self.trace.output.as_bytes();
+        let len = self.output_len().min(recorded.len());
+        String::from_utf8_lossy(&recorded[..len]).into_owned()
+    }
+
+    /// Bytes the program has written up to the current position.
+    fn output_len(&self) -> usize {
+        let (written, buffer) = self.output_base;
+        (written + self.machine.view().output().len()).saturating_sub(buffer)
+    }
+
+    /// Puts the machine in the state of checkpoint `idx`.
+    fn restore_checkpoint(&mut self, idx: usize) {
+        let cp = &self.checkpoints[idx];
+        self.machine.restore(&cp.snapshot);
+        self.output_base = (cp.output_len, self.machine.view().output().len());
     }
 
     /// Evaluates a SOM expression in the selected frame; the replay is not disturbed.
@@ -246,8 +276,7 @@ impl Engine {
             .iter()
             .rposition(|c| c.at.is_none_or(|b| b.step <= step))
             .unwrap_or(0);
-        let cp = &self.checkpoints[idx];
-        self.machine.restore(&cp.snapshot);
-        cp.at
+        self.restore_checkpoint(idx);
+        self.checkpoints[idx].at
     }
 }

@@ -31,6 +31,8 @@ struct Runner<'a, 'p> {
     pred: &'a mut Pred<'p>,
     next_checkpoint: u64,
     expected: Option<&'a [u8]>,
+    /// How far the recorded output is ahead of the VM's capture buffer.
+    output_shift: isize,
     /// The recorded final clock: a replay past it has diverged (an endless loop).
     end_clock: u64,
     diverged: Option<(u64, String)>,
@@ -83,7 +85,7 @@ impl Monitor for Runner<'_, '_> {
         let (Some(expected), Event::Output { clock, text }) = (self.expected, event) else {
             return;
         };
-        let end = vm.output().len();
+        let end = (vm.output().len() as isize + self.output_shift).max(0) as usize;
         let start = end.saturating_sub(text.len());
         if self.diverged.is_none() && expected.get(start..end) != Some(text.as_bytes()) {
             self.diverged = Some((
@@ -135,6 +137,7 @@ impl Engine {
                 next_checkpoint,
                 expected: Some(&expected),
                 end_clock: self.trace.final_clock,
+                output_shift: self.output_base.0 as isize - self.output_base.1 as isize,
                 diverged: None,
                 first: None,
                 last: None,
@@ -181,6 +184,7 @@ impl Engine {
                         at: last,
                         snapshot: self.machine.snapshot(),
                         summary,
+                        output_len: self.output_len(),
                     });
                     self.enforce_budget();
                     next_checkpoint = last.map_or(0, |b| b.step) + self.interval;
@@ -230,6 +234,7 @@ impl Engine {
                 "replay diverged at clock {clock}: {why}"
             )));
         }
+        self.reachable = super::reach::Reachable::of(&view);
         self.end = Position::End { clock, step };
         self.info.end_clock = clock;
         self.info.end_step = step;
@@ -249,7 +254,7 @@ impl Engine {
         match self.first {
             Some(b) => self.goto_step(b.step),
             None => {
-                self.machine.restore(&self.checkpoints[0].snapshot);
+                self.restore_checkpoint(0);
                 self.machine.run_monitored(&mut NoStop);
                 self.position = self.end;
             }
@@ -363,7 +368,7 @@ impl Engine {
             .find(|&i| relevant(&self.checkpoints[i].summary, &self.names));
         match next {
             Some(i) => {
-                self.machine.restore(&self.checkpoints[i].snapshot);
+                self.restore_checkpoint(i);
                 let b = self.checkpoints[i]
                     .at
                     .expect("a later checkpoint is at a boundary");
@@ -400,7 +405,7 @@ impl Engine {
                 hi = at.map_or(0, |b| b.step + 1);
                 continue;
             }
-            self.machine.restore(&self.checkpoints[idx].snapshot);
+            self.restore_checkpoint(idx);
             let mut found = None;
             if let Some(b) = at {
                 if pred(&self.machine.view(), &b) && confirm(&mut self.machine, &b) {
