@@ -1,7 +1,7 @@
 //! The scripted front end: commands on stdin, one per line; one JSON object per command
 //! on stdout. Every answer has `clock` and `frames` (innermost first: `class`,
 //! `selector`, `file`, `line`, `bci`, `tier`); movements add `stopped` (why), `print`
-//! adds `value`, `last-write` and `origin` add `write` (`clock`, `class`, `selector`,
+//! adds `value` (and `object`: `class` with `fields` or `elements`, for an object), `last-write` and `origin` add `write` (`clock`, `class`, `selector`,
 //! `line`); a bad command answers `{"error": ...}` and the session goes on. With
 //! `--timing`, answers carry `ms` (the command's latency) too.
 
@@ -37,6 +37,9 @@ fn stop_json(stop: &Stop) -> Value {
             json!({"reason": "watchpoint", "id": id, "old": old, "new": new})
         }
         Stop::End => json!({"reason": "end"}),
+        Stop::Error { message, backtrace } => {
+            json!({"reason": "error", "message": message, "backtrace": backtrace})
+        }
         Stop::Start => json!({"reason": "start"}),
         Stop::Goto => json!({"reason": "goto"}),
     }
@@ -61,6 +64,9 @@ pub fn answer(engine: &Engine, reply: &Result<Reply, String>) -> Value {
             }
             if let Some(v) = &r.value {
                 out.insert("value".into(), json!(v));
+            }
+            if let Some(o) = &r.object {
+                out.insert("object".into(), o.clone());
             }
             if let Some(w) = &r.write {
                 out.insert(

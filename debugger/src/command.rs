@@ -38,7 +38,7 @@ delete N                          remove breakpoint or watchpoint N (d)
 step | next | finish | continue   forwards (s n f c)
 reverse-step | reverse-next       backwards (rs rn; keys S N)
 reverse-finish | reverse-continue backwards (rf rc; keys F C)
-goto CLOCK                        go to the first statement at that logical clock
+goto CLOCK                        go to the first statement at or after that clock
 where                             the stack (bt)
 frame N | up | down               select a frame for print and watch
 print EXPR                        evaluate SOM in the selected frame (p)
@@ -122,10 +122,14 @@ impl Engine {
             Command::ReverseContinue => self.reverse_continue(),
             Command::Goto(clock) => self.goto_clock(*clock),
             Command::Where | Command::Quit => Reply::default(),
-            Command::Print(expr) => Reply {
-                value: Some(self.evaluate(expr)?),
-                ..Reply::default()
-            },
+            Command::Print(expr) => {
+                let printed = self.print(expr)?;
+                Reply {
+                    value: Some(printed.text),
+                    object: printed.structured,
+                    ..Reply::default()
+                }
+            }
             Command::Watch(expr) => self.add_watch(expr)?,
             Command::LastWrite(expr) => self.last_write(expr)?,
             Command::Origin(expr) => self.origin(expr)?,

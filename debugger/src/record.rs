@@ -1,6 +1,7 @@
 //! Recording: runs a program at full speed (the fast interpreter loop, no hooks) with
 //! its non-deterministic inputs logged and its output both shown and kept, and writes
-//! the `.somtrace` file.
+//! the `.somtrace` file. A program that does not load gets the error `som` prints and
+//! no trace.
 
 use crate::trace::{RecordedInput, Trace, TraceError};
 use som_vm::introspect::Options;
@@ -30,10 +31,22 @@ pub fn record(what: &Recording, out: &Path) -> Result<i32, TraceError> {
     let mut machine = match Machine::load(options, &program, &what.args, Inputs::Record, true) {
         Ok(m) => m,
         Err(exit) => {
-            eprint!("{}", exit.error.unwrap_or_default());
+            eprint!(
+                "{}",
+                as_given(exit.error.as_deref(), &program, &what.program)
+            );
             return Ok(exit.status);
         }
     };
+    if let Some(exit) = machine.exit().filter(|e| e.status != 0) {
+        // The program did not load (a syntax error, a missing class): report it as
+        // `som` does, and write no trace of a run that never started.
+        eprint!(
+            "{}",
+            as_given(exit.error.as_deref(), &program, &what.program)
+        );
+        return Ok(exit.status);
+    }
     machine.echo_output();
     let exit = machine.run();
     let trace = Trace {
@@ -51,4 +64,12 @@ pub fn record(what: &Recording, out: &Path) -> Result<i32, TraceError> {
     };
     trace.write(out)?;
     Ok(exit.status)
+}
+
+/// A load error naming the program file as the user gave it (as `som` does), not by
+/// the absolute path the recording runs it under.
+fn as_given(error: Option<&str>, absolute: &Path, given: &Path) -> String {
+    let error = error.unwrap_or_default();
+    let (absolute, given) = (absolute.display().to_string(), given.display().to_string());
+    error.replace(&absolute, &given)
 }

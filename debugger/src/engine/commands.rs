@@ -28,6 +28,11 @@ pub enum Stop {
     },
     /// Reached the end of the recording.
     End,
+    /// Stopped at the SOM error the run ended in (its last boundary before the error).
+    Error {
+        message: String,
+        backtrace: Vec<String>,
+    },
     /// Reached the beginning of the recording (a reverse command found nothing earlier).
     Start,
     Goto,
@@ -45,10 +50,12 @@ pub struct Write {
 }
 
 /// What a command answers beyond the new position.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reply {
     pub stop: Option<Stop>,
     pub value: Option<String>,
+    /// A printed object as JSON (see [`super::Printed`]).
+    pub object: Option<serde_json::Value>,
     pub write: Option<Write>,
     pub message: Option<String>,
 }
@@ -140,6 +147,10 @@ impl Engine {
 
     /// Runs to the next breakpoint or watchpoint hit (or the end).
     pub fn cont(&mut self) -> Reply {
+        let start = match self.position {
+            Position::At(b) => b.step,
+            Position::End { .. } => u64::MAX,
+        };
         let hits = RefCell::new(HitFinder::new(self));
         if let Position::At(b) = self.position {
             hits.borrow_mut().seed(&self.view(), b.step);
@@ -152,7 +163,16 @@ impl Engine {
             relevant,
         );
         let stop = hits.borrow().stop.clone().unwrap_or(Stop::End);
-        self.moved(found, true, stop)
+        match (found, self.failure.clone()) {
+            (None, Some(f)) if start < f.at.step => {
+                self.goto_step(f.at.step);
+                Reply::stopped(Stop::Error {
+                    message: f.message,
+                    backtrace: f.backtrace,
+                })
+            }
+            _ => self.moved(found, true, stop),
+        }
     }
 
     /// Runs backwards to the previous breakpoint or watchpoint hit (or the start).
@@ -179,7 +199,16 @@ impl Engine {
         }
         self.goto_start();
         let found = self.search_forward_from_checkpoint(clock);
-        self.moved(found, true, Stop::Goto)
+        let mut reply = self.moved(found, true, Stop::Goto);
+        if let Some(b) = found.filter(|b| b.clock != clock) {
+            // The clock counts sends and loop iterations: most clocks fall inside a
+            // statement, and no boundary has them.
+            reply.message = Some(format!(
+                "no statement starts at clock {clock}; stopped at the next one, clock {}",
+                b.clock
+            ));
+        }
+        reply
     }
 
     fn search_forward_from_checkpoint(&mut self, clock: u64) -> Option<Boundary> {
@@ -193,16 +222,22 @@ impl Engine {
             .iter()
             .rposition(|c| c.at.is_some_and(|b| b.clock < clock));
         if let Some(i) = idx {
-            self.machine.restore(&self.checkpoints[i].snapshot);
+            self.restore_checkpoint(i);
             self.position = Position::At(self.checkpoints[i].at.expect("a boundary"));
         }
         self.search_forward(&mut |_, b| b.clock >= clock, &mut |_, _| true, None)
     }
 
     pub fn add_breakpoint(&mut self, spec: &str) -> Result<Reply, String> {
+        let (mut bp, moved_from) = self.reachable.check(Breakpoint::parse(0, spec)?)?;
         let id = self.next_id();
-        let bp = Breakpoint::parse(id, spec)?;
-        let message = format!("breakpoint {id} at {}", bp.describe());
+        bp.id = id;
+        let mut message = format!("breakpoint {id} at {}", bp.describe());
+        if let Some(line) = moved_from {
+            message.push_str(&format!(
+                " (line {line} has no code; moved to the next line with code)"
+            ));
+        }
         self.breakpoints.push(bp);
         Ok(Reply {
             message: Some(message),

@@ -10,12 +10,17 @@
 
 mod breakpoints;
 mod commands;
+mod failure;
+mod print;
+mod reach;
 mod scan;
 mod summary;
 mod watch;
 
 pub use breakpoints::{Breakpoint, BreakpointKind};
 pub use commands::{Reply, Stop, TimelineHit, Write};
+pub use failure::Failure;
+pub use print::Printed;
 pub use watch::{Location, Watch};
 
 use crate::trace::Trace;
@@ -34,6 +39,9 @@ struct Checkpoint {
     at: Option<Boundary>,
     snapshot: Snapshot,
     summary: summary::Summary,
+    /// Bytes of output the program had written by then (the VM's capture buffer only
+    /// shrinks on restore, so a later checkpoint's output is taken from the recording).
+    output_len: usize,
 }
 
 /// Where the replay stands.
@@ -83,6 +91,8 @@ pub struct Engine {
     position: Position,
     first: Option<Boundary>,
     end: Position,
+    /// The SOM error the run ended in, if any.
+    failure: Option<Failure>,
     /// The frame `print`, `watch` and the TUI panes refer to (0 innermost).
     pub selected: usize,
     pub breakpoints: Vec<Breakpoint>,
@@ -90,6 +100,12 @@ pub struct Engine {
     last_point_id: usize,
     names: HashMap<MethodKey, MethodNames>,
     info: ReplayInfo,
+    /// The program's output length at the last restored checkpoint, and the length of
+    /// the VM's capture buffer just after restoring it: what the program has written
+    /// by now is `true + (buffer now - buffer then)` bytes of the recorded output.
+    output_base: (usize, usize),
+    /// The classes, selectors and lines the program can reach.
+    reachable: reach::Reachable,
 }
 
 /// Names of a method, cached by key.
@@ -137,6 +153,7 @@ impl Engine {
             at: None,
             snapshot: machine.snapshot(),
             summary: Default::default(),
+            output_len: machine.view().output().len(),
         };
         let mut engine = Engine {
             machine,
@@ -147,12 +164,15 @@ impl Engine {
             position: Position::End { clock: 0, step: 0 },
             first: None,
             end: Position::End { clock: 0, step: 0 },
+            failure: None,
             selected: 0,
             breakpoints: Vec::new(),
             watches: Vec::new(),
             last_point_id: 0,
             names: HashMap::new(),
             info: ReplayInfo::default(),
+            output_base: (0, 0),
+            reachable: Default::default(),
         };
         let started = std::time::Instant::now();
         engine.first_replay()?;
@@ -191,7 +211,22 @@ impl Engine {
 
     /// Output the program has written up to the current position.
     pub fn output(&self) -> String {
-        String::from_utf8_lossy(self.machine.view().output()).into_owned()
+        let recorded = self.trace.output.as_bytes();
+        let len = self.output_len().min(recorded.len());
+        String::from_utf8_lossy(&recorded[..len]).into_owned()
+    }
+
+    /// Bytes the program has written up to the current position.
+    fn output_len(&self) -> usize {
+        let (written, buffer) = self.output_base;
+        (written + self.machine.view().output().len()).saturating_sub(buffer)
+    }
+
+    /// Puts the machine in the state of checkpoint `idx`.
+    fn restore_checkpoint(&mut self, idx: usize) {
+        let cp = &self.checkpoints[idx];
+        self.machine.restore(&cp.snapshot);
+        self.output_base = (cp.output_len, self.machine.view().output().len());
     }
 
     /// Evaluates a SOM expression in the selected frame; the replay is not disturbed.
@@ -241,8 +276,7 @@ impl Engine {
             .iter()
             .rposition(|c| c.at.is_none_or(|b| b.step <= step))
             .unwrap_or(0);
-        let cp = &self.checkpoints[idx];
-        self.machine.restore(&cp.snapshot);
-        cp.at
+        self.restore_checkpoint(idx);
+        self.checkpoints[idx].at
     }
 }

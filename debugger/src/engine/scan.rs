@@ -31,6 +31,10 @@ struct Runner<'a, 'p> {
     pred: &'a mut Pred<'p>,
     next_checkpoint: u64,
     expected: Option<&'a [u8]>,
+    /// How far the recorded output is ahead of the VM's capture buffer.
+    output_shift: isize,
+    /// The recorded final clock: a replay past it has diverged (an endless loop).
+    end_clock: u64,
     diverged: Option<(u64, String)>,
     first: Option<Boundary>,
     last: Option<Boundary>,
@@ -50,6 +54,15 @@ impl Monitor for Runner<'_, '_> {
         self.count += 1;
         if let (None, Some(why)) = (&self.diverged, vm.divergence()) {
             self.diverged = Some((at.clock, why.to_string()));
+        }
+        if self.diverged.is_none() && at.clock > self.end_clock {
+            self.diverged = Some((
+                at.clock,
+                format!(
+                    "the run went on past the recorded end (clock {})",
+                    self.end_clock
+                ),
+            ));
         }
         self.reason = if self.diverged.is_some() {
             Some(Reason::Diverged)
@@ -72,7 +85,7 @@ impl Monitor for Runner<'_, '_> {
         let (Some(expected), Event::Output { clock, text }) = (self.expected, event) else {
             return;
         };
-        let end = vm.output().len();
+        let end = (vm.output().len() as isize + self.output_shift).max(0) as usize;
         let start = end.saturating_sub(text.len());
         if self.diverged.is_none() && expected.get(start..end) != Some(text.as_bytes()) {
             self.diverged = Some((
@@ -94,7 +107,18 @@ impl Engine {
     /// Runs from the current state until a boundary with `step >= stop_at`, a boundary
     /// where `pred` holds, a divergence, or the end; takes checkpoints on the way when
     /// `checkpointing`.
-    fn drive(&mut self, stop_at: u64, mut pred: Pred<'_>, checkpointing: bool) -> Driven {
+    fn drive(&mut self, stop_at: u64, pred: Pred<'_>, checkpointing: bool) -> Driven {
+        self.drive_noting(stop_at, pred, checkpointing, &mut None)
+    }
+
+    /// `drive`, also noting the last boundary reached in `last_seen`.
+    fn drive_noting(
+        &mut self,
+        stop_at: u64,
+        mut pred: Pred<'_>,
+        checkpointing: bool,
+        last_seen: &mut Option<Boundary>,
+    ) -> Driven {
         let expected = self.trace.output.clone().into_bytes();
         let mut current = Summary::default();
         let mut next_checkpoint = if checkpointing {
@@ -112,6 +136,8 @@ impl Engine {
                 pred: &mut pred,
                 next_checkpoint,
                 expected: Some(&expected),
+                end_clock: self.trace.final_clock,
+                output_shift: self.output_base.0 as isize - self.output_base.1 as isize,
                 diverged: None,
                 first: None,
                 last: None,
@@ -120,7 +146,13 @@ impl Engine {
                 summary: checkpointing.then_some((&mut current, &mut self.names)),
             };
             let state = self.machine.run_monitored(&mut runner);
-            self.info.boundaries += runner.count;
+            if checkpointing {
+                // Only the first replay counts: later moves re-execute the same ones.
+                self.info.boundaries += runner.count;
+            }
+            if runner.last.is_some() {
+                *last_seen = runner.last;
+            }
             if self.first.is_none() {
                 self.first = runner.first;
             }
@@ -152,6 +184,7 @@ impl Engine {
                         at: last,
                         snapshot: self.machine.snapshot(),
                         summary,
+                        output_len: self.output_len(),
                     });
                     self.enforce_budget();
                     next_checkpoint = last.map_or(0, |b| b.step) + self.interval;
@@ -165,7 +198,8 @@ impl Engine {
     pub(super) fn first_replay(&mut self) -> Result<(), OpenError> {
         self.info.boundaries = 0;
         self.machine.track_writes();
-        let exit = match self.drive(u64::MAX, &mut |_, _| false, true) {
+        let mut last = None;
+        let exit = match self.drive_noting(u64::MAX, &mut |_, _| false, true, &mut last) {
             Driven::Ended(exit) => exit,
             Driven::Diverged(clock, why) => {
                 return Err(OpenError(format!(
@@ -200,6 +234,7 @@ impl Engine {
                 "replay diverged at clock {clock}: {why}"
             )));
         }
+        self.reachable = super::reach::Reachable::of(&view);
         self.end = Position::End { clock, step };
         self.info.end_clock = clock;
         self.info.end_step = step;
@@ -210,6 +245,7 @@ impl Engine {
             .map(|c| c.snapshot.size_bytes())
             .sum();
         self.info.interval = self.interval;
+        self.find_failure(&exit, last);
         Ok(())
     }
 
@@ -218,7 +254,7 @@ impl Engine {
         match self.first {
             Some(b) => self.goto_step(b.step),
             None => {
-                self.machine.restore(&self.checkpoints[0].snapshot);
+                self.restore_checkpoint(0);
                 self.machine.run_monitored(&mut NoStop);
                 self.position = self.end;
             }
@@ -332,7 +368,7 @@ impl Engine {
             .find(|&i| relevant(&self.checkpoints[i].summary, &self.names));
         match next {
             Some(i) => {
-                self.machine.restore(&self.checkpoints[i].snapshot);
+                self.restore_checkpoint(i);
                 let b = self.checkpoints[i]
                     .at
                     .expect("a later checkpoint is at a boundary");
@@ -369,7 +405,7 @@ impl Engine {
                 hi = at.map_or(0, |b| b.step + 1);
                 continue;
             }
-            self.machine.restore(&self.checkpoints[idx].snapshot);
+            self.restore_checkpoint(idx);
             let mut found = None;
             if let Some(b) = at {
                 if pred(&self.machine.view(), &b) && confirm(&mut self.machine, &b) {

@@ -57,6 +57,12 @@ fn stop_line(engine: &Engine, command: &Command, stop: &Stop) -> String {
             format!("watchpoint {id}: {old} -> {new} at {here}")
         }
         Stop::End => format!("{}: reached {here}", movement(command)),
+        Stop::Error { message, .. } => {
+            format!(
+                "{}: stopped at the SOM error \"{message}\", {here}",
+                movement(command)
+            )
+        }
         Stop::Start => format!("{}: reached the start, {here}", movement(command)),
     }
 }
