@@ -165,6 +165,11 @@ fn marked<'a>(lines: impl Iterator<Item = &'a str>, width: usize) -> Vec<u32> {
 #[test]
 fn picking_instructions_moves_the_highlight_in_a_real_terminal() {
     if !tmux_installed() {
+        // Under CI (and scripts/test, which installs it) a missing tmux is a failure.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is not installed: CI must install it (scripts/test does)"
+        );
         eprintln!("SKIPPED: tmux is not installed, so the TUI is not tested in a terminal");
         return;
     }
@@ -227,6 +232,11 @@ fn picking_instructions_moves_the_highlight_in_a_real_terminal() {
 #[test]
 fn bad_input_is_reported_before_the_terminal_is_touched() {
     if !tmux_installed() {
+        // Under CI (and scripts/test, which installs it) a missing tmux is a failure.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is not installed: CI must install it (scripts/test does)"
+        );
         eprintln!("SKIPPED: tmux is not installed, so the TUI is not tested in a terminal");
         return;
     }

@@ -149,7 +149,7 @@ pub fn print_compare(langs: &[Language], rows: &[Row], json: bool) {
 }
 
 /// Every benchmark once at inner size 1 under som, and under lua5.4 and python3 when
-/// they are installed.
+/// they are installed (under `CI`, a missing one is an error).
 pub fn smoke(som: &Path, benches: &Path) -> Result<()> {
     let mut langs = vec![Language::Som {
         binary: som.to_path_buf(),
@@ -165,6 +165,8 @@ pub fn smoke(som: &Path, benches: &Path) -> Result<()> {
             .is_ok_and(|o| o.status.success());
         if present {
             langs.push(lang);
+        } else if std::env::var_os("CI").is_some() {
+            anyhow::bail!("{cmd} not found: CI must install it (scripts/test does)");
         } else {
             eprintln!("note: {cmd} not found; skipping its smoke runs");
         }

@@ -83,6 +83,11 @@ fn shell_quote(path: &Path) -> String {
 #[test]
 fn breakpoint_continue_reverse_step_print_and_quit_in_a_real_terminal() {
     if !tmux_installed() {
+        // Under CI (and scripts/test, which installs it) a missing tmux is a failure.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is not installed: CI must install it (scripts/test does)"
+        );
         eprintln!("SKIPPED: tmux is not installed, so the TUI is not tested in a terminal");
         return;
     }
