@@ -35,8 +35,11 @@ fn configs() -> Vec<(&'static str, Options)> {
     ]
 }
 
-/// Output, clock, bytecodes and every method's counters after running `file`.
-fn run(file: &Path, args: &[&str], options: Options) -> (String, u64, u64, Vec<MethodCount>) {
+/// Output, clock, bytecodes and every method's counters after a run.
+type Observed = (String, u64, u64, Vec<MethodCount>);
+
+/// What running `file` observes.
+fn run(file: &Path, args: &[&str], options: Options) -> Observed {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let mut m = Machine::load(options, file, &args, Inputs::Live, true).expect("loads");
     let exit = m.run();
@@ -56,7 +59,7 @@ fn untimed(out: &str) -> String {
 }
 
 fn same_counters_in_every_tier(file: &Path, args: &[&str]) {
-    let mut first: Option<(&str, (String, u64, u64, Vec<MethodCount>))> = None;
+    let mut first: Option<(&str, Observed)> = None;
     for (name, options) in configs() {
         let (out, clock, steps, counts) = run(file, args, options);
         let now = (untimed(&out), clock, steps, counts);

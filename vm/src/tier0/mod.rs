@@ -388,7 +388,7 @@ impl Vm {
                     kind,
                 } => {
                     let slots = LoopSlots { counter };
-                    if self.to_do_prepare(code, bp, slots, fallback, kind, pc)? == Flow::Switch {
+                    if self.counting_loop_prepare(code, bp, slots, fallback, kind, pc)? == Flow::Switch {
                         frame_changed = true;
                     }
                 }
@@ -397,7 +397,7 @@ impl Vm {
                     exit,
                     down,
                 } => {
-                    if self.to_do_test(bp, LoopSlots { counter }, down, pc)? {
+                    if self.counting_loop_test(bp, LoopSlots { counter }, down, pc)? {
                         pc = exit as usize;
                     }
                 }
@@ -407,7 +407,7 @@ impl Vm {
                     down,
                 } => {
                     let slots = LoopSlots { counter };
-                    let (next, small) = self.to_do_step(bp, slots, down, pc)?;
+                    let (next, small) = self.counting_loop_step(bp, slots, down, pc)?;
                     pc = head as usize;
                     self.back_edge(method)?;
                     if !small {

@@ -271,16 +271,16 @@ fn slow_bytecode(vm: &mut Vm, bci: usize) -> Result<Status, Unwind> {
         } => {
             let slots = LoopSlots { counter };
             return vm
-                .to_do_prepare(&code, bp, slots, fallback, kind, pc)
+                .counting_loop_prepare(&code, bp, slots, fallback, kind, pc)
                 .map(flow);
         }
         Bytecode::ToDoTest { counter, down, .. } => {
-            if vm.to_do_test(bp, LoopSlots { counter }, down, pc)? {
+            if vm.counting_loop_test(bp, LoopSlots { counter }, down, pc)? {
                 return Ok(Status::Branch);
             }
         }
         Bytecode::ToDoStep { counter, down, .. } => {
-            vm.to_do_step(bp, LoopSlots { counter }, down, pc)?;
+            vm.counting_loop_step(bp, LoopSlots { counter }, down, pc)?;
         }
         other => unreachable!("tier 1 templates {other:?} inline"),
     }

@@ -16,7 +16,7 @@ impl Vm {
     /// `ToDoPrepare`: pops `[start limit step?]` into the loop's slots of the frame at
     /// `bp` when all are numbers; otherwise the fallback sends the real message
     /// (`Flow::Switch`). `pc` is the next bytecode's index.
-    pub(crate) fn to_do_prepare(
+    pub(crate) fn counting_loop_prepare(
         &mut self,
         code: &Code,
         bp: usize,
@@ -51,7 +51,7 @@ impl Vm {
     /// `ToDoTest`: whether the loop is done; if not, the counter is copied into the
     /// loop variable. `pc` is the next bytecode's index (for errors).
     #[inline(always)]
-    pub(crate) fn to_do_test(
+    pub(crate) fn counting_loop_test(
         &mut self,
         bp: usize,
         slots: LoopSlots,
@@ -80,7 +80,7 @@ impl Vm {
     /// answering the new counter and whether the small-integer path computed it. The
     /// back-edge is the caller's. `pc` is the next bytecode's index (for errors).
     #[inline(always)]
-    pub(crate) fn to_do_step(
+    pub(crate) fn counting_loop_step(
         &mut self,
         bp: usize,
         slots: LoopSlots,
