@@ -136,9 +136,9 @@ struct Splice<'a> {
     outer: FrameStateRef,
 }
 
+impl Splice<'_> {
     /// Creates the callee's blocks, parameters (the entry's only if `entry_params`) and
     /// instructions (operands not yet mapped) after `after` in the caller's layout.
-    /// after `after` in the caller's layout.
     fn copy_blocks(
         &mut self,
         f: &mut Function,
