@@ -146,7 +146,7 @@ pub fn build(
         unreachable: verdicts
             .iter()
             .filter(|v| !v.alpha_reachable)
-            .map(|v| format!("{} {}: {}", v.benchmark, v.metric, v.method))
+            .map(|v| format!("{} {}", v.benchmark, v.metric))
             .collect(),
         regressions,
         improvements,
@@ -389,7 +389,7 @@ pub fn to_markdown(r: &Report) -> String {
     }
     if !r.unreachable.is_empty() {
         out.push_str(&format!(
-            "\n**Not judged** ({} wall-time comparison(s) too small for α = {}): {}\n",
+            "\n**Not judged** ({} timing comparison(s) with too few processes to reach α = {}): {}\n",
             r.unreachable.len(),
             r.policy.alpha,
             r.unreachable.join("; ")

