@@ -436,6 +436,13 @@ fn a_line_inside_a_block_opens_the_block_and_highlights_it() {
     assert_eq!(o.model.code.label, "[] in Blocks>>sum:");
     assert!(!o.selection.bcis.is_empty());
     assert!(o.model.code.bytecodes.iter().any(|b| b.line == 7));
+    // Line 8 is also in the inlined ifTrue:'s fallback block, which never ran: the
+    // block that ran is opened.
+    ins.open(method);
+    ins.pick(Pick::Line(8));
+    let o = ins.open.as_ref().unwrap();
+    assert_eq!((o.model.code.label.as_str(), o.model.code.line), ("[] in Blocks>>sum:", 6));
+    assert!(!o.selection.bcis.is_empty());
     // A line the method has code on stays in the method.
     ins.open(method);
     ins.pick(Pick::Line(9));

@@ -127,7 +127,7 @@ impl Program {
     }
 
     /// `key` if it has code on `line`, else the innermost block nested in it that has
-    /// (`None` when none has).
+    /// and ran (else the innermost that has; `None` when none has).
     pub fn with_line(&self, key: MethodKey, line: u32) -> Option<MethodKey> {
         let view = self.machine.view();
         let has_line = |k: MethodKey| {
@@ -140,7 +140,14 @@ impl Program {
         let mut blocks = som_asm_browser::names::nested_blocks(&view, key);
         // Nested blocks start later than the blocks around them: innermost last.
         blocks.reverse();
-        blocks.into_iter().find(|&b| has_line(b))
+        blocks.retain(|&b| has_line(b));
+        // An inlined block's fallback has the line too but rarely runs: prefer code that ran.
+        let ran = |b: &MethodKey| view.bytecode_counts(*b).iter().any(|&n| n > 0);
+        blocks
+            .iter()
+            .copied()
+            .find(ran)
+            .or_else(|| blocks.first().copied())
     }
 
     /// The method that executed the most bytecodes.
