@@ -11,7 +11,9 @@ use som_vm::introspect::{MethodKey, View};
 pub enum NameError {
     #[error("no class {0} in the program or the core library")]
     NoClass(String),
-    #[error("no method {0} (write Class>>selector, 'Class class>>selector' or '[] in Class>>selector')")]
+    #[error(
+        "no method {0} (write Class>>selector, 'Class class>>selector' or '[] in Class>>selector')"
+    )]
     NoMethod(String),
     #[error("{0} has no block{1}")]
     NoBlock(String, String),

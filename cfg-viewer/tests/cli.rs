@@ -18,7 +18,10 @@ fn help_prints_usage_on_stdout_and_exits_zero() {
         let out = som_inspect(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(stdout.starts_with("usage: som-inspect"), "{args:?}: {stdout}");
+        assert!(
+            stdout.starts_with("usage: som-inspect"),
+            "{args:?}: {stdout}"
+        );
         assert!(out.stderr.is_empty(), "{args:?} wrote to stderr");
     }
 }

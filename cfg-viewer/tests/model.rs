@@ -447,8 +447,15 @@ fn edges_carry_how_often_they_were_taken() {
         taken.sort();
         found |= taken == [1, 2999];
         // What leaves a block adds up to how often its last bytecode ran.
-        if out.len() == (0..edges.len()).filter(|&i| edges[i].0 == block.id).count() && !out.is_empty() {
-            assert_eq!(out.iter().sum::<u64>(), m.counts[block.end as usize - 1], "{}", block.id);
+        if out.len() == (0..edges.len()).filter(|&i| edges[i].0 == block.id).count()
+            && !out.is_empty()
+        {
+            assert_eq!(
+                out.iter().sum::<u64>(),
+                m.counts[block.end as usize - 1],
+                "{}",
+                block.id
+            );
         }
     }
     assert!(found, "{:?}", m.edge_counts);

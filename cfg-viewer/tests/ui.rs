@@ -441,7 +441,10 @@ fn a_line_inside_a_block_opens_the_block_and_highlights_it() {
     ins.open(method);
     ins.pick(Pick::Line(8));
     let o = ins.open.as_ref().unwrap();
-    assert_eq!((o.model.code.label.as_str(), o.model.code.line), ("[] in Blocks>>sum:", 6));
+    assert_eq!(
+        (o.model.code.label.as_str(), o.model.code.line),
+        ("[] in Blocks>>sum:", 6)
+    );
     assert!(!o.selection.bcis.is_empty());
     // A line the method has code on stays in the method.
     ins.open(method);

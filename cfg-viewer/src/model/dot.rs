@@ -26,7 +26,11 @@ pub fn to_dot(m: &MethodModel) -> String {
     }
     for (i, (u, v, e)) in m.cfg.edges().enumerate() {
         let count = m.edge_label(i).map(|c| format!(" {c}")).unwrap_or_default();
-        let _ = writeln!(out, "  {u} -> {v} [{}];", edge_style(e.kind, e.back, &count));
+        let _ = writeln!(
+            out,
+            "  {u} -> {v} [{}];",
+            edge_style(e.kind, e.back, &count)
+        );
     }
     out.push_str("}\n");
     out

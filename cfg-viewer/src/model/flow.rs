@@ -32,7 +32,11 @@ pub fn edge_counts(cfg: &Cfg, counts: &[u64]) -> Vec<Option<u64>> {
 
 /// If exactly one of `edges` is unknown, it carries `total` minus the known ones.
 fn solve_one(known: &mut [Option<u64>], edges: &[usize], total: u64) -> bool {
-    let unknown: Vec<usize> = edges.iter().copied().filter(|&i| known[i].is_none()).collect();
+    let unknown: Vec<usize> = edges
+        .iter()
+        .copied()
+        .filter(|&i| known[i].is_none())
+        .collect();
     let [i] = unknown[..] else {
         return false;
     };

@@ -153,7 +153,11 @@ impl MethodModel {
 
     /// The count label of edge `i` (`x120`), when the counts decide it.
     pub fn edge_label(&self, i: usize) -> Option<String> {
-        self.edge_counts.get(i).copied().flatten().map(|n| format!("x{n}"))
+        self.edge_counts
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|n| format!("x{n}"))
     }
 
     pub fn site(&self, bci: u32) -> Option<&SendSite> {

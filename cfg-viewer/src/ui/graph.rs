@@ -55,7 +55,9 @@ pub(crate) fn canvas(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
         if visible(rect, Rect::from_points(&pts)) {
             draw_edge(&painter, &pts, e.kind, e.back, v.zoom);
             let label = crate::model::svg::label_point(&e.points);
-            if let (Some(count), Some([x, y]), true) = (open.model.edge_label(i), label, v.zoom > 0.3) {
+            if let (Some(count), Some([x, y]), true) =
+                (open.model.edge_label(i), label, v.zoom > 0.3)
+            {
                 painter.text(
                     at(x, y) + Vec2::new(3.0, -2.0),
                     egui::Align2::LEFT_BOTTOM,
