@@ -5,8 +5,8 @@
 //! every column are the rows with one of those lines or indices. Bytecode indices are
 //! the common currency; the pc map and the line table translate.
 
-use som_vm::introspect::{CacheState, MethodCode, NativeCode, NativeInstruction, SiteInfo};
 use crate::targets;
+use som_vm::introspect::{CacheState, MethodCode, NativeCode, NativeInstruction, SiteInfo};
 use std::collections::BTreeSet;
 
 /// A column of the method view.

@@ -1,7 +1,7 @@
 //! Method and block names as users type them, resolved through `som_vm::introspect`:
 //! `Class>>selector`, `Class class>>selector` (looked up along superclasses), and a
 //! block as the VM names it, `[] in Class>>selector`, optionally with ` @LINE` (the line
-//! the block starts on) when the method has several blocks. som-asm and som-inspect
+//! the block starts on) when the method has several blocks that ran. som-asm and som-inspect
 //! accept the same names everywhere.
 
 use som_vm::introspect::{MethodKey, View};
@@ -11,7 +11,9 @@ use som_vm::introspect::{MethodKey, View};
 pub enum NameError {
     #[error("no class {0} in the program or the core library")]
     NoClass(String),
-    #[error("no method {0} (write Class>>selector, 'Class class>>selector' or '[] in Class>>selector')")]
+    #[error(
+        "no method {0} (write Class>>selector, 'Class class>>selector' or '[] in Class>>selector')"
+    )]
     NoMethod(String),
     #[error("{0} has no block{1}")]
     NoBlock(String, String),
@@ -73,9 +75,15 @@ pub fn nested_blocks(view: &View<'_>, key: MethodKey) -> Vec<MethodKey> {
     out
 }
 
-/// Resolves a name to a method or block. Several blocks on one line (an inlined
-/// block's fallback beside a real block) resolve to the one that ran in tier 1, else
-/// the first.
+/// Whether a block ran: it has tier-1 code or the bytecode profile counted it (an
+/// inlined block's fallback usually never runs).
+fn ran(view: &View<'_>, block: MethodKey) -> bool {
+    view.native_code(block).is_some() || view.bytecode_counts(block).iter().any(|&n| n > 0)
+}
+
+/// Resolves a name to a method or block. A block name picks among the blocks that
+/// ran (all of them when none did); several on one line (a block beside an inlined
+/// block's fallback) resolve to the first.
 pub fn resolve(view: &View<'_>, spec: &str) -> Result<MethodKey, NameError> {
     let name = parse(spec).ok_or_else(|| NameError::NoMethod(spec.trim().to_string()))?;
     let base = name.class.trim_end_matches(" class");
@@ -90,10 +98,13 @@ pub fn resolve(view: &View<'_>, spec: &str) -> Result<MethodKey, NameError> {
         return Ok(key);
     };
     let line_of = |b: MethodKey| view.code(b).map_or(0, |c| c.line);
-    let blocks: Vec<MethodKey> = nested_blocks(view, key)
+    let mut blocks: Vec<MethodKey> = nested_blocks(view, key)
         .into_iter()
         .filter(|&b| line.is_none_or(|l| line_of(b) == l))
         .collect();
+    if blocks.iter().any(|&b| ran(view, b)) {
+        blocks.retain(|&b| ran(view, b));
+    }
     let mut lines: Vec<u32> = blocks.iter().map(|&b| line_of(b)).collect();
     lines.dedup();
     match lines.len() {
@@ -102,11 +113,7 @@ pub fn resolve(view: &View<'_>, spec: &str) -> Result<MethodKey, NameError> {
             line.map(|l| format!(" starting on line {l}"))
                 .unwrap_or_default(),
         )),
-        1 => Ok(blocks
-            .iter()
-            .copied()
-            .find(|&b| view.native_code(b).is_some())
-            .unwrap_or(blocks[0])),
+        1 => Ok(blocks[0]),
         _ => Err(NameError::Ambiguous {
             spec: format!("{BLOCK_PREFIX}{method_spec}"),
             lines,

@@ -100,7 +100,9 @@ impl<'a> CodeSpan<'a> {
 
     /// The bytecode whose code covers `offset`.
     fn bci_at(&self, offset: u64) -> Option<u32> {
-        let i = self.pc_map.partition_point(|e| u64::from(e.offset) <= offset);
+        let i = self
+            .pc_map
+            .partition_point(|e| u64::from(e.offset) <= offset);
         i.checked_sub(1).map(|i| self.pc_map[i].bci)
     }
 }
@@ -111,7 +113,11 @@ pub fn annotate(native: &NativeCode, code: &[NativeInstruction], symbols: &Symbo
 }
 
 /// [`annotate`] on a span.
-pub fn annotate_span(span: CodeSpan<'_>, code: &[NativeInstruction], symbols: &Symbols) -> Vec<String> {
+pub fn annotate_span(
+    span: CodeSpan<'_>,
+    code: &[NativeInstruction],
+    symbols: &Symbols,
+) -> Vec<String> {
     let mut loaded: BTreeMap<String, u64> = BTreeMap::new();
     let mut out = Vec::with_capacity(code.len());
     for i in code {
@@ -164,8 +170,16 @@ mod tests {
     use super::*;
 
     const PC_MAP: [PcMapEntry; 2] = [
-        PcMapEntry { offset: 0, bci: 0, line: 1 },
-        PcMapEntry { offset: 0x20, bci: 3, line: 2 },
+        PcMapEntry {
+            offset: 0,
+            bci: 0,
+            line: 1,
+        },
+        PcMapEntry {
+            offset: 0x20,
+            bci: 3,
+            line: 2,
+        },
     ];
 
     fn span() -> CodeSpan<'static> {

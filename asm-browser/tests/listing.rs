@@ -150,7 +150,9 @@ fn a_block_is_listed_by_its_name() {
     // describe: has two blocks on different lines: the line picks one.
     let (ok, _, err) = listing(&["tests/programs/Sums.som", "[] in Sums>>describe:"]);
     assert!(
-        !ok && err.contains("add the line one starts on: '[] in Sums>>describe: @19', '[] in Sums>>describe: @20'"),
+        !ok && err.contains(
+            "add the line one starts on: '[] in Sums>>describe: @19', '[] in Sums>>describe: @20'"
+        ),
         "{err}"
     );
     let (ok, text, err) = listing(&["tests/programs/Sums.som", "[] in Sums>>describe: @20"]);
@@ -159,7 +161,12 @@ fn a_block_is_listed_by_its_name() {
     assert!(text.contains("acc + p"), "{text}");
     assert!(text.contains("call "), "{text}");
     // The block inlined into sumTo:'s loop is still reachable (its fallback never ran).
-    let (ok, text, err) = listing(&["tests/programs/Sums.som", "[] in Sums>>sumTo:", "--tier", "0"]);
+    let (ok, text, err) = listing(&[
+        "tests/programs/Sums.som",
+        "[] in Sums>>sumTo:",
+        "--tier",
+        "0",
+    ]);
     assert!(ok, "{err}");
     assert!(text.contains("weight:"), "{text}");
     let (ok, _, err) = listing(&["tests/programs/Sums.som", "[] in Sums>>run:"]);
@@ -183,20 +190,41 @@ fn runtime_calls_are_named_and_branches_give_offset_and_bytecode() {
     assert!(ok, "{err}");
     // Every runtime function the code calls is named (a bare `call rax` is a call
     // into compiled code, whose address the runtime answered).
-    for name in ["rt_send", "rt_send_bytecode", "rt_primitive", "leaf_trivial"] {
-        assert!(text.contains(&format!("call {name} (rax)")), "no {name}:\n{text}");
+    for name in [
+        "rt_send",
+        "rt_send_bytecode",
+        "rt_primitive",
+        "leaf_trivial",
+    ] {
+        assert!(
+            text.contains(&format!("call {name} (rax)")),
+            "no {name}:\n{text}"
+        );
     }
     let unnamed = text.lines().filter(|l| {
-        l.contains("mov rax,") && l.ends_with("h") && l.split(',').nth(1).is_some_and(|v| v.len() > 9)
+        l.contains("mov rax,")
+            && l.ends_with("h")
+            && l.split(',').nth(1).is_some_and(|v| v.len() > 9)
     });
-    assert_eq!(unnamed.count(), 0, "a runtime address without its name:\n{text}");
+    assert_eq!(
+        unnamed.count(),
+        0,
+        "a runtime address without its name:\n{text}"
+    );
     let branches: Vec<&str> = text
         .lines()
         .filter(|l| l.starts_with("            "))
-        .filter(|l| l.split_whitespace().nth(2).is_some_and(|m| m.starts_with('j')))
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(2)
+                .is_some_and(|m| m.starts_with('j'))
+        })
         .collect();
     assert!(!branches.is_empty(), "{text}");
     for b in branches {
-        assert!(b.contains(" bci "), "a branch without its target bytecode: {b}");
+        assert!(
+            b.contains(" bci "),
+            "a branch without its target bytecode: {b}"
+        );
     }
 }

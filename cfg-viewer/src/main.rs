@@ -2,8 +2,8 @@
 //! then opens the inspector window, or exports one method's CFG as Graphviz dot
 //! (`--dot`) or SVG (`--svg`).
 
-use anyhow::{bail, Context, Result};
-use som_cfg_viewer::model::{dot, svg, Pick, Program};
+use anyhow::{Context, Result};
+use som_cfg_viewer::model::{dot, svg, HeatScale, MethodModel, Pick, Program};
 use som_cfg_viewer::ui::{self, Inspector};
 use som_vm::introspect::Options;
 use std::path::PathBuf;
@@ -12,6 +12,8 @@ const USAGE: &str = "usage: som-inspect [VM OPTIONS] [--method Class>>selector] 
        som-inspect [VM OPTIONS] --dot Class>>selector File.som [args...]
        som-inspect [VM OPTIONS] --layout Class>>selector File.som [args...]   (the layout as text)
        som-inspect [VM OPTIONS] --svg OUT.svg Class>>selector File.som [args...]
+HEAT: --heat program|method (the CFG's heat scale: the whole program's hottest bytecode, the default, or the method's)
+METHOD: Class>>selector, 'Class class>>selector', or a block: '[] in Class>>selector' (add ' @LINE' when it has several)
 VM OPTIONS: -cp DIRS, --jit-threshold N (invocations or back-edges before tier 1, default 1000),
             --max-tier N (0: no run with the JIT, no machine code)";
 
@@ -27,8 +29,11 @@ struct Args {
     method: Option<String>,
     screenshot: Option<PathBuf>,
     select: Option<u32>,
+    heat: Option<HeatScale>,
     file: Option<PathBuf>,
     program_args: Vec<String>,
+    /// `-h`/`--help`: print the usage and exit 0.
+    help: bool,
 }
 
 fn parse(argv: &[String]) -> Result<Args> {
@@ -60,11 +65,21 @@ fn parse(argv: &[String]) -> Result<Args> {
                 a.svg = Some((out, value("Class>>selector")?));
             }
             "--method" => a.method = Some(value("Class>>selector")?),
+            "--heat" => {
+                let word = value("program or method")?;
+                a.heat = Some(
+                    HeatScale::parse(&word)
+                        .with_context(|| format!("--heat is program or method, not {word}"))?,
+                )
+            }
             "--screenshot" => a.screenshot = Some(PathBuf::from(value("an output file")?)),
             "--select-line" => {
                 a.select = Some(value("a line number")?.parse().context("--select-line")?)
             }
-            "-h" | "--help" => bail!("{USAGE}"),
+            "-h" | "--help" => {
+                a.help = true;
+                break;
+            }
             _ => {
                 a.file = Some(PathBuf::from(arg));
                 a.program_args = it.cloned().collect();
@@ -78,6 +93,10 @@ fn parse(argv: &[String]) -> Result<Args> {
 fn main() -> Result<()> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let a = parse(&argv)?;
+    if a.help {
+        println!("{USAGE}");
+        return Ok(());
+    }
     let file = a.file.clone().with_context(|| USAGE.to_string())?;
     let mut options = Options {
         class_path: a.class_path.clone(),
@@ -97,23 +116,30 @@ fn main() -> Result<()> {
             program.exit.status
         );
     }
+    let heat = a.heat.unwrap_or_default();
+    let method = |spec: &str| -> Result<MethodModel> {
+        let mut m = program.method(program.find(spec)?).context("no bytecode")?;
+        m.scale = heat;
+        Ok(m)
+    };
     if let Some(spec) = &a.dot {
-        let m = program.method(program.find(spec)?).context("no bytecode")?;
+        let m = method(spec)?;
         print!("{}", dot::to_dot(&m));
         return Ok(());
     }
     if let Some(spec) = &a.layout {
-        let m = program.method(program.find(spec)?).context("no bytecode")?;
+        let m = method(spec)?;
         print!("{}", m.layout.to_text());
         return Ok(());
     }
     if let Some((out, spec)) = &a.svg {
-        let m = program.method(program.find(spec)?).context("no bytecode")?;
+        let m = method(spec)?;
         std::fs::write(out, svg::to_svg(&m))
             .with_context(|| format!("writing {}", out.display()))?;
         return Ok(());
     }
     let mut ins = Inspector::new(program);
+    ins.set_scale(heat);
     if let Some(spec) = &a.method {
         let key = ins.program.find(spec)?;
         ins.open(key);

@@ -429,3 +429,48 @@ fn without_the_jit_the_machine_code_column_says_why() {
     assert!(col.absent.as_deref().unwrap().contains("without the JIT"));
     assert!(m.jit.markers.is_empty());
 }
+
+#[test]
+fn edges_carry_how_often_they_were_taken() {
+    let m = model("HotLoop.som", "HotLoop>>run:");
+    let edges: Vec<_> = m.cfg.edges().collect();
+    assert_eq!(m.edge_counts.len(), edges.len());
+    // `i = 2500 ifTrue: [...]` inside the 3000-iteration loop: once in, 2999 past it.
+    let mut found = false;
+    for block in m.cfg.blocks() {
+        let out: Vec<u64> = (0..edges.len())
+            .filter(|&i| edges[i].0 == block.id)
+            .filter_map(|i| m.edge_counts[i])
+            .collect();
+        // (The fallback edge of the inlined ifTrue: was never taken.)
+        let mut taken: Vec<u64> = out.iter().copied().filter(|&n| n > 0).collect();
+        taken.sort();
+        found |= taken == [1, 2999];
+        // What leaves a block adds up to how often its last bytecode ran.
+        if out.len() == (0..edges.len()).filter(|&i| edges[i].0 == block.id).count()
+            && !out.is_empty()
+        {
+            assert_eq!(
+                out.iter().sum::<u64>(),
+                m.counts[block.end as usize - 1],
+                "{}",
+                block.id
+            );
+        }
+    }
+    assert!(found, "{:?}", m.edge_counts);
+    let dot = som_cfg_viewer::model::dot::to_dot(&m);
+    assert!(dot.contains(" x2999\""), "{dot}");
+    let svg = som_cfg_viewer::model::svg::to_svg(&m);
+    assert!(svg.contains("class=\"edge-count\""), "{svg}");
+}
+
+#[test]
+fn heat_is_on_the_programs_scale_unless_asked_for_the_methods() {
+    use som_cfg_viewer::model::{BlockId, HeatScale};
+    let mut m = model("HotLoop.som", "HotLoop>>rare:");
+    assert_eq!(m.scale, HeatScale::Program);
+    assert!(m.heat(BlockId(0)) < 0.2, "{}", m.heat(BlockId(0)));
+    m.scale = HeatScale::Method;
+    assert_eq!(m.heat(BlockId(0)), 1.0);
+}

@@ -219,7 +219,8 @@ fn search_filters_the_browser_and_a_click_opens_the_method() {
         .listed()
         .iter()
         .all(|m| m.label().contains("classify")));
-    h.get_by_label_contains("Nested>>classify:").click();
+    // Two spaces: the method's row, not its blocks' (`... @14  0`).
+    h.get_by_label_contains("Nested>>classify:  ").click();
     h.run();
     assert_eq!(open(&h).model.code.label, "Nested>>classify:");
 }
@@ -396,4 +397,78 @@ fn a_machine_instruction_click_selects_its_bytecode_line_and_block() {
     let bc_label = o.columns[0].rows[bci as usize].label();
     let node = h.get_by_label(&bc_label);
     assert_eq!(node.accesskit_node().toggled(), Some(Toggled::True));
+}
+
+fn blocks() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/Blocks.som")
+}
+
+#[test]
+fn blocks_are_listed_hottest_first_and_open_by_name() {
+    let ins = Inspector::new(program(&blocks()));
+    let listed: Vec<String> = ins.listed().iter().map(|m| m.label()).collect();
+    assert_eq!(listed[0], "[] in Blocks>>sum: @6", "{listed:?}");
+    // The hottest code is the block: it opens first.
+    assert_eq!(
+        ins.open.as_ref().unwrap().model.code.label,
+        "[] in Blocks>>sum:"
+    );
+    let key = ins.program.find("[] in Blocks>>sum:").expect("by name");
+    assert_eq!(ins.program.find("[] in Blocks>>sum: @6").unwrap(), key);
+    let mut h = harness(ins);
+    h.run();
+    let search = h.get_by_role(Role::TextInput);
+    search.focus();
+    search.type_text("sum:");
+    h.run();
+    h.get_by_label_contains("[] in Blocks>>sum: @6").click();
+    h.run();
+    assert_eq!(open(&h).model.key, key);
+}
+
+#[test]
+fn a_line_inside_a_block_opens_the_block_and_highlights_it() {
+    let mut ins = Inspector::new(program(&blocks()));
+    let method = ins.program.find("Blocks>>sum:").unwrap();
+    ins.open(method);
+    ins.pick(Pick::Line(7));
+    let o = ins.open.as_ref().unwrap();
+    assert_eq!(o.model.code.label, "[] in Blocks>>sum:");
+    assert!(!o.selection.bcis.is_empty());
+    assert!(o.model.code.bytecodes.iter().any(|b| b.line == 7));
+    // Line 8 is also in the inlined ifTrue:'s fallback block, which never ran: the
+    // block that ran is opened.
+    ins.open(method);
+    ins.pick(Pick::Line(8));
+    let o = ins.open.as_ref().unwrap();
+    assert_eq!(
+        (o.model.code.label.as_str(), o.model.code.line),
+        ("[] in Blocks>>sum:", 6)
+    );
+    assert!(!o.selection.bcis.is_empty());
+    // A line the method has code on stays in the method.
+    ins.open(method);
+    ins.pick(Pick::Line(9));
+    assert_eq!(ins.open.as_ref().unwrap().model.key, method);
+}
+
+#[test]
+fn the_heat_scale_is_the_programs_by_default_and_the_methods_on_request() {
+    let hot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/HotLoop.som");
+    let mut ins = Inspector::new(program(&hot));
+    let rare = ins.program.find("HotLoop>>rare:").unwrap();
+    ins.open(rare);
+    let mut h = harness(ins);
+    h.run();
+    let heat = |h: &Harness<'_, App>| open(h).model.heat(som_cfg_viewer::model::BlockId(0));
+    // rare: ran once in a program whose loop ran 3000 times: cold on the global scale.
+    assert!(heat(&h) < 0.2, "{}", heat(&h));
+    h.get_by_label("method").click();
+    h.run();
+    assert_eq!(heat(&h), 1.0);
+    h.get_by_label("program").click();
+    h.run();
+    assert!(heat(&h) < 0.2);
+    // The header says which crossings it counts.
+    h.get_by_label_contains("edge crossings in the drawing");
 }

@@ -63,7 +63,13 @@ fn self_counts(f: &Folded) -> BTreeMap<String, u64> {
 
 /// The sampling noise of a change between shares `pa` of `na` and `pb` of `nb` samples.
 pub fn noise(pa: f64, na: u64, pb: f64, nb: u64) -> f64 {
-    let var = |p: f64, n: u64| if n == 0 { 0.0 } else { p * (1.0 - p) / n as f64 };
+    let var = |p: f64, n: u64| {
+        if n == 0 {
+            0.0
+        } else {
+            p * (1.0 - p) / n as f64
+        }
+    };
     Z95 * (var(pa, na) + var(pb, nb)).sqrt()
 }
 
@@ -71,14 +77,23 @@ pub fn noise(pa: f64, na: u64, pb: f64, nb: u64) -> f64 {
 pub fn share_changes(a: &Side, b: &Side) -> Vec<ShareChange> {
     let (ca, cb) = (self_counts(&a.folded), self_counts(&b.folded));
     let (na, nb) = (a.folded.total(), b.folded.total());
-    let share = |n: u64, total: u64| if total == 0 { 0.0 } else { n as f64 / total as f64 };
+    let share = |n: u64, total: u64| {
+        if total == 0 {
+            0.0
+        } else {
+            n as f64 / total as f64
+        }
+    };
     let mut frames: Vec<&String> = ca.keys().chain(cb.keys()).collect();
     frames.sort();
     frames.dedup();
     let mut out: Vec<ShareChange> = frames
         .into_iter()
         .map(|f| {
-            let (sa, sb) = (ca.get(f).copied().unwrap_or(0), cb.get(f).copied().unwrap_or(0));
+            let (sa, sb) = (
+                ca.get(f).copied().unwrap_or(0),
+                cb.get(f).copied().unwrap_or(0),
+            );
             let (pa, pb) = (share(sa, na), share(sb, nb));
             ShareChange {
                 frame: f.clone(),
@@ -108,9 +123,7 @@ pub fn table(changes: &[ShareChange], limit: usize) -> String {
             MIN_CHANGE * 100.0
         );
     }
-    let mut out = String::from(
-        "  A self%  B self%     A ms     B ms   change   ±noise  method\n",
-    );
+    let mut out = String::from("  A self%  B self%     A ms     B ms   change   ±noise  method\n");
     for c in changes.iter().take(limit) {
         let _ = writeln!(
             out,

@@ -208,9 +208,7 @@ mod tests {
     #[test]
     fn a_deep_stack_keeps_root_and_leaf_frames_with_a_counted_gap() {
         let depth = KEEP_OUTER + KEEP_INNER + 72;
-        let frames: Vec<FrameLabel> = (0..depth)
-            .map(|i| label(&format!("R>>f{i}"), 0))
-            .collect();
+        let frames: Vec<FrameLabel> = (0..depth).map(|i| label(&format!("R>>f{i}"), 0)).collect();
         let sample = Sample {
             phase: Phase::Running,
             frames,

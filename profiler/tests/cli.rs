@@ -249,7 +249,12 @@ fn a_run_diffed_against_itself_is_empty() {
 
 #[test]
 fn help_prints_usage_on_stdout_and_exits_zero() {
-    for args in [&["--help"][..], &["-h"], &["record", "--help"], &["diff", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["record", "--help"],
+        &["diff", "--help"],
+    ] {
         let out = som_prof(args, &[]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.starts_with("usage:"), "{args:?}: {stdout}");
@@ -293,18 +298,35 @@ fn a_stack_deeper_than_the_sample_depth_keeps_its_root_and_a_counted_gap() {
     assert!(!deep.contains("[truncated]"), "{deep}");
     assert!(deep.starts_with("System>>initialize: [tier 0];"), "{deep}");
     // 300 + 1 activations of down: plus spin, run and initialize:, 128 of them kept.
-    assert!(deep.contains(";[176 frames];Deep>>down: [tier 0];"), "{deep}");
+    assert!(
+        deep.contains(";[176 frames];Deep>>down: [tier 0];"),
+        "{deep}"
+    );
 }
 
 #[test]
 fn merged_tiers_compare_a_tier_0_run_with_a_tiered_one() {
     let dir = scratch("merge");
     let clock = ["--mode", "clock", "--every", "20000"];
-    let a = record(&dir, "a", &[&clock[..], &["--max-tier", "0"]].concat(), "300000");
+    let a = record(
+        &dir,
+        "a",
+        &[&clock[..], &["--max-tier", "0"]].concat(),
+        "300000",
+    );
     // Time mode: monitored (clock) runs never run tier-1 code.
-    let b = record(&dir, "b", &["--jit-threshold", "10", "--hz", "4000"], "3000000");
+    let b = record(
+        &dir,
+        "b",
+        &["--jit-threshold", "10", "--hz", "4000"],
+        "3000000",
+    );
     let out = dir.join("d");
-    let (a, b, o) = (a.to_str().unwrap(), b.to_str().unwrap(), out.to_str().unwrap());
+    let (a, b, o) = (
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
     let split = String::from_utf8(som_prof(&["diff", a, b, "-o", o], &[]).stdout).unwrap();
     assert!(split.contains("Hot>>spin: [tier 0]"), "{split}");
     assert!(split.contains("Hot>>spin: [tier 1]"), "{split}");

@@ -81,6 +81,7 @@ fn picker_key(app: &mut App, key: KeyEvent, open: Open<'_>) {
         KeyCode::Home | KeyCode::Char('g') => app.picker_move(isize::MIN / 2),
         KeyCode::End | KeyCode::Char('G') => app.picker_move(isize::MAX / 2),
         KeyCode::Enter => open_selected(app, open),
+        KeyCode::Char('s') => app.toggle_hot_first(),
         KeyCode::Esc | KeyCode::Tab => app.show_method(),
         _ => {}
     }
@@ -109,6 +110,7 @@ pub const HELP: &[&str] = &[
     "  Up/Down j/k    move          PgUp/PgDn  page",
     "  Home/End g/G   first/last    Enter      open the method",
     "  /              search: type to filter, Enter opens, Esc clears",
+    "  s              sort: by class / hottest first (bytecodes run)",
     "  Esc or Tab     back to the open method",
     "",
     "Method",

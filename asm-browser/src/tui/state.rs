@@ -20,6 +20,8 @@ pub struct Picker {
     /// Index into `shown`.
     pub cursor: usize,
     pub scroll: usize,
+    /// Methods and blocks that executed the most bytecodes first (else by class).
+    pub hot_first: bool,
 }
 
 /// A cursor and the first row shown, in one column.
@@ -125,10 +127,23 @@ impl App {
         self.picker.shown = (0..self.methods.len())
             .filter(|&i| self.methods[i].label.to_lowercase().contains(&needle))
             .collect();
+        if self.picker.hot_first {
+            let methods = &self.methods;
+            // Stable: equally hot entries keep the class order.
+            self.picker
+                .shown
+                .sort_by_key(|&i| std::cmp::Reverse(methods[i].bytecodes.unwrap_or(0)));
+        }
         self.picker.cursor = before
             .and_then(|b| self.picker.shown.iter().position(|&i| i == b))
             .unwrap_or(0);
         self.picker_scroll_to_cursor();
+    }
+
+    /// Switches the picker between class order and hottest first, on the same entry.
+    pub fn toggle_hot_first(&mut self) {
+        self.picker.hot_first = !self.picker.hot_first;
+        self.refilter();
     }
 
     pub fn filter_push(&mut self, c: char) {

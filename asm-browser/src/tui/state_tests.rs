@@ -279,3 +279,17 @@ fn resizing_keeps_the_cursor_on_screen() {
     let h = app.column_height(Column::Machine);
     assert!(c.scroll <= c.row && c.row < c.scroll + h, "{c:?} {h}");
 }
+
+#[test]
+fn s_lists_the_hottest_methods_and_blocks_first_and_back() {
+    let mut app = app();
+    app.methods[1].bytecodes = Some(900); // [] in Foo>>bar
+    app.methods[3].bytecodes = Some(50); // Bar>>bar
+    app.show_picker();
+    app.picker_move(3); // Bar>>bar
+    app.toggle_hot_first();
+    assert_eq!(app.picker.shown, [1, 3, 0, 2]);
+    assert_eq!(app.selected_entry().unwrap().label, "Bar>>bar");
+    app.toggle_hot_first();
+    assert_eq!(app.picker.shown, [0, 1, 2, 3]);
+}

@@ -24,8 +24,13 @@ pub fn to_dot(m: &MethodModel) -> String {
     for l in m.cfg.loops.iter().filter(|l| l.parent.is_none()) {
         write_cluster(&mut out, m, l.id, 1);
     }
-    for (u, v, e) in m.cfg.edges() {
-        let _ = writeln!(out, "  {u} -> {v} [{}];", edge_style(e.kind, e.back));
+    for (i, (u, v, e)) in m.cfg.edges().enumerate() {
+        let count = m.edge_label(i).map(|c| format!(" {c}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {u} -> {v} [{}];",
+            edge_style(e.kind, e.back, &count)
+        );
     }
     out.push_str("}\n");
     out
@@ -63,7 +68,8 @@ fn write_node(out: &mut String, m: &MethodModel, id: BlockId, depth: usize) {
     );
 }
 
-fn edge_style(kind: EdgeKind, back: bool) -> String {
+/// The edge's attributes; its label is its kind and, when known, how often it was taken.
+fn edge_style(kind: EdgeKind, back: bool, count: &str) -> String {
     let (name, style) = match kind {
         EdgeKind::Fallthrough => ("fallthrough", "color=\"#444444\""),
         EdgeKind::Jump => ("jump", "color=\"#444444\""),
@@ -76,7 +82,7 @@ fn edge_style(kind: EdgeKind, back: bool) -> String {
     } else {
         ""
     };
-    format!("label=\"{name}\", {style}{back}")
+    format!("label=\"{name}{count}\", {style}{back}")
 }
 
 /// Escapes a string for a double-quoted dot ID.

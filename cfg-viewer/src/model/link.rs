@@ -189,7 +189,10 @@ impl Column {
         let mut seen = vec![false; m.code.bytecodes.len()];
         let starts: BTreeSet<u32> = native.pc_map.iter().map(|e| e.offset).collect();
         let mut current = None;
-        for inst in native.instructions() {
+        let instructions = native.instructions();
+        let symbols = som_asm_browser::targets::Symbols::of_this_process();
+        let texts = som_asm_browser::targets::annotate(native, &instructions, symbols);
+        for (inst, inst_text) in instructions.into_iter().zip(texts) {
             let bci = inst.bci;
             let Some(bc) = m.code.bytecodes.get(bci as usize) else {
                 continue;
@@ -206,7 +209,7 @@ impl Column {
                 rows.push(row(text, bci, RowKind::Heading));
                 current = Some(bci);
             }
-            let text = format!("  {:012x}  {}", inst.address, inst.text);
+            let text = format!("  {:012x}  {inst_text}", inst.address);
             rows.push(row(text, bci, RowKind::Code));
         }
         Column {

@@ -37,6 +37,35 @@ impl SendSite {
     }
 }
 
+/// What the top of the heat scale is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeatScale {
+    /// The program's most executed bytecode: a method run 10 times stays cold beside
+    /// one run 9 million times.
+    #[default]
+    Program,
+    /// This method's most executed bytecode: shows where the method itself is hot.
+    Method,
+}
+
+impl HeatScale {
+    /// `program` or `method` (the command line's and the toggle's words).
+    pub fn name(self) -> &'static str {
+        match self {
+            HeatScale::Program => "program",
+            HeatScale::Method => "method",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<HeatScale> {
+        match word {
+            "program" | "global" => Some(HeatScale::Program),
+            "method" => Some(HeatScale::Method),
+            _ => None,
+        }
+    }
+}
+
 /// A method with everything the panes need.
 #[derive(Debug, Clone)]
 pub struct MethodModel {
@@ -51,6 +80,12 @@ pub struct MethodModel {
     pub nested: Vec<(MethodKey, String)>,
     /// Machine code and runtime markers from the run with the JIT.
     pub jit: JitData,
+    /// Per CFG edge (in `Cfg::edges` order), how often it was taken, where the counts
+    /// decide it.
+    pub edge_counts: Vec<Option<u64>>,
+    /// The most executed bytecode of the whole program (the global heat scale's top).
+    pub program_max: u64,
+    pub scale: HeatScale,
 }
 
 impl MethodModel {
@@ -100,7 +135,12 @@ impl MethodModel {
             layout: Layout::default(),
             nested,
             jit,
+            edge_counts: Vec::new(),
+            program_max: 0,
+            scale: HeatScale::default(),
         };
+        m.edge_counts = super::flow::edge_counts(&m.cfg, &m.counts);
+        m.program_max = m.max_count();
         let metrics = Metrics::default();
         let sizes: Vec<(f32, f32)> = m
             .cfg
@@ -109,6 +149,15 @@ impl MethodModel {
             .collect();
         m.layout = Layout::compute(&m.cfg, &sizes, &metrics);
         m
+    }
+
+    /// The count label of edge `i` (`x120`), when the counts decide it.
+    pub fn edge_label(&self, i: usize) -> Option<String> {
+        self.edge_counts
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|n| format!("x{n}"))
     }
 
     pub fn site(&self, bci: u32) -> Option<&SendSite> {
@@ -136,9 +185,18 @@ impl MethodModel {
         self.counts.iter().copied().max().unwrap_or(0)
     }
 
-    /// Heat in `0..=1` on a log scale (0 for blocks that never ran).
+    /// The top of the heat scale in use.
+    pub fn scale_max(&self) -> u64 {
+        match self.scale {
+            HeatScale::Program => self.program_max.max(self.max_count()),
+            HeatScale::Method => self.max_count(),
+        }
+    }
+
+    /// Heat in `0..=1` on a log scale up to [`MethodModel::scale_max`] (0 for blocks
+    /// that never ran).
     pub fn heat(&self, id: BlockId) -> f32 {
-        let (n, max) = (self.block_count(id), self.max_count());
+        let (n, max) = (self.block_count(id), self.scale_max());
         if n == 0 || max == 0 {
             return 0.0;
         }

@@ -6,6 +6,7 @@
 
 pub mod cfg;
 pub mod dot;
+pub mod flow;
 pub mod layout;
 pub mod link;
 pub mod method;
@@ -16,7 +17,7 @@ pub mod tiers;
 pub use cfg::{BasicBlock, BlockId, Cfg, FlowEdge, Loop, LoopId};
 pub use layout::{Layout, Metrics};
 pub use link::{CodeRow, Column, Pick, Representation, RowKind, Selection};
-pub use method::{MethodModel, SendSite};
+pub use method::{HeatScale, MethodModel, SendSite};
 pub use program::{InspectError, MethodEntry, Program};
 pub use tiers::{JitData, Marker, MarkerKind, JIT_TIERS};
 

@@ -14,30 +14,39 @@ use std::path::{Path, PathBuf};
 pub enum InspectError {
     #[error("{file}: {message}")]
     Load { file: String, message: String },
-    #[error("no method {0} (write Class>>selector or 'Class class>>selector')")]
-    NoMethod(String),
+    /// A method or block name that names nothing (or several blocks).
+    #[error(transparent)]
+    Name(#[from] som_asm_browser::names::NameError),
     #[error("{0} is a primitive: it has no bytecode")]
     Primitive(String),
 }
 
-/// A method in the index.
+/// A method or block in the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodEntry {
     pub key: MethodKey,
-    /// `Foo` or `Foo class`.
+    /// `Foo` or `Foo class` (for a block, its method's class).
     pub class: String,
     pub selector: String,
     pub file: String,
     pub line: u32,
     pub is_primitive: bool,
+    /// A block (nested in `class>>selector`, starting on `line`).
+    pub is_block: bool,
     /// Bytecodes the profile counted in it.
     pub executed: u64,
+    /// Executions of its most executed bytecode.
+    pub max_count: u64,
 }
 
 impl MethodEntry {
-    /// `Foo>>bar`.
+    /// `Foo>>bar`, or for a block `[] in Foo>>bar @12` (a name [`Program::find`] takes).
     pub fn label(&self) -> String {
-        format!("{}>>{}", self.class, self.selector)
+        if self.is_block {
+            format!("[] in {}>>{} @{}", self.class, self.selector, self.line)
+        } else {
+            format!("{}>>{}", self.class, self.selector)
+        }
     }
 }
 
@@ -50,8 +59,11 @@ pub struct Program {
     pub exit: Exit,
     /// How the run with the JIT ended (it replays the profiled run's inputs).
     pub jit_exit: Option<Exit>,
-    /// Every method of every loaded class, by class then source line.
+    /// Every method of every loaded class, by class then source line, each followed
+    /// by the blocks in it.
     pub methods: Vec<MethodEntry>,
+    /// The most executed bytecode of the program (the global heat scale's top).
+    pub max_count: u64,
 }
 
 impl Program {
@@ -79,6 +91,7 @@ impl Program {
             jitted = Some(m);
         }
         let methods = index(&machine);
+        let max_count = methods.iter().map(|m| m.max_count).max().unwrap_or(0);
         Ok(Program {
             machine,
             jitted,
@@ -86,6 +99,7 @@ impl Program {
             exit,
             jit_exit,
             methods,
+            max_count,
         })
     }
 
@@ -97,22 +111,43 @@ impl Program {
             Some(m) => JitData::from_view(&m.view(), key, &code),
             None => JitData::unavailable("the program ran without the JIT (max tier 0)"),
         };
-        MethodModel::from_view(&view, key, jit)
+        let mut m = MethodModel::from_view(&view, key, jit)?;
+        m.program_max = self.max_count;
+        Some(m)
     }
 
-    /// `Class>>selector` (or `Class class>>selector`), looked up along superclasses.
+    /// `Class>>selector` (or `Class class>>selector`), looked up along superclasses, or
+    /// a block: `[] in Class>>selector`, with ` @LINE` when the method has several.
     pub fn find(&self, spec: &str) -> Result<MethodKey, InspectError> {
-        let missing = || InspectError::NoMethod(spec.to_string());
-        let (class, selector) = spec.split_once(">>").ok_or_else(missing)?;
-        let key = self
-            .machine
-            .view()
-            .find_method(class.trim(), selector.trim())
-            .ok_or_else(missing)?;
+        let key = som_asm_browser::names::resolve(&self.machine.view(), spec)?;
         if self.machine.view().code(key).is_none() {
             return Err(InspectError::Primitive(spec.to_string()));
         }
         Ok(key)
+    }
+
+    /// `key` if it has code on `line`, else the innermost block nested in it that has
+    /// and ran (else the innermost that has; `None` when none has).
+    pub fn with_line(&self, key: MethodKey, line: u32) -> Option<MethodKey> {
+        let view = self.machine.view();
+        let has_line = |k: MethodKey| {
+            view.code(k)
+                .is_some_and(|c| c.bytecodes.iter().any(|b| b.line == line))
+        };
+        if has_line(key) {
+            return Some(key);
+        }
+        let mut blocks = som_asm_browser::names::nested_blocks(&view, key);
+        // Nested blocks start later than the blocks around them: innermost last.
+        blocks.reverse();
+        blocks.retain(|&b| has_line(b));
+        // An inlined block's fallback has the line too but rarely runs: prefer code that ran.
+        let ran = |b: &MethodKey| view.bytecode_counts(*b).iter().any(|&n| n > 0);
+        blocks
+            .iter()
+            .copied()
+            .find(ran)
+            .or_else(|| blocks.first().copied())
     }
 
     /// The method that executed the most bytecodes.
@@ -149,6 +184,7 @@ fn index(machine: &Machine) -> Vec<MethodEntry> {
         let sides = [(&name, &info.methods), (&meta, &info.class_methods)];
         for (class, methods) in sides {
             for m in methods {
+                let counts = view.bytecode_counts(m.key);
                 out.push(MethodEntry {
                     key: m.key,
                     class: class.clone(),
@@ -156,8 +192,24 @@ fn index(machine: &Machine) -> Vec<MethodEntry> {
                     file: m.file.clone(),
                     line: m.line,
                     is_primitive: m.is_primitive,
-                    executed: view.bytecode_counts(m.key).iter().sum(),
+                    is_block: false,
+                    executed: counts.iter().sum(),
+                    max_count: counts.iter().copied().max().unwrap_or(0),
                 });
+                for b in som_asm_browser::names::nested_blocks(&view, m.key) {
+                    let counts = view.bytecode_counts(b);
+                    out.push(MethodEntry {
+                        key: b,
+                        class: class.clone(),
+                        selector: m.selector.clone(),
+                        file: m.file.clone(),
+                        line: view.code(b).map_or(0, |c| c.line),
+                        is_primitive: false,
+                        is_block: true,
+                        executed: counts.iter().sum(),
+                        max_count: counts.iter().copied().max().unwrap_or(0),
+                    });
+                }
             }
         }
     }

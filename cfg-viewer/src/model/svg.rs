@@ -39,7 +39,16 @@ pub fn to_svg(m: &MethodModel) -> String {
             f.loop_id
         );
     }
-    for e in &lay.edges {
+    for (i, e) in lay.edges.iter().enumerate() {
+        if let (Some(count), Some([x, y])) = (m.edge_label(i), label_point(&e.points)) {
+            let _ = writeln!(
+                out,
+                "<text class=\"edge-count\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" \
+                 fill=\"#555555\">{count}</text>",
+                x + 3.0,
+                y - 2.0
+            );
+        }
         let points: Vec<String> = e
             .points
             .iter()
@@ -63,6 +72,13 @@ pub fn to_svg(m: &MethodModel) -> String {
     write_blocks(&mut out, m);
     out.push_str("</svg>\n");
     out
+}
+
+/// Where an edge's count goes: the middle of its polyline's middle segment.
+pub fn label_point(points: &[[f32; 2]]) -> Option<[f32; 2]> {
+    let i = points.len().checked_sub(2)? / 2;
+    let (a, b) = (points[i], points[i + 1]);
+    Some([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0])
 }
 
 fn write_blocks(out: &mut String, m: &MethodModel) {

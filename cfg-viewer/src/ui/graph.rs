@@ -50,10 +50,22 @@ pub(crate) fn canvas(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
             }
         }
     }
-    for e in &lay.edges {
+    for (i, e) in lay.edges.iter().enumerate() {
         let pts: Vec<Pos2> = e.points.iter().map(|p| at(p[0], p[1])).collect();
         if visible(rect, Rect::from_points(&pts)) {
             draw_edge(&painter, &pts, e.kind, e.back, v.zoom);
+            let label = crate::model::svg::label_point(&e.points);
+            if let (Some(count), Some([x, y]), true) =
+                (open.model.edge_label(i), label, v.zoom > 0.3)
+            {
+                painter.text(
+                    at(x, y) + Vec2::new(3.0, -2.0),
+                    egui::Align2::LEFT_BOTTOM,
+                    count,
+                    FontId::monospace((9.0 * v.zoom).max(8.0)),
+                    Color32::from_gray(80),
+                );
+            }
         }
     }
     draw_blocks(&painter, rect, open, &at);

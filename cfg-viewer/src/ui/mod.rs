@@ -9,6 +9,7 @@ mod panes;
 mod screenshot;
 pub mod state;
 
+use crate::model::HeatScale;
 use egui::{CentralPanel, Panel, Ui};
 use screenshot::Shot;
 pub use state::Inspector;
@@ -67,7 +68,7 @@ impl App {
         self.ins.frames.push(started.elapsed());
     }
 
-    fn top_bar(&self, ui: &mut Ui) {
+    fn top_bar(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
             let p = &self.ins.program;
             ui.strong(p.file.display().to_string());
@@ -77,12 +78,21 @@ impl App {
                 ui.strong(&open.model.code.label);
                 let m = &open.model;
                 ui.label(format!(
-                    "{} bytecodes, {} blocks, {} loops, {} crossings",
+                    "{} bytecodes, {} blocks, {} loops, {} edge crossings in the drawing",
                     m.code.bytecodes.len(),
                     m.cfg.len(),
                     m.cfg.loops.len(),
                     m.layout.crossings
                 ));
+            }
+            ui.separator();
+            ui.label("heat scale:");
+            let mut scale = self.ins.scale;
+            for s in [HeatScale::Program, HeatScale::Method] {
+                ui.radio_value(&mut scale, s, s.name());
+            }
+            if scale != self.ins.scale {
+                self.ins.set_scale(scale);
             }
             ui.separator();
             let f = &self.ins.frames;

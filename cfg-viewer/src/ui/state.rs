@@ -2,7 +2,9 @@
 //! method with its code columns, the linked selection, and per-pane scroll requests that
 //! a pick raises and each pane consumes once. Panes only read this and report picks.
 
-use crate::model::{BlockId, Column, MethodEntry, MethodModel, Pick, Program, Selection};
+use crate::model::{
+    BlockId, Column, HeatScale, MethodEntry, MethodModel, Pick, Program, Selection,
+};
 use som_vm::introspect::{source_text, MethodKey};
 use std::time::Duration;
 
@@ -89,6 +91,8 @@ pub struct Inspector {
     /// List methods hottest first instead of by class.
     pub hot_first: bool,
     pub open: Option<OpenMethod>,
+    /// The heat scale of the CFG (the whole program's, or the open method's).
+    pub scale: HeatScale,
     pub message: String,
     /// Time spent building each frame's UI.
     pub frames: FrameTimes,
@@ -102,6 +106,7 @@ impl Inspector {
             search: String::new(),
             hot_first: true,
             open: None,
+            scale: HeatScale::default(),
             message: String::new(),
             frames: FrameTimes::default(),
         };
@@ -113,7 +118,7 @@ impl Inspector {
 
     /// Shows a method in the panes; false for primitives.
     pub fn open(&mut self, key: MethodKey) -> bool {
-        let Some(model) = self.program.method(key) else {
+        let Some(mut model) = self.program.method(key) else {
             self.message = format!("{} is a primitive", self.program.label(key));
             return false;
         };
@@ -121,6 +126,7 @@ impl Inspector {
             .map(|t| t.lines().map(str::to_string).collect())
             .unwrap_or_default();
         let columns = Column::all(&model);
+        model.scale = self.scale;
         self.message.clear();
         self.open = Some(OpenMethod {
             scroll: ScrollRequests {
@@ -137,8 +143,26 @@ impl Inspector {
         true
     }
 
-    /// Selects the counterparts of a pick in every pane and asks each to show them.
+    /// Sets the heat scale of the open method and of every method opened later.
+    pub fn set_scale(&mut self, scale: HeatScale) {
+        self.scale = scale;
+        if let Some(open) = self.open.as_mut() {
+            open.model.scale = scale;
+        }
+    }
+
+    /// Selects the counterparts of a pick in every pane and asks each to show them. A
+    /// line inside a block of the open method opens that block first.
     pub fn pick(&mut self, pick: Pick) {
+        if let (Pick::Line(line), Some(open)) = (pick, self.open.as_ref()) {
+            let key = open.model.key;
+            match self.program.with_line(key, line) {
+                Some(inner) if inner != key => {
+                    self.open(inner);
+                }
+                _ => {}
+            }
+        }
         let Some(open) = self.open.as_mut() else {
             return;
         };

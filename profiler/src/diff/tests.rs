@@ -27,7 +27,10 @@ fn shares_move_between_frames_and_identical_profiles_do_not() {
 
 #[test]
 fn merged_tiers_compare_a_method_across_tiers() {
-    let a = side("M>>run [tier 0];M>>f [tier 0] 90\nM>>run [tier 0];[gc] 10\n", 2.0);
+    let a = side(
+        "M>>run [tier 0];M>>f [tier 0] 90\nM>>run [tier 0];[gc] 10\n",
+        2.0,
+    );
     let b = side(
         "M>>run [tier 0];M>>f [tier 1] 80\nM>>run [tier 1];M>>f [tier 1] 10\nM>>run [tier 0];[gc] 10\n",
         1.0,
@@ -49,7 +52,10 @@ fn merged_tiers_compare_a_method_across_tiers() {
 #[test]
 fn the_table_gives_self_times_and_marks_changes_within_noise() {
     // 1000 samples at 2 ms against 100 samples at 1 ms.
-    let a = side("r [tier 0];f [tier 0] 500\nr [tier 0];g [tier 0] 500\n", 2.0);
+    let a = side(
+        "r [tier 0];f [tier 0] 500\nr [tier 0];g [tier 0] 500\n",
+        2.0,
+    );
     let b = side(
         "r [tier 0];f [tier 0] 48\nr [tier 0];g [tier 0] 42\nr [tier 0];h [tier 0] 10\n",
         1.0,
@@ -63,7 +69,10 @@ fn the_table_gives_self_times_and_marks_changes_within_noise() {
     assert!(!h.is_noise(), "{h:?}");
     let text = table(&c, 10);
     assert!(text.contains("     A ms     B ms"), "{text}");
-    assert!(text.contains("1000.0     48.0   -2.00pp  10.27pp ~ f [tier 0]"), "{text}");
+    assert!(
+        text.contains("1000.0     48.0   -2.00pp  10.27pp ~ f [tier 0]"),
+        "{text}"
+    );
     assert!(text.contains("±noise: 95% interval"), "{text}");
 }
 
