@@ -15,12 +15,14 @@ mod print;
 mod reach;
 mod scan;
 mod summary;
+mod timeline;
 mod watch;
 
 pub use breakpoints::{Breakpoint, BreakpointKind};
-pub use commands::{Reply, Stop, TimelineHit, Write};
+pub use commands::{Reply, Stop, Write};
 pub use failure::Failure;
 pub use print::Printed;
+pub use timeline::{TimelineHit, TimelineScan};
 pub use watch::{Location, Watch};
 
 use crate::trace::Trace;
