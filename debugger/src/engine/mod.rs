@@ -236,6 +236,9 @@ impl Engine {
         if matches!(self.position, Position::End { .. }) {
             return Err("the program has ended: no frame to evaluate in".into());
         }
+        if let Some(e) = print::unknown_variable(&self.view(), self.selected, expr) {
+            return Err(e);
+        }
         self.machine.evaluate(self.selected, expr)
     }
 

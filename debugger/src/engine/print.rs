@@ -2,7 +2,10 @@
 //! structured value. A path the engine can read without running code (`self`, a
 //! variable, a field, a global, `a.b.c`) that names an object is shown from the heap
 //! with its field names (`Packet(link: nil, identity: 5)`) or an array with its
-//! elements; anything else is evaluated by the VM and shown as its `asString`.
+//! elements; anything else is evaluated by the VM and shown as its `asString`. A lone
+//! lowercase name that is no variable, field or global here is reported as unknown
+//! before evaluating (SOM's core library answers an unknown global by running
+//! `system exit: 1`, which would hide the error).
 
 use super::watch::resolve;
 use super::Engine;
@@ -82,5 +85,27 @@ fn show_object(view: &View<'_>, v: ValueRef) -> Option<Printed> {
     Some(Printed {
         text: format!("{class}({})", parts.join(", ")),
         structured: Some(json!({"class": class, "fields": fields})),
+    })
+}
+
+/// Names every frame sees without a binding of its own.
+const PSEUDO: [&str; 6] = ["self", "super", "nil", "true", "false", "system"];
+
+/// The error for `expr` when it is a lone lowercase name bound to nothing in frame
+/// `level` (capitalised names may be classes loaded on first use).
+pub(super) fn unknown_variable(view: &View<'_>, level: usize, expr: &str) -> Option<String> {
+    let name = expr.trim();
+    let mut chars = name.chars();
+    let lone = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !lone || PSEUDO.contains(&name) || level >= view.depth() {
+        return None;
+    }
+    let receiver = view.frame(level).receiver;
+    let bound = view.variable(level, name).is_some()
+        || view.field_index(receiver, name).is_some()
+        || view.global(name).is_some();
+    (!bound).then(|| {
+        format!("unknown variable {name}: no argument, local, field or global of that name here")
     })
 }
