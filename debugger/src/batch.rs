@@ -3,10 +3,10 @@
 //! shows it, `[] in Class>>sel` for a block; `block`; `class` and `selector` of the
 //! method, the enclosing one for a block; `file`, `line` (a block's own), `bci`,
 //! `tier`); movements add `stopped` (why; `error` adds `message` and `backtrace`),
-//! `print` adds `value` (and `object`, `class` with `fields` or `elements`, for an
-//! object), `last-write` and `origin` add `write` (`clock`, `class`, `selector`,
-//! `line`); a bad command answers `{"error": ...}` and the session goes on. With
-//! `--timing`, answers carry `ms` (the command's latency) too.
+//! `print` adds `value` (and `object` for an object: `class`, then `fields` with `name`
+//! and `value`, or `elements`), `last-write` and `origin` add `write` (`clock`,
+//! `class`, `selector`, `line`); a bad command answers `{"error": ...}` and the session
+//! goes on. With `--timing`, answers carry `ms` (the command's latency) too.
 
 use crate::command::Command;
 use crate::engine::{Engine, Position, Reply, Stop};

@@ -216,8 +216,11 @@ fn printing_an_object_names_its_fields() {
     assert_eq!(shown.text, "Packet(link: nil, identity: 5, kind: #work)");
     let json = shown.structured.expect("a structured value");
     assert_eq!(json["class"], "Packet");
-    assert_eq!(json["fields"]["identity"], "5");
-    assert_eq!(json["fields"]["kind"], "#work");
+    let fields = json["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["link", "identity", "kind"], "in declaration order");
+    assert_eq!(fields[1]["value"], "5");
+    assert_eq!(fields[2]["value"], "#work");
     assert_eq!(e.print("3 + 4").unwrap().text, "7");
 }
 

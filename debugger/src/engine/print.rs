@@ -9,7 +9,7 @@
 
 use super::watch::resolve;
 use super::Engine;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use som_vm::introspect::{ValueRef, View};
 
 /// Elements of an array shown in the text (the structured value has them all).
@@ -19,7 +19,8 @@ const SHOWN_ELEMENTS: usize = 20;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Printed {
     pub text: String,
-    /// The object as JSON (`class`, then `fields` by name or `elements`), when the
+    /// The object as JSON (`class`, then `fields`, `name` and `value` in declaration
+    /// order, or `elements`), when the
     /// expression names an object read from the heap; `None` for evaluated ones.
     pub structured: Option<Value>,
 }
@@ -75,12 +76,12 @@ fn show_object(view: &View<'_>, v: ValueRef) -> Option<Printed> {
     if info.fields.is_empty() || class.starts_with("Block") {
         return None;
     }
-    let mut fields = Map::new();
+    let mut fields = Vec::new();
     let mut parts = Vec::new();
     for f in &info.fields {
         let shown = view.describe(f.value);
         parts.push(format!("{}: {shown}", f.name));
-        fields.insert(f.name.clone(), json!(shown));
+        fields.push(json!({"name": f.name, "value": shown}));
     }
     Some(Printed {
         text: format!("{class}({})", parts.join(", ")),
