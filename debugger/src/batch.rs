@@ -1,9 +1,12 @@
 //! The scripted front end: commands on stdin, one per line; one JSON object per command
-//! on stdout. Every answer has `clock` and `frames` (innermost first: `class`,
-//! `selector`, `file`, `line`, `bci`, `tier`); movements add `stopped` (why), `print`
-//! adds `value` (and `object`: `class` with `fields` or `elements`, for an object), `last-write` and `origin` add `write` (`clock`, `class`, `selector`,
-//! `line`); a bad command answers `{"error": ...}` and the session goes on. With
-//! `--timing`, answers carry `ms` (the command's latency) too.
+//! on stdout. Every answer has `clock` and `frames` (innermost first: `name` as the TUI
+//! shows it, `[] in Class>>sel` for a block; `block`; `class` and `selector` of the
+//! method, the enclosing one for a block; `file`, `line` (a block's own), `bci`,
+//! `tier`); movements add `stopped` (why; `error` adds `message` and `backtrace`),
+//! `print` adds `value` (and `object` for an object: `class`, then `fields` with `name`
+//! and `value`, or `elements`), `last-write` and `origin` add `write` (`clock`,
+//! `class`, `selector`, `line`); a bad command answers `{"error": ...}` and the session
+//! goes on. With `--timing`, answers carry `ms` (the command's latency) too.
 
 use crate::command::Command;
 use crate::engine::{Engine, Position, Reply, Stop};
@@ -21,6 +24,7 @@ pub fn frames_json(engine: &Engine) -> Value {
             .iter()
             .map(|f| {
                 json!({
+                    "name": f.label, "block": f.is_block,
                     "class": f.class, "selector": f.selector, "file": f.file,
                     "line": f.line, "bci": f.bci, "tier": f.tier,
                 })

@@ -280,7 +280,7 @@ impl Engine {
     }
 
     /// Which stretches of the run may hold a breakpoint hit or a watched change.
-    fn relevance(&self) -> impl Fn(&Summary, &Names) -> bool + 'static {
+    pub(super) fn relevance(&self) -> impl Fn(&Summary, &Names) -> bool + 'static {
         let bps = self.breakpoints.clone();
         let watched: Vec<_> = self.watches.iter().map(|w| w.location.clone()).collect();
         move |s: &Summary, n: &Names| {
@@ -392,16 +392,16 @@ impl Engine {
 }
 
 /// Finds breakpoint hits and watchpoint changes at boundaries.
-struct HitFinder {
+pub(super) struct HitFinder {
     matcher: Matcher,
     detectors: Vec<(usize, ChangeDetector, Option<ValueRef>)>,
     candidates: Vec<Stop>,
-    stop: Option<Stop>,
+    pub(super) stop: Option<Stop>,
     last_confirmed: Option<Stop>,
 }
 
 impl HitFinder {
-    fn new(engine: &Engine) -> HitFinder {
+    pub(super) fn new(engine: &Engine) -> HitFinder {
         HitFinder {
             matcher: Matcher::new(engine.breakpoints.clone()),
             detectors: engine
@@ -415,7 +415,7 @@ impl HitFinder {
         }
     }
 
-    fn seed(&mut self, vm: &View<'_>, step: u64) {
+    pub(super) fn seed(&mut self, vm: &View<'_>, step: u64) {
         for (_, d, last) in &mut self.detectors {
             let v = d.location.read(vm);
             d.seed(step, v);
@@ -424,11 +424,32 @@ impl HitFinder {
     }
 
     fn check(&mut self, vm: &View<'_>, b: &Boundary) -> bool {
+        self.check_parts(vm, b, true, true)
+    }
+
+    /// `check` limited to breakpoints or to watchpoints (the timeline scans stretches
+    /// between checkpoints: a checkpoint's boundary is the first of one stretch for
+    /// breakpoints and, for watched values, the end of the stretch that wrote them).
+    pub(super) fn check_parts(
+        &mut self,
+        vm: &View<'_>,
+        b: &Boundary,
+        breakpoints: bool,
+        watches: bool,
+    ) -> bool {
         self.candidates.clear();
-        for id in self.matcher.hits(vm, b) {
-            self.candidates.push(Stop::Breakpoint(id));
+        if breakpoints {
+            for id in self.matcher.hits(vm, b) {
+                self.candidates.push(Stop::Breakpoint(id));
+            }
         }
         for (id, d, last) in &mut self.detectors {
+            if !watches {
+                let v = d.location.read(vm);
+                d.seed(b.step, v);
+                *last = v;
+                continue;
+            }
             let before = *last;
             let now = d.location.read(vm);
             if d.changed(vm, b.step) {
@@ -445,7 +466,7 @@ impl HitFinder {
         !self.candidates.is_empty()
     }
 
-    fn confirm(&mut self, machine: &mut Machine, _: &Boundary) -> bool {
+    pub(super) fn confirm(&mut self, machine: &mut Machine, _: &Boundary) -> bool {
         for c in self.candidates.clone() {
             let ok = match &c {
                 Stop::Breakpoint(id) => {
@@ -469,46 +490,5 @@ impl HitFinder {
             }
         }
         false
-    }
-}
-
-/// A breakpoint or watchpoint hit on the recording's time axis.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimelineHit {
-    pub clock: u64,
-    pub step: u64,
-    pub stop: Stop,
-}
-
-impl Engine {
-    /// Every hit of the current breakpoints and watchpoints over the whole recording
-    /// (one replay from the start; conditions checked). The position is kept.
-    pub fn timeline(&mut self) -> Vec<TimelineHit> {
-        let here = self.position.step();
-        let selected = self.selected;
-        self.goto_start();
-        let hits = RefCell::new(HitFinder::new(self));
-        if let Position::At(b) = self.position {
-            hits.borrow_mut().seed(&self.view(), b.step);
-        }
-        let mut out = Vec::new();
-        let rel = self.relevance();
-        let relevant: Relevant<'_> = Some(&rel);
-        while let Some(b) = self.search_forward(
-            &mut |vm, b| hits.borrow_mut().check(vm, b),
-            &mut |m, b| hits.borrow_mut().confirm(m, b),
-            relevant,
-        ) {
-            if let Some(stop) = hits.borrow().stop.clone() {
-                out.push(TimelineHit {
-                    clock: b.clock,
-                    step: b.step,
-                    stop,
-                });
-            }
-        }
-        self.goto_step(here);
-        self.selected = selected;
-        out
     }
 }

@@ -15,12 +15,14 @@ mod print;
 mod reach;
 mod scan;
 mod summary;
+mod timeline;
 mod watch;
 
 pub use breakpoints::{Breakpoint, BreakpointKind};
-pub use commands::{Reply, Stop, TimelineHit, Write};
+pub use commands::{Reply, Stop, Write};
 pub use failure::Failure;
 pub use print::Printed;
+pub use timeline::{TimelineHit, TimelineScan};
 pub use watch::{Location, Watch};
 
 use crate::trace::Trace;
@@ -233,6 +235,9 @@ impl Engine {
     pub fn evaluate(&mut self, expr: &str) -> Result<String, String> {
         if matches!(self.position, Position::End { .. }) {
             return Err("the program has ended: no frame to evaluate in".into());
+        }
+        if let Some(e) = print::unknown_variable(&self.view(), self.selected, expr) {
+            return Err(e);
         }
         self.machine.evaluate(self.selected, expr)
     }

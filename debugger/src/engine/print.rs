@@ -2,11 +2,14 @@
 //! structured value. A path the engine can read without running code (`self`, a
 //! variable, a field, a global, `a.b.c`) that names an object is shown from the heap
 //! with its field names (`Packet(link: nil, identity: 5)`) or an array with its
-//! elements; anything else is evaluated by the VM and shown as its `asString`.
+//! elements; anything else is evaluated by the VM and shown as its `asString`. A lone
+//! lowercase name that is no variable, field or global here is reported as unknown
+//! before evaluating (SOM's core library answers an unknown global by running
+//! `system exit: 1`, which would hide the error).
 
 use super::watch::resolve;
 use super::Engine;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use som_vm::introspect::{ValueRef, View};
 
 /// Elements of an array shown in the text (the structured value has them all).
@@ -16,7 +19,8 @@ const SHOWN_ELEMENTS: usize = 20;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Printed {
     pub text: String,
-    /// The object as JSON (`class`, then `fields` by name or `elements`), when the
+    /// The object as JSON (`class`, then `fields`, `name` and `value` in declaration
+    /// order, or `elements`), when the
     /// expression names an object read from the heap; `None` for evaluated ones.
     pub structured: Option<Value>,
 }
@@ -72,15 +76,37 @@ fn show_object(view: &View<'_>, v: ValueRef) -> Option<Printed> {
     if info.fields.is_empty() || class.starts_with("Block") {
         return None;
     }
-    let mut fields = Map::new();
+    let mut fields = Vec::new();
     let mut parts = Vec::new();
     for f in &info.fields {
         let shown = view.describe(f.value);
         parts.push(format!("{}: {shown}", f.name));
-        fields.insert(f.name.clone(), json!(shown));
+        fields.push(json!({"name": f.name, "value": shown}));
     }
     Some(Printed {
         text: format!("{class}({})", parts.join(", ")),
         structured: Some(json!({"class": class, "fields": fields})),
+    })
+}
+
+/// Names every frame sees without a binding of its own.
+const PSEUDO: [&str; 6] = ["self", "super", "nil", "true", "false", "system"];
+
+/// The error for `expr` when it is a lone lowercase name bound to nothing in frame
+/// `level` (capitalised names may be classes loaded on first use).
+pub(super) fn unknown_variable(view: &View<'_>, level: usize, expr: &str) -> Option<String> {
+    let name = expr.trim();
+    let mut chars = name.chars();
+    let lone = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !lone || PSEUDO.contains(&name) || level >= view.depth() {
+        return None;
+    }
+    let receiver = view.frame(level).receiver;
+    let bound = view.variable(level, name).is_some()
+        || view.field_index(receiver, name).is_some()
+        || view.global(name).is_some();
+    (!bound).then(|| {
+        format!("unknown variable {name}: no argument, local, field or global of that name here")
     })
 }

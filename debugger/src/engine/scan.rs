@@ -107,7 +107,7 @@ impl Engine {
     /// Runs from the current state until a boundary with `step >= stop_at`, a boundary
     /// where `pred` holds, a divergence, or the end; takes checkpoints on the way when
     /// `checkpointing`.
-    fn drive(&mut self, stop_at: u64, pred: Pred<'_>, checkpointing: bool) -> Driven {
+    pub(super) fn drive(&mut self, stop_at: u64, pred: Pred<'_>, checkpointing: bool) -> Driven {
         self.drive_noting(stop_at, pred, checkpointing, &mut None)
     }
 

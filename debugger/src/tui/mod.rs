@@ -20,6 +20,10 @@ use ratatui::prelude::CrosstermBackend;
 use ratatui::Terminal;
 use state::App;
 use std::io::Stdout;
+use std::time::Duration;
+
+/// Timeline work between two looks at the keyboard.
+const TICK: Duration = Duration::from_millis(40);
 
 /// Opens a state on `engine` for a terminal of `size` (columns, rows).
 pub fn start(engine: &mut Engine, size: (u16, u16)) -> App {
@@ -78,6 +82,10 @@ fn event_loop(
 ) -> std::io::Result<()> {
     while !app.quit {
         terminal.draw(|frame| render::draw(frame, app))?;
+        if app.timeline_pending() && !event::poll(Duration::ZERO)? {
+            app.timeline_tick(engine, TICK);
+            continue;
+        }
         match event::read()? {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
                 if keys::runs_command(app, &key) {

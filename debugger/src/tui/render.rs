@@ -202,8 +202,13 @@ fn output(app: &App, height: usize) -> (String, Vec<Line<'static>>) {
 
 fn draw_timeline(frame: &mut Frame, app: &App, area: Rect) {
     let shown = &app.shown;
+    let scanning = match (app.timeline_progress(), app.next_hit()) {
+        (Some((done, all)), Some(next)) => format!(" · next hit {next} · scanning {done}/{all}"),
+        (Some((done, all)), None) => format!(" · scanning {done}/{all}"),
+        _ => String::new(),
+    };
     let title = format!(
-        " Timeline: clock {} of {}{} · {} ◆ breaks · {} ▼ watch ",
+        " Timeline: clock {} of {}{} · {} ◆ breaks · {} ▼ watch{scanning} ",
         shown.clock,
         shown.end_clock,
         if shown.at_end { " (end)" } else { "" },

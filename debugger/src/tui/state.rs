@@ -1,13 +1,18 @@
 //! The TUI's state, apart from any drawing: which pane has the focus, cursors and
 //! scroll offsets, the inspector's open nodes, the command line and its history, the
-//! message log, an open popup, the cached timeline, and `Shown`: what the panes show,
+//! message log, an open popup, the timeline (found in the background), and `Shown`: what the panes show,
 //! read from the engine after every command (`refresh`), so drawing needs no engine.
 
 use super::inspect::{self, Root, TreeRow, VarRow};
 use super::layout;
-use crate::engine::{BreakpointKind, Engine, Position, Stop};
+use crate::engine::{BreakpointKind, Engine, Position, Stop, TimelineScan};
 use ratatui::layout::Rect;
 use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+/// How long adding a breakpoint or watchpoint may look for its next hit before the
+/// TUI answers (the rest of the timeline is found in the background).
+const NEXT_HIT_BUDGET: Duration = Duration::from_millis(300);
 
 /// Output lines kept for the output pane (the newest).
 const MAX_OUTPUT_LINES: usize = 5000;
@@ -202,6 +207,8 @@ pub struct App {
     pub timeline: Vec<u64>,
     pub watch_hits: Vec<u64>,
     timeline_key: Option<String>,
+    /// The timeline being found in the background (between key presses).
+    timeline_scan: Option<TimelineScan>,
     pub quit: bool,
     /// A command is running (shown in the status line).
     pub busy: bool,
@@ -232,6 +239,7 @@ impl App {
             timeline: Vec::new(),
             watch_hits: Vec::new(),
             timeline_key: None,
+            timeline_scan: None,
             quit: false,
             busy: false,
             placed_for: None,
@@ -267,21 +275,19 @@ impl App {
         self.messages.drain(..excess);
     }
 
-    /// Reads what the panes show from the engine; re-runs the timeline when the
-    /// breakpoints or watchpoints changed.
+    /// Reads what the panes show from the engine; starts a new timeline when the
+    /// breakpoints or watchpoints changed: the next hit is found at once (from the
+    /// per-interval summaries), the rest later by `timeline_tick`.
     pub fn refresh(&mut self, engine: &mut Engine) {
         let key = engine.describe_points();
         if self.timeline_key.as_ref() != Some(&key) {
-            self.timeline.clear();
-            self.watch_hits.clear();
-            if !engine.breakpoints.is_empty() || !engine.watches.is_empty() {
-                for hit in engine.timeline() {
-                    match hit.stop {
-                        Stop::Watchpoint { .. } => self.watch_hits.push(hit.clock),
-                        _ => self.timeline.push(hit.clock),
-                    }
-                }
+            let mut scan = engine.start_timeline();
+            let started = Instant::now();
+            while !scan.next_known() && started.elapsed() < NEXT_HIT_BUDGET {
+                engine.timeline_work(&mut scan, Duration::ZERO);
             }
+            self.timeline_scan = Some(scan);
+            self.copy_timeline();
             self.timeline_key = Some(key);
         }
         let position = engine.position();
@@ -299,6 +305,57 @@ impl App {
             self.center_source();
         }
         self.clamp();
+    }
+
+    /// Whether the timeline is still being found.
+    pub fn timeline_pending(&self) -> bool {
+        self.timeline_scan.as_ref().is_some_and(|s| !s.done())
+    }
+
+    /// The clock of the first hit after the position where the breakpoints or
+    /// watchpoints last changed, once found.
+    pub fn next_hit(&self) -> Option<u64> {
+        self.timeline_scan
+            .as_ref()
+            .and_then(|s| s.next_hit.as_ref())
+            .map(|h| h.clock)
+    }
+
+    /// Stretches of the timeline scanned, of all (for the timeline's title).
+    pub fn timeline_progress(&self) -> Option<(usize, usize)> {
+        self.timeline_scan
+            .as_ref()
+            .filter(|s| !s.done())
+            .map(|s| s.progress())
+    }
+
+    /// Finds more of the timeline for about `budget` (between key presses).
+    pub fn timeline_tick(&mut self, engine: &mut Engine, budget: Duration) {
+        if let Some(scan) = self.timeline_scan.as_mut() {
+            engine.timeline_work(scan, budget);
+            self.copy_timeline();
+        }
+    }
+
+    /// Finds the rest of the timeline now.
+    pub fn finish_timeline(&mut self, engine: &mut Engine) {
+        while self.timeline_pending() {
+            self.timeline_tick(engine, Duration::MAX);
+        }
+    }
+
+    fn copy_timeline(&mut self) {
+        self.timeline.clear();
+        self.watch_hits.clear();
+        let Some(scan) = &self.timeline_scan else {
+            return;
+        };
+        for hit in scan.hits() {
+            match hit.stop {
+                Stop::Watchpoint { .. } => self.watch_hits.push(hit.clock),
+                _ => self.timeline.push(hit.clock),
+            }
+        }
     }
 
     /// Scrolls the source so that the cursor line is about a third down the pane.
