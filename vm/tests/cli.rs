@@ -257,7 +257,10 @@ fn max_tier_2_is_refused_until_tier_2_exists() {
     let out = som(&["--max-tier", "2", "examples/Hello.som"], &repo());
     assert_eq!(out.status.code(), Some(64));
     let err = text(&out.stderr);
-    assert!(err.contains("tier 2") && err.contains("not built yet"), "{err}");
+    assert!(
+        err.contains("tier 2") && err.contains("not built yet"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -266,7 +269,12 @@ fn help_prints_the_usage_with_every_tier_flag_and_exits_0() {
     let out = som(&["--help"], &repo());
     assert_eq!(out.status.code(), Some(0));
     let usage = text(&out.stdout);
-    for flag in ["--max-tier", "--jit-threshold", "--code-cache", "--gc-stress"] {
+    for flag in [
+        "--max-tier",
+        "--jit-threshold",
+        "--code-cache",
+        "--gc-stress",
+    ] {
         assert!(usage.contains(flag), "{flag} missing from {usage}");
     }
 }

@@ -388,7 +388,9 @@ impl Vm {
                     kind,
                 } => {
                     let slots = LoopSlots { counter };
-                    if self.counting_loop_prepare(code, bp, slots, fallback, kind, pc)? == Flow::Switch {
+                    if self.counting_loop_prepare(code, bp, slots, fallback, kind, pc)?
+                        == Flow::Switch
+                    {
                         frame_changed = true;
                     }
                 }
