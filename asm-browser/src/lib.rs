@@ -66,7 +66,7 @@ pub fn listing(view: &View<'_>, code: &MethodCode, tier: u8) -> Option<Listing> 
     if let Some(n) = &native {
         let instructions = n.instructions();
         let slow = method::slow_path_flags(&instructions);
-        let texts = targets::annotate(n, &instructions, targets::Symbols::of_this_process());
+        let texts = targets::annotate(n, &instructions, targets::Symbols::of_the_vm());
         for ((i, slow), text) in instructions.into_iter().zip(slow).zip(texts) {
             let row = &mut rows[i.bci as usize];
             let entry = (i.offset, i.bytes, text);

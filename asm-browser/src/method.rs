@@ -257,7 +257,7 @@ impl MethodData {
 fn instruction_rows(native: &NativeCode) -> Vec<InstructionRow> {
     let instructions = native.instructions();
     let slow = slow_path_flags(&instructions);
-    let texts = targets::annotate(native, &instructions, targets::Symbols::of_this_process());
+    let texts = targets::annotate(native, &instructions, targets::Symbols::of_the_vm());
     instructions
         .into_iter()
         .zip(slow)

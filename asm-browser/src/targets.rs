@@ -2,55 +2,27 @@
 //! into the method itself as `+offset bci N`, a call to a runtime function by its name
 //! (`call rt_send (rax)`, with the `mov rax,...h` that loads it marked `; rt_send`).
 //!
-//! The introspection API has no table of runtime functions, so the names come from this
-//! process's own symbol table (the VM is linked into the tool): `/proc/self/exe` read
-//! with `object`, names demangled, addresses moved by the distance between where an
-//! anchor function of this crate is and where the symbol table says it is. Without a
-//! symbol table (a stripped binary) calls stay unnamed.
+//! The names come from the introspection API's table of runtime functions
+//! (`introspect::runtime_functions`).
 
 use som_vm::introspect::{NativeCode, NativeInstruction, PcMapEntry};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// Function start addresses of this process, with short names (`rt_send`).
+/// The VM's runtime functions by address, with their names (`rt_send`).
 #[derive(Debug, Default, Clone)]
 pub struct Symbols {
     by_address: BTreeMap<u64, String>,
 }
 
-/// A function whose runtime address and symbol-table address give the load bias.
-#[no_mangle]
-#[inline(never)]
-pub extern "C" fn som_asm_symbol_anchor() -> u64 {
-    0x50_4d
-}
-
 impl Symbols {
-    /// The symbols of the running binary, read once.
-    pub fn of_this_process() -> &'static Symbols {
+    /// The VM's runtime functions, read once.
+    pub fn of_the_vm() -> &'static Symbols {
         static SYMBOLS: OnceLock<Symbols> = OnceLock::new();
-        SYMBOLS.get_or_init(|| Symbols::read_self().unwrap_or_default())
-    }
-
-    fn read_self() -> Option<Symbols> {
-        use object::{Object, ObjectSymbol, SymbolKind};
-        let bytes = std::fs::read("/proc/self/exe").ok()?;
-        let file = object::File::parse(&*bytes).ok()?;
-        let anchor = file
-            .symbols()
-            .find(|s| s.name() == Ok("som_asm_symbol_anchor"))?
-            .address();
-        let bias = (som_asm_symbol_anchor as *const () as u64).wrapping_sub(anchor);
-        let mut by_address = BTreeMap::new();
-        for s in file.symbols() {
-            if s.kind() != SymbolKind::Text || s.address() == 0 {
-                continue;
-            }
-            if let Ok(name) = s.name() {
-                by_address.insert(s.address().wrapping_add(bias), short_name(name));
-            }
-        }
-        Some(Symbols { by_address })
+        SYMBOLS.get_or_init(|| {
+            let table = som_vm::introspect::runtime_functions();
+            Symbols::from_pairs(table.into_iter().map(|(a, n)| (a, n.to_string())))
+        })
     }
 
     /// Symbols from a list (tests, or a table the VM provides).
@@ -63,20 +35,6 @@ impl Symbols {
     /// The name of the function starting at `address`.
     pub fn name(&self, address: u64) -> Option<&str> {
         self.by_address.get(&address).map(String::as_str)
-    }
-}
-
-/// The VM crate's path prefix in demangled names (spelt in two parts so the tidy
-/// test's search for VM paths outside the introspection API does not see it).
-const VM_CRATE: [&str; 2] = ["som_vm", "::"];
-
-/// `_ZN6som_vm3jit7runtime7rt_send17h..E` gives `rt_send`; names outside the VM keep
-/// their path (without the hash).
-fn short_name(mangled: &str) -> String {
-    let full = format!("{:#}", rustc_demangle::demangle(mangled));
-    match full.strip_prefix(&VM_CRATE.concat()) {
-        Some(path) => path.rsplit("::").next().unwrap_or(path).to_string(),
-        None => full,
     }
 }
 
@@ -230,13 +188,10 @@ mod tests {
     }
 
     #[test]
-    fn this_process_names_its_own_functions() {
-        let symbols = Symbols::of_this_process();
-        let anchor = som_asm_symbol_anchor as *const () as u64;
-        assert_eq!(symbols.name(anchor), Some("som_asm_symbol_anchor"));
-        assert_eq!(
-            short_name("_ZN6som_vm3jit7runtime7rt_send17h0123456789abcdefE"),
-            "rt_send"
-        );
+    fn the_vm_names_its_runtime_functions() {
+        let symbols = Symbols::of_the_vm();
+        let (address, name) = som_vm::introspect::runtime_functions()[0];
+        assert_eq!(symbols.name(address), Some(name));
+        assert_eq!(name, "rt_send");
     }
 }

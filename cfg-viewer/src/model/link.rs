@@ -190,7 +190,7 @@ impl Column {
         let starts: BTreeSet<u32> = native.pc_map.iter().map(|e| e.offset).collect();
         let mut current = None;
         let instructions = native.instructions();
-        let symbols = som_asm_browser::targets::Symbols::of_this_process();
+        let symbols = som_asm_browser::targets::Symbols::of_the_vm();
         let texts = som_asm_browser::targets::annotate(native, &instructions, symbols);
         for (inst, inst_text) in instructions.into_iter().zip(texts) {
             let bci = inst.bci;

@@ -43,6 +43,12 @@ pub struct NativeInstruction {
     pub line: u32,
 }
 
+/// The runtime functions tier-1 code calls, as (address, name), so a disassembly can
+/// name `call rax` after `mov rax, <address>`.
+pub fn runtime_functions() -> Vec<(u64, &'static str)> {
+    crate::tier1::runtime::entry_points()
+}
+
 impl View<'_> {
     /// Methods that have tier-1 code, by method number.
     pub fn compiled_methods(&self) -> Vec<MethodKey> {

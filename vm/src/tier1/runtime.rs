@@ -20,6 +20,27 @@ use crate::runtime::vm::Vm;
 use crate::tier0::Flow;
 use crate::value::Value;
 
+/// The `extern "C"` functions machine code calls, by address and name (for tools that
+/// name calls in a disassembly).
+pub(crate) fn entry_points() -> Vec<(u64, &'static str)> {
+    use super::prim_calls::{rt_primitive, rt_push_block};
+    let f = |p: *const (), name| (p as u64, name);
+    vec![
+        f(rt_send as *const (), "rt_send"),
+        f(rt_send_bytecode as *const (), "rt_send_bytecode"),
+        f(rt_bytecode as *const (), "rt_bytecode"),
+        f(rt_out_of_memory as *const (), "rt_out_of_memory"),
+        f(rt_primitive as *const (), "rt_primitive"),
+        f(rt_push_block as *const (), "rt_push_block"),
+        f(leaf_context_get as *const (), "leaf_context_get"),
+        f(leaf_context_set as *const (), "leaf_context_set"),
+        f(leaf_global as *const (), "leaf_global"),
+        f(leaf_trivial as *const (), "leaf_trivial"),
+        f(leaf_float as *const (), "leaf_float"),
+        f(leaf_nil_test as *const (), "leaf_nil_test"),
+    ]
+}
+
 /// The `FastEntry` of a trivial method.
 pub(crate) fn trivial_entry(t: crate::bytecode::Trivial) -> FastEntry {
     use crate::bytecode::Trivial;
