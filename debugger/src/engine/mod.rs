@@ -13,6 +13,7 @@ mod commands;
 mod failure;
 mod print;
 mod reach;
+mod logpoints;
 mod scan;
 mod summary;
 mod watch;
@@ -21,6 +22,7 @@ pub use breakpoints::{Breakpoint, BreakpointKind};
 pub use commands::{Reply, Stop, TimelineHit, Write};
 pub use failure::Failure;
 pub use print::Printed;
+pub use logpoints::LogHit;
 pub use watch::{Location, Watch};
 
 use crate::trace::Trace;
@@ -97,6 +99,8 @@ pub struct Engine {
     pub selected: usize,
     pub breakpoints: Vec<Breakpoint>,
     pub watches: Vec<Watch>,
+    /// Logpoints asked for so far, with their hits (the timeline shows them).
+    pub logs: Vec<(Breakpoint, Vec<LogHit>)>,
     last_point_id: usize,
     names: HashMap<MethodKey, MethodNames>,
     info: ReplayInfo,
@@ -168,6 +172,7 @@ impl Engine {
             selected: 0,
             breakpoints: Vec::new(),
             watches: Vec::new(),
+            logs: Vec::new(),
             last_point_id: 0,
             names: HashMap::new(),
             info: ReplayInfo::default(),

@@ -201,6 +201,8 @@ pub struct App {
     /// Clocks of the breakpoint hits and of the watchpoint hits over the whole recording.
     pub timeline: Vec<u64>,
     pub watch_hits: Vec<u64>,
+    /// Clocks of the hits of the `log` commands given.
+    pub log_hits: Vec<u64>,
     timeline_key: Option<String>,
     pub quit: bool,
     /// A command is running (shown in the status line).
@@ -231,6 +233,7 @@ impl App {
             popup: None,
             timeline: Vec::new(),
             watch_hits: Vec::new(),
+            log_hits: Vec::new(),
             timeline_key: None,
             quit: false,
             busy: false,
@@ -284,6 +287,11 @@ impl App {
             }
             self.timeline_key = Some(key);
         }
+        self.log_hits = engine
+            .logs
+            .iter()
+            .flat_map(|(_, hits)| hits.iter().map(|h| h.clock))
+            .collect();
         let position = engine.position();
         self.shown = read_shown(engine, &self.root, &self.open);
         if let Some(file) = self.shown.file.clone() {
