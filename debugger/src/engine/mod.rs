@@ -23,7 +23,7 @@ pub use commands::{Reply, Stop, TimelineHit, Write};
 pub use failure::Failure;
 pub use print::Printed;
 pub use logpoints::LogHit;
-pub use watch::{Location, Watch};
+pub use watch::{resolve as watch_location, Location, Watch};
 
 use crate::trace::Trace;
 use som_vm::introspect::Options;
