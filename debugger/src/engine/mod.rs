@@ -11,10 +11,10 @@
 mod breakpoints;
 mod commands;
 mod failure;
-mod print;
-mod reach;
 mod fine;
 mod logpoints;
+mod print;
+mod reach;
 mod scan;
 mod summary;
 mod watch;
@@ -22,8 +22,8 @@ mod watch;
 pub use breakpoints::{Breakpoint, BreakpointKind};
 pub use commands::{Reply, Stop, TimelineHit, Write};
 pub use failure::Failure;
-pub use print::Printed;
 pub use logpoints::LogHit;
+pub use print::Printed;
 pub use watch::{resolve as watch_location, Location, Watch};
 
 use crate::trace::Trace;
