@@ -11,6 +11,8 @@
 mod breakpoints;
 mod commands;
 mod failure;
+mod fine;
+mod logpoints;
 mod print;
 mod reach;
 mod scan;
@@ -21,9 +23,10 @@ mod watch;
 pub use breakpoints::{Breakpoint, BreakpointKind};
 pub use commands::{Reply, Stop, Write};
 pub use failure::Failure;
+pub use logpoints::LogHit;
 pub use print::Printed;
 pub use timeline::{TimelineHit, TimelineScan};
-pub use watch::{Location, Watch};
+pub use watch::{resolve as watch_location, Location, Watch};
 
 use crate::trace::Trace;
 use som_vm::introspect::Options;
@@ -99,6 +102,8 @@ pub struct Engine {
     pub selected: usize,
     pub breakpoints: Vec<Breakpoint>,
     pub watches: Vec<Watch>,
+    /// Logpoints asked for so far, with their hits (the timeline shows them).
+    pub logs: Vec<(Breakpoint, Vec<LogHit>)>,
     last_point_id: usize,
     names: HashMap<MethodKey, MethodNames>,
     info: ReplayInfo,
@@ -108,6 +113,8 @@ pub struct Engine {
     output_base: (usize, usize),
     /// The classes, selectors and lines the program can reach.
     reachable: reach::Reachable,
+    /// Snapshots between checkpoints near where backward searches ran.
+    fine: fine::FineCache,
 }
 
 /// Names of a method, cached by key.
@@ -170,11 +177,13 @@ impl Engine {
             selected: 0,
             breakpoints: Vec::new(),
             watches: Vec::new(),
+            logs: Vec::new(),
             last_point_id: 0,
             names: HashMap::new(),
             info: ReplayInfo::default(),
             output_base: (0, 0),
             reachable: Default::default(),
+            fine: Default::default(),
         };
         let started = std::time::Instant::now();
         engine.first_replay()?;
@@ -219,13 +228,13 @@ impl Engine {
     }
 
     /// Bytes the program has written up to the current position.
-    fn output_len(&self) -> usize {
+    pub(crate) fn output_len(&self) -> usize {
         let (written, buffer) = self.output_base;
         (written + self.machine.view().output().len()).saturating_sub(buffer)
     }
 
     /// Puts the machine in the state of checkpoint `idx`.
-    fn restore_checkpoint(&mut self, idx: usize) {
+    pub(crate) fn restore_checkpoint(&mut self, idx: usize) {
         let cp = &self.checkpoints[idx];
         self.machine.restore(&cp.snapshot);
         self.output_base = (cp.output_len, self.machine.view().output().len());
@@ -281,6 +290,10 @@ impl Engine {
             .iter()
             .rposition(|c| c.at.is_none_or(|b| b.step <= step))
             .unwrap_or(0);
+        let cp_step = self.checkpoints[idx].at.map_or(0, |b| b.step);
+        if let Some(b) = self.restore_fine(cp_step, step) {
+            return Some(b);
+        }
         self.restore_checkpoint(idx);
         self.checkpoints[idx].at
     }
