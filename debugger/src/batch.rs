@@ -5,11 +5,12 @@
 //! `tier`); movements add `stopped` (why; `error` adds `message` and `backtrace`),
 //! `print` adds `value` (and `object` for an object: `class`, then `fields` with `name`
 //! and `value`, or `elements`), `last-write` and `origin` add `write` (`clock`,
-//! `class`, `selector`, `line`); a bad command answers `{"error": ...}` and the session
+//! `class`, `selector`, `line`), `log` adds `hits` (`clock`, `line`, `value` or
+//! `error` each); a bad command answers `{"error": ...}` and the session
 //! goes on. With `--timing`, answers carry `ms` (the command's latency) too.
 
 use crate::command::Command;
-use crate::engine::{Engine, Position, Reply, Stop};
+use crate::engine::{Engine, LogHit, Position, Reply, Stop};
 use serde_json::{json, Map, Value};
 use std::io::{BufRead, Write};
 
@@ -49,6 +50,22 @@ fn stop_json(stop: &Stop) -> Value {
     }
 }
 
+/// A logpoint's hits: `clock`, `line` and `value` (or `error`) each.
+fn hits_json(hits: &[LogHit]) -> Value {
+    let one = |h: &LogHit| {
+        let mut o = Map::new();
+        o.insert("clock".into(), json!(h.clock));
+        o.insert("line".into(), json!(h.line));
+        match h.values.first() {
+            Some(Ok(v)) => o.insert("value".into(), json!(v)),
+            Some(Err(e)) => o.insert("error".into(), json!(e)),
+            None => None,
+        };
+        Value::Object(o)
+    };
+    Value::Array(hits.iter().map(one).collect())
+}
+
 /// The JSON answer to a command.
 pub fn answer(engine: &Engine, reply: &Result<Reply, String>) -> Value {
     let mut out = Map::new();
@@ -78,6 +95,9 @@ pub fn answer(engine: &Engine, reply: &Result<Reply, String>) -> Value {
                     json!({"clock": w.clock, "class": w.class, "selector": w.selector,
                            "file": w.file, "line": w.line}),
                 );
+            }
+            if let Some(hits) = &r.hits {
+                out.insert("hits".into(), hits_json(hits));
             }
             if let Some(m) = &r.message {
                 out.insert("message".into(), json!(m));

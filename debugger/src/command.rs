@@ -21,6 +21,8 @@ pub enum Command {
     Watch(String),
     LastWrite(String),
     Origin(String),
+    /// `log FILE:LINE EXPR`: every hit of the line in the recording with EXPR's value.
+    Log(String),
     /// Selects frame N (0 innermost) for print, watch and the panes.
     Frame(usize),
     Up,
@@ -45,6 +47,7 @@ print EXPR                        evaluate SOM in the selected frame (p)
 watch PATH                        stop where a variable/field/global changes
 last-write PATH                   which statement last wrote it, at what clock
 origin PATH                       where the object was allocated
+log FILE:LINE EXPR                EXPR's value at every hit of the line, whole recording
 info                              breakpoints and watchpoints
 quit                              leave (q)";
 
@@ -90,6 +93,7 @@ impl Command {
             "watch" => Ok(Command::Watch(need("a variable, field or global")?)),
             "last-write" => Ok(Command::LastWrite(need("a variable, field or global")?)),
             "origin" => Ok(Command::Origin(need("an object")?)),
+            "log" => Ok(Command::Log(need("FILE:LINE and an expression")?)),
             "frame" => Ok(Command::Frame(number("a frame number")? as usize)),
             "up" => simple(Command::Up),
             "down" => simple(Command::Down),
@@ -133,6 +137,7 @@ impl Engine {
             Command::Watch(expr) => self.add_watch(expr)?,
             Command::LastWrite(expr) => self.last_write(expr)?,
             Command::Origin(expr) => self.origin(expr)?,
+            Command::Log(spec) => self.log_command(spec)?,
             Command::Frame(n) => self.select_frame(*n)?,
             Command::Up => self.select_frame(self.selected + 1)?,
             Command::Down => self.select_frame(self.selected.saturating_sub(1))?,
@@ -142,6 +147,18 @@ impl Engine {
                 self.describe_points()
             )),
             Command::Help => message(HELP.to_string()),
+        })
+    }
+
+    fn log_command(&mut self, spec: &str) -> Result<Reply, String> {
+        let (bp, hits) = self.log_line(spec)?;
+        let message = format!("log {}: {} hits", bp.describe(), hits.len());
+        self.logs.retain(|(b, _)| b.kind != bp.kind);
+        self.logs.push((bp, hits.clone()));
+        Ok(Reply {
+            message: Some(message),
+            hits: Some(hits),
+            ..Reply::default()
         })
     }
 

@@ -1,11 +1,12 @@
 //! Recording: runs a program at full speed (the fast interpreter loop, no hooks) with
 //! its non-deterministic inputs logged and its output both shown and kept, and writes
 //! the `.somtrace` file. A program that does not load gets the error `som` prints and
-//! no trace.
+//! no trace. `capture` is the same run without the file (the DAP server keeps stdout
+//! for the protocol and sends the output as events instead of echoing it).
 
 use crate::trace::{RecordedInput, Trace, TraceError};
 use som_vm::introspect::Options;
-use som_vm::introspect::{Inputs, Machine};
+use som_vm::introspect::{Exit, Inputs, Machine};
 use std::path::{Path, PathBuf};
 
 /// What to record.
@@ -22,32 +23,42 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Runs the program, writes the trace to `out`, answers the program's exit status.
 pub fn record(what: &Recording, out: &Path) -> Result<i32, TraceError> {
+    match capture(what, true) {
+        Ok((trace, status)) => {
+            trace.write(out)?;
+            Ok(status)
+        }
+        Err(exit) => {
+            eprint!("{}", exit.error.unwrap_or_default());
+            Ok(exit.status)
+        }
+    }
+}
+
+/// Runs the program and answers its recording and exit status, or how loading it
+/// failed (the error names the program file as the user gave it); `echo` shows the
+/// output while it runs.
+pub fn capture(what: &Recording, echo: bool) -> Result<(Trace, i32), Exit> {
     let program = absolute(&what.program);
     let class_path: Vec<PathBuf> = what.class_path.iter().map(|p| absolute(p)).collect();
     let options = Options {
         class_path: class_path.clone(),
         ..Options::default()
     };
-    let mut machine = match Machine::load(options, &program, &what.args, Inputs::Record, true) {
-        Ok(m) => m,
-        Err(exit) => {
-            eprint!(
-                "{}",
-                as_given(exit.error.as_deref(), &program, &what.program)
-            );
-            return Ok(exit.status);
-        }
+    let given = |exit: Exit| Exit {
+        error: Some(as_given(exit.error.as_deref(), &program, &what.program)),
+        ..exit
     };
+    let mut machine =
+        Machine::load(options, &program, &what.args, Inputs::Record, true).map_err(|e| given(e))?;
     if let Some(exit) = machine.exit().filter(|e| e.status != 0) {
         // The program did not load (a syntax error, a missing class): report it as
-        // `som` does, and write no trace of a run that never started.
-        eprint!(
-            "{}",
-            as_given(exit.error.as_deref(), &program, &what.program)
-        );
-        return Ok(exit.status);
+        // `som` does, and make no trace of a run that never started.
+        return Err(given(exit.clone()));
     }
-    machine.echo_output();
+    if echo {
+        machine.echo_output();
+    }
     let exit = machine.run();
     let trace = Trace {
         program,
@@ -62,8 +73,7 @@ pub fn record(what: &Recording, out: &Path) -> Result<i32, TraceError> {
         final_clock: machine.view().clock(),
         exit_status: exit.status,
     };
-    trace.write(out)?;
-    Ok(exit.status)
+    Ok((trace, exit.status))
 }
 
 /// A load error naming the program file as the user gave it (as `som` does), not by

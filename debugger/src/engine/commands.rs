@@ -58,6 +58,8 @@ pub struct Reply {
     pub object: Option<serde_json::Value>,
     pub write: Option<Write>,
     pub message: Option<String>,
+    /// A logpoint's hits over the whole recording.
+    pub hits: Option<Vec<super::LogHit>>,
 }
 
 impl Reply {

@@ -11,6 +11,7 @@
 mod breakpoints;
 mod commands;
 mod failure;
+mod logpoints;
 mod print;
 mod reach;
 mod scan;
@@ -21,6 +22,7 @@ mod watch;
 pub use breakpoints::{Breakpoint, BreakpointKind};
 pub use commands::{Reply, Stop, Write};
 pub use failure::Failure;
+pub use logpoints::LogHit;
 pub use print::Printed;
 pub use timeline::{TimelineHit, TimelineScan};
 pub use watch::{Location, Watch};
@@ -99,6 +101,8 @@ pub struct Engine {
     pub selected: usize,
     pub breakpoints: Vec<Breakpoint>,
     pub watches: Vec<Watch>,
+    /// Logpoints asked for so far, with their hits (the timeline shows them).
+    pub logs: Vec<(Breakpoint, Vec<LogHit>)>,
     last_point_id: usize,
     names: HashMap<MethodKey, MethodNames>,
     info: ReplayInfo,
@@ -170,6 +174,7 @@ impl Engine {
             selected: 0,
             breakpoints: Vec::new(),
             watches: Vec::new(),
+            logs: Vec::new(),
             last_point_id: 0,
             names: HashMap::new(),
             info: ReplayInfo::default(),

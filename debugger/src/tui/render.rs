@@ -208,12 +208,17 @@ fn draw_timeline(frame: &mut Frame, app: &App, area: Rect) {
         _ => String::new(),
     };
     let title = format!(
-        " Timeline: clock {} of {}{} · {} ◆ breaks · {} ▼ watch{scanning} ",
+        " Timeline: clock {} of {}{} · {} ◆ breaks · {} ▼ watch{}{scanning} ",
         shown.clock,
         shown.end_clock,
         if shown.at_end { " (end)" } else { "" },
         app.timeline.len(),
-        app.watch_hits.len()
+        app.watch_hits.len(),
+        if app.log_hits.is_empty() {
+            String::new()
+        } else {
+            format!(" · {} ● log", app.log_hits.len())
+        }
     );
     let block = Block::default().borders(Borders::TOP).title(title);
     let inner = block.inner(area);
@@ -223,11 +228,12 @@ fn draw_timeline(frame: &mut Frame, app: &App, area: Rect) {
         shown.clock,
         &app.timeline,
         &app.watch_hits,
+        &app.log_hits,
     );
     let bar: Vec<Span> = bar
         .chars()
         .map(|c| match c {
-            timeline::HIT | timeline::WATCH => Span::styled(c.to_string(), BREAK),
+            timeline::HIT | timeline::WATCH | timeline::LOG => Span::styled(c.to_string(), BREAK),
             timeline::HERE => Span::styled(c.to_string(), FOCUS),
             _ => Span::styled(c.to_string(), DIM),
         })

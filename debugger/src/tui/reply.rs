@@ -95,6 +95,14 @@ pub fn describe(engine: &Engine, command: &Command, result: &Result<Reply, Strin
     if let Some(m) = &reply.message {
         lines.extend(m.lines().map(str::to_string));
     }
+    for h in reply.hits.iter().flatten() {
+        let value = match h.values.first() {
+            Some(Ok(v)) => v.clone(),
+            Some(Err(e)) => format!("error: {e}"),
+            None => String::new(),
+        };
+        lines.push(format!("  clock {} line {}: {value}", h.clock, h.line));
+    }
     match (&reply.value, command) {
         (Some(v), Command::Print(e)) => lines.push(format!("{e} = {v}")),
         (Some(v), _) if reply.message.is_none() => lines.push(format!("= {v}")),

@@ -206,6 +206,8 @@ pub struct App {
     /// Clocks of the breakpoint hits and of the watchpoint hits over the whole recording.
     pub timeline: Vec<u64>,
     pub watch_hits: Vec<u64>,
+    /// Clocks of the hits of the `log` commands given.
+    pub log_hits: Vec<u64>,
     timeline_key: Option<String>,
     /// The timeline being found in the background (between key presses).
     timeline_scan: Option<TimelineScan>,
@@ -238,6 +240,7 @@ impl App {
             popup: None,
             timeline: Vec::new(),
             watch_hits: Vec::new(),
+            log_hits: Vec::new(),
             timeline_key: None,
             timeline_scan: None,
             quit: false,
@@ -290,6 +293,11 @@ impl App {
             self.copy_timeline();
             self.timeline_key = Some(key);
         }
+        self.log_hits = engine
+            .logs
+            .iter()
+            .flat_map(|(_, hits)| hits.iter().map(|h| h.clock))
+            .collect();
         let position = engine.position();
         self.shown = read_shown(engine, &self.root, &self.open);
         if let Some(file) = self.shown.file.clone() {

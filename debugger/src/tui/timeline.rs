@@ -1,11 +1,13 @@
 //! The timeline strip: the recording from clock 0 to its end clock as a bar one
-//! character per stretch of clock, with breakpoint hits, watchpoint hits and the
+//! character per stretch of clock, with breakpoint hits, watchpoint hits, logpoint hits and the
 //! current position marked, and a scale line with the clock numbers.
 
 /// A breakpoint hit on the bar.
 pub const HIT: char = '◆';
 /// A watchpoint hit (the watched value changed) on the bar.
 pub const WATCH: char = '▼';
+/// A logpoint hit on the bar.
+pub const LOG: char = '●';
 /// The current position on the bar.
 pub const HERE: char = '█';
 const TRACK: char = '─';
@@ -23,9 +25,16 @@ pub fn cell(clock: u64, end: u64, width: usize) -> usize {
 }
 
 /// The bar and its scale line, `width` characters each.
-pub fn bar(width: usize, end: u64, clock: u64, hits: &[u64], watch: &[u64]) -> (String, String) {
+pub fn bar(
+    width: usize,
+    end: u64,
+    clock: u64,
+    hits: &[u64],
+    watch: &[u64],
+    logs: &[u64],
+) -> (String, String) {
     let mut cells = vec![TRACK; width];
-    for (clocks, mark) in [(watch, WATCH), (hits, HIT)] {
+    for (clocks, mark) in [(logs, LOG), (watch, WATCH), (hits, HIT)] {
         for &h in clocks {
             if let Some(c) = cells.get_mut(cell(h, end, width)) {
                 *c = mark;
@@ -80,8 +89,8 @@ mod tests {
 
     #[test]
     fn the_bar_marks_hits_and_the_position_with_clock_numbers_below() {
-        let (bar, scale) = bar(21, 200, 100, &[20, 180], &[40, 180]);
-        assert_eq!(bar, "──◆─▼─────█───────◆──");
+        let (bar, scale) = bar(21, 200, 100, &[20, 180], &[40, 180], &[60, 180]);
+        assert_eq!(bar, "──◆─▼─●───█───────◆──");
         assert_eq!(scale, "0        100      200");
         assert_eq!(bar.chars().count(), 21);
         assert_eq!(scale.chars().count(), 21);
@@ -90,7 +99,7 @@ mod tests {
     #[test]
     fn tiny_bars_do_not_panic() {
         for w in 0..4 {
-            let (b, s) = bar(w, 1_000_000, 999, &[5], &[7]);
+            let (b, s) = bar(w, 1_000_000, 999, &[5], &[7], &[9]);
             assert_eq!(b.chars().count(), w);
             assert_eq!(s.chars().count(), w);
         }
