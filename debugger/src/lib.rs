@@ -1,10 +1,12 @@
 //! som-debugger: the time-travel debugger for tiered-som. `trace` is the recording file,
 //! `engine` replays a recording with checkpoints and answers every command forwards and
 //! backwards, `command` parses command lines, and `batch` is the scripted front end
-//! (one JSON object per command). The TUI is another front end on the same engine.
+//! (one JSON object per command). The TUI and `dap` (the Debug Adapter Protocol server)
+//! are other front ends on the same engine.
 
 pub mod batch;
 pub mod command;
+pub mod dap;
 pub mod engine;
 pub mod record;
 pub mod trace;

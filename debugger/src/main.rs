@@ -1,4 +1,4 @@
-//! The `som-dbg` binary: `record`, `replay` (TUI or `--batch`) and `run`.
+//! The `som-dbg` binary: `record`, `replay` (TUI or `--batch`), `run` and `dap`.
 
 use som_debugger::engine::{Engine, DEFAULT_BUDGET};
 use som_debugger::record::{record, Recording};
@@ -13,9 +13,11 @@ const USAGE: &str = "usage:
   som-dbg record -o run.somtrace [-cp dir1:dir2] File.som [args...]
   som-dbg replay run.somtrace [--batch [--timing]] [--checkpoint-budget SIZE]
   som-dbg run [-cp dir1:dir2] [--checkpoint-budget SIZE] File.som [args...]
+  som-dbg dap [--checkpoint-budget SIZE]
 
 replay --batch reads commands from stdin (one per line) and answers one JSON object per
-command; without it the recording opens in the terminal UI. SIZE is e.g. 256M or 1G.";
+command; without it the recording opens in the terminal UI. dap serves the Debug Adapter
+Protocol on stdin/stdout (for VS Code and other editors). SIZE is e.g. 256M or 1G.";
 
 struct Args {
     out: Option<PathBuf>,
@@ -133,6 +135,15 @@ fn main_inner(argv: Vec<String>) -> Result<i32, String> {
             let _ = std::fs::remove_file(&path);
             let mut engine = open(trace, a.budget)?;
             som_debugger::tui::run(&mut engine).map_err(|e| e.to_string())?;
+            Ok(0)
+        }
+        "dap" => {
+            if let Some(extra) = a.rest.first() {
+                return Err(format!("unexpected argument '{extra}'"));
+            }
+            let stdin = std::io::stdin();
+            som_debugger::dap::serve(stdin.lock(), std::io::stdout().lock(), a.budget)
+                .map_err(|e| format!("dap: {e}"))?;
             Ok(0)
         }
         "-h" | "--help" | "help" => Err(String::new()),

@@ -25,7 +25,7 @@ pub use failure::Failure;
 pub use logpoints::LogHit;
 pub use print::Printed;
 pub use timeline::{TimelineHit, TimelineScan};
-pub use watch::{Location, Watch};
+pub use watch::{resolve as watch_location, Location, Watch};
 
 use crate::trace::Trace;
 use som_vm::introspect::Options;
