@@ -303,10 +303,20 @@ impl Engine {
         let location = resolve(&self.view(), self.selected, expr)?;
         let watched = location.clone();
         let rel = move |s: &Summary, _: &Names| watched.may_change(&s.writes);
+        let mut detector = ChangeDetector::new(location.clone());
+        let reply = self.find_writer(
+            &mut |vm, b| detector.changed(vm, b.step),
+            Some(&rel),
+            "no write to it in the recording",
+        )?;
+        if self.write_explains_now(&location, &reply) {
+            return Ok(reply);
+        }
+        // A store the VM's write log did not report: search again, skipping nothing.
         let mut detector = ChangeDetector::new(location);
         self.find_writer(
             &mut |vm, b| detector.changed(vm, b.step),
-            Some(&rel),
+            None,
             "no write to it in the recording",
         )
     }
