@@ -155,3 +155,34 @@ fn last_write_sees_the_store_of_every_path_on_a_long_recording() {
         "origin on the long recording"
     );
 }
+
+#[test]
+fn stepping_back_from_fine_snapshots_answers_as_from_checkpoints() {
+    // 18M ticks: checkpoints are an interval apart. The first steps back scan from a
+    // checkpoint and leave fine snapshots; the same steps back again start from them.
+    let trace = record("Stores");
+    let steps =
+        "reverse-step\nreverse-step\nreverse-next\nreverse-step\nreverse-finish\nreverse-step\n";
+    let commands = format!("break Stores>>probe\ncontinue\n{steps}continue\n{steps}");
+    let answers = batch(&trace, &commands);
+    let at = |a: &Value| {
+        let f = &a["frames"][0];
+        (
+            a["clock"].clone(),
+            f["selector"].clone(),
+            f["line"].clone(),
+            f["bci"].clone(),
+        )
+    };
+    let first: Vec<_> = answers[2..8].iter().map(at).collect();
+    assert_eq!(
+        answers[8]["stopped"]["reason"], "breakpoint",
+        "{}",
+        answers[8]
+    );
+    let again: Vec<_> = answers[9..15].iter().map(at).collect();
+    assert_eq!(first, again);
+    let clocks: Vec<u64> = first.iter().map(|p| p.0.as_u64().unwrap()).collect();
+    assert!(clocks.windows(2).all(|w| w[0] >= w[1]), "{clocks:?}");
+    assert_eq!(first[4].1, "run", "reverse-finish leaves probe for run");
+}

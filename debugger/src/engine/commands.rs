@@ -125,17 +125,15 @@ impl Engine {
 
     pub fn reverse_step(&mut self) -> Reply {
         let (now, depth) = (self.position.step(), self.depth_now());
-        let found =
-            self.search_backward(now, &mut |_, b| stoppable(b, depth), &mut |_, _| true, None);
+        let found = self.search_back_to(now, &mut |_, b| stoppable(b, depth), None);
         self.moved(found, false, Stop::Step)
     }
 
     pub fn reverse_next(&mut self) -> Reply {
         let (now, depth) = (self.position.step(), self.depth_now());
-        let found = self.search_backward(
+        let found = self.search_back_to(
             now,
             &mut |_, b| b.depth <= depth && stoppable(b, depth),
-            &mut |_, _| true,
             None,
         );
         self.moved(found, false, Stop::Step)
@@ -143,7 +141,16 @@ impl Engine {
 
     pub fn reverse_finish(&mut self) -> Reply {
         let (now, depth) = (self.position.step(), self.depth_now());
-        let found = self.search_backward(now, &mut |_, b| b.depth < depth, &mut |_, _| true, None);
+        // The boundary sought is the caller's (the frame below) last one before this
+        // activation began: only stretches where the caller ran can hold it.
+        let caller = match self.position {
+            Position::At(_) if depth >= 2 => Some(self.view().frame(1).id),
+            _ => None,
+        };
+        let rel = move |s: &Summary, _: &Names| {
+            caller.is_none_or(|id| s.writes.may_run_frame(id, depth - 1))
+        };
+        let found = self.search_back_to(now, &mut |_, b| b.depth < depth, Some(&rel));
         self.moved(found, false, Stop::Step)
     }
 
@@ -376,7 +383,7 @@ impl Engine {
             hit
         };
         // A write by the statement just executed shows as a change at this boundary.
-        let found = self.search_backward(here + 1, &mut track, &mut |_, _| true, relevant);
+        let found = self.search_back_to(here + 1, &mut track, relevant);
         let reply = match (found, writer) {
             (Some(_), Some((w, key))) => {
                 let names = self.names(key);

@@ -101,10 +101,9 @@ impl Engine {
             s.writes.may_run_frame(id, frame_depth)
         };
         let now = self.position.step();
-        let found = self.search_backward(
+        let found = self.search_back_to(
             now + 1,
             &mut |_, b| b.frame_id == id && b.kind == BoundaryKind::Enter,
-            &mut |_, _| true,
             Some(&rel),
         );
         let stop = match found {

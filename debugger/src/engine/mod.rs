@@ -11,6 +11,7 @@
 mod breakpoints;
 mod commands;
 mod failure;
+mod fine;
 mod logpoints;
 mod print;
 mod reach;
@@ -112,6 +113,8 @@ pub struct Engine {
     output_base: (usize, usize),
     /// The classes, selectors and lines the program can reach.
     reachable: reach::Reachable,
+    /// Snapshots between checkpoints near where backward searches ran.
+    fine: fine::FineCache,
 }
 
 /// Names of a method, cached by key.
@@ -180,6 +183,7 @@ impl Engine {
             info: ReplayInfo::default(),
             output_base: (0, 0),
             reachable: Default::default(),
+            fine: Default::default(),
         };
         let started = std::time::Instant::now();
         engine.first_replay()?;
@@ -224,13 +228,13 @@ impl Engine {
     }
 
     /// Bytes the program has written up to the current position.
-    fn output_len(&self) -> usize {
+    pub(crate) fn output_len(&self) -> usize {
         let (written, buffer) = self.output_base;
         (written + self.machine.view().output().len()).saturating_sub(buffer)
     }
 
     /// Puts the machine in the state of checkpoint `idx`.
-    fn restore_checkpoint(&mut self, idx: usize) {
+    pub(crate) fn restore_checkpoint(&mut self, idx: usize) {
         let cp = &self.checkpoints[idx];
         self.machine.restore(&cp.snapshot);
         self.output_base = (cp.output_len, self.machine.view().output().len());
@@ -286,6 +290,10 @@ impl Engine {
             .iter()
             .rposition(|c| c.at.is_none_or(|b| b.step <= step))
             .unwrap_or(0);
+        let cp_step = self.checkpoints[idx].at.map_or(0, |b| b.step);
+        if let Some(b) = self.restore_fine(cp_step, step) {
+            return Some(b);
+        }
         self.restore_checkpoint(idx);
         self.checkpoints[idx].at
     }

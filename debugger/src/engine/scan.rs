@@ -194,6 +194,15 @@ impl Engine {
         }
     }
 
+    /// Runs to the first boundary at `limit` or where `pred` holds (`None`: the end or
+    /// a divergence).
+    pub(super) fn drive_to(&mut self, limit: u64, pred: &mut Pred<'_>) -> Option<Boundary> {
+        match self.drive(limit, &mut **pred, false) {
+            Driven::Stopped(b) => Some(b),
+            _ => None,
+        }
+    }
+
     /// The first replay: to the end, checking output, clock and status, with checkpoints.
     pub(super) fn first_replay(&mut self) -> Result<(), OpenError> {
         self.info.boundaries = 0;
@@ -392,6 +401,27 @@ impl Engine {
         confirm: Confirm<'_>,
         relevant: Relevant<'_>,
     ) -> Option<Boundary> {
+        self.search_backward_with(before, pred, Some(confirm), relevant)
+    }
+
+    /// `search_backward` with nothing to confirm: the run pauses only to leave fine
+    /// snapshots, not at every match (stepping back matches almost every boundary).
+    pub(crate) fn search_back_to(
+        &mut self,
+        before: u64,
+        pred: Pred<'_>,
+        relevant: Relevant<'_>,
+    ) -> Option<Boundary> {
+        self.search_backward_with(before, pred, None, relevant)
+    }
+
+    fn search_backward_with(
+        &mut self,
+        before: u64,
+        pred: Pred<'_>,
+        mut confirm: Option<Confirm<'_>>,
+        relevant: Relevant<'_>,
+    ) -> Option<Boundary> {
         let mut pred = pred;
         let mut hi = before;
         let mut idx = self.checkpoints.len();
@@ -405,23 +435,7 @@ impl Engine {
                 hi = at.map_or(0, |b| b.step + 1);
                 continue;
             }
-            self.restore_checkpoint(idx);
-            let mut found = None;
-            if let Some(b) = at {
-                if pred(&self.machine.view(), &b) && confirm(&mut self.machine, &b) {
-                    found = Some(b);
-                }
-            }
-            loop {
-                match self.drive(hi, &mut pred, false) {
-                    Driven::Stopped(b) if b.step < hi => {
-                        if confirm(&mut self.machine, &b) {
-                            found = Some(b);
-                        }
-                    }
-                    _ => break,
-                }
-            }
+            let found = self.search_stretch(idx, hi, &mut pred, confirm.as_mut());
             if found.is_some() {
                 return found;
             }
