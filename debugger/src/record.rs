@@ -50,7 +50,7 @@ pub fn capture(what: &Recording, echo: bool) -> Result<(Trace, i32), Exit> {
         ..exit
     };
     let mut machine =
-        Machine::load(options, &program, &what.args, Inputs::Record, true).map_err(|e| given(e))?;
+        Machine::load(options, &program, &what.args, Inputs::Record, true).map_err(&given)?;
     if let Some(exit) = machine.exit().filter(|e| e.status != 0) {
         // The program did not load (a syntax error, a missing class): report it as
         // `som` does, and make no trace of a run that never started.

@@ -74,6 +74,7 @@ fn stopped(engine: &Engine, stop: &Stop, function_ids: &[usize]) -> Value {
             vec![*id],
         ),
         Stop::End => ("end", "the end of the recording".to_string(), vec![]),
+        Stop::Error { message, .. } => ("exception", format!("SOM error: {message}"), vec![]),
         Stop::Start => ("start", "the start of the recording".to_string(), vec![]),
     };
     let mut body = json!({"reason": reason, "description": description, "threadId": THREAD,

@@ -55,7 +55,7 @@ impl HitCondition {
             HitCondition::Below(n) => ordinal < n,
             HitCondition::AtMost(n) => ordinal <= n,
             HitCondition::Exactly(n) => ordinal == n,
-            HitCondition::Every(n) => ordinal % n == 0,
+            HitCondition::Every(n) => ordinal.is_multiple_of(n),
         }
     }
 }
@@ -464,10 +464,8 @@ impl<W: Write> Adapter<W> {
                 BreakpointKind::Line { line, .. } => line,
                 _ => 0,
             };
-            let mut ordinal = 0;
-            for h in &hits {
-                ordinal += 1;
-                if p.hit.is_some_and(|c| !c.counts(ordinal)) {
+            for (i, h) in hits.iter().enumerate() {
+                if p.hit.is_some_and(|c| !c.counts(i as u64 + 1)) {
                     continue;
                 }
                 let text = format!("[clock {}] {}\n", h.clock, interpolate(&message, h));
