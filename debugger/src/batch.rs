@@ -5,9 +5,9 @@
 //! `tier`); movements add `stopped` (why; `error` adds `message` and `backtrace`),
 //! `print` adds `value` (and `object` for an object: `class`, then `fields` with `name`
 //! and `value`, or `elements`), `last-write` and `origin` add `write` (`clock`,
-//! `class`, `selector`, `line`), `log` adds `hits` (`clock`, `line`, `value` each); a
-//! bad command answers `{"error": ...}` and the session goes on. With `--timing`,
-//! answers carry `ms` (the command's latency) too.
+//! `class`, `selector`, `line`), `log` adds `hits` (`clock`, `line`, `value` or
+//! `error` each); a bad command answers `{"error": ...}` and the session
+//! goes on. With `--timing`, answers carry `ms` (the command's latency) too.
 
 use crate::command::Command;
 use crate::engine::{Engine, LogHit, Position, Reply, Stop};

@@ -70,7 +70,7 @@ impl Engine {
     /// The last boundary before step `hi` where `pred` holds and `confirm` agrees, in
     /// the stretch from checkpoint `idx`. Scans from the fine snapshots inside the
     /// stretch first (latest first), and leaves new ones behind while scanning.
-    pub(crate) fn scan_stretch(
+    pub(crate) fn search_stretch(
         &mut self,
         idx: usize,
         hi: u64,
@@ -95,7 +95,7 @@ impl Engine {
         self.scan_from(start, upper, pred, confirm)
     }
 
-    /// Scans from the restored boundary `start` to before `hi` (see `scan_stretch`).
+    /// Scans from the restored boundary `start` to before `hi` (see `search_stretch`).
     /// Without `confirm`, matches are noted without pausing the run.
     fn scan_from(
         &mut self,

@@ -435,7 +435,7 @@ impl Engine {
                 hi = at.map_or(0, |b| b.step + 1);
                 continue;
             }
-            let found = self.scan_stretch(idx, hi, &mut pred, confirm.as_mut());
+            let found = self.search_stretch(idx, hi, &mut pred, confirm.as_mut());
             if found.is_some() {
                 return found;
             }

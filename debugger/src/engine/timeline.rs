@@ -95,7 +95,7 @@ impl Engine {
         let (position, selected) = (self.position, self.selected);
         while let Some(&idx) = scan.todo.first() {
             scan.todo.remove(0);
-            let found = self.timeline_stretch(idx);
+            let found = self.scan_stretch(idx);
             if scan.next_hit.is_none() {
                 scan.next_hit = found.iter().find(|h| h.step > scan.from).cloned();
             }
@@ -119,7 +119,7 @@ impl Engine {
     /// The hits of the stretch from checkpoint `idx` to the next: breakpoints at the
     /// boundaries from the checkpoint's on, watched changes at the boundaries after it
     /// up to the next checkpoint's.
-    fn timeline_stretch(&mut self, idx: usize) -> Vec<TimelineHit> {
+    fn scan_stretch(&mut self, idx: usize) -> Vec<TimelineHit> {
         let rel = self.relevance();
         let names = &self.names;
         if !rel(&self.checkpoints[idx].summary, names) {

@@ -208,7 +208,7 @@ fn draw_timeline(frame: &mut Frame, app: &App, area: Rect) {
         _ => String::new(),
     };
     let title = format!(
-        " Timeline: clock {} of {}{} · {} ◆ breaks · {} ▼ watch{scanning}{} ",
+        " Timeline: clock {} of {}{} · {} ◆ breaks · {} ▼ watch{}{scanning} ",
         shown.clock,
         shown.end_clock,
         if shown.at_end { " (end)" } else { "" },
