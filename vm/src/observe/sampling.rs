@@ -369,8 +369,9 @@ pub(crate) struct Sampler {
 impl Sampler {
     pub(crate) fn start(vm: &mut Vm, hz: u32) -> std::io::Result<Sampler> {
         install_handler()?;
-        vm.frames
-            .reserve(MAX_FRAMES.saturating_sub(vm.frames.len()));
+        // The same fixed reservation JIT code needs (`reserve_frames`), so entering JIT
+        // code later never moves the buffer the handler reads.
+        crate::native::context::reserve_frames(&mut vm.frames);
         let ring = Arc::new(Ring::new());
         let session = Box::new(Session {
             frames: &vm.frames,
