@@ -282,7 +282,6 @@ fn an_unknown_variable_is_reported_as_unknown_whichever_core_library_handles_it(
 }
 
 #[test]
-#[ignore = "needs the VM: Machine::evaluate reports `system exit: 1` instead of the message the core library printed (see notes/dbg20.md)"]
 fn a_does_not_understand_is_reported_as_the_error_whichever_core_library_handles_it() {
     let (mut e, _) = open_program("Exiting", EXITING);
     e.add_breakpoint("Exiting.som:5").unwrap();

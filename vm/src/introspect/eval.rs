@@ -121,6 +121,8 @@ impl Machine {
             hit: false,
         };
         let events = vm.events.take();
+        let since = self.output_marks();
+        let vm = &mut *self.vm;
         let result = vm.execute_monitored(base, &mut super::MonitorHook(&mut limit));
         vm.events = events;
         if limit.hit {
@@ -128,18 +130,38 @@ impl Machine {
                 "evaluation abandoned after {EVAL_STEP_LIMIT} bytecodes"
             ));
         }
-        result.map_err(|u| self.explain(u))
+        result.map_err(|u| self.explain(u, since))
     }
 
-    /// An unwind as a message; a `system exit:` reports what the program wrote on
-    /// stderr just before (the core library's errors print, then exit).
-    fn explain(&self, u: Unwind) -> String {
-        if let (Unwind::Exit(_), crate::runtime::io::Output::Capture { errors, .. }) =
+    /// Bytes captured so far on stdout and stderr (where an evaluation's own output
+    /// starts).
+    fn output_marks(&self) -> (usize, usize) {
+        match &self.vm.output {
+            crate::runtime::io::Output::Capture { all, errors, .. } => (all.len(), errors.len()),
+            _ => (0, 0),
+        }
+    }
+
+    /// An unwind as a message; a `system exit:` reports the error line the evaluation
+    /// wrote just before (our core library prints `error: ...` on stderr, SOM's own
+    /// prints `ERROR: ...` on stdout, then both exit), looking only at what was written
+    /// after `since` (`output_marks` when the evaluation started).
+    fn explain(&self, u: Unwind, since: (usize, usize)) -> String {
+        if let (Unwind::Exit(_), crate::runtime::io::Output::Capture { all, errors, .. }) =
             (&u, &self.vm.output)
         {
-            let text = String::from_utf8_lossy(errors);
-            if let Some(line) = text.lines().rev().find(|l| l.starts_with("error: ")) {
-                return line.trim_start_matches("error: ").to_string();
+            let written = [
+                &errors[since.1.min(errors.len())..],
+                &all[since.0.min(all.len())..],
+            ];
+            for text in written.map(String::from_utf8_lossy) {
+                let line = text.lines().rev().find_map(|l| {
+                    l.strip_prefix("error: ")
+                        .or_else(|| l.strip_prefix("ERROR: "))
+                });
+                if let Some(message) = line {
+                    return message.to_string();
+                }
             }
         }
         describe_unwind(u)
