@@ -7,6 +7,7 @@ use som_vm::introspect::{
     View,
 };
 use std::collections::HashMap;
+use std::time::Instant;
 
 /// Tier-0 clock ticks per second on the development machine (sends plus back-edges in
 /// our benchmarks run at 75 to 90 million a second): `--hz` converts to a tick interval
@@ -24,6 +25,8 @@ pub struct ClockSampler {
     next: u64,
     labels: HashMap<(MethodKey, u8), FrameLabel>,
     pub samples: Vec<Sample>,
+    /// When sampling began: each sample's wall time is taken from it.
+    start: Instant,
 }
 
 impl ClockSampler {
@@ -34,6 +37,7 @@ impl ClockSampler {
             next: every,
             labels: HashMap::new(),
             samples: Vec::new(),
+            start: Instant::now(),
         }
     }
 
@@ -53,6 +57,7 @@ impl ClockSampler {
             frames,
             truncated: false,
             weight,
+            at: self.start.elapsed(),
         });
     }
 }

@@ -11,6 +11,7 @@ pub mod calibrate;
 pub mod clock;
 pub mod diff;
 pub mod energy;
+pub mod firefox;
 pub mod flamegraph;
 pub mod record;
 pub mod report;

@@ -145,7 +145,7 @@ fn record_command(args: &[String]) -> Result<i32> {
     println!("\n── som-prof ──");
     print!("{}", recorded.report.summary(top));
     println!(
-        "profile written to {}/ (stacks.folded, flamegraph.svg, profile.json, speedscope.json)",
+        "profile written to {}/ (stacks.folded, flamegraph.svg, profile.json, speedscope.json, firefox.json)",
         a.out.display()
     );
     Ok(recorded.report.exit_status)

@@ -1,15 +1,17 @@
 //! `som-prof record`: runs a program under the time sampler or the clock sampler,
 //! measures its energy (RAPL or the model), and writes the profile directory:
-//! `stacks.folded`, `flamegraph.svg`, `profile.json`, `speedscope.json`.
+//! `stacks.folded`, `flamegraph.svg`, `profile.json`, `speedscope.json`, `firefox.json`.
 
+use crate::energy::Attribution;
 use crate::energy::{Measured, Model, Rapl, Source, Work, MODEL_ENV, RAPL_ROOT, RAPL_ROOT_ENV};
-use crate::report::{Report, RunFacts};
+use crate::report::{leaf_kinds, Report, RunFacts};
 use crate::stacks::Folded;
-use crate::{clock, flamegraph, speedscope};
+use crate::{clock, firefox, flamegraph, speedscope};
 use anyhow::{bail, Context, Result};
 use som_vm::introspect::Options;
 use som_vm::introspect::{Inputs, Machine};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 /// Sampling by CPU-time timer or by logical clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,33 +65,25 @@ pub fn record(a: &RecordArgs) -> Result<Recorded> {
             exit.error.unwrap_or_default().trim()
         ),
     };
+    let started = SystemTime::now();
     let rapl = open_rapl(a).and_then(|r| match r.read() {
         Ok(start) => Ok((r, start)),
         Err(e) => Err(format!("{}: {e}", r.root.display())),
     });
-    let (exit, samples, meter, lost, rate) = match a.mode {
+    let period = Duration::from_secs(1) / a.hz.max(1);
+    let (exit, samples, spans, meter, lost, rate) = match a.mode {
         Mode::Time => {
             let run = machine
                 .run_sampled(a.hz)
                 .context("setting up the SIGPROF timer")?;
-            (
-                run.exit,
-                run.samples,
-                run.meter,
-                run.lost,
-                format!("{} Hz of CPU time", a.hz),
-            )
+            let rate = format!("{} Hz of CPU time", a.hz);
+            (run.exit, run.samples, run.spans, run.meter, run.lost, rate)
         }
         Mode::Clock => {
             let every = a.every.unwrap_or_else(|| clock::every_for_hz(a.hz));
             let (exit, samples, meter) = clock::run(&mut machine, every);
-            (
-                exit,
-                samples,
-                meter,
-                0,
-                format!("every {every} clock ticks"),
-            )
+            let rate = format!("every {every} clock ticks");
+            (exit, samples, Vec::new(), meter, 0, rate)
         }
     };
     let source = energy_source(a, rapl)?;
@@ -118,6 +112,19 @@ pub fn record(a: &RecordArgs) -> Result<Recorded> {
     };
     let report = Report::new(&folded, &facts, &source);
     write_outputs(&a.out, &folded, &report)?;
+    let title = format!("som-prof: {}", report.program);
+    let fx = firefox::Input {
+        title: &title,
+        samples: &samples,
+        spans: &spans,
+        interval: period,
+        started,
+        attribution: &Attribution::new(&source, facts.work, &leaf_kinds(&folded)),
+        source: &source,
+    };
+    let path = a.out.join("firefox.json");
+    let doc = serde_json::to_vec(&firefox::document(&fx))?;
+    std::fs::write(&path, doc).with_context(|| format!("writing {}", path.display()))?;
     Ok(Recorded { report, folded })
 }
 

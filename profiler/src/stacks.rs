@@ -144,6 +144,11 @@ impl Folded {
 /// A sample's stack, root first: at most [`KEEP_OUTER`] frames from the root and
 /// [`KEEP_INNER`] towards the leaf, with a counted gap between.
 fn stack_of(s: &Sample) -> String {
+    stack_frames(s).join(";")
+}
+
+/// A sample's frame names, root first, as they appear in its folded stack.
+pub fn stack_frames(s: &Sample) -> Vec<String> {
     let mut frames: Vec<String> = Vec::with_capacity(KEEP_OUTER + KEEP_INNER + 3);
     if s.truncated {
         frames.push(TRUNCATED_FRAME.into());
@@ -163,7 +168,7 @@ fn stack_of(s: &Sample) -> String {
         Phase::Running if frames.is_empty() => frames.push(VM_FRAME.into()),
         Phase::Running => {}
     }
-    frames.join(";")
+    frames
 }
 
 #[cfg(test)]
@@ -188,6 +193,7 @@ mod tests {
             frames,
             truncated: false,
             weight: 2,
+            at: Default::default(),
         };
         let inner = vec![label("Fib>>fib:", 1), label("Fib>>run", 0)];
         let samples = [
@@ -214,6 +220,7 @@ mod tests {
             frames,
             truncated: false,
             weight: 1,
+            at: Default::default(),
         };
         let folded = Folded::from_samples([&sample]);
         let (stack, _) = folded.iter().next().unwrap();

@@ -338,3 +338,112 @@ fn merged_tiers_compare_a_tier_0_run_with_a_tiered_one() {
     assert!(folded.contains("Hot>>spin: "), "{folded}");
     assert!(!folded.contains("[tier "), "{folded}");
 }
+
+const CHURN: &str = "Churn = (
+    spin: n = ( | s | s := 0. 1 to: n do: [ :i | s := s + (Array new: 20) size ]. ^ s )
+    run: args = ( (self spin: (args at: 2) asInteger) println )
+)";
+
+#[test]
+fn firefox_profile_has_tier_categories_compile_and_gc_markers_and_energy() {
+    let dir = scratch("firefox");
+    std::fs::write(dir.join("Churn.som"), CHURN).unwrap();
+    let out = dir.join("p");
+    let program = dir.join("Churn.som");
+    som_prof(
+        &[
+            "record",
+            "-o",
+            out.to_str().unwrap(),
+            "--jit-threshold",
+            "0",
+            program.to_str().unwrap(),
+            "3000000",
+        ],
+        &[],
+    );
+    let p = json(&out.join("profile.json"));
+    let fx = json(&out.join("firefox.json"));
+    let categories: Vec<&str> = fx["meta"]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "Interpreter (tier 0)",
+        "Baseline JIT (tier 1)",
+        "Optimizing JIT (tier 2)",
+        "GC",
+        "Compiler",
+    ] {
+        assert!(categories.contains(&name), "{categories:?}");
+    }
+    let baseline = categories
+        .iter()
+        .position(|c| *c == "Baseline JIT (tier 1)")
+        .unwrap();
+    let thread = &fx["threads"][0];
+    let strings: Vec<&str> = thread["stringArray"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    // Samples: their weights add up to profile.json's count, in time order.
+    let samples = &thread["samples"];
+    let weights: i64 = samples["weight"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_i64().unwrap())
+        .sum();
+    assert_eq!(weights as u64, p["total_samples"].as_u64().unwrap());
+    assert!(weights >= 10, "{weights} samples");
+    assert!(samples["timeDeltas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d.as_f64().unwrap() >= 0.0));
+    // The hot method's frame is in the baseline category (compiled at its first call).
+    let funcs = &thread["funcTable"];
+    let frames = &thread["frameTable"];
+    let spin = (0..frames["length"].as_u64().unwrap() as usize).find(|&i| {
+        let func = frames["func"][i].as_u64().unwrap() as usize;
+        strings[funcs["name"][func].as_u64().unwrap() as usize] == "Churn>>spin: [tier 1]"
+    });
+    let spin = spin.expect("a Churn>>spin: [tier 1] frame");
+    assert_eq!(frames["category"][spin].as_u64(), Some(baseline as u64));
+    // Markers: the compilation of spin: and at least one collection, as intervals.
+    let markers = &thread["markers"];
+    let n = markers["length"].as_u64().unwrap() as usize;
+    let named = |i: usize| strings[markers["name"][i].as_u64().unwrap() as usize];
+    let compile = (0..n).find(|&i| {
+        named(i) == "JIT compile (tier 1)"
+            && strings[markers["data"][i]["method"].as_u64().unwrap() as usize] == "Churn>>spin:"
+    });
+    let compile = compile.expect("a compile marker for Churn>>spin:");
+    let (start, end) = (
+        markers["startTime"][compile].as_f64().unwrap(),
+        markers["endTime"][compile].as_f64().unwrap(),
+    );
+    assert!(start <= end, "{start} {end}");
+    assert!((0..n).any(|i| named(i) == "GC"), "no GC marker");
+    // The energy track adds up to the report's total.
+    let counter = &fx["counters"][0];
+    assert!(
+        counter["name"].as_str().unwrap().starts_with("Energy ("),
+        "{counter}"
+    );
+    let joules: f64 = counter["samples"]["count"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .sum();
+    let total = p["energy"]["total_j"].as_f64().unwrap();
+    assert!(
+        (joules - total).abs() <= total * 1e-6 + 1e-9,
+        "{joules} vs {total}"
+    );
+}

@@ -32,6 +32,20 @@ pub struct Sample {
     /// Timer periods (or clock intervals) this sample stands for: the kernel checks
     /// CPU timers on its tick, so one signal may cover several periods (its overrun).
     pub weight: u64,
+    /// Wall time from the start of sampling to this sample.
+    pub at: Duration,
+}
+
+/// A stretch of VM work outside the program (a collection, class loading, one method's
+/// compilation), on the samples' time axis: what a timeline draws as a marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseSpan {
+    pub phase: Phase,
+    /// The method a JIT tier compiled in this span (`None` for collections and class
+    /// loading).
+    pub method: Option<FrameLabel>,
+    pub start: Duration,
+    pub end: Duration,
 }
 
 /// What a run cost, measured around it.
@@ -56,6 +70,8 @@ pub struct SampledRun {
     /// Timer ticks whose sample was dropped because the ring was full.
     pub lost: u64,
     pub meter: Meter,
+    /// Collections and compilations during the run, in the order they ended.
+    pub spans: Vec<PhaseSpan>,
 }
 
 /// Names (method index, tier) pairs, once each.
@@ -124,22 +140,36 @@ impl Machine {
     pub fn run_sampled(&mut self, hz: u32) -> std::io::Result<SampledRun> {
         let sampler = Sampler::start(&mut self.vm, hz)?;
         let (exit, meter) = self.metered(|m| m.run());
-        let (raw, lost) = sampler.stop();
+        let collected = sampler.stop();
+        let since = |ns: u64| Duration::from_nanos(ns.saturating_sub(collected.start_ns));
         let mut labels = Labels::new(&self.vm);
-        let samples = raw
+        let samples = collected
+            .samples
             .into_iter()
             .map(|r| Sample {
                 phase: r.phase,
                 truncated: r.depth as usize > r.methods.len(),
                 weight: u64::from(r.weight),
                 frames: r.methods.iter().map(|&(m, t)| labels.label(m, t)).collect(),
+                at: since(r.at_ns),
+            })
+            .collect();
+        let spans = collected
+            .spans
+            .iter()
+            .map(|s| PhaseSpan {
+                phase: s.phase,
+                method: s.method.map(|m| labels.label(m, 0)),
+                start: since(s.start_ns),
+                end: since(s.end_ns),
             })
             .collect();
         Ok(SampledRun {
             exit,
             samples,
-            lost,
+            lost: collected.lost,
             meter,
+            spans,
         })
     }
 }

@@ -270,7 +270,7 @@ impl Vm {
     /// Compiles `method` now; answers whether it has code afterwards. Time samples
     /// taken meanwhile are in the compiler phase.
     fn jit_compile(&mut self, method: MethodIdx) -> bool {
-        let _phase = crate::observe::sampling::PhaseMark::compiler();
+        let _phase = crate::observe::sampling::PhaseMark::compiling(method);
         let m = method as usize;
         if self.jit.slots.len() <= m {
             self.jit

@@ -24,7 +24,7 @@
 //! Every `unsafe` block of the profiler path is in this module.
 
 use crate::runtime::vm::{Frame, Vm, MAX_FRAMES};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{
     compiler_fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
@@ -69,6 +69,33 @@ thread_local! {
     static SESSION: Cell<*const Session> = const { Cell::new(std::ptr::null()) };
     /// Bytes allocated before each collection on this thread, summed (the allocation meter).
     pub(crate) static ALLOCATED_AT_GC: Cell<u64> = const { Cell::new(0) };
+    /// The phase spans of this thread's active sampling session (`None` when there is
+    /// none, so phase marks cost nothing outside a session).
+    static SPANS: RefCell<Option<Vec<PhaseSpan>>> = const { RefCell::new(None) };
+}
+
+/// A stretch of VM work in one phase (a collection, class loading, one method's
+/// compilation), timed on the same clock as the samples ([`monotonic_ns`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PhaseSpan {
+    pub(crate) phase: Phase,
+    /// The method being compiled (a compilation span), else `None`.
+    pub(crate) method: Option<u32>,
+    pub(crate) start_ns: u64,
+    pub(crate) end_ns: u64,
+}
+
+/// Nanoseconds on the monotonic clock (async-signal-safe: the handler stamps samples
+/// with it).
+pub(crate) fn monotonic_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the kernel to fill; clock_gettime is
+    // async-signal-safe.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
 /// `JitCtx::frames_len` while the VM's Rust code owns the frames: between a runtime
@@ -105,8 +132,13 @@ fn live_frame_count(vec_len: usize, published: *const AtomicPtr<usize>) -> usize
     }
 }
 
-/// Marks a phase of VM work until dropped (then the previous phase is back).
-pub(crate) struct PhaseMark(u32);
+/// Marks a phase of VM work until dropped (then the previous phase is back). During a
+/// sampling session it also records the span (start at creation, end at drop).
+pub(crate) struct PhaseMark {
+    prior: u32,
+    /// Set only while a session records spans.
+    span: Option<PhaseSpan>,
+}
 
 impl PhaseMark {
     /// A collection starts; `bytes_since_gc` is what was allocated since the last one.
@@ -120,17 +152,41 @@ impl PhaseMark {
         PhaseMark::enter(Phase::Compiler)
     }
 
+    /// The compilation of `method` (by a JIT tier) starts.
+    pub(crate) fn compiling(method: u32) -> PhaseMark {
+        let mut mark = PhaseMark::enter(Phase::Compiler);
+        if let Some(span) = &mut mark.span {
+            span.method = Some(method);
+        }
+        mark
+    }
+
     fn enter(phase: Phase) -> PhaseMark {
+        let recording = SPANS.with(|s| s.borrow().is_some());
+        let span = recording.then(|| PhaseSpan {
+            phase,
+            method: None,
+            start_ns: monotonic_ns(),
+            end_ns: 0,
+        });
         let prior = PHASE.with(|p| p.replace(phase as u32));
         compiler_fence(Ordering::SeqCst);
-        PhaseMark(prior)
+        PhaseMark { prior, span }
     }
 }
 
 impl Drop for PhaseMark {
     fn drop(&mut self) {
         compiler_fence(Ordering::SeqCst);
-        PHASE.with(|p| p.set(self.0));
+        PHASE.with(|p| p.set(self.prior));
+        if let Some(mut span) = self.span.take() {
+            span.end_ns = monotonic_ns();
+            SPANS.with(|s| {
+                if let Some(spans) = s.borrow_mut().as_mut() {
+                    spans.push(span);
+                }
+            });
+        }
     }
 }
 
@@ -141,6 +197,8 @@ struct Slot {
     depth: AtomicU32,
     /// 1 + the timer's overrun.
     weight: AtomicU32,
+    /// [`monotonic_ns`] when taken.
+    at_ns: AtomicU64,
     methods: [AtomicU32; SAMPLE_DEPTH],
     tiers: [AtomicU8; SAMPLE_DEPTH],
 }
@@ -162,6 +220,7 @@ impl Ring {
                 phase: AtomicU32::new(0),
                 depth: AtomicU32::new(0),
                 weight: AtomicU32::new(0),
+                at_ns: AtomicU64::new(0),
                 methods: [const { AtomicU32::new(0) }; SAMPLE_DEPTH],
                 tiers: [const { AtomicU8::new(0) }; SAMPLE_DEPTH],
             })
@@ -186,6 +245,7 @@ impl Ring {
                 phase: Phase::from_word(slot.phase.load(Ordering::Relaxed)),
                 depth,
                 weight: slot.weight.load(Ordering::Relaxed),
+                at_ns: slot.at_ns.load(Ordering::Relaxed),
                 methods: slot.methods[..copied]
                     .iter()
                     .zip(&slot.tiers)
@@ -202,7 +262,18 @@ pub(crate) struct RawSample {
     pub(crate) phase: Phase,
     pub(crate) depth: u32,
     pub(crate) weight: u32,
+    /// [`monotonic_ns`] when taken.
+    pub(crate) at_ns: u64,
     pub(crate) methods: Vec<(u32, u8)>,
+}
+
+/// What a session collected: samples in order, the ticks lost to a full ring, and the
+/// phase spans, all stamped with [`monotonic_ns`] from `start_ns` on.
+pub(crate) struct Collected {
+    pub(crate) start_ns: u64,
+    pub(crate) samples: Vec<RawSample>,
+    pub(crate) lost: u64,
+    pub(crate) spans: Vec<PhaseSpan>,
 }
 
 /// What the handler needs: where the frames are, and the ring.
@@ -258,6 +329,7 @@ impl Session {
         slot.depth.store(copied.max(len) as u32, Ordering::Relaxed);
         slot.phase.store(PHASE.with(Cell::get), Ordering::Relaxed);
         slot.weight.store(1 + self.overrun(), Ordering::Relaxed);
+        slot.at_ns.store(monotonic_ns(), Ordering::Relaxed);
         ring.head.store(head + 1, Ordering::Release);
     }
 }
@@ -364,6 +436,7 @@ pub(crate) struct Sampler {
     timer: Option<CpuTimer>,
     stop: Arc<AtomicBool>,
     drain: Option<std::thread::JoinHandle<Vec<RawSample>>>,
+    start_ns: u64,
 }
 
 impl Sampler {
@@ -395,11 +468,13 @@ impl Sampler {
                 })?
         };
         SESSION.with(|s| s.set(&*session));
+        SPANS.with(|s| *s.borrow_mut() = Some(Vec::new()));
         let mut sampler = Sampler {
             session,
             timer: None,
             stop,
             drain: Some(drain),
+            start_ns: monotonic_ns(),
         };
         let timer = CpuTimer::start(hz)?;
         sampler
@@ -410,9 +485,10 @@ impl Sampler {
         Ok(sampler)
     }
 
-    /// Stops the timer, unpublishes the session and collects every sample.
-    pub(crate) fn stop(mut self) -> (Vec<RawSample>, u64) {
+    /// Stops the timer, unpublishes the session and collects every sample and span.
+    pub(crate) fn stop(mut self) -> Collected {
         SESSION.with(|s| s.set(std::ptr::null()));
+        let spans = SPANS.with(|s| s.borrow_mut().take()).unwrap_or_default();
         self.timer = None;
         self.stop.store(true, Ordering::Release);
         let mut samples = self
@@ -421,13 +497,19 @@ impl Sampler {
             .and_then(|d| d.join().ok())
             .unwrap_or_default();
         self.session.ring.drain(&mut samples);
-        (samples, self.session.ring.lost.load(Ordering::Relaxed))
+        Collected {
+            start_ns: self.start_ns,
+            samples,
+            lost: self.session.ring.lost.load(Ordering::Relaxed),
+            spans,
+        }
     }
 }
 
 impl Drop for Sampler {
     fn drop(&mut self) {
         SESSION.with(|s| s.set(std::ptr::null()));
+        SPANS.with(|s| *s.borrow_mut() = None);
         self.timer = None;
         self.stop.store(true, Ordering::Release);
     }
