@@ -32,6 +32,21 @@ fn configs() -> Vec<(&'static str, Options)> {
             "default tiering",
             with(default.max_tier, default.jit_threshold),
         ),
+        ("tier 2 at the first call", with(2, 0)),
+        (
+            "tier 2 with deopt stress",
+            Options {
+                deopt_stress: Some(7),
+                ..with(2, 0)
+            },
+        ),
+        (
+            "tier 2 after 3",
+            Options {
+                tier2_threshold: Some(3),
+                ..with(2, 3)
+            },
+        ),
     ]
 }
 

@@ -44,6 +44,18 @@ const CONFIGS: &[(&str, &[&str])] = &[
         "jit-after-two-calls",
         &["--max-tier", "1", "--jit-threshold", "2"],
     ),
+    (
+        "tier2-at-first-call",
+        &["--max-tier", "2", "--jit-threshold", "0"],
+    ),
+    (
+        "tier2-deopt-stress",
+        &["--max-tier", "2", "--jit-threshold", "0", "--deopt-stress"],
+    ),
+    (
+        "tier2-after-two-calls",
+        &["--max-tier", "2", "--jit-threshold", "2", "--tier2-threshold", "4"],
+    ),
 ];
 const TIMEOUT: Duration = Duration::from_secs(60);
 

@@ -67,6 +67,10 @@ pub enum UnOp {
     BoxFloat,
     /// word -> float: the double held by a word known to be a Double (runtime helper).
     UnboxFloat,
+    /// word -> int: the word's 64 bits unchanged (tag tests, address arithmetic).
+    WordBits,
+    /// int -> word: 64 bits taken as a word unchanged (a raw address for `load`).
+    BitsWord,
 }
 
 /// What a guard checks; a failing guard leaves through a deopt exit.
@@ -198,8 +202,8 @@ impl InstData {
             Checked { .. } => Type::Int,
             IntCompare { .. } | FloatCompare { .. } => Type::Bool,
             Unary { op, .. } => match op {
-                UnOp::TagInt | UnOp::BoxFloat => Type::Word,
-                UnOp::UntagInt => Type::Int,
+                UnOp::TagInt | UnOp::BoxFloat | UnOp::BitsWord => Type::Word,
+                UnOp::UntagInt | UnOp::WordBits => Type::Int,
                 UnOp::IntToFloat | UnOp::UnboxFloat => Type::Float,
             },
             Alloc { .. } | Send { .. } | CallBlock { .. } => Type::Word,
@@ -447,12 +451,14 @@ impl CheckedOp {
 
 impl UnOp {
     /// All conversions with their text names.
-    pub const ALL: [(UnOp, &'static str); 5] = [
+    pub const ALL: [(UnOp, &'static str); 7] = [
         (UnOp::TagInt, "tag_int"),
         (UnOp::UntagInt, "untag_int"),
         (UnOp::IntToFloat, "int_to_float"),
         (UnOp::BoxFloat, "box_float"),
         (UnOp::UnboxFloat, "unbox_float"),
+        (UnOp::WordBits, "word_bits"),
+        (UnOp::BitsWord, "bits_word"),
     ];
 }
 

@@ -170,9 +170,9 @@ impl<'a> Verifier<'a> {
             Unary { op, arg } => self.expect(
                 *arg,
                 match op {
-                    UnOp::TagInt | UnOp::IntToFloat => Int,
+                    UnOp::TagInt | UnOp::IntToFloat | UnOp::BitsWord => Int,
                     UnOp::BoxFloat => Float,
-                    UnOp::UntagInt | UnOp::UnboxFloat => Word,
+                    UnOp::UntagInt | UnOp::UnboxFloat | UnOp::WordBits => Word,
                 },
             ),
             Select { ty, cond, args } => {

@@ -8,7 +8,7 @@
 //! instead: context slot 0 links to the outer context, variables start at slot 1.
 
 pub(crate) mod disasm;
-mod props;
+pub(crate) mod props;
 
 pub(crate) use props::JumpKind;
 

@@ -14,8 +14,11 @@ options:
   --stats-json FILE           write run statistics as one JSON object to FILE
   --gc-stress                 collect on every allocation (also env SOM_GC_STRESS=1)
   --max-heap SIZE             heap limit (e.g. 64M, 1G, 100000); exhaustion is a SOM error
-  --max-tier N                highest execution tier (0: interpreter, 1: baseline JIT, the default)
+  --max-tier N                highest execution tier (0: interpreter, 1: baseline JIT, the default, 2: optimizing JIT)
   --jit-threshold N           invocations or back-edges before a method tiers up (0: at the first call)
+  --tier2-threshold N         invocations or back-edges before tier 2 (with --max-tier 2; default 10000, 0 with --jit-threshold 0)
+  --deopt-stress              every tier-2 guard fails on its first executions (tests the deopt paths)
+  --deopt-seed N              --deopt-stress with seed N (how many times each guard fails)
   --perf-map                  name JIT code for perf in /tmp/perf-PID.map
   --jitdump                   write jit-PID.dump (names, code, lines) for `perf inject --jit` in the current directory
   --jitdump-dir DIR           the same, in DIR
@@ -79,15 +82,8 @@ fn parse(argv: &[String]) -> Result<Command, String> {
             "--max-tier" => {
                 let v = value(&mut i, a)?;
                 c.options.max_tier = match v.parse::<u8>() {
-                    Ok(t) if t <= 1 => t,
-                    Ok(2) => {
-                        return Err(
-                            "--max-tier 2: tier 2 (the optimizing JIT) is not built yet; \
-                             the highest tier is 1"
-                                .into(),
-                        )
-                    }
-                    _ => return Err(format!("--max-tier expects 0 or 1, got '{v}'")),
+                    Ok(t) if t <= 2 => t,
+                    _ => return Err(format!("--max-tier expects 0, 1 or 2, got '{v}'")),
                 };
             }
             "--jit-threshold" => {
@@ -95,6 +91,23 @@ fn parse(argv: &[String]) -> Result<Command, String> {
                 c.options.jit_threshold = v
                     .parse()
                     .map_err(|_| format!("--jit-threshold expects a count, got '{v}'"))?;
+            }
+            "--tier2-threshold" => {
+                let v = value(&mut i, a)?;
+                c.options.tier2_threshold = Some(
+                    v.parse()
+                        .map_err(|_| format!("--tier2-threshold expects a count, got '{v}'"))?,
+                );
+            }
+            "--deopt-stress" => {
+                c.options.deopt_stress = Some(c.options.deopt_stress.unwrap_or(1));
+            }
+            "--deopt-seed" => {
+                let v = value(&mut i, a)?;
+                let seed = v
+                    .parse()
+                    .map_err(|_| format!("--deopt-seed expects a number, got '{v}'"))?;
+                c.options.deopt_stress = Some(seed);
             }
             "--perf-map" => c.options.perf_map = true,
             "--jitdump" => c.options.jitdump_dir = Some(PathBuf::from(".")),

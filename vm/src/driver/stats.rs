@@ -24,6 +24,7 @@ impl Vm {
         use Figure::{Bytes, Count, Millis};
         let s = &self.stats;
         let j = &self.jit.stats;
+        let t = &self.tier2.stats;
         let peak = self.heap.peak_bytes.max(s.peak_heap);
         let ms = |d: std::time::Duration| Millis(d.as_secs_f64() * 1000.0);
         let mut rows: Vec<Row> = vec![
@@ -60,7 +61,7 @@ impl Vm {
             (
                 "methods_compiled_tier2",
                 "methods compiled, tier 2".into(),
-                Count(0),
+                Count(t.methods_compiled),
             ),
             (
                 "methods_refused_tier1",
@@ -86,7 +87,32 @@ impl Vm {
                 "of compile time, debug info".into(),
                 ms(j.debug_info_time),
             ),
+            (
+                "tier2_compile_ms",
+                "tier-2 compile time".into(),
+                ms(t.compile_time),
+            ),
+            (
+                "tier2_code_bytes",
+                "tier-2 code bytes".into(),
+                Bytes(t.code_bytes),
+            ),
+            ("deopts", "deopts".into(), Count(t.deopts)),
+            (
+                "tier2_recompiles",
+                "tier-2 recompilations".into(),
+                Count(t.recompiles),
+            ),
+            (
+                "methods_refused_tier2",
+                "methods kept out of tier 2".into(),
+                Count(t.methods_refused),
+            ),
         ]);
+        for (n, (key, label)) in crate::tier2::Refusal::KINDS.iter().enumerate() {
+            let label = format!("  of them: {label}");
+            rows.push((tier2_keys(key), label, Count(t.refused_by[n])));
+        }
         rows
     }
 
@@ -104,6 +130,10 @@ impl Vm {
         for (method, message) in &self.jit.refusals {
             let _ = writeln!(out, "refused {}: {message}", self.method_name(*method));
         }
+        for (method, message) in &self.tier2.refusals {
+            let name = self.method_name(*method);
+            let _ = writeln!(out, "tier 2 refused {name}: {message}");
+        }
         out
     }
 
@@ -118,5 +148,17 @@ impl Vm {
             })
             .collect();
         format!("{{{}}}\n", fields.join(","))
+    }
+}
+
+/// The `--stats-json` key of a tier-2 refusal kind.
+fn tier2_keys(kind: &str) -> &'static str {
+    match kind {
+        "not_bytecode" => "tier2_refused_not_bytecode",
+        "too_large" => "tier2_refused_too_large",
+        "unsupported" => "tier2_refused_unsupported",
+        "backend" => "tier2_refused_backend",
+        "cache_full" => "tier2_refused_cache_full",
+        _ => "tier2_refused_keeps_deoptimizing",
     }
 }

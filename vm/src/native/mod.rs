@@ -148,6 +148,9 @@ pub(crate) struct Jit {
     pub stats: JitStats,
     /// The assembler's message for each method it refused.
     pub refusals: Vec<(MethodIdx, String)>,
+    /// Methods with tier-2 code: tier-1 code never calls them natively, so their
+    /// frames reach the dispatcher, which runs them in tier 2.
+    in_tier2: std::collections::HashSet<MethodIdx>,
     /// What tier 1 did, for tools (`introspect::View::jit_events`).
     pub log: JitLog,
 }
@@ -169,7 +172,43 @@ impl Jit {
             tools: NativeTools::new(options),
             stats: JitStats::default(),
             refusals: Vec::new(),
+            in_tier2: Default::default(),
             log: JitLog::default(),
+        }
+    }
+
+    /// Where the next code placed in the cache will start (reserving the cache on
+    /// first use); `None` when there is no room or no cache.
+    pub(crate) fn next_code_address(&mut self) -> Option<u64> {
+        if self.stats.cache_full {
+            return None;
+        }
+        self.cache().ok().map(|c| c.next_address())
+    }
+
+    /// Installs tier-2 code assembled for `address` (`next_code_address`).
+    pub(crate) fn install_code(&mut self, bytes: &[u8], address: u64) -> Result<u64, ()> {
+        let cache = self.cache().map_err(|_| ())?;
+        if cache.next_address() != address {
+            return Err(());
+        }
+        cache.install(bytes).map_err(|_| {
+            self.stats.cache_full = true;
+        })
+    }
+
+    /// Describes tier-2 code to the native-tool outputs (gdb, perf, jitdump).
+    pub(crate) fn publish_record(&mut self, record: CodeRecord) {
+        if self.tools.enabled() {
+            self.publish(record);
+        }
+    }
+
+    /// `method` got tier-2 code: sends from tier-1 code go through the dispatcher.
+    pub(crate) fn leave_to_tier2(&mut self, method: MethodIdx) {
+        self.in_tier2.insert(method);
+        if let Some(e) = self.fast.get_mut(method as usize) {
+            *e = FastEntry::default();
         }
     }
 
@@ -302,7 +341,7 @@ impl Vm {
                 self.jit.mark_block_values(&self.methods);
                 // Block methods are reached only through `value` sends (they are in no
                 // method dictionary), so the table can hold both.
-                if c.code.num_captured == 0 {
+                if c.code.num_captured == 0 && !self.jit.in_tier2.contains(&method) {
                     self.jit.fast[m] = FastEntry {
                         address: c.address,
                         num_locals: c.code.num_locals as u64,
@@ -380,6 +419,9 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn jit_callee_entry(&mut self) -> Option<u64> {
         let method = self.frames.last()?.method;
+        if self.tier2.enabled && self.tier2_claims(method) {
+            return None;
+        }
         if let Some(&(address, code)) = self.jit.natives.get(method as usize) {
             if let MethodKind::Bytecode(c) = &self.methods[method as usize].kind {
                 if address != 0 && std::ptr::eq(Rc::as_ptr(c), code) {
@@ -433,6 +475,13 @@ impl Vm {
             let (method, frame_id) = (f.method, f.id);
             let osr = self.jit.osr_pc.take();
             let pc = osr.unwrap_or(f.pc);
+            if self.tier2.enabled && osr.is_none() && self.tier2_dispatch(method, pc)? {
+                // Tier 2 ran the frame (or handed it back at a new bytecode index).
+                if let Some(run) = ran.take() {
+                    self.jit_note_exit(run);
+                }
+                continue;
+            }
             let counter = self.methods[method as usize].invocations.get();
             let Some(target) = self.jit_entry(method, pc, counter) else {
                 if let Some(run) = ran {

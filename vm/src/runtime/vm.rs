@@ -27,6 +27,12 @@ pub struct Options {
     pub max_heap: usize,
     pub max_tier: u8,
     pub jit_threshold: u32,
+    /// Invocations or back-edges before tier 2 (`--tier2-threshold`; `None`: 0 when
+    /// `jit_threshold` is 0, else `tier2::DEFAULT_THRESHOLD`).
+    pub tier2_threshold: Option<u32>,
+    /// `--deopt-stress`: every tier-2 guard fails on its first executions (the seed
+    /// picks how many).
+    pub deopt_stress: Option<u64>,
     /// Size limit of tier 1's code cache in bytes (`--code-cache`).
     pub code_cache: usize,
     /// Name each compiled method in `/tmp/perf-PID.map` for `perf` (`--perf-map`).
@@ -48,6 +54,8 @@ impl Default for Options {
             max_heap: 4 << 30,
             max_tier: 1,
             jit_threshold: 1000,
+            tier2_threshold: None,
+            deopt_stress: None,
             code_cache: crate::native::DEFAULT_CODE_CACHE,
             perf_map: false,
             gdb_jit: false,
@@ -169,6 +177,8 @@ pub(crate) struct Vm {
     pub profile: Option<Box<crate::observe::profile::BytecodeProfile>>,
     /// Tier 1: compiled methods, code cache, tiering state.
     pub jit: crate::native::Jit,
+    /// Tier 2: compiled methods, deopt counts, tiering state.
+    pub tier2: crate::tier2::Tier2,
     /// What monitored runs wrote, when a tool tracks it (`Machine::track_writes`).
     pub writes: Option<Box<crate::observe::writes::WriteLog>>,
 }
@@ -180,6 +190,7 @@ impl Vm {
     pub(crate) fn empty(options: Options) -> Vm {
         Vm {
             jit: crate::native::Jit::new(&options),
+            tier2: crate::tier2::Tier2::new(&options),
             heap: Heap::new(),
             options,
             symbols: Vec::new(),

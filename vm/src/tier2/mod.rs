@@ -1,18 +1,279 @@
-//! Tier 2, the optimizing JIT (not built yet; this is its home and its contract, from
-//! DESIGN.md). It will build an SSA IR from a method's bytecode plus the type feedback
-//! its inline caches hold, inline monomorphic and polymorphic sends and literal blocks
-//! under a size budget, speculate on small integers and doubles behind guards, and
-//! generate code with Cranelift into `native::code_cache`.
+//! Tier 2, the optimizing JIT: a hot method's bytecode plus the type feedback its send
+//! sites hold becomes som-ir (`build.rs`, `ops.rs`), which `som_ir::optimize` runs its
+//! pass pipeline over and som-ir's Cranelift backend lowers to bytes, helper
+//! relocations and a deopt table; the bytes go into tier 1's W^X code cache (so perf,
+//! jitdump and gdb see them as they see tier-1 code). `run.rs` enters the code and
+//! `deopt/` handles its exits.
 //!
-//! The contract it must keep:
-//! - Every guard and every call that can invalidate carries a frame state chain:
-//!   method, bytecode index, each local and stack slot as an SSA value, a constant or
-//!   a virtual (scalar-replaced) object, then the caller's state per inlined
-//!   activation. A failing guard branches to an ordinary cold block that stores what
-//!   the frame state names and returns a deopt id; `deopt/` rebuilds tier-0 frames.
-//! - GC references live in VM-stack slots at safepoints, as in tiers 0 and 1.
-//! - The logical clock advances exactly as tier 0 advances it (a block's total may be
-//!   added once at block entry), and every counter a tool reads
-//!   (`Method::invocations`, back-edges, inline-cache hits) is the same as in tier 0:
-//!   slow paths call `runtime::semantics`, never a copy of it.
-//! - Object access goes through `object::layout`, never a hard-coded offset.
+//! The contract it keeps:
+//! - Every guard carries a frame state (method, bytecode index, each slot and stack
+//!   value); a failing guard leaves through a cold block and `deopt/` writes the tier-0
+//!   frame back and resumes the interpreter at that bytecode.
+//! - Tier-2 code runs one VM frame at a time, as tier 1 does: a send, `at:`, a slow
+//!   operator or anything else outside its subset leaves the code with the frame
+//!   written back; the runtime performs it with tier 0's own code and re-enters the
+//!   code after it when the frame did not change. So GC references never live in
+//!   registers across a call (nothing in tier-2 code allocates), and errors,
+//!   `doesNotUnderstand:` and backtraces are tier 0's.
+//! - The logical clock, the bytecode count and each method's back-edge count advance
+//!   exactly as in tier 0: each basic block adds its totals before it leaves, and an
+//!   exit's frame state carries what its block had not added yet.
+//! - Object access goes through runtime helpers over `runtime::semantics` (no offsets
+//!   are hard-coded here).
+//!
+//! Policy: a method tiers up when its invocation or back-edge count reaches
+//! `--tier2-threshold`; a bytecode whose speculation failed `DEOPT_LIMIT` times is
+//! recompiled without it, and a method recompiled `MAX_RECOMPILES` times stays in
+//! tier 1.
+
+mod build;
+mod compile;
+mod ops;
+mod run;
+
+pub(crate) use build::{exit_kind, STATE_EXTRA};
+pub(crate) use ops::resumes_after;
+pub(crate) use run::Resume;
+pub(crate) use compile::Compiled;
+
+use crate::object::heap::MethodIdx;
+use crate::runtime::vm::{Options, Vm};
+use crate::value::Value;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+/// Invocations or back-edges before a method tiers up to tier 2 (`--tier2-threshold`;
+/// 0 with `--jit-threshold 0`).
+pub(crate) const DEFAULT_THRESHOLD: u32 = 10_000;
+/// Deopts at one bytecode before it is compiled without its speculation.
+pub(crate) const DEOPT_LIMIT: u32 = 3;
+/// Recompilations after which a method stays in tier 1.
+pub(crate) const MAX_RECOMPILES: u32 = 4;
+
+/// Ids of the runtime helpers tier-2 code calls (after som-ir's own five).
+pub(crate) mod helper {
+    pub const FIELD_GET: u32 = 5;
+    pub const FIELD_SET: u32 = 6;
+    pub const GLOBAL: u32 = 7;
+}
+
+/// What compiled code reads while it runs one frame (its first argument and the
+/// context runtime helpers get). `repr(C)`: the code loads fields at their offsets.
+#[repr(C)]
+pub(crate) struct Env {
+    pub vm: *mut Vm,
+    /// Slot 0 of the frame on the VM stack.
+    pub slots: *mut Value,
+    pub self_value: Value,
+    pub literals: *const Value,
+    /// Clock, bytecodes, back-edges and `--deopt-stress` budgets (`build::counter`).
+    pub counters: *mut u64,
+    /// Non-zero while the heap is exhausted.
+    pub oom: u64,
+    /// Set by a runtime helper that could not do its work (the code then leaves).
+    pub failed: u64,
+    /// som-ir's "leave after this call" word (tier-2 code makes no calls that set it).
+    pub invalidated: u64,
+}
+
+/// Why a method is not compiled in tier 2 (it runs in tier 1 or 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    NotBytecode,
+    TooLarge,
+    /// A bytecode or feature outside the supported subset.
+    Unsupported(String),
+    /// som-ir or Cranelift rejected the function (a bug: logged with its message).
+    Backend(String),
+    CacheFull,
+    KeepsDeoptimizing,
+}
+
+impl Refusal {
+    /// The reasons as `--stats` groups them (key, label).
+    pub(crate) const KINDS: [(&'static str, &'static str); 6] = [
+        ("not_bytecode", "not a bytecode method"),
+        ("too_large", "too large"),
+        ("unsupported", "outside the supported subset"),
+        ("backend", "backend error"),
+        ("cache_full", "code cache full"),
+        ("keeps_deoptimizing", "keeps deoptimizing"),
+    ];
+
+    pub(crate) fn kind(&self) -> usize {
+        match self {
+            Refusal::NotBytecode => 0,
+            Refusal::TooLarge => 1,
+            Refusal::Unsupported(_) => 2,
+            Refusal::Backend(_) => 3,
+            Refusal::CacheFull => 4,
+            Refusal::KeepsDeoptimizing => 5,
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Refusal::Unsupported(what) => format!("unsupported: {what}"),
+            Refusal::Backend(e) => format!("backend: {e}"),
+            other => Refusal::KINDS[other.kind()].1.to_string(),
+        }
+    }
+}
+
+/// Tier-2 figures for `--stats`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Tier2Stats {
+    pub methods_compiled: u64,
+    pub methods_refused: u64,
+    pub refused_by: [u64; 6],
+    pub recompiles: u64,
+    pub deopts: u64,
+    pub code_bytes: u64,
+    pub compile_time: Duration,
+}
+
+/// What tier 2 did, for tools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tier2Event {
+    Compiled {
+        method: MethodIdx,
+        code_bytes: u32,
+    },
+    Refused {
+        method: MethodIdx,
+        reason: String,
+    },
+    Deoptimized {
+        method: MethodIdx,
+        bci: u32,
+        reason: String,
+    },
+}
+
+pub(crate) enum Slot {
+    Untried,
+    Compiled(Box<Compiled>),
+    Refused(Refusal),
+}
+
+/// The tier-2 state of one VM.
+pub(crate) struct Tier2 {
+    pub enabled: bool,
+    pub threshold: u32,
+    pub stress_seed: Option<u64>,
+    pub slots: Vec<Slot>,
+    /// Per method: bytecodes compiled without speculation.
+    pub no_speculation: HashMap<MethodIdx, HashSet<u32>>,
+    pub deopt_counts: HashMap<(MethodIdx, u32), u32>,
+    pub recompiles: HashMap<MethodIdx, u32>,
+    /// The frame (id) and bytecode index an exit just handed to the lower tiers.
+    pub handed_over: Option<(u64, u32)>,
+    /// The method table's length when code was last compiled (see `Jit::forget`).
+    pub methods_seen: usize,
+    /// The deopt buffer (as large as the largest exit needs).
+    pub buffer: Vec<u64>,
+    pub backend: Option<som_ir::lower::Backend>,
+    pub stats: Tier2Stats,
+    pub refusals: Vec<(MethodIdx, String)>,
+    pub log: Vec<Tier2Event>,
+}
+
+impl Tier2 {
+    pub(crate) fn new(options: &Options) -> Tier2 {
+        Tier2 {
+            enabled: options.max_tier >= 2 && cfg!(all(target_arch = "x86_64", unix)),
+            threshold: options.tier2_threshold.unwrap_or(if options.jit_threshold == 0 {
+                0
+            } else {
+                DEFAULT_THRESHOLD
+            }),
+            stress_seed: options.deopt_stress,
+            slots: Vec::new(),
+            no_speculation: HashMap::new(),
+            deopt_counts: HashMap::new(),
+            recompiles: HashMap::new(),
+            handed_over: None,
+            methods_seen: 0,
+            buffer: Vec::new(),
+            backend: None,
+            stats: Tier2Stats::default(),
+            refusals: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    /// The tier-2 code of `method`.
+    pub(crate) fn compiled(&self, method: MethodIdx) -> Option<&Compiled> {
+        match self.slots.get(method as usize) {
+            Some(Slot::Compiled(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Methods with tier-2 code.
+    pub(crate) fn compiled_methods(&self) -> impl Iterator<Item = MethodIdx> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Slot::Compiled(_)))
+            .map(|(i, _)| i as MethodIdx)
+    }
+
+    /// Forgets all code (the method table was replaced by an older one).
+    fn forget(&mut self) {
+        self.slots.clear();
+        self.no_speculation.clear();
+        self.deopt_counts.clear();
+        self.recompiles.clear();
+        self.methods_seen = 0;
+    }
+}
+
+impl Vm {
+    /// Counts a deopt at `bci` of `method` and applies the policy: too many at one
+    /// bytecode recompile the method without that speculation; too many
+    /// recompilations keep it in tier 1.
+    pub(crate) fn tier2_note_deopt(&mut self, method: MethodIdx, bci: u32, reason: String, held: bool) {
+        let t = &mut self.tier2;
+        t.stats.deopts += 1;
+        t.log.push(Tier2Event::Deoptimized {
+            method,
+            bci,
+            reason,
+        });
+        if !held {
+            return;
+        }
+        let n = t.deopt_counts.entry((method, bci)).or_insert(0);
+        *n += 1;
+        if *n < DEOPT_LIMIT {
+            return;
+        }
+        t.deopt_counts.remove(&(method, bci));
+        t.no_speculation.entry(method).or_default().insert(bci);
+        let r = t.recompiles.entry(method).or_insert(0);
+        *r += 1;
+        let m = method as usize;
+        if *r >= MAX_RECOMPILES {
+            self.tier2_refuse(method, Refusal::KeepsDeoptimizing);
+        } else if m < t.slots.len() {
+            t.slots[m] = Slot::Untried;
+            t.stats.recompiles += 1;
+        }
+    }
+
+    /// Records that `method` stays out of tier 2.
+    pub(crate) fn tier2_refuse(&mut self, method: MethodIdx, why: Refusal) {
+        let t = &mut self.tier2;
+        let m = method as usize;
+        if t.slots.len() <= m {
+            t.slots.resize_with(m + 1, || Slot::Untried);
+        }
+        t.stats.methods_refused += 1;
+        t.stats.refused_by[why.kind()] += 1;
+        let reason = why.describe();
+        t.refusals.push((method, reason.clone()));
+        t.log.push(Tier2Event::Refused { method, reason });
+        t.slots[m] = Slot::Refused(why);
+    }
+}

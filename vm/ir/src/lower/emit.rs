@@ -387,6 +387,7 @@ impl Emitter<'_, '_> {
                 self.b.ins().bor_imm_s(t, tagging::INT_TAG as i64)
             }
             UnOp::UntagInt => self.b.ins().sshr_imm_s(x, sh),
+            UnOp::WordBits | UnOp::BitsWord => x,
             UnOp::IntToFloat => self.b.ins().fcvt_from_sint(clif::types::F64, x),
             UnOp::BoxFloat => {
                 let bits = self.widen(x, Type::Float);
