@@ -19,10 +19,22 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum RecordedInput {
-    Time { value: i64 },
-    Ticks { value: i64 },
-    Random { value: u64 },
-    File { text: Option<String> },
+    Time {
+        value: i64,
+    },
+    Ticks {
+        value: i64,
+    },
+    Random {
+        value: u64,
+    },
+    File {
+        text: Option<String>,
+    },
+    /// `loadFile:` of a file longer than `limit` bytes (a SOM error).
+    FileTooLarge {
+        limit: u64,
+    },
 }
 
 impl From<&Input> for RecordedInput {
@@ -32,6 +44,7 @@ impl From<&Input> for RecordedInput {
             Input::Ticks(v) => RecordedInput::Ticks { value: *v },
             Input::Random(v) => RecordedInput::Random { value: *v },
             Input::File(t) => RecordedInput::File { text: t.clone() },
+            Input::FileTooLarge(limit) => RecordedInput::FileTooLarge { limit: *limit },
         }
     }
 }
@@ -43,6 +56,7 @@ impl From<&RecordedInput> for Input {
             RecordedInput::Ticks { value } => Input::Ticks(*value),
             RecordedInput::Random { value } => Input::Random(*value),
             RecordedInput::File { text } => Input::File(text.clone()),
+            RecordedInput::FileTooLarge { limit } => Input::FileTooLarge(*limit),
         }
     }
 }

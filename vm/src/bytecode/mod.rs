@@ -326,6 +326,9 @@ pub(crate) struct FrameShape {
     pub num_locals: u16,
     pub num_captured: u16,
     pub is_block: bool,
+    /// A block that reaches its creator's variables (`PushCreator`/`StoreCreator`):
+    /// `PushBlock` records the creating frame in it.
+    pub uses_creator: bool,
     /// Stack slots the activation may use beyond its receiver and arguments: its
     /// temporaries plus an operand-stack bound (no bytecode pushes more than two), so
     /// `push_frame` can guarantee the dispatch loop's unchecked pushes (`stack.rs`).
@@ -338,6 +341,7 @@ impl FrameShape {
             num_locals: code.num_locals,
             num_captured: code.num_captured,
             is_block: code.is_block,
+            uses_creator: !code.creator_vars.is_empty(),
             max_growth: code.num_locals as u32 + 2 * code.bytecodes.len() as u32 + 16,
         }
     }

@@ -118,7 +118,7 @@ impl Parser {
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return err(self.pos(), "nesting too deep".into());
+            return err(self.pos(), format!("nesting too deep (limit {MAX_DEPTH})"));
         }
         Ok(())
     }

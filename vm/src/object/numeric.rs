@@ -24,6 +24,8 @@ pub(crate) enum NumError {
     ShiftTooLarge,
     DomainError,
     NotRepresentable,
+    /// A NaN or infinite Double has no integer value (`round`, `asInteger`).
+    NotFinite(&'static str),
     NotAnInteger(String),
     NotADouble(String),
 }
@@ -36,9 +38,19 @@ impl fmt::Display for NumError {
             NumError::ShiftTooLarge => write!(f, "shift too large"),
             NumError::DomainError => write!(f, "domain error (square root of a negative number)"),
             NumError::NotRepresentable => write!(f, "can't represent the integer as a double"),
+            NumError::NotFinite(d) => write!(f, "{d} has no integer value"),
             NumError::NotAnInteger(s) => write!(f, "'{s}' cannot be converted to an Integer"),
             NumError::NotADouble(s) => write!(f, "'{s}' cannot be converted to a Double"),
         }
+    }
+}
+
+/// How SOM prints a non-finite double.
+fn double_name(d: f64) -> &'static str {
+    match d {
+        _ if d.is_nan() => "NaN",
+        _ if d > 0.0 => "Infinity",
+        _ => "-Infinity",
     }
 }
 
@@ -333,7 +345,7 @@ pub(crate) fn double_round(d: f64) -> Result<Int, NumError> {
 /// `asInteger`: truncation toward zero; infinities and NaN are an error.
 pub(crate) fn double_to_int(d: f64) -> Result<Int, NumError> {
     if !d.is_finite() {
-        return Err(NumError::NotRepresentable);
+        return Err(NumError::NotFinite(double_name(d)));
     }
     let t = d.trunc();
     if t.abs() < 9.0e18 {

@@ -208,12 +208,14 @@ impl Entropy {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    /// The contents of a file (`System>>loadFile:`), or `None` when unreadable.
-    pub(crate) fn read_file(&mut self, path: &str) -> Option<String> {
-        let read = |_: &mut Self| Input::File(std::fs::read_to_string(path).ok());
-        match self.next("file", read) {
-            Input::File(f) => f,
-            _ => None,
+    /// The contents of a file (`System>>loadFile:`): `Ok(None)` when unreadable (or not
+    /// UTF-8), `Err(limit)` when it holds more than `LOAD_FILE_LIMIT` bytes (at most
+    /// one byte past the limit is read, so an endless file such as `/dev/zero` ends).
+    pub(crate) fn read_file(&mut self, path: &str) -> Result<Option<String>, u64> {
+        match self.next("file", |_| read_bounded(path, LOAD_FILE_LIMIT)) {
+            Input::File(f) => Ok(f),
+            Input::FileTooLarge(limit) => Err(limit),
+            _ => Ok(None),
         }
     }
 
@@ -233,6 +235,26 @@ impl Entropy {
     }
 }
 
+/// The most bytes `System>>loadFile:` reads (64 MiB).
+pub(crate) const LOAD_FILE_LIMIT: u64 = 64 << 20;
+
+/// Reads at most `limit + 1` bytes of `path`: the text, `File(None)` when unreadable or
+/// not UTF-8, `FileTooLarge` when the file goes on past `limit`.
+fn read_bounded(path: &str, limit: u64) -> Input {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else {
+        return Input::File(None);
+    };
+    let mut bytes = Vec::new();
+    if file.take(limit + 1).read_to_end(&mut bytes).is_err() {
+        return Input::File(None);
+    }
+    if bytes.len() as u64 > limit {
+        return Input::FileTooLarge(limit);
+    }
+    Input::File(String::from_utf8(bytes).ok())
+}
+
 /// One non-deterministic input, as recorded and replayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -244,6 +266,8 @@ pub enum Input {
     Random(u64),
     /// `System>>loadFile:`: the file's text, or `None` when it could not be read.
     File(Option<String>),
+    /// `System>>loadFile:` on a file longer than the limit (bytes), a SOM error.
+    FileTooLarge(u64),
 }
 
 impl Input {
@@ -253,7 +277,7 @@ impl Input {
             Input::Time(_) => "time",
             Input::Ticks(_) => "ticks",
             Input::Random(_) => "random",
-            Input::File(_) => "file",
+            Input::File(_) | Input::FileTooLarge(_) => "file",
         }
     }
 }

@@ -102,7 +102,7 @@ impl Vm {
             let (file, def) = self.find_class(name)?.ok_or_else(|| {
                 LoadError::Other(format!("core class {name} not found in the class path"))
             })?;
-            self.define_class(def, file, Some(class))?;
+            self.define_class(def, file, Some(class), &mut Vec::new())?;
         }
         let fields = self.heap.class_data(self.core.system).instance_fields.len();
         let system = self
@@ -138,7 +138,7 @@ impl Vm {
         let file_name = format!("{name}.som");
         for dir in &self.options.class_path {
             let path = dir.join(&file_name);
-            if let Ok(source) = std::fs::read_to_string(&path) {
+            if let Some(source) = read_source(&path)? {
                 let file: Rc<str> = Rc::from(path.display().to_string());
                 return parse(&file, &source, name).map(|d| Some((file, d)));
             }
@@ -152,6 +152,16 @@ impl Vm {
 
     /// Loads class `name` (if not yet loaded) and answers it, or `None` if not found.
     pub(crate) fn load_class(&mut self, name: &str) -> Result<Option<Value>, LoadError> {
+        self.load_class_in(name, &mut Vec::new())
+    }
+
+    /// `load_class` while the classes in `chain` are being defined (each the subclass
+    /// of the next, whose superclass is being loaded).
+    fn load_class_in(
+        &mut self,
+        name: &str,
+        chain: &mut Vec<String>,
+    ) -> Result<Option<Value>, LoadError> {
         let sym = self.intern(name);
         if let Some(v) = self.get_global(sym) {
             if self.heap.is_class(v) {
@@ -160,7 +170,7 @@ impl Vm {
         }
         let _phase = crate::observe::sampling::PhaseMark::compiler();
         match self.find_class(name)? {
-            Some((file, def)) => self.define_class(def, file, None).map(Some),
+            Some((file, def)) => self.define_class(def, file, None, chain).map(Some),
             None => Ok(None),
         }
     }
@@ -174,18 +184,19 @@ impl Vm {
     ) -> Result<Value, LoadError> {
         let file: Rc<str> = Rc::from(file);
         let def = parse(&file, source, "")?;
-        self.define_class(def, file, None)
+        self.define_class(def, file, None, &mut Vec::new())
     }
 
     /// Loads a class from an explicit file (the program's main class).
     pub(crate) fn load_class_file(&mut self, path: &std::path::Path) -> Result<Value, LoadError> {
         let _phase = crate::observe::sampling::PhaseMark::compiler();
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| LoadError::Other(format!("{}: cannot read: {e}", path.display())))?;
+        let source = read_source(path)?.ok_or_else(|| {
+            LoadError::Other(format!("{}: cannot read: file not found", path.display()))
+        })?;
         let file: Rc<str> = Rc::from(path.display().to_string());
         let expected = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let def = parse(&file, &source, expected)?;
-        self.define_class(def, file, None)
+        self.define_class(def, file, None, &mut Vec::new())
     }
 
     /// Builds a class and its metaclass from a definition and binds the global.
@@ -194,27 +205,50 @@ impl Vm {
         def: ClassDef,
         file: Rc<str>,
         existing: Option<Value>,
+        chain: &mut Vec<String>,
     ) -> Result<Value, LoadError> {
         self.gc_inhibit += 1;
-        let result = self.define_class_inner(def, file, existing);
+        chain.push(def.name.clone());
+        let result = self.define_class_inner(def, file, existing, chain);
+        chain.pop();
         self.gc_inhibit -= 1;
         self.lookup_cache.clear();
         self.nil_test_cache = crate::runtime::vm::NIL_TEST_CACHE_EMPTY;
         result
     }
 
-    fn resolve_superclass(&mut self, def: &ClassDef, file: &str) -> Result<Value, LoadError> {
+    /// The superclass `def` names, loading it if needed. A name already in `chain` (the
+    /// classes being defined, `def` last) closes a cycle: a load error naming them all.
+    fn resolve_superclass(
+        &mut self,
+        def: &ClassDef,
+        file: &str,
+        chain: &mut Vec<String>,
+    ) -> Result<Value, LoadError> {
+        let syntax = |message| LoadError::Syntax {
+            file: file.to_string(),
+            line: def.pos.line,
+            col: def.pos.col,
+            message,
+        };
         match def.superclass.as_deref() {
             Some("nil") => Ok(Value::NIL),
             None => Ok(self.core.object),
-            Some(name) => match self.load_class(name)? {
+            Some(name) if chain.iter().any(|c| c == name) => {
+                let start = chain.iter().position(|c| c == name).unwrap_or(0);
+                let mut cycle = chain[start..].to_vec();
+                cycle.push(name.to_string());
+                Err(syntax(format!(
+                    "cyclic superclass chain: {}",
+                    cycle.join(" -> ")
+                )))
+            }
+            Some(name) => match self.load_class_in(name, chain)? {
                 Some(c) => Ok(c),
-                None => Err(LoadError::Syntax {
-                    file: file.to_string(),
-                    line: def.pos.line,
-                    col: def.pos.col,
-                    message: format!("superclass {name} of {} not found", def.name),
-                }),
+                None => Err(syntax(format!(
+                    "superclass {name} of {} not found",
+                    def.name
+                ))),
             },
         }
     }
@@ -224,8 +258,9 @@ impl Vm {
         def: ClassDef,
         file: Rc<str>,
         existing: Option<Value>,
+        chain: &mut Vec<String>,
     ) -> Result<Value, LoadError> {
-        let superclass = self.resolve_superclass(&def, &file)?;
+        let superclass = self.resolve_superclass(&def, &file, chain)?;
         let name = self.intern(&def.name);
         let meta_name = self.intern(&format!("{} class", def.name));
         let (class, meta) = match existing {
@@ -251,6 +286,7 @@ impl Vm {
         fields.extend(def.instance_fields.iter().map(|f| self.intern(f)));
         let mut meta_fields = self.heap.class_data(meta_super).instance_fields.clone();
         meta_fields.extend(def.class_fields.iter().map(|f| self.intern(f)));
+        check_fields(&def, &file, fields.len().max(meta_fields.len()))?;
         let layout = match existing {
             Some(c) => self.heap.class_data(c).layout,
             None if superclass.is_nil() => Layout::Instance,
@@ -312,6 +348,52 @@ impl Vm {
         }
         Ok(())
     }
+}
+
+/// A class may have at most `MAX_FIELDS` fields (field operands are `u16`).
+fn check_fields(def: &ClassDef, file: &str, n: usize) -> Result<(), LoadError> {
+    use crate::front::compiler::limits::MAX_FIELDS;
+    if n <= MAX_FIELDS {
+        return Ok(());
+    }
+    Err(LoadError::Syntax {
+        file: file.to_string(),
+        line: def.pos.line,
+        col: def.pos.col,
+        message: format!(
+            "too many fields in class {} ({n} with inherited ones, limit {MAX_FIELDS})",
+            def.name
+        ),
+    })
+}
+
+/// The text of source file `path`: `None` when there is no such file; a file that
+/// cannot be read is a load error, and a byte that is not UTF-8 one at its line and
+/// column.
+fn read_source(path: &std::path::Path) -> Result<Option<String>, LoadError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(LoadError::Other(format!(
+                "{}: cannot read: {e}",
+                path.display()
+            )))
+        }
+    };
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = std::str::from_utf8(&bytes[..bad]).unwrap_or("");
+        let line = before.matches('\n').count() as u32 + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+        LoadError::Syntax {
+            file: path.display().to_string(),
+            line,
+            col,
+            message: format!("invalid UTF-8 byte 0x{:02x}", bytes[bad]),
+        }
+    })
 }
 
 fn parse(file: &Rc<str>, source: &str, expected: &str) -> Result<ClassDef, LoadError> {

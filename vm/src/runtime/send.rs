@@ -386,6 +386,10 @@ impl Vm {
     /// Makes a closure over `method` in the current frame.
     pub(crate) fn new_block(&mut self, method: MethodIdx, creator: u32) -> Value {
         let top = self.frames.len() - 1;
+        let creator = match creator {
+            u32::MAX if self.methods[method as usize].shape.uses_creator => top as u32,
+            c => c,
+        };
         let (home_frame, home_id) = self.frame_home(top);
         let f = self.frames.last().expect("frame");
         let data = BlockData {

@@ -2,19 +2,43 @@
 //! `whileFalse:` and `to:do:` with literal blocks compile to jumps. Each inlined site
 //! keeps a fallback (the literal blocks compiled as real block methods) so that a
 //! non-boolean condition or a non-number `to:do:` receiver still gets the real message.
+//!
+//! Bytecode size stays linear in source size: a fallback block inlines nothing (its
+//! nested inlinable sends are real sends of creator-frame blocks), and sites nested
+//! deeper than `MAX_INLINE_DEPTH` inlined sites are real sends too, so each piece of
+//! source is compiled at most `MAX_INLINE_DEPTH + 1` times.
 
-use super::analyze::Inlined;
+use super::analyze::{block_key, Inlined};
 use super::{CResult, Compiler};
 use crate::bytecode::{Bytecode, Fallback, FallbackKind, LoopKind, LoopSlots};
 use crate::front::ast::{Block, Expr, ExprKind, Pos};
 
-/// Fallbacks nest at most this deep (a fallback block inside a fallback block's inlined
-/// code); deeper inlined sites raise a SOM error on a non-boolean instead.
-const MAX_FALLBACK_DEPTH: u8 = 2;
-/// Fallback index meaning "no fallback compiled".
+/// Inlined sites nest at most this deep; deeper inlinable sends are real sends.
+pub(super) const MAX_INLINE_DEPTH: usize = 12;
+/// Fallback index meaning "no fallback compiled" (the compiler always compiles one; the
+/// runtime still refuses a site without one).
 pub(crate) const NO_FALLBACK: u16 = u16::MAX;
 
 impl Compiler<'_> {
+    /// The construct and blocks a send inlines here, or `None` for a real send. An
+    /// inlinable send that is not inlined (in a fallback block, or past
+    /// `MAX_INLINE_DEPTH`) marks its literal blocks as creator-frame blocks.
+    pub(super) fn inlinable<'a>(
+        &mut self,
+        receiver: &'a Expr,
+        selector: &str,
+        args: &'a [Expr],
+    ) -> Option<(Inlined, Vec<&'a Block>)> {
+        let (kind, blocks) =
+            super::analyze::inlined_blocks(&self.analysis, receiver, selector, args)?;
+        if self.cur().no_inline || self.inline_depth >= MAX_INLINE_DEPTH {
+            self.creator_blocks
+                .extend(blocks.iter().map(|b| block_key(b)));
+            return None;
+        }
+        Some((kind, blocks))
+    }
+
     pub(super) fn inlined(
         &mut self,
         kind: Inlined,
@@ -110,9 +134,7 @@ impl Compiler<'_> {
         else {
             return Ok(false);
         };
-        let Some((kind, blocks)) =
-            super::analyze::inlined_blocks(&self.analysis, receiver, selector, args)
-        else {
+        let Some((kind, blocks)) = self.inlinable(receiver, selector, args) else {
             return Ok(false);
         };
         let two_way = match kind {
@@ -120,9 +142,24 @@ impl Compiler<'_> {
             Inlined::IfTrueIfFalse | Inlined::IfFalseIfTrue => true,
             _ => return Ok(false),
         };
+        self.inline_depth += 1;
+        let r = self.conditional_for_effect(s, kind, &blocks, receiver, selector, two_way);
+        self.inline_depth -= 1;
+        r
+    }
+
+    fn conditional_for_effect(
+        &mut self,
+        s: &Expr,
+        kind: Inlined,
+        blocks: &[&Block],
+        receiver: &Expr,
+        selector: &str,
+        two_way: bool,
+    ) -> CResult<bool> {
         self.line = s.pos.line;
         self.expr(receiver)?;
-        let fb = self.fallback(selector, &blocks, FallbackKind::ValueIsReceiver)?;
+        let fb = self.fallback(selector, blocks, FallbackKind::ValueIsReceiver)?;
         self.line = s.pos.line;
         let continue_on = matches!(kind, Inlined::IfTrue | Inlined::IfTrueIfFalse);
         let j = self.cond_jump(continue_on, fb);
@@ -278,9 +315,6 @@ impl Compiler<'_> {
 
     /// Compiles the fallback blocks of an inlined site; answers the fallback index.
     fn fallback(&mut self, selector: &str, blocks: &[&Block], kind: FallbackKind) -> CResult<u16> {
-        if self.cur().fallback_depth >= MAX_FALLBACK_DEPTH {
-            return Ok(NO_FALLBACK);
-        }
         let saved_line = self.line;
         let mut methods = Vec::new();
         for b in blocks {

@@ -1,9 +1,11 @@
 //! The bytecode compiler: turns a parsed method into `Code`, allocating frame slots and
 //! context slots (from the capture analysis), send sites, literals and nested block
-//! methods. Inlined constructs live in `inline.rs`.
+//! methods. Inlined constructs live in `inline.rs`. Operands that would not fit their
+//! bytecode field are refused with a compile error naming the limit (`limits`).
 
 mod analyze;
 mod inline;
+pub(crate) mod limits;
 mod peephole;
 
 pub(crate) use inline::NO_FALLBACK;
@@ -18,6 +20,7 @@ use crate::runtime::vm::Vm;
 use crate::value::Value;
 use analyze::Analysis;
 use std::cell::Cell;
+use std::collections::HashSet;
 use std::rc::Rc;
 
 /// A variable of an activation.
@@ -37,8 +40,12 @@ struct Activation {
     captured_args: Vec<(u16, u16)>,
     is_block: bool,
     is_fallback: bool,
-    /// How deep in fallback blocks this activation is (0: not a fallback).
-    fallback_depth: u8,
+    /// A fallback block or a block inside one: sends are never inlined here (the code
+    /// runs only when an inlined site met a non-boolean, and inlining it again would
+    /// copy the inlined tree once per level).
+    no_inline: bool,
+    /// Where the method or block starts (limit errors name it).
+    pos: Pos,
     code: Vec<Bytecode>,
     lines: Vec<u32>,
     literals: Vec<Value>,
@@ -68,6 +75,12 @@ pub(crate) struct Compiler<'v> {
     /// The last statement compiled was an inlined conditional compiled for effect (it
     /// left nothing on the stack).
     last_was_effect: bool,
+    /// How many inlined sites enclose the code being compiled (across block bodies).
+    inline_depth: usize,
+    /// Literal blocks of inlinable sends compiled as real sends (in a fallback or past
+    /// the inlining budget): they reach the variables of their creator, which the
+    /// analysis did not make captured, through the creator frame.
+    creator_blocks: HashSet<usize>,
 }
 
 type CResult<T> = Result<T, SyntaxError>;
@@ -92,6 +105,8 @@ impl<'v> Compiler<'v> {
             line: 0,
             selector: String::new(),
             last_was_effect: false,
+            inline_depth: 0,
+            creator_blocks: HashSet::new(),
         }
     }
 
@@ -114,9 +129,9 @@ impl<'v> Compiler<'v> {
         };
         self.analysis = analyze::analyze(def, body);
         self.line = def.pos.line;
-        self.begin_activation(idx, false, false, &def.params, body);
+        self.begin_activation(idx, false, false, &def.params, body, def.pos)?;
         self.statements(body, false)?;
-        let code = Rc::new(self.end_activation());
+        let code = Rc::new(self.end_activation()?);
         let code_for_shape = code.clone();
         let kind = match Self::trivial(&code) {
             Some(t) => MethodKind::Trivial(t, code),
@@ -140,11 +155,10 @@ impl<'v> Compiler<'v> {
         is_fallback: bool,
         params: &[String],
         body: &Body,
-    ) {
-        let fallback_depth = match (is_fallback, self.acts.last()) {
-            (true, Some(a)) => a.fallback_depth + 1,
-            _ => 0,
-        };
+        pos: Pos,
+    ) -> CResult<()> {
+        limits::check_params(params.len(), pos)?;
+        let no_inline = is_fallback || self.acts.last().is_some_and(|a| a.no_inline);
         let self_name = if is_block { "<block>" } else { "self" };
         self.acts.push(Activation {
             vars: Vec::new(),
@@ -154,7 +168,8 @@ impl<'v> Compiler<'v> {
             captured_args: Vec::new(),
             is_block,
             is_fallback,
-            fallback_depth,
+            no_inline,
+            pos,
             code: Vec::new(),
             lines: Vec::new(),
             literals: Vec::new(),
@@ -171,6 +186,7 @@ impl<'v> Compiler<'v> {
         for l in &body.locals {
             self.declare(l, false);
         }
+        Ok(())
     }
 
     /// Declares a variable in the current activation and scope.
@@ -206,8 +222,9 @@ impl<'v> Compiler<'v> {
         (act.slot_names.len() - 1) as u16
     }
 
-    fn end_activation(&mut self) -> Code {
+    fn end_activation(&mut self) -> CResult<Code> {
         let mut act = self.acts.pop().expect("an activation");
+        limits::check_activation(&act)?;
         // After the last instruction (a return, so never fallen into): for each
         // conditional compiled for effect, `Pop; Jump end` where its fallback resumes.
         let line = act.lines.last().copied().unwrap_or(0);
@@ -226,7 +243,7 @@ impl<'v> Compiler<'v> {
             .filter(|v| v.captured)
             .map(|v| (v.slot, v.ctx_slot))
             .collect();
-        Code {
+        Ok(Code {
             bytecodes: act.code,
             lines: act.lines,
             literals: act.literals,
@@ -240,7 +257,7 @@ impl<'v> Compiler<'v> {
             is_block: act.is_block,
             slot_names: act.slot_names,
             captured_vars,
-        }
+        })
     }
 
     // ---- emission helpers ----
@@ -309,7 +326,10 @@ impl<'v> Compiler<'v> {
             return Ok(i as u16);
         }
         if act.literals.len() >= u16::MAX as usize {
-            return err(pos, "too many literals in one method");
+            return err(
+                pos,
+                format!("too many literals in one method (limit {})", u16::MAX),
+            );
         }
         act.literals.push(v);
         Ok((act.literals.len() - 1) as u16)
@@ -423,11 +443,13 @@ impl<'v> Compiler<'v> {
     }
 
     fn send(&mut self, receiver: &Expr, selector: &str, args: &[Expr], pos: Pos) -> CResult<()> {
-        if let Some((kind, blocks)) =
-            analyze::inlined_blocks(&self.analysis, receiver, selector, args)
-        {
-            return self.inlined(kind, &blocks, receiver, args, selector, pos);
+        if let Some((kind, blocks)) = self.inlinable(receiver, selector, args) {
+            self.inline_depth += 1;
+            let r = self.inlined(kind, &blocks, receiver, args, selector, pos);
+            self.inline_depth -= 1;
+            return r;
         }
+        limits::check_send(args.len(), pos)?;
         let is_super = matches!(&receiver.kind, ExprKind::Variable(v) if v == "super");
         if is_super {
             self.emit(Bytecode::PushSelf);
@@ -478,17 +500,17 @@ impl<'v> Compiler<'v> {
     }
 
     /// How activation `from` reaches variable `var` of activation `owner`.
-    fn access(&mut self, from: usize, owner: usize, var: usize) -> VarAccess {
+    fn access(&mut self, from: usize, owner: usize, var: usize, pos: Pos) -> CResult<VarAccess> {
         if owner == from {
             let v = &self.acts[owner].vars[var];
-            return if v.captured {
+            return Ok(if v.captured {
                 VarAccess::Captured(v.ctx_slot)
             } else {
                 VarAccess::Local(v.slot)
-            };
+            });
         }
         if self.acts[from].is_fallback {
-            let inner = self.access(from - 1, owner, var);
+            let inner = self.access(from - 1, owner, var, pos)?;
             let act = &mut self.acts[from];
             let k = match act.creator_vars.iter().position(|&a| a == inner) {
                 Some(k) => k,
@@ -497,14 +519,15 @@ impl<'v> Compiler<'v> {
                     act.creator_vars.len() - 1
                 }
             };
-            return VarAccess::Creator(k as u16);
+            return Ok(VarAccess::Creator(k as u16));
         }
         let hops = (owner + 1..from)
             .filter(|&a| self.acts[a].num_captured > 0)
             .count();
+        limits::check_hops(hops, pos)?;
         let v = &self.acts[owner].vars[var];
         debug_assert!(v.captured, "outer variable not captured");
-        VarAccess::Outer(hops as u8, v.ctx_slot)
+        Ok(VarAccess::Outer(hops as u8, v.ctx_slot))
     }
 
     fn read(&mut self, name: &str, pos: Pos) -> CResult<()> {
@@ -529,7 +552,7 @@ impl<'v> Compiler<'v> {
         }
         if let Some((owner, var)) = self.resolve(name) {
             let from = self.acts.len() - 1;
-            let bc = match self.access(from, owner, var) {
+            let bc = match self.access(from, owner, var, pos)? {
                 VarAccess::Local(s) => Bytecode::PushLocal(s),
                 VarAccess::Captured(s) => Bytecode::PushCaptured(s),
                 VarAccess::Outer(h, s) => Bytecode::PushOuter(h, s),
@@ -555,7 +578,7 @@ impl<'v> Compiler<'v> {
         }
         if let Some((owner, var)) = self.resolve(name) {
             let from = self.acts.len() - 1;
-            let bc = match self.access(from, owner, var) {
+            let bc = match self.access(from, owner, var, pos)? {
                 VarAccess::Local(s) => Bytecode::StoreLocal(s),
                 VarAccess::Captured(s) => Bytecode::StoreCaptured(s),
                 VarAccess::Outer(h, s) => Bytecode::StoreOuter(h, s),
@@ -578,7 +601,8 @@ impl<'v> Compiler<'v> {
 
     /// Compiles a literal block into its own method and emits `PushBlock`.
     fn push_block(&mut self, b: &Block) -> CResult<()> {
-        let idx = self.compile_block(b, false)?;
+        let creator = self.creator_blocks.contains(&analyze::block_key(b));
+        let idx = self.compile_block(b, creator)?;
         let act = self.cur();
         act.blocks.push(idx);
         let i = (act.blocks.len() - 1) as u16;
@@ -597,12 +621,12 @@ impl<'v> Compiler<'v> {
             .vm
             .reserve_method(signature, self.holder, &self.file, line);
         let outer = self.cur().method_idx;
-        self.begin_activation(idx, true, fallback, &b.params, &b.body);
+        self.begin_activation(idx, true, fallback, &b.params, &b.body, b.pos)?;
         let saved_line = self.line;
         self.line = line;
         self.statements(&b.body, false)?;
         self.line = saved_line;
-        let code = self.end_activation();
+        let code = self.end_activation()?;
         let m: &mut Method = &mut self.vm.methods[idx as usize];
         m.num_args = b.params.len() as u16;
         m.outer_method = Some(outer);

@@ -19,10 +19,8 @@ fn index(vm: &Vm, argc: usize, what: &str) -> Result<(Value, usize), String> {
         _ => 0,
     };
     if !i.is_int() {
-        return Err(format!(
-            "Array>>{what} expected an Integer index, got {}",
-            vm.a_class_name(i)
-        ));
+        let what = format!("Array>>{what}");
+        return Err(super::not_small_int(vm, &what, i, "an Integer index"));
     }
     let idx = i.as_int();
     if idx < 1 || idx as u64 > len as u64 {
@@ -61,14 +59,12 @@ fn length(vm: &mut Vm, argc: usize) -> PrimResult {
 fn new(vm: &mut Vm, argc: usize) -> PrimResult {
     let (class, n) = (vm.arg(argc, 0), vm.arg(argc, 1));
     if !n.is_int() || n.as_int() < 0 {
-        return Err(format!(
-            "Array class>>new: expected a non-negative Integer, got {}",
-            if n.is_int() {
-                n.as_int().to_string()
-            } else {
-                vm.a_class_name(n)
-            }
-        )
+        let what = "Array class>>new:";
+        let wanted = "a non-negative Integer";
+        return Err(match n.is_int() {
+            true => format!("{what} expected {wanted}, got {}", n.as_int()),
+            false => super::not_small_int(vm, what, n, wanted),
+        }
         .into());
     }
     let n = n.as_int() as usize;

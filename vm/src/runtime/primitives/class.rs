@@ -114,6 +114,16 @@ fn invoke_on_with(vm: &mut Vm, argc: usize) -> PrimResult {
         )
         .into());
     }
+    let holder = vm.methods[m as usize].holder;
+    if !super::object::inherits_from(vm, vm.class_of(recv), holder) {
+        return Err(format!(
+            "Method>>invokeOn:with: {} cannot run on {} (not a kind of {})",
+            vm.method_name(m),
+            vm.a_class_name(recv),
+            vm.class_name(holder)
+        )
+        .into());
+    }
     vm.rearrange(argc, recv, &args);
     Ok(Prim::Invoke(m, args.len()))
 }

@@ -120,6 +120,15 @@ impl Vm {
     }
 }
 
+/// The error for `v` where primitive `what` needs a small integer (`wanted` says
+/// which): a big integer is out of range, anything else is of the wrong class.
+pub(crate) fn not_small_int(vm: &Vm, what: &str, v: Value, wanted: &str) -> String {
+    match integer::num(vm, v) {
+        Some(integer::Num::Int(i)) => format!("{what} {i} is out of range"),
+        _ => format!("{what} expected {wanted}, got {}", vm.a_class_name(v)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,15 +114,60 @@ fn class_arg(vm: &Vm, v: Value, what: &str) -> Result<Value, String> {
     }
 }
 
-/// Performs `selector` on `recv` with `args`, looking up from `class` when given.
+/// How many arguments a message with this selector takes: one per colon of a keyword
+/// selector, one for a binary selector, none for a unary one.
+pub(super) fn selector_arity(selector: &str) -> usize {
+    match selector.chars().next() {
+        _ if selector.ends_with(':') => selector.matches(':').count(),
+        Some(c) if c.is_alphabetic() || c == '_' => 0,
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
+/// Whether `class` is `ancestor` or inherits from it.
+pub(super) fn inherits_from(vm: &Vm, class: Value, ancestor: Value) -> bool {
+    let mut c = class;
+    while !c.is_nil() {
+        if c == ancestor {
+            return true;
+        }
+        c = vm.heap.class_data(c).superclass;
+    }
+    false
+}
+
+/// Performs `selector` on `recv` with `args`, looking up from `class` when given. A
+/// wrong argument count, or a `class` the receiver is not a kind of, is a SOM error.
 fn perform_with(
     vm: &mut Vm,
     argc: usize,
+    what: &str,
     selector: crate::object::heap::SymbolId,
     args: &[Value],
     class: Option<Value>,
 ) -> PrimResult {
     let recv = vm.arg(argc, 0);
+    let text = vm.symbol_text(selector);
+    let want = selector_arity(text);
+    if args.len() != want {
+        let plural = if want == 1 { "" } else { "s" };
+        return Err(format!(
+            "{what} #{text} takes {want} argument{plural}, got {}",
+            args.len()
+        )
+        .into());
+    }
+    if let Some(c) = class {
+        if !inherits_from(vm, vm.class_of(recv), c) {
+            return Err(format!(
+                "{what} the receiver, {}, is not a kind of {}",
+                vm.a_class_name(recv),
+                vm.class_name(c)
+            )
+            .into());
+        }
+    }
     vm.rearrange(argc, recv, args);
     match class {
         None => Ok(Prim::Send(selector, args.len())),
@@ -134,22 +179,23 @@ fn perform_with(
 }
 
 fn perform(vm: &mut Vm, argc: usize) -> PrimResult {
-    let sel = selector_arg(vm, vm.arg(argc, 1), "Object>>perform:")?;
-    perform_with(vm, argc, sel, &[], None)
+    let what = "Object>>perform:";
+    let sel = selector_arg(vm, vm.arg(argc, 1), what)?;
+    perform_with(vm, argc, what, sel, &[], None)
 }
 
 fn perform_with_arguments(vm: &mut Vm, argc: usize) -> PrimResult {
     let what = "Object>>perform:withArguments:";
     let sel = selector_arg(vm, vm.arg(argc, 1), what)?;
     let args = array_arg(vm, vm.arg(argc, 2), what)?;
-    perform_with(vm, argc, sel, &args, None)
+    perform_with(vm, argc, what, sel, &args, None)
 }
 
 fn perform_in_superclass(vm: &mut Vm, argc: usize) -> PrimResult {
     let what = "Object>>perform:inSuperclass:";
     let sel = selector_arg(vm, vm.arg(argc, 1), what)?;
     let class = class_arg(vm, vm.arg(argc, 2), what)?;
-    perform_with(vm, argc, sel, &[], Some(class))
+    perform_with(vm, argc, what, sel, &[], Some(class))
 }
 
 fn perform_with_arguments_in_superclass(vm: &mut Vm, argc: usize) -> PrimResult {
@@ -157,7 +203,7 @@ fn perform_with_arguments_in_superclass(vm: &mut Vm, argc: usize) -> PrimResult 
     let sel = selector_arg(vm, vm.arg(argc, 1), what)?;
     let args = array_arg(vm, vm.arg(argc, 2), what)?;
     let class = class_arg(vm, vm.arg(argc, 3), what)?;
-    perform_with(vm, argc, sel, &args, Some(class))
+    perform_with(vm, argc, what, sel, &args, Some(class))
 }
 
 /// The named fields of an object (instance fields, or a class's class-side fields).
@@ -175,10 +221,7 @@ fn fields_mut(vm: &mut Vm, r: Value) -> Option<&mut [Value]> {
 fn field_index(vm: &mut Vm, argc: usize, what: &str) -> Result<usize, String> {
     let (r, i) = (vm.arg(argc, 0), vm.arg(argc, 1));
     if !i.is_int() {
-        return Err(format!(
-            "{what} expected an Integer, got {}",
-            vm.a_class_name(i)
-        ));
+        return Err(super::not_small_int(vm, what, i, "an Integer"));
     }
     let len = fields_mut(vm, r).map_or(0, |f| f.len());
     let idx = i.as_int();

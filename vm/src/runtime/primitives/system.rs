@@ -64,8 +64,13 @@ fn has_global(vm: &mut Vm, argc: usize) -> PrimResult {
 fn load_file(vm: &mut Vm, argc: usize) -> PrimResult {
     let path = string(vm, argc, "loadFile:")?;
     match vm.entropy.read_file(&path) {
-        Some(s) => Ok(Prim::Value(vm.new_string(&s))),
-        None => Ok(Prim::Value(Value::NIL)),
+        Ok(Some(s)) => Ok(Prim::Value(vm.new_string(&s))),
+        Ok(None) => Ok(Prim::Value(Value::NIL)),
+        Err(limit) => Err(format!(
+            "System>>loadFile: {path} is larger than {} MiB",
+            limit >> 20
+        )
+        .into()),
     }
 }
 
@@ -82,11 +87,7 @@ fn load(vm: &mut Vm, argc: usize) -> PrimResult {
 fn exit(vm: &mut Vm, argc: usize) -> PrimResult {
     let code = vm.arg(argc, 1);
     if !code.is_int() {
-        return Err(format!(
-            "System>>exit: expected an Integer, got {}",
-            vm.a_class_name(code)
-        )
-        .into());
+        return Err(super::not_small_int(vm, "System>>exit:", code, "an Integer").into());
     }
     Err(Unwind::Exit(code.as_int() as i32).into())
 }
