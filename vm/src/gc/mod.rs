@@ -50,7 +50,7 @@ impl Vm {
         roots.extend(self.globals.iter().flatten());
         roots.extend_from_slice(&self.symbol_objects);
         roots.extend_from_slice(&self.temp_roots);
-        roots.push(self.system_object);
+        roots.extend_from_slice(&[self.system_object, self.core.method_array]);
         for m in &self.methods {
             roots.push(m.holder);
             if let MethodKind::Bytecode(code) | MethodKind::Trivial(_, code) = &m.kind {

@@ -109,6 +109,7 @@ impl Vm {
             .heap
             .insert(self.core.system, Body::Instance(Slots::nils(fields)));
         self.system_object = system;
+        self.make_method_array_class();
         for (i, sel) in crate::bytecode::NilTestMode::SELECTORS.iter().enumerate() {
             self.nil_test_selectors[i] = self.intern(sel);
         }
@@ -283,6 +284,16 @@ impl Vm {
         } else {
             self.heap.class_data(superclass).instance_fields.clone()
         };
+        if let Some(f) = def.instance_fields.iter().find(|f| {
+            fields.iter().any(|&s| self.symbol_text(s) == f.as_str())
+        }) {
+            return Err(LoadError::Syntax {
+                file: file.to_string(),
+                line: def.pos.line,
+                col: def.pos.col,
+                message: format!("field '{f}' of {} is already defined in a superclass", def.name),
+            });
+        }
         fields.extend(def.instance_fields.iter().map(|f| self.intern(f)));
         let mut meta_fields = self.heap.class_data(meta_super).instance_fields.clone();
         meta_fields.extend(def.class_fields.iter().map(|f| self.intern(f)));

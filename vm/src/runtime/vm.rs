@@ -127,6 +127,8 @@ pub(crate) struct CoreClasses {
     pub block2: Value,
     pub block3: Value,
     pub system: Value,
+    /// The class of the Arrays `Class>>methods` answers (`runtime::install`).
+    pub method_array: Value,
 }
 
 /// The whole virtual machine.

@@ -42,6 +42,9 @@ fn at(vm: &mut Vm, argc: usize) -> PrimResult {
 fn at_put(vm: &mut Vm, argc: usize) -> PrimResult {
     let (a, i) = index(vm, argc, "at:put:")?;
     let value = vm.arg(argc, 2);
+    if vm.heap.get(a).class == vm.core.method_array {
+        vm.install_from_methods_array(a, i, value)?;
+    }
     if let Body::Array(v) = &mut vm.heap.get_mut(a).body {
         v[i] = value;
     }

@@ -67,6 +67,8 @@ fn methods(vm: &mut Vm, argc: usize) -> PrimResult {
     }
     let values = vm.heap.class_data(c).method_objects.clone();
     let array = vm.new_array(values);
+    // Its own class routes `at:put:` to the primitive, which installs (`runtime::install`).
+    vm.heap.get_mut(array).class = vm.core.method_array;
     vm.heap.class_data_mut(c).methods_array = array;
     Ok(Prim::Value(array))
 }

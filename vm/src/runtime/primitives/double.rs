@@ -57,7 +57,12 @@ fn mul(vm: &mut Vm, argc: usize) -> PrimResult {
     arith(vm, argc, "Double>>*", |a, b| Ok(a * b))
 }
 
+/// `//`: by a Double zero an infinity or NaN (IEEE 754; AWFY's CD divides by 0.0), by
+/// the Integer zero a division-by-zero error, as an Integer receiver's division is.
 fn div(vm: &mut Vm, argc: usize) -> PrimResult {
+    if vm.arg(argc, 1) == Value::int(0).expect("small") {
+        return Err(numeric::NumError::DivisionByZero.to_string().into());
+    }
     arith(vm, argc, "Double>>//", numeric::double_div)
 }
 
