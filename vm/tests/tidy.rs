@@ -144,6 +144,7 @@ fn nothing_inside_the_vm_imports_the_introspection_api() {
 const UNSAFE_MODULES: &[&str] = &[
     "vm/src/runtime/stack.rs",
     "vm/src/object/slots.rs",
+    "vm/src/object/os_pages.rs",
     "vm/src/object/layout.rs",
     "vm/src/tier0/mod.rs",
     "vm/src/observe/sampling.rs",

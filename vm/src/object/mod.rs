@@ -8,3 +8,4 @@ pub(crate) mod heap;
 pub(crate) mod layout;
 pub(crate) mod numeric;
 pub(crate) mod slots;
+pub(crate) mod os_pages;
