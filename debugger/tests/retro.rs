@@ -140,13 +140,13 @@ fn last_write_sees_the_store_of_every_path_on_a_long_recording() {
     );
     assert_eq!(
         writer(4),
-        ("run".to_string(), 13),
-        "a trivial setter runs without a frame"
+        ("left:".to_string(), 6),
+        "a trivial setter, stopped in its own frame"
     );
     assert_eq!(writer(5), ("run".to_string(), 15), "instVarAt:put:");
     assert_eq!(
         writer(6),
-        ("run".to_string(), 17),
+        ("left:".to_string(), 6),
         "perform: of a trivial setter"
     );
     assert_eq!(

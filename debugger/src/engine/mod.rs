@@ -150,7 +150,7 @@ impl Engine {
             class_path: trace.class_path.clone(),
             ..Options::default()
         };
-        let machine = Machine::load(
+        let mut machine = Machine::load(
             options,
             &trace.program,
             &trace.args,
@@ -158,6 +158,8 @@ impl Engine {
             true,
         )
         .map_err(|e| OpenError(e.error.unwrap_or_else(|| "cannot load the program".into())))?;
+        // Breakpoints and steps must see getters and setters too.
+        machine.frame_trivial_methods(true);
         let start = Checkpoint {
             at: None,
             snapshot: machine.snapshot(),

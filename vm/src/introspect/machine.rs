@@ -40,6 +40,8 @@ pub enum RunState {
 pub struct Machine {
     pub(super) vm: Box<Vm>,
     pub(super) exit: Option<Exit>,
+    /// Monitored runs give trivial methods a frame ([`Machine::frame_trivial_methods`]).
+    trivial_frames: bool,
 }
 
 impl Machine {
@@ -67,7 +69,11 @@ impl Machine {
                 cursor: 0,
             },
         };
-        let mut machine = Machine { vm, exit: None };
+        let mut machine = Machine {
+            vm,
+            exit: None,
+            trivial_frames: false,
+        };
         if let Err(e) = machine.vm.bootstrap() {
             let status = crate::driver::run::report_load_error(&mut machine.vm, &e);
             return Err(machine.failed(status));
@@ -131,15 +137,27 @@ impl Machine {
         if !prior_events {
             self.vm.events = Some(Vec::new());
         }
+        self.vm.trivial_frames = self.trivial_frames;
         let result = self
             .vm
             .execute_monitored(0, &mut super::MonitorHook(monitor));
+        self.vm.trivial_frames = false;
         if let Err(Unwind::Pause) = result {
             return RunState::Paused;
         }
         let exit = self.finish(result);
         self.exit = Some(exit.clone());
         RunState::Finished(exit)
+    }
+
+    /// Whether monitored runs run trivial methods (getters, setters, constants, `^ self`,
+    /// which every tier runs without a frame) in a frame of their own, so that a
+    /// monitor sees their `Enter` and line boundaries (breakpoints on them hit, `step`
+    /// goes into them). Results, the clock and invocation counts are the same either
+    /// way; bytecode steps and activation ids count the extra frames, so every run
+    /// compared by step must use the same setting. Full-speed runs never do this.
+    pub fn frame_trivial_methods(&mut self, on: bool) {
+        self.trivial_frames = on;
     }
 
     /// Captures output and also writes it to the process's stdout and stderr as the

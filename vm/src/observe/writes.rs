@@ -9,7 +9,7 @@
 //! negatives.
 
 use crate::bytecode::{Bytecode, Code};
-use crate::object::heap::Body;
+use crate::object::heap::{Body, SymbolId};
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 use crate::value::ValueRef;
@@ -136,6 +136,15 @@ impl Vm {
         }
     }
 
+    /// Notes a store into `object` that no bytecode of a frame made (a trivial setter
+    /// run without a frame).
+    #[inline(never)]
+    pub(crate) fn log_object_write(&mut self, object: Value) {
+        if let Some(log) = self.writes.as_deref_mut() {
+            log.objects.insert(object.0);
+        }
+    }
+
     /// Notes the activation at a boundary.
     pub(crate) fn log_frame(&mut self, frame_id: u64, depth: usize) {
         if let Some(log) = self.writes.as_deref_mut() {
@@ -173,8 +182,7 @@ impl Vm {
             Bytecode::Send(s) | Bytecode::SuperSend(s) => {
                 let site = &self.sites[s as usize];
                 let argc = site.argc as usize;
-                let selector = self.symbol_text(site.selector);
-                let (globals, puts) = (selector == "global:put:", selector.ends_with("put:"));
+                let (globals, puts) = self.send_may_store(site.selector, top, argc);
                 if globals {
                     self.mark_globals();
                 }
@@ -195,6 +203,30 @@ impl Vm {
         };
         if let (Some(t), Some(log)) = (target, self.writes.as_deref_mut()) {
             log.objects.insert(t.0);
+        }
+    }
+
+    /// Whether a send of `selector` with `argc` arguments on top of the stack (`top`
+    /// its length) may bind a global and may store into its receiver: a `...put:`
+    /// primitive, or a `perform:` family send whose selector argument is one (it runs
+    /// on the same receiver; a selector that is not a symbol, or another `perform:`,
+    /// may do anything).
+    fn send_may_store(&self, selector: SymbolId, top: usize, argc: usize) -> (bool, bool) {
+        let text = self.symbol_text(selector);
+        if !text.starts_with("perform:") || argc == 0 {
+            return (text == "global:put:", text.ends_with("put:"));
+        }
+        let named = self.stack[top - argc];
+        let target = named
+            .is_ref()
+            .then(|| match &self.heap.get(named).body {
+                Body::Symbol(id) => Some(self.symbol_text(*id)),
+                _ => None,
+            })
+            .flatten();
+        match target {
+            Some(t) if !t.starts_with("perform:") => (t == "global:put:", t.ends_with("put:")),
+            _ => (true, true),
         }
     }
 

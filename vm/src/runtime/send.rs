@@ -71,6 +71,9 @@ impl Vm {
     /// Runs a trivial method (no frame): getter, setter, constant or `^ self`.
     #[inline(always)]
     fn run_trivial(&mut self, method: MethodIdx, t: Trivial, argc: usize) -> Result<Flow, Unwind> {
+        if self.trivial_frames {
+            return self.run_trivial_framed(method, argc);
+        }
         self.count_invocation(method);
         let n = self.stack.len() - argc - 1;
         let recv = self.stack[n];
@@ -83,9 +86,22 @@ impl Vm {
             Some(v) => v,
             None => return Err(self.field_error_of(t, recv)),
         };
+        if matches!(t, Trivial::Setter(_)) && self.writes.is_some() {
+            self.log_object_write(recv);
+        }
         self.stack.truncate(n);
         self.stack.push(result);
         Ok(Flow::Continue)
+    }
+
+    /// A trivial method run as the bytecode method it was compiled from (monitored runs
+    /// for a debugger, `Vm::trivial_frames`): same result, invocation count and clock,
+    /// plus a frame and its statement boundaries.
+    #[cold]
+    #[inline(never)]
+    fn run_trivial_framed(&mut self, method: MethodIdx, argc: usize) -> Result<Flow, Unwind> {
+        self.push_frame(method, argc)?;
+        Ok(Flow::Switch)
     }
 
     /// `Method::invocations` of `method` advances (a frame pushed, a trivial method

@@ -183,6 +183,10 @@ pub(crate) struct Vm {
     pub tier2: crate::tier2::Tier2,
     /// What monitored runs wrote, when a tool tracks it (`Machine::track_writes`).
     pub writes: Option<Box<crate::observe::writes::WriteLog>>,
+    /// Trivial methods run in a frame of their own (their bytecode) instead of without
+    /// one, so a debugger's breakpoints and steps see them: set only for monitored runs
+    /// (`Machine::frame_trivial_methods`); one predictable branch in `run_trivial`.
+    pub trivial_frames: bool,
 }
 
 /// An empty `Vm::nil_test_cache` (no class is nil).
@@ -223,6 +227,7 @@ impl Vm {
             events: None,
             profile: None,
             writes: None,
+            trivial_frames: false,
         }
     }
 
