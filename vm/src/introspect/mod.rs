@@ -12,7 +12,10 @@
 //!   it is taken live, recorded into an [`Input`] log, or replayed from one.
 //! - [`Event`]s (GC start and end, output written) reach a monitor at the next boundary.
 //! - After a run with the JIT, [`View::jit_events`] lists what tier 1 did (compiles, OSR
-//!   entries, tier crossings) and [`View::jit_counters`] counts it per method.
+//!   entries, tier crossings) and [`View::jit_counters`] counts it per method;
+//!   [`View::tier2_methods`] shows each tier-2 method (IR after each pass, deopt points,
+//!   machine code) and [`View::tier2_events`] what tier 2 did (compiled, refused,
+//!   deoptimized).
 //!
 //! Cost when no one listens: the fast dispatch loop has no hooks at all; monitoring
 //! runs a second instance of the same loop compiled with the boundary check.
@@ -24,6 +27,7 @@ mod machine;
 mod native;
 pub(crate) mod sampling;
 mod snapshot;
+mod tier2;
 mod view;
 mod writes;
 
@@ -34,6 +38,7 @@ pub use machine::{Exit, Inputs, Machine, RunState};
 pub use native::{runtime_functions, NativeCode, NativeInstruction, PcMapEntry};
 pub use sampling::{FrameLabel, Meter, Phase, PhaseSpan, Sample, SampledRun, SAMPLE_DEPTH};
 pub use snapshot::Snapshot;
+pub use tier2::{DeoptPoint, Tier2Event, Tier2EventKind, Tier2Events, Tier2Method};
 pub use view::{ClassInfo, FrameInfo, MethodCount, MethodInfo, MethodKey, ObjectInfo, Var, View};
 pub use writes::WriteLog;
 

@@ -297,6 +297,13 @@ impl Jit {
         }
     }
 
+    /// The installed bytes at `address..address+len` (tier-2 code, for listings).
+    pub(crate) fn bytes_at(&self, address: u64, len: usize) -> Vec<u8> {
+        self.cache
+            .as_ref()
+            .map_or_else(Vec::new, |cache| cache.bytes(address, len))
+    }
+
     /// Machine code bytes of a compiled method (for listings).
     pub(crate) fn code_bytes(&self, c: &Compiled) -> Vec<u8> {
         self.cache

@@ -3,7 +3,7 @@
 //! install the bytes with their helper relocations in the code cache.
 
 use super::build::{counter, BuildOptions, Builder};
-use super::{helper, Env, Refusal, Slot, Tier2Event};
+use super::{helper, Env, Refusal, Slot, Tier2EventKind};
 use crate::bytecode::{Code, MethodKind};
 use crate::object::heap::MethodIdx;
 use crate::runtime::vm::Vm;
@@ -61,10 +61,12 @@ impl Vm {
             Ok(c) => {
                 self.tier2.stats.methods_compiled += 1;
                 self.tier2.stats.code_bytes += c.size as u64;
-                self.tier2.log.push(Tier2Event::Compiled {
+                let clock = self.stats.clock;
+                let kind = Tier2EventKind::Compiled {
                     method,
                     code_bytes: c.size as u32,
-                });
+                };
+                self.tier2.event(clock, kind);
                 self.tier2.methods_seen = self.tier2.methods_seen.max(self.methods.len());
                 self.tier2.slots[m] = Slot::Compiled(c);
                 self.jit.leave_to_tier2(method);

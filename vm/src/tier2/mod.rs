@@ -132,9 +132,18 @@ pub(crate) struct Tier2Stats {
     pub compile_time: Duration,
 }
 
-/// What tier 2 did, for tools.
+/// Events kept in `Tier2::log` (later ones are counted in `Tier2::dropped`).
+pub(crate) const LOG_LIMIT: usize = 65_536;
+
+/// What tier 2 did, for tools, at a logical-clock time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Tier2Event {
+pub(crate) struct Tier2Event {
+    pub clock: u64,
+    pub kind: Tier2EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tier2EventKind {
     Compiled {
         method: MethodIdx,
         code_bytes: u32,
@@ -153,7 +162,7 @@ pub(crate) enum Tier2Event {
 pub(crate) enum Slot {
     Untried,
     Compiled(Box<Compiled>),
-    Refused(Refusal),
+    Refused,
 }
 
 /// The tier-2 state of one VM.
@@ -176,6 +185,7 @@ pub(crate) struct Tier2 {
     pub stats: Tier2Stats,
     pub refusals: Vec<(MethodIdx, String)>,
     pub log: Vec<Tier2Event>,
+    pub dropped: u64,
 }
 
 impl Tier2 {
@@ -199,6 +209,7 @@ impl Tier2 {
             stats: Tier2Stats::default(),
             refusals: Vec::new(),
             log: Vec::new(),
+            dropped: 0,
         }
     }
 
@@ -219,6 +230,14 @@ impl Tier2 {
             .map(|(i, _)| i as MethodIdx)
     }
 
+    pub(crate) fn event(&mut self, clock: u64, kind: Tier2EventKind) {
+        if self.log.len() < LOG_LIMIT {
+            self.log.push(Tier2Event { clock, kind });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
     /// Forgets all code (the method table was replaced by an older one).
     fn forget(&mut self) {
         self.slots.clear();
@@ -236,11 +255,15 @@ impl Vm {
     pub(crate) fn tier2_note_deopt(&mut self, method: MethodIdx, bci: u32, reason: String, held: bool) {
         let t = &mut self.tier2;
         t.stats.deopts += 1;
-        t.log.push(Tier2Event::Deoptimized {
-            method,
-            bci,
-            reason,
-        });
+        let clock = self.stats.clock;
+        t.event(
+            clock,
+            Tier2EventKind::Deoptimized {
+                method,
+                bci,
+                reason,
+            },
+        );
         if !held {
             return;
         }
@@ -273,7 +296,8 @@ impl Vm {
         t.stats.refused_by[why.kind()] += 1;
         let reason = why.describe();
         t.refusals.push((method, reason.clone()));
-        t.log.push(Tier2Event::Refused { method, reason });
-        t.slots[m] = Slot::Refused(why);
+        let clock = self.stats.clock;
+        t.event(clock, Tier2EventKind::Refused { method, reason });
+        t.slots[m] = Slot::Refused;
     }
 }

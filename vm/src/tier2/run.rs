@@ -44,7 +44,7 @@ impl Vm {
         let m = method as usize;
         let untried = !matches!(
             self.tier2.slots.get(m),
-            Some(Slot::Compiled(_) | Slot::Refused(_))
+            Some(Slot::Compiled(_) | Slot::Refused)
         );
         if untried {
             let meta = &self.methods[m];
@@ -93,7 +93,7 @@ impl Vm {
     pub(crate) fn tier2_claims(&self, method: MethodIdx) -> bool {
         match self.tier2.slots.get(method as usize) {
             Some(Slot::Compiled(_)) => true,
-            Some(Slot::Refused(_)) => false,
+            Some(Slot::Refused) => false,
             _ => {
                 let meta = &self.methods[method as usize];
                 matches!(meta.kind, crate::bytecode::MethodKind::Bytecode(_))

@@ -1,0 +1,176 @@
+//! Tier 2 end to end, through `som_vm::introspect`: the programs in `tests/tier2/` run
+//! in tier 0 and in tier 2 (at the first call, after a few calls, with
+//! `--deopt-stress` under two seeds), and output, error report, exit status, logical
+//! clock, bytecode count and every method's counters must be the same; each exit kind
+//! is seen failing (the event log names its reason), a site that keeps failing is
+//! recompiled without its speculation, and tools see each compiled method's IR after
+//! every pass, its deopt points and its machine code.
+
+use som_vm::introspect::{Inputs, Machine, MethodCount, Options, Tier2EventKind};
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn program(name: &str) -> PathBuf {
+    repo().join("vm/tests/tier2").join(format!("{name}.som"))
+}
+
+fn tier(max_tier: u8, jit_threshold: u32) -> Options {
+    Options {
+        max_tier,
+        jit_threshold,
+        ..Options::default()
+    }
+}
+
+/// What a run shows a user and the tools.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    output: String,
+    status: i32,
+    error: Option<String>,
+    clock: u64,
+    bytecodes: u64,
+    counts: Vec<MethodCount>,
+}
+
+fn run(file: &Path, options: Options) -> (Observed, Machine) {
+    let mut m = Machine::load(options, file, &[], Inputs::Live, true).expect("loads");
+    let exit = m.run();
+    let view = m.view();
+    let observed = Observed {
+        output: String::from_utf8_lossy(view.output()).into_owned(),
+        status: exit.status,
+        error: exit.error,
+        clock: view.clock(),
+        bytecodes: view.step(),
+        counts: view.method_counts(),
+    };
+    (observed, m)
+}
+
+/// The tier-2 configurations every program runs in.
+fn tier2_configs() -> Vec<(&'static str, Options)> {
+    vec![
+        ("tier 2 at the first call", tier(2, 0)),
+        (
+            "tier 2 after 3 calls",
+            Options {
+                tier2_threshold: Some(3),
+                ..tier(2, 2)
+            },
+        ),
+        (
+            "deopt stress",
+            Options {
+                deopt_stress: Some(1),
+                ..tier(2, 0)
+            },
+        ),
+        (
+            "deopt stress, seed 2",
+            Options {
+                deopt_stress: Some(2),
+                ..tier(2, 0)
+            },
+        ),
+    ]
+}
+
+/// Runs `name` in tier 0 and every tier-2 configuration; answers the machines.
+fn same_in_every_tier(name: &str) -> Vec<(&'static str, Machine)> {
+    let file = program(name);
+    let (expected, _) = run(&file, tier(0, 0));
+    let mut machines = Vec::new();
+    for (config, options) in tier2_configs() {
+        let (observed, m) = run(&file, options);
+        assert_eq!(expected.output, observed.output, "{name}: output, {config}");
+        assert_eq!(expected.error, observed.error, "{name}: error, {config}");
+        assert_eq!(expected.status, observed.status, "{name}: status, {config}");
+        assert_eq!(expected.clock, observed.clock, "{name}: clock, {config}");
+        assert_eq!(expected.bytecodes, observed.bytecodes, "{name}: bytecodes, {config}");
+        for (e, o) in expected.counts.iter().zip(&observed.counts) {
+            assert_eq!(e, o, "{name}: counters of {}, {config}", e.label);
+        }
+        machines.push((config, m));
+    }
+    machines
+}
+
+/// The reasons of the deopts a run logged.
+fn deopt_reasons(m: &Machine) -> Vec<String> {
+    m.view()
+        .tier2_events()
+        .events
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            Tier2EventKind::Deoptimized { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_guard_kind_fails_and_the_run_resumes_as_in_tier_0() {
+    let machines = same_in_every_tier("Guards");
+    let (_, first_call) = &machines[0];
+    let reasons = deopt_reasons(first_call);
+    for kind in ["NotInt", "Overflow"] {
+        assert!(reasons.iter().any(|r| r == kind), "{kind} in {reasons:?}");
+    }
+    let (_, stress) = &machines[2];
+    assert!(deopt_reasons(stress).len() > reasons.len(), "stress adds deopts");
+}
+
+#[test]
+fn a_does_not_understand_in_tier_2_code_prints_the_tier_0_backtrace() {
+    let machines = same_in_every_tier("Dnu");
+    let (_, m) = &machines[0];
+    let compiled = m.view().tier2_methods();
+    let outer = compiled
+        .iter()
+        .find(|c| m.view().method_names(c.method).1.contains("outer"));
+    assert!(outer.is_some(), "Dnu>>outer: ran in tier 2");
+}
+
+#[test]
+fn a_site_that_keeps_deoptimizing_is_recompiled_without_its_speculation() {
+    let machines = same_in_every_tier("Recompile");
+    let (_, m) = &machines[0];
+    let view = m.view();
+    let events = view.tier2_events().events;
+    let compiles = |label: &str| {
+        events
+            .iter()
+            .filter(|e| matches!(e.kind, Tier2EventKind::Compiled { .. }))
+            .filter(|e| view.method_names(e.method).1.contains(label))
+            .count()
+    };
+    assert!(compiles("mix") >= 2, "{events:#?}");
+    // The recompiled code tests the tag instead of guarding: no more deopts there.
+    let deopts = deopt_reasons(m).len();
+    assert!(deopts <= 2 * 3, "{deopts} deopts");
+}
+
+#[test]
+fn tools_see_the_ir_after_each_pass_the_deopt_points_and_the_code() {
+    let (_, m) = run(&program("Guards"), tier(2, 0));
+    let view = m.view();
+    let methods = view.tier2_methods();
+    let square = methods
+        .iter()
+        .find(|c| view.method_names(c.method).1.contains("square"))
+        .expect("square: in tier 2");
+    let passes: Vec<&str> = square.passes.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(passes[0], "build");
+    assert!(passes.contains(&"gvn") && passes.contains(&"dce"), "{passes:?}");
+    assert!(square.passes[0].1.contains("imul_ovf"), "{}", square.passes[0].1);
+    assert!(square.deopt_points.iter().any(|d| d.reason == "Overflow"));
+    assert!(!square.code.is_empty());
+    assert!(square.entries.contains(&0));
+}
