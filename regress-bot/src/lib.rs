@@ -23,6 +23,7 @@ pub mod run;
 pub mod rusage;
 pub mod shrink;
 pub mod store;
+pub mod structural;
 pub mod suite;
 pub mod verdict;
 pub mod vm_run;

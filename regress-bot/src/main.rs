@@ -49,6 +49,27 @@ enum Cmd {
         #[arg(long, default_value_t = 20)]
         timeout_s: u64,
     },
+    /// Run structurally unusual programs (at and past every VM limit) in every tier
+    /// configuration: the tiers must agree and meet each program's expected outcome.
+    Structural {
+        #[arg(long)]
+        seed: u64,
+        /// How many programs (default 40 unless --minutes is given).
+        #[arg(long)]
+        count: Option<usize>,
+        /// Keep generating programs for this long (the long run: --minutes 60).
+        #[arg(long)]
+        minutes: Option<u64>,
+        /// The som binary (default: next to som-regress, else on PATH).
+        #[arg(long)]
+        som: Option<PathBuf>,
+        /// Where findings are saved.
+        #[arg(long, default_value = "target/som-regress-structural")]
+        out: PathBuf,
+        /// Longest one run may take before it counts as a time-out.
+        #[arg(long, default_value_t = 30)]
+        timeout_s: u64,
+    },
     /// Build and measure every commit of a range and store the values.
     Run {
         /// `A..B` (A and every commit after it up to B) or one revision.
@@ -388,6 +409,14 @@ fn run(cli: Cli) -> Result<()> {
             }
             println!("{count} programs agree in every configuration");
         }
+        Cmd::Structural {
+            seed,
+            count,
+            minutes,
+            som,
+            out,
+            timeout_s,
+        } => structural(seed, count, minutes, som, out, timeout_s)?,
         Cmd::Run {
             commits,
             history,
@@ -531,6 +560,43 @@ fn run(cli: Cli) -> Result<()> {
                 None => print!("{text}"),
             }
         }
+    }
+    Ok(())
+}
+
+/// `som-regress structural`: the structural fuzzer for a count or a time.
+fn structural(
+    seed: u64,
+    count: Option<usize>,
+    minutes: Option<u64>,
+    som: Option<PathBuf>,
+    out: PathBuf,
+    timeout_s: u64,
+) -> Result<()> {
+    use som_regress_bot::structural::Runner;
+    let som = som_benches::suite::som_binary(som.as_deref());
+    let scratch = out.join("scratch");
+    let runner = Runner {
+        configs: fuzz::configs(&som, &scratch)?,
+        som,
+        scratch,
+        timeout: std::time::Duration::from_secs(timeout_s),
+    };
+    let labels: Vec<_> = runner.configs.iter().map(|c| c.label.as_str()).collect();
+    println!("configurations: {}", labels.join(" | "));
+    let began = std::time::Instant::now();
+    let deadline = minutes.map(|m| began + std::time::Duration::from_secs(m * 60));
+    let count = count.or(if minutes.is_none() { Some(40) } else { None });
+    let summary = runner.run(seed, count, deadline, &mut |l| println!("{l}"))?;
+    println!(
+        "{} programs, {} runs in {:.0?}: {} finding(s)",
+        summary.programs,
+        summary.runs,
+        began.elapsed(),
+        summary.findings.len()
+    );
+    if !summary.findings.is_empty() {
+        bail!("{}", summary.findings.join("\n"));
     }
     Ok(())
 }
