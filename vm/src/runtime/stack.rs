@@ -104,16 +104,19 @@ impl Vm {
 }
 
 /// The bytecode at `pc` of `code` (whose bytecodes start at `ops`), for the dispatch
-/// loop.
+/// loop, by reference: matching on `*fetch(..)` reads each handler's operands from the
+/// instruction in place instead of unpacking every operand field before the dispatch
+/// jump.
 #[inline(always)]
-pub(crate) fn fetch(ops: *const Bytecode, code: &Code, pc: usize) -> Bytecode {
+pub(crate) fn fetch<'a>(ops: *const Bytecode, code: &'a Code, pc: usize) -> &'a Bytecode {
     debug_assert!(pc < code.bytecodes.len(), "pc past the method's end");
     debug_assert!(std::ptr::eq(ops, code.bytecodes.as_ptr()));
     let _ = code;
     // SAFETY: the compiler ends every method and block with a return and every jump
     // targets an index inside the same code, so a running frame's pc is in bounds;
-    // `ops` is `code.bytecodes`' buffer, which code never changes after compilation.
-    unsafe { *ops.add(pc) }
+    // `ops` is `code.bytecodes`' buffer, which code never changes after compilation,
+    // so the reference lives as long as the borrow of `code`.
+    unsafe { &*ops.add(pc) }
 }
 
 /// The code of bytecode method `method`, borrowed for the dispatch loop without

@@ -147,7 +147,7 @@ impl Vm {
             pc += 1;
             self.stats.bytecodes += 1;
             let mut frame_changed = false;
-            match bc {
+            match *bc {
                 Bytecode::PushNil => self.push(Value::NIL),
                 Bytecode::PushTrue => self.push(Value::TRUE),
                 Bytecode::PushFalse => self.push(Value::FALSE),
