@@ -26,6 +26,12 @@
 //!
 //! An invalidated send site starts again from an empty cache, so counters
 //! (monomorphic/polymorphic/megamorphic sends) stay the same in every tier.
+//!
+//! What installation does not reach, in every tier alike: the small-integer (and
+//! Double) paths of the operator bytecodes and the control structures the compiler
+//! inlines (`ifTrue:`, `whileTrue:`, `to:do:`, `and:`...) keep their built-in meaning,
+//! as in other SOM VMs; replacing `Array>>at:` or `at:put:` turns the inline Array paths
+//! off (`array_primitives`).
 
 use crate::bytecode::{CacheEntry, MethodKind};
 use crate::object::heap::{Body, Layout, MethodIdx, SymbolId};
