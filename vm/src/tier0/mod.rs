@@ -402,9 +402,8 @@ impl Vm {
                     kind,
                 } => {
                     let slots = LoopSlots { counter };
-                    let flow = calling!(
-                        self.counting_loop_prepare(code, bp, slots, fallback, kind, pc)
-                    )?;
+                    let flow =
+                        calling!(self.counting_loop_prepare(code, bp, slots, fallback, kind, pc))?;
                     if flow == Flow::Switch {
                         frame_changed = true;
                     }
