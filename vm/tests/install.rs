@@ -42,15 +42,23 @@ fn an_installed_method_replaces_the_cached_one_in_every_tier_alike() {
         let out = m.view().output().to_vec();
         let text = String::from_utf8_lossy(&out);
         assert!(
-            text.starts_with("before baseG baseG baseG otherG 10\nafter baseH baseH baseH otherG 15\n"),
+            text.starts_with(
+                "before baseG baseG baseG otherG 10\nafter baseH baseH baseH otherG 15\n"
+            ),
             "tier {tier}: {text}"
         );
         let mut stats = m.stats();
         stats.gc_pause = Default::default();
         stats.peak_heap = 0;
         if let Some((first_out, first_stats)) = &seen {
-            assert_eq!(first_out, &out, "output differs in tier {tier} {threshold:?}");
-            assert_eq!(first_stats, &stats, "figures differ in tier {tier} {threshold:?}");
+            assert_eq!(
+                first_out, &out,
+                "output differs in tier {tier} {threshold:?}"
+            );
+            assert_eq!(
+                first_stats, &stats,
+                "figures differ in tier {tier} {threshold:?}"
+            );
         }
         seen = Some((out, stats));
     }

@@ -26,6 +26,12 @@
 //!
 //! An invalidated send site starts again from an empty cache, so counters
 //! (monomorphic/polymorphic/megamorphic sends) stay the same in every tier.
+//!
+//! What installation does not reach, in every tier alike: the small-integer (and
+//! Double) paths of the operator bytecodes and the control structures the compiler
+//! inlines (`ifTrue:`, `whileTrue:`, `to:do:`, `and:`...) keep their built-in meaning,
+//! as in other SOM VMs; replacing `Array>>at:` or `at:put:` turns the inline Array paths
+//! off (`array_primitives`).
 
 use crate::bytecode::{CacheEntry, MethodKind};
 use crate::object::heap::{Body, Layout, MethodIdx, SymbolId};
@@ -82,7 +88,9 @@ impl Vm {
         let array_meta = self.heap.get(array).class;
         let meta_data = self.heap.class_data(array_meta).clone();
         let mut data = self.heap.class_data(array).clone();
-        let meta = self.heap.insert(self.core.metaclass, Body::Class(Box::new(meta_data)));
+        let meta = self
+            .heap
+            .insert(self.core.metaclass, Body::Class(Box::new(meta_data)));
         let meta_body = self.heap.class_data_mut(meta);
         meta_body.superclass = array_meta;
         meta_body.methods.clear();
@@ -98,7 +106,8 @@ impl Vm {
 
     /// The class whose methods array `array` is (`None`: it is no class's).
     fn methods_array_owner(&self, array: Value) -> Option<Value> {
-        let owns = |c: Value| self.heap.is_class(c) && self.heap.class_data(c).methods_array == array;
+        let owns =
+            |c: Value| self.heap.is_class(c) && self.heap.class_data(c).methods_array == array;
         // The methods it held are the likely owners' (a method's holder); else search
         // the classes bound to globals and their metaclasses.
         let holders = match &self.heap.get(array).body {
@@ -114,7 +123,16 @@ impl Vm {
         let globals = self.globals.iter().flatten().copied();
         holders
             .into_iter()
-            .chain(globals.flat_map(|g| [g, if g.is_ref() { self.heap.get(g).class } else { g }]))
+            .chain(globals.flat_map(|g| {
+                [
+                    g,
+                    if g.is_ref() {
+                        self.heap.get(g).class
+                    } else {
+                        g
+                    },
+                ]
+            }))
             .find(|&c| owns(c))
     }
 

@@ -284,14 +284,19 @@ impl Vm {
         } else {
             self.heap.class_data(superclass).instance_fields.clone()
         };
-        if let Some(f) = def.instance_fields.iter().find(|f| {
-            fields.iter().any(|&s| self.symbol_text(s) == f.as_str())
-        }) {
+        if let Some(f) = def
+            .instance_fields
+            .iter()
+            .find(|f| fields.iter().any(|&s| self.symbol_text(s) == f.as_str()))
+        {
             return Err(LoadError::Syntax {
                 file: file.to_string(),
                 line: def.pos.line,
                 col: def.pos.col,
-                message: format!("field '{f}' of {} is already defined in a superclass", def.name),
+                message: format!(
+                    "field '{f}' of {} is already defined in a superclass",
+                    def.name
+                ),
             });
         }
         fields.extend(def.instance_fields.iter().map(|f| self.intern(f)));

@@ -31,41 +31,66 @@ impl Vm {
         found
     }
 
-    /// The common case of a send, inlined into the dispatch loop: the receiver's class
-    /// is the first inline-cache entry and the target is a bytecode method (or a block
-    /// evaluation primitive), so the new frame is pushed at once. Everything else goes
-    /// through `send`.
+    /// The common case of a send, inlined into the dispatch loop: the site is not
+    /// megamorphic and the receiver's class is one of its inline-cache entries, so the
+    /// target runs at once (a bytecode method's frame is pushed, a trivial method or a
+    /// primitive answers in place). Everything else goes through `send`, which counts
+    /// the send the same way (by the cache's state before the send).
     #[inline(always)]
     pub(crate) fn send_fast(&mut self, site_idx: u32) -> Result<Flow, Unwind> {
         let site = &self.sites[site_idx as usize];
         let argc = site.argc as usize;
-        if site.cached == 1 && !self.oom {
+        if !site.megamorphic && !self.oom {
             let recv = self.stack[self.stack.len() - 1 - argc];
-            let CacheEntry { class, method } = site.cache[0];
-            if self.class_of(recv) == class {
-                self.stats.sends_monomorphic += 1;
-                match self.methods[method as usize].kind {
-                    MethodKind::Bytecode(_) => {
-                        self.push_frame(method, argc)?;
-                        return Ok(Flow::Switch);
-                    }
-                    MethodKind::Trivial(t, _) => return self.run_trivial(method, t, argc),
-                    MethodKind::Primitive(f) => return self.call_primitive(method, f, argc),
-                    MethodKind::BlockValue => {
-                        if let Body::Block(b) = &self.heap.get(recv).body {
-                            let target = b.method;
-                            if self.methods[target as usize].num_args as usize == argc {
-                                self.push_frame(target, argc)?;
-                                return Ok(Flow::Switch);
-                            }
-                        }
-                        return self.invoke(method, argc);
-                    }
-                    _ => return self.invoke(method, argc),
+            let class = self.class_of(recv);
+            // Entries past the cached count hold nil, which is no class, so all four
+            // are compared without reading the count (as tier 1 does).
+            let c = &site.cache;
+            let hit = if c[0].class == class {
+                Some(c[0].method)
+            } else if c[1].class == class {
+                Some(c[1].method)
+            } else if c[2].class == class {
+                Some(c[2].method)
+            } else if c[3].class == class {
+                Some(c[3].method)
+            } else {
+                None
+            };
+            if let Some(method) = hit {
+                if site.cached > 1 {
+                    self.stats.sends_polymorphic += 1;
+                } else {
+                    self.stats.sends_monomorphic += 1;
                 }
+                return self.run_cached(method, recv, argc);
             }
         }
         self.send(site_idx)
+    }
+
+    /// Runs the inline cache's target `method` on `recv` and `argc` arguments.
+    #[inline(always)]
+    fn run_cached(&mut self, method: MethodIdx, recv: Value, argc: usize) -> Result<Flow, Unwind> {
+        match self.methods[method as usize].kind {
+            MethodKind::Bytecode(_) => {
+                self.push_frame(method, argc)?;
+                Ok(Flow::Switch)
+            }
+            MethodKind::Trivial(t, _) => self.run_trivial(method, t, argc),
+            MethodKind::Primitive(f) => self.call_primitive(method, f, argc),
+            MethodKind::BlockValue => {
+                if let Body::Block(b) = &self.heap.get(recv).body {
+                    let target = b.method;
+                    if self.methods[target as usize].num_args as usize == argc {
+                        self.push_frame(target, argc)?;
+                        return Ok(Flow::Switch);
+                    }
+                }
+                self.invoke(method, argc)
+            }
+            _ => self.invoke(method, argc),
+        }
     }
 
     /// Runs a trivial method (no frame): getter, setter, constant or `^ self`.

@@ -1,4 +1,5 @@
-//! The dispatch loop's bytecode fetch and its access to the VM stack without per-operation bounds and capacity
+//! The dispatch loop's bytecode fetch and its access to the VM stack (through `Vm` and, in
+//! registers, `StackRegs`) without per-operation bounds and capacity
 //! checks. The loop executes compiler-produced bytecode whose stack discipline is
 //! structural (every bytecode index has one operand depth, locals are addressed below
 //! it), and `push_frame` refuses a frame (SOM "stack overflow") unless the stack's
@@ -41,19 +42,6 @@ impl Vm {
                 base.add(i).write(Value::NIL);
             }
             self.stack.set_len(len + n);
-        }
-    }
-
-    /// Pops the top of the operand stack.
-    #[inline(always)]
-    pub(crate) fn pop(&mut self) -> Value {
-        let len = self.stack.len();
-        debug_assert!(len > 0, "pop from an empty VM stack");
-        // SAFETY: bytecode pops only what it pushed in the same frame (len > 0), and
-        // `Value` is `Copy`, so shortening the vector needs no drop.
-        unsafe {
-            self.stack.set_len(len - 1);
-            *self.stack.as_ptr().add(len - 1)
         }
     }
 
@@ -104,16 +92,19 @@ impl Vm {
 }
 
 /// The bytecode at `pc` of `code` (whose bytecodes start at `ops`), for the dispatch
-/// loop.
+/// loop, by reference: matching on `*fetch(..)` reads each handler's operands from the
+/// instruction in place instead of unpacking every operand field before the dispatch
+/// jump.
 #[inline(always)]
-pub(crate) fn fetch(ops: *const Bytecode, code: &Code, pc: usize) -> Bytecode {
+pub(crate) fn fetch<'a>(ops: *const Bytecode, code: &'a Code, pc: usize) -> &'a Bytecode {
     debug_assert!(pc < code.bytecodes.len(), "pc past the method's end");
     debug_assert!(std::ptr::eq(ops, code.bytecodes.as_ptr()));
     let _ = code;
     // SAFETY: the compiler ends every method and block with a return and every jump
     // targets an index inside the same code, so a running frame's pc is in bounds;
-    // `ops` is `code.bytecodes`' buffer, which code never changes after compilation.
-    unsafe { *ops.add(pc) }
+    // `ops` is `code.bytecodes`' buffer, which code never changes after compilation,
+    // so the reference lives as long as the borrow of `code`.
+    unsafe { &*ops.add(pc) }
 }
 
 /// The code of bytecode method `method`, borrowed for the dispatch loop without
@@ -137,4 +128,88 @@ pub(crate) unsafe fn code_ref<'a>(vm: &Vm, method: u32) -> &'a Code {
     // SAFETY: `code` points at the live `Code` of the table's `Rc`; the caller keeps
     // the borrow within the table's lifetime (see above).
     unsafe { &*code }
+}
+
+/// The VM stack as the dispatch loop keeps it in registers: the buffer and the length.
+/// The loop takes it from `Vm::stack` (`StackRegs::take`) whenever the stack may have
+/// changed under it (a frame switch, a send, anything that pushes or pops through the
+/// `Vm`) and gives the length back (`give`) before any such call, so between the two
+/// only the loop touches the stack, and every access obeys `Vm::push`'s invariant: a
+/// running frame never grows past the `max_growth` that `push_frame` reserved, and
+/// reads only slots it (or its frame's setup) wrote.
+#[derive(Clone, Copy)]
+pub(crate) struct StackRegs {
+    base: *mut Value,
+    len: usize,
+}
+
+impl StackRegs {
+    #[inline(always)]
+    pub(crate) fn take(vm: &mut Vm) -> StackRegs {
+        StackRegs {
+            base: vm.stack.as_mut_ptr(),
+            len: vm.stack.len(),
+        }
+    }
+
+    /// Hands the length back to `vm.stack` (the buffer is the one `take` saw).
+    #[inline(always)]
+    pub(crate) fn give(self, vm: &mut Vm) {
+        debug_assert!(std::ptr::eq(self.base, vm.stack.as_ptr()));
+        debug_assert!(self.len <= vm.stack.capacity());
+        // SAFETY: every slot below `len` was written (as `push` says), and `len` stays
+        // within the capacity `push_frame` reserved for the running frame.
+        unsafe { vm.stack.set_len(self.len) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn push(&mut self, v: Value) {
+        // SAFETY: as in `Vm::push` (the frame's reserved growth covers the slot).
+        unsafe { self.base.add(self.len).write(v) }
+        self.len += 1;
+    }
+
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> Value {
+        debug_assert!(self.len > 0);
+        self.len -= 1;
+        // SAFETY: bytecode pops only what it pushed in the same frame (len > 0).
+        unsafe { *self.base.add(self.len) }
+    }
+
+    /// The value `depth` slots below the top.
+    #[inline(always)]
+    pub(crate) fn peek(self, depth: usize) -> Value {
+        debug_assert!(depth < self.len);
+        // SAFETY: as in `Vm::peek`.
+        unsafe { *self.base.add(self.len - 1 - depth) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn poke(&mut self, depth: usize, v: Value) {
+        debug_assert!(depth < self.len);
+        // SAFETY: as in `Vm::peek`.
+        unsafe { *self.base.add(self.len - 1 - depth) = v }
+    }
+
+    #[inline(always)]
+    pub(crate) fn drop_values(&mut self, n: usize) {
+        debug_assert!(n <= self.len);
+        self.len -= n;
+    }
+
+    /// Stack slot `i` (a frame's receiver, argument, local or loop counter).
+    #[inline(always)]
+    pub(crate) fn slot(self, i: usize) -> Value {
+        debug_assert!(i < self.len);
+        // SAFETY: as in `Vm::slot`.
+        unsafe { *self.base.add(i) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn set_slot(&mut self, i: usize, v: Value) {
+        debug_assert!(i < self.len);
+        // SAFETY: as in `Vm::slot`.
+        unsafe { *self.base.add(i) = v }
+    }
 }

@@ -6,6 +6,7 @@
 use crate::bytecode::{Bytecode, Code, LoopSlots, MethodKind, NilTestMode};
 use crate::runtime::error::Unwind;
 use crate::runtime::semantics::arith::{int_binop, BinOp};
+use crate::runtime::stack::StackRegs;
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 use std::rc::Rc;
@@ -19,12 +20,12 @@ pub(crate) enum Flow {
     Switch,
 }
 
-/// An operator bytecode: the small-integer result inline, everything else through
-/// `Vm::binop_slow` (`runtime::semantics::arith`).
+/// An operator bytecode: the small-integer result inline (on the loop's registers),
+/// everything else through `Vm::binop_slow` (`runtime::semantics::arith`).
 macro_rules! binop {
-    ($vm:ident, $op:expr, $site:expr, $pc:ident, $frame_changed:ident) => {{
+    ($vm:ident, $st:ident, $op:expr, $site:expr, $pc:ident, $frame_changed:ident) => {{
         $vm.stats.clock += 1;
-        let (a, b) = ($vm.peek(1), $vm.peek(0));
+        let (a, b) = ($st.peek(1), $st.peek(0));
         let fast = if a.is_int() && b.is_int() {
             int_binop($op, a.as_int(), b.as_int())
         } else {
@@ -32,12 +33,15 @@ macro_rules! binop {
         };
         match fast {
             Some(v) => {
-                $vm.drop_values(1);
-                $vm.poke(0, v);
+                $st.drop_values(1);
+                $st.poke(0, v);
             }
             None => {
+                $st.give($vm);
                 if $vm.binop_slow($op, $site, $pc)? == Flow::Switch {
                     $frame_changed = true;
+                } else {
+                    $st = StackRegs::take($vm);
                 }
             }
         }
@@ -100,6 +104,7 @@ impl Vm {
         // The top frame's receiver and method (fixed while the frame runs).
         let mut recv: Value;
         let mut method: usize;
+        let mut st: StackRegs;
         macro_rules! reload {
             () => {{
                 if JIT {
@@ -116,11 +121,34 @@ impl Vm {
                 // SAFETY: the dispatch loop is the borrow `code_ref` describes.
                 code = unsafe { crate::runtime::stack::code_ref(self, f.method) };
                 ops = code.bytecodes.as_ptr();
+                st = StackRegs::take(self);
+            }};
+        }
+        // A call that may switch frames: the registers go back before; they come back
+        // after it unless the frame changed (`reload!` takes them then).
+        macro_rules! switching {
+            ($e:expr, $changed:ident) => {{
+                st.give(self);
+                if $e? == Flow::Switch {
+                    $changed = true;
+                } else {
+                    st = StackRegs::take(self);
+                }
+            }};
+        }
+        // A call that may change the stack: the registers go back before, come after.
+        macro_rules! calling {
+            ($e:expr) => {{
+                st.give(self);
+                let r = $e;
+                st = StackRegs::take(self);
+                r
             }};
         }
         reload!();
         loop {
             if DEBUG {
+                st.give(self);
                 if self.profile.is_some() {
                     self.profile_bytecode(pc);
                 }
@@ -142,216 +170,201 @@ impl Vm {
                         return Err(Unwind::Pause);
                     }
                 }
+                st = StackRegs::take(self);
             }
             let bc = crate::runtime::stack::fetch(ops, code, pc);
             pc += 1;
             self.stats.bytecodes += 1;
             let mut frame_changed = false;
-            match bc {
-                Bytecode::PushNil => self.push(Value::NIL),
-                Bytecode::PushTrue => self.push(Value::TRUE),
-                Bytecode::PushFalse => self.push(Value::FALSE),
-                Bytecode::PushSelf => {
-                    self.push(recv);
-                }
-                Bytecode::PushInt(i) => self.push(Value::int(i as i64).expect("i32 fits")),
-                Bytecode::PushLiteral(i) => self.push(code.literals[i as usize]),
-                Bytecode::PushLocal(s) => {
-                    let v = self.slot(bp + s as usize);
-                    self.push(v);
-                }
+            match *bc {
+                Bytecode::PushNil => st.push(Value::NIL),
+                Bytecode::PushTrue => st.push(Value::TRUE),
+                Bytecode::PushFalse => st.push(Value::FALSE),
+                Bytecode::PushSelf => st.push(recv),
+                Bytecode::PushInt(i) => st.push(Value::int(i as i64).expect("i32 fits")),
+                Bytecode::PushLiteral(i) => st.push(code.literals[i as usize]),
+                Bytecode::PushLocal(s) => st.push(st.slot(bp + s as usize)),
                 Bytecode::PushLocal2(a, b) => {
-                    let (va, vb) = (self.slot(bp + a as usize), self.slot(bp + b as usize));
-                    self.push(va);
-                    self.push(vb);
+                    let (va, vb) = (st.slot(bp + a as usize), st.slot(bp + b as usize));
+                    st.push(va);
+                    st.push(vb);
                 }
                 Bytecode::PushLocalInt(a, i) => {
-                    let v = self.slot(bp + a as usize);
-                    self.push(v);
-                    self.push(Value::int(i as i64).expect("i32 fits"));
+                    st.push(st.slot(bp + a as usize));
+                    st.push(Value::int(i as i64).expect("i32 fits"));
                 }
                 Bytecode::PopField(i) => {
                     self.save_pc(pc);
-                    let v = self.pop();
+                    let v = st.pop();
+                    st.give(self);
                     self.field_set(recv, i, v)?;
                 }
-                Bytecode::PopPushSelf => {
-                    self.poke(0, recv);
-                }
+                Bytecode::PopPushSelf => st.poke(0, recv),
                 Bytecode::PushField2(a, b) => {
                     self.save_pc(pc);
+                    st.give(self);
                     let va = self.field_get(recv, a)?;
                     let vb = self.field_get(recv, b)?;
-                    self.push(va);
-                    self.push(vb);
+                    st.push(va);
+                    st.push(vb);
                 }
                 Bytecode::PopLocalJumpBack(s, t) => {
-                    let v = self.pop();
-                    self.set_slot(bp + s as usize, v);
+                    let v = st.pop();
+                    st.set_slot(bp + s as usize, v);
                     pc = t as usize;
+                    st.give(self);
                     self.back_edge(method)?;
                     if JIT && self.jit_osr(pc) {
                         frame_changed = true;
                     }
                 }
-                Bytecode::StoreLocal(s) => {
-                    let v = self.peek(0);
-                    self.set_slot(bp + s as usize, v);
-                }
+                Bytecode::StoreLocal(s) => st.set_slot(bp + s as usize, st.peek(0)),
                 Bytecode::PopLocal(s) => {
-                    let v = self.pop();
-                    self.set_slot(bp + s as usize, v);
+                    let v = st.pop();
+                    st.set_slot(bp + s as usize, v);
                 }
                 Bytecode::PushCaptured(s) => {
                     let ctx = self.frames.last().expect("frame").context;
-                    let v = self.context_get(ctx, 0, s);
-                    self.push(v);
+                    st.push(self.context_get(ctx, 0, s));
                 }
                 Bytecode::StoreCaptured(s) => {
                     let ctx = self.frames.last().expect("frame").context;
-                    let v = self.peek(0);
-                    self.context_set(ctx, 0, s, v);
+                    self.context_set(ctx, 0, s, st.peek(0));
                 }
                 Bytecode::PushOuter(h, s) => {
                     let ctx = self.frames.last().expect("frame").outer;
-                    let v = self.context_get(ctx, h, s);
-                    self.push(v);
+                    st.push(self.context_get(ctx, h, s));
                 }
                 Bytecode::StoreOuter(h, s) => {
                     let ctx = self.frames.last().expect("frame").outer;
-                    let v = self.peek(0);
-                    self.context_set(ctx, h, s, v);
+                    self.context_set(ctx, h, s, st.peek(0));
                 }
                 Bytecode::PushCreator(k) => {
                     self.save_pc(pc);
+                    st.give(self);
                     let v = self.creator_get(self.frames.len() - 1, k)?;
-                    self.push(v);
+                    st.push(v);
                 }
                 Bytecode::StoreCreator(k) => {
                     self.save_pc(pc);
-                    let v = self.peek(0);
-                    self.creator_set(self.frames.len() - 1, k, v)?;
+                    st.give(self);
+                    self.creator_set(self.frames.len() - 1, k, st.peek(0))?;
                 }
                 Bytecode::PushField(i) => {
                     self.save_pc(pc);
-                    let v = self.field_get(recv, i)?;
-                    self.push(v);
+                    st.give(self);
+                    st.push(self.field_get(recv, i)?);
                 }
                 Bytecode::StoreField(i) => {
                     self.save_pc(pc);
-                    let v = self.peek(0);
-                    self.field_set(recv, i, v)?;
+                    st.give(self);
+                    self.field_set(recv, i, st.peek(0))?;
                 }
                 Bytecode::PushGlobal(g) => match self.globals[g as usize] {
-                    Some(v) => self.push(v),
+                    Some(v) => st.push(v),
                     None => {
                         self.save_pc(pc);
-                        if self.unbound_global(g)? == Flow::Switch {
-                            frame_changed = true;
-                        }
+                        switching!(self.unbound_global(g), frame_changed);
                     }
                 },
                 Bytecode::PushBlock(i) => {
                     let method = code.blocks[i as usize];
-                    let block = self.new_block(method, u32::MAX);
-                    self.push(block);
+                    let block = calling!(self.new_block(method, u32::MAX));
+                    st.push(block);
                 }
                 Bytecode::Pop => {
-                    self.pop();
+                    st.pop();
                 }
                 Bytecode::Send(site) => {
                     self.stats.clock += 1;
                     self.save_pc(pc);
-                    if self.send_fast(site)? == Flow::Switch {
-                        frame_changed = true;
-                    }
+                    switching!(self.send_fast(site), frame_changed);
                 }
                 Bytecode::SuperSend(site) => {
                     self.stats.clock += 1;
                     self.save_pc(pc);
-                    if self.send(site)? == Flow::Switch {
-                        frame_changed = true;
-                    }
+                    switching!(self.send(site), frame_changed);
                 }
-                Bytecode::Add(site) => binop!(self, BinOp::Add, site, pc, frame_changed),
-                Bytecode::Sub(site) => binop!(self, BinOp::Sub, site, pc, frame_changed),
-                Bytecode::Mul(site) => binop!(self, BinOp::Mul, site, pc, frame_changed),
-                Bytecode::Lt(site) => binop!(self, BinOp::Lt, site, pc, frame_changed),
-                Bytecode::Gt(site) => binop!(self, BinOp::Gt, site, pc, frame_changed),
-                Bytecode::Le(site) => binop!(self, BinOp::Le, site, pc, frame_changed),
-                Bytecode::Ge(site) => binop!(self, BinOp::Ge, site, pc, frame_changed),
-                Bytecode::Eq(site) => binop!(self, BinOp::Eq, site, pc, frame_changed),
-                Bytecode::Ne(site) => binop!(self, BinOp::Ne, site, pc, frame_changed),
-                Bytecode::Div(site) => binop!(self, BinOp::Div, site, pc, frame_changed),
-                Bytecode::Mod(site) => binop!(self, BinOp::Mod, site, pc, frame_changed),
-                Bytecode::BitAnd(site) => binop!(self, BinOp::BitAnd, site, pc, frame_changed),
+                Bytecode::Add(site) => binop!(self, st, BinOp::Add, site, pc, frame_changed),
+                Bytecode::Sub(site) => binop!(self, st, BinOp::Sub, site, pc, frame_changed),
+                Bytecode::Mul(site) => binop!(self, st, BinOp::Mul, site, pc, frame_changed),
+                Bytecode::Lt(site) => binop!(self, st, BinOp::Lt, site, pc, frame_changed),
+                Bytecode::Gt(site) => binop!(self, st, BinOp::Gt, site, pc, frame_changed),
+                Bytecode::Le(site) => binop!(self, st, BinOp::Le, site, pc, frame_changed),
+                Bytecode::Ge(site) => binop!(self, st, BinOp::Ge, site, pc, frame_changed),
+                Bytecode::Eq(site) => binop!(self, st, BinOp::Eq, site, pc, frame_changed),
+                Bytecode::Ne(site) => binop!(self, st, BinOp::Ne, site, pc, frame_changed),
+                Bytecode::Div(site) => binop!(self, st, BinOp::Div, site, pc, frame_changed),
+                Bytecode::Mod(site) => binop!(self, st, BinOp::Mod, site, pc, frame_changed),
+                Bytecode::BitAnd(site) => binop!(self, st, BinOp::BitAnd, site, pc, frame_changed),
                 Bytecode::Identical(site) => {
-                    binop!(self, BinOp::Identical, site, pc, frame_changed)
+                    binop!(self, st, BinOp::Identical, site, pc, frame_changed)
                 }
                 Bytecode::At(site) => {
                     self.stats.clock += 1;
-                    match self.array_at(self.peek(1), self.peek(0)) {
+                    match self.array_at(st.peek(1), st.peek(0)) {
                         Some(v) => {
-                            self.drop_values(1);
-                            self.poke(0, v);
+                            st.drop_values(1);
+                            st.poke(0, v);
                         }
                         None => {
                             self.save_pc(pc);
-                            if self.send(site)? == Flow::Switch {
-                                frame_changed = true;
-                            }
+                            switching!(self.send_fast(site), frame_changed);
                         }
                     }
                 }
                 Bytecode::AtPut(site) => {
                     self.stats.clock += 1;
-                    let (array, index, value) = (self.peek(2), self.peek(1), self.peek(0));
+                    let (array, index, value) = (st.peek(2), st.peek(1), st.peek(0));
                     if self.array_at_put(array, index, value) {
-                        self.drop_values(2);
+                        st.drop_values(2);
                     } else {
                         self.save_pc(pc);
-                        if self.send(site)? == Flow::Switch {
-                            frame_changed = true;
-                        }
+                        switching!(self.send_fast(site), frame_changed);
                     }
                 }
                 Bytecode::ReturnLocal => {
-                    let result = self.pop();
+                    let result = st.pop();
+                    st.give(self);
                     self.return_from_top(result);
                     frame_changed = true;
                 }
                 Bytecode::ReturnNonLocal => {
                     self.save_pc(pc);
-                    let result = self.pop();
+                    let result = st.pop();
+                    st.give(self);
                     self.return_non_local(result)?;
                     frame_changed = true;
                 }
                 Bytecode::Jump(t) => pc = t as usize,
                 Bytecode::JumpBack(t) => {
                     pc = t as usize;
+                    st.give(self);
                     self.back_edge(method)?;
                     if JIT && self.jit_osr(pc) {
                         frame_changed = true;
                     }
                 }
                 Bytecode::JumpIfFalse { target, fallback } => {
-                    let c = self.pop();
+                    let c = st.pop();
                     if c == Value::FALSE {
                         pc = target as usize;
                     } else if c != Value::TRUE {
-                        self.push(c);
+                        st.push(c);
                         self.save_pc(pc);
+                        st.give(self);
                         self.take_fallback(code, fallback, 0)?;
                         frame_changed = true;
                     }
                 }
                 Bytecode::JumpIfTrue { target, fallback } => {
-                    let c = self.pop();
+                    let c = st.pop();
                     if c == Value::TRUE {
                         pc = target as usize;
                     } else if c != Value::FALSE {
-                        self.push(c);
+                        st.push(c);
                         self.save_pc(pc);
+                        st.give(self);
                         self.take_fallback(code, fallback, 0)?;
                         frame_changed = true;
                     }
@@ -361,7 +374,7 @@ impl Vm {
                     fallback,
                     mode,
                 } => {
-                    let v = self.peek(0);
+                    let v = st.peek(0);
                     if self.nil_test_is_standard(v, mode) {
                         let is_nil = v.is_nil();
                         let (pop, jump) = match mode {
@@ -371,13 +384,14 @@ impl Vm {
                             NilTestMode::PresentThenAbsent => (true, is_nil),
                         };
                         if pop {
-                            self.pop();
+                            st.pop();
                         }
                         if jump {
                             pc = target as usize;
                         }
                     } else {
                         self.save_pc(pc);
+                        st.give(self);
                         self.take_fallback(code, fallback, 0)?;
                         frame_changed = true;
                     }
@@ -388,9 +402,9 @@ impl Vm {
                     kind,
                 } => {
                     let slots = LoopSlots { counter };
-                    if self.counting_loop_prepare(code, bp, slots, fallback, kind, pc)?
-                        == Flow::Switch
-                    {
+                    let flow =
+                        calling!(self.counting_loop_prepare(code, bp, slots, fallback, kind, pc))?;
+                    if flow == Flow::Switch {
                         frame_changed = true;
                     }
                 }
@@ -399,6 +413,7 @@ impl Vm {
                     exit,
                     down,
                 } => {
+                    st.give(self);
                     if self.counting_loop_test(bp, LoopSlots { counter }, down, pc)? {
                         pc = exit as usize;
                     }
@@ -409,6 +424,7 @@ impl Vm {
                     down,
                 } => {
                     let slots = LoopSlots { counter };
+                    st.give(self);
                     let (next, small) = self.counting_loop_step(bp, slots, down, pc)?;
                     pc = head as usize;
                     self.back_edge(method)?;
@@ -419,7 +435,7 @@ impl Vm {
                     } else if let Bytecode::ToDoTest { exit, .. } = code.bytecodes[pc] {
                         // The loop test at `head` runs here too when it is all small
                         // integers (it still counts as executed).
-                        let limit = self.slot(bp + slots.slot(LoopSlots::LIMIT) as usize);
+                        let limit = st.slot(bp + slots.slot(LoopSlots::LIMIT) as usize);
                         if limit.is_int() {
                             let done = if down {
                                 next.as_int() < limit.as_int()
@@ -430,7 +446,7 @@ impl Vm {
                             if done {
                                 pc = exit as usize;
                             } else {
-                                self.set_slot(bp + slots.slot(LoopSlots::VARIABLE) as usize, next);
+                                st.set_slot(bp + slots.slot(LoopSlots::VARIABLE) as usize, next);
                                 pc += 1;
                             }
                         }

@@ -47,6 +47,10 @@ fn identical(vm: &mut Vm, argc: usize) -> PrimResult {
     if a == b {
         return Ok(Prim::Value(Value::TRUE));
     }
+    // Distinct objects are identical only when both are equal numbers.
+    if !vm.is_number(a) || !vm.is_number(b) {
+        return Ok(Prim::Value(Value::FALSE));
+    }
     let same = match (num(vm, a), num(vm, b)) {
         (Some(Num::Int(x)), Some(Num::Int(y))) => x == y,
         (Some(Num::Double(x)), Some(Num::Double(y))) => x == y,

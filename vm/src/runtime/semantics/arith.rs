@@ -200,7 +200,7 @@ impl Vm {
             return Ok(Flow::Continue);
         }
         self.save_pc(pc);
-        self.send(site)
+        self.send_fast(site)
     }
 }
 
