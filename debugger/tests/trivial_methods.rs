@@ -31,7 +31,11 @@ fn a_function_breakpoint_on_a_trivial_setter_hits_in_its_own_frame() {
     assert_eq!(e.cont().stop, Some(Stop::Breakpoint(1)));
     assert_eq!(top(&e), ("Trivia>>count:".into(), 6));
     assert_eq!(e.evaluate("n").as_deref(), Ok("1"), "the setter's argument");
-    assert_eq!(e.view().frame(1).label, "Trivia>>run", "the caller (the loop is inlined)");
+    assert_eq!(
+        e.view().frame(1).label,
+        "Trivia>>run",
+        "the caller (the loop is inlined)"
+    );
     assert_eq!(hits_to_the_end(&mut e, 1), 2, "two more calls of count:");
 }
 

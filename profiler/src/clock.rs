@@ -43,7 +43,7 @@ impl ClockSampler {
 
     /// Takes every frame: [`crate::stacks`] keeps the root and leaf ends of a deep stack.
     fn take(&mut self, view: &View<'_>, weight: u64) {
-        let frames = (0..view.depth())
+        let frames: Vec<_> = (0..view.depth())
             .map(|level| {
                 let key = (view.method_at(level), view.tier_at(level));
                 self.labels
@@ -54,8 +54,11 @@ impl ClockSampler {
             .collect();
         self.samples.push(Sample {
             phase: Phase::Running,
+            depth: frames.len(),
             frames,
+            outer: Vec::new(),
             truncated: false,
+            runtime: None,
             weight,
             at: self.start.elapsed(),
         });

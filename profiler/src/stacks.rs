@@ -155,7 +155,18 @@ pub fn stack_frames(s: &Sample) -> Vec<String> {
     }
     let name = |f: &som_vm::introspect::FrameLabel| frame_name(&f.label, f.tier);
     let depth = s.frames.len();
-    if depth > KEEP_OUTER + KEEP_INNER && !s.truncated {
+    if !s.outer.is_empty() {
+        // The time sampler's split: its outermost and innermost frames and the depth.
+        let missing = s.depth.saturating_sub(depth + s.outer.len());
+        let inner = depth.min(KEEP_INNER);
+        let outer = s.outer.len().min(KEEP_OUTER);
+        let cut = missing + (depth - inner) + (s.outer.len() - outer);
+        frames.extend(s.outer[s.outer.len() - outer..].iter().rev().map(name));
+        if cut > 0 {
+            frames.push(gap_frame(cut));
+        }
+        frames.extend(s.frames[..inner].iter().rev().map(name));
+    } else if depth > KEEP_OUTER + KEEP_INNER && !s.truncated {
         frames.extend(s.frames[depth - KEEP_OUTER..].iter().rev().map(name));
         frames.push(gap_frame(depth - KEEP_OUTER - KEEP_INNER));
         frames.extend(s.frames[..KEEP_INNER].iter().rev().map(name));
@@ -165,8 +176,11 @@ pub fn stack_frames(s: &Sample) -> Vec<String> {
     match s.phase {
         Phase::Gc => frames.push(GC_FRAME.into()),
         Phase::Compiler => frames.push(COMPILER_FRAME.into()),
-        Phase::Running if frames.is_empty() => frames.push(VM_FRAME.into()),
-        Phase::Running => {}
+        Phase::Running => match &s.runtime {
+            Some(f) => frames.push(runtime_frame(f)),
+            None if frames.is_empty() => frames.push(VM_FRAME.into()),
+            None => {}
+        },
     }
     frames
 }
@@ -190,8 +204,11 @@ mod tests {
     fn samples_fold_root_first_with_gc_and_compiler_leaves() {
         let sample = |phase, frames: Vec<FrameLabel>| Sample {
             phase,
+            depth: frames.len(),
             frames,
+            outer: Vec::new(),
             truncated: false,
+            runtime: None,
             weight: 2,
             at: Default::default(),
         };
@@ -217,8 +234,11 @@ mod tests {
         let frames: Vec<FrameLabel> = (0..depth).map(|i| label(&format!("R>>f{i}"), 0)).collect();
         let sample = Sample {
             phase: Phase::Running,
+            depth: frames.len(),
             frames,
+            outer: Vec::new(),
             truncated: false,
+            runtime: None,
             weight: 1,
             at: Default::default(),
         };
@@ -230,6 +250,34 @@ mod tests {
         assert_eq!(stack[KEEP_OUTER], "[72 frames]");
         assert_eq!(stack.last().copied(), Some("R>>f0 [tier 0]"));
         assert!(!stack.contains(&TRUNCATED_FRAME));
+    }
+
+    #[test]
+    fn a_time_sample_split_by_the_sampler_keeps_both_ends_and_names_its_runtime_leaf() {
+        let labels = |r: std::ops::Range<usize>| -> Vec<FrameLabel> {
+            r.rev().map(|i| label(&format!("R>>f{i}"), 1)).collect()
+        };
+        let sample = Sample {
+            phase: Phase::Running,
+            frames: labels(204..300),
+            outer: labels(0..32),
+            depth: 300,
+            truncated: false,
+            runtime: Some("runtime::send::Vm::send".into()),
+            weight: 1,
+            at: Default::default(),
+        };
+        let folded = Folded::from_samples([&sample]);
+        let (stack, _) = folded.iter().next().unwrap();
+        assert_eq!(stack[0], "R>>f0 [tier 1]", "the root");
+        assert_eq!(stack[31], "R>>f31 [tier 1]");
+        assert_eq!(stack[32], "[172 frames]");
+        assert_eq!(stack[33], "R>>f204 [tier 1]");
+        assert_eq!(stack[stack.len() - 2], "R>>f299 [tier 1]");
+        assert_eq!(
+            stack.last().copied(),
+            Some("[runtime] runtime::send::Vm::send")
+        );
     }
 
     #[test]

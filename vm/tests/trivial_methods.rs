@@ -97,7 +97,11 @@ fn framed_trivial_methods_are_entered_and_change_no_result_clock_or_count() {
     let mut seen = Entries::default();
     run_to_end(&mut framed, &mut seen);
     for label in ["Box>>v:", "Box>>v", "Box>>seven", "Box>>me"] {
-        assert!(seen.labels.iter().any(|l| l == label), "{label}: {:?}", seen.labels);
+        assert!(
+            seen.labels.iter().any(|l| l == label),
+            "{label}: {:?}",
+            seen.labels
+        );
     }
     assert_eq!(framed.view().output(), b"9\n");
     assert_eq!(framed.view().output(), fast.view().output());
@@ -106,7 +110,8 @@ fn framed_trivial_methods_are_entered_and_change_no_result_clock_or_count() {
 }
 
 fn local(view: &View<'_>, name: &str) -> ValueRef {
-    view.variable(1, name).unwrap_or_else(|| panic!("no local {name}"))
+    view.variable(1, name)
+        .unwrap_or_else(|| panic!("no local {name}"))
 }
 
 fn stores_are_logged(framed: bool) {
@@ -114,16 +119,27 @@ fn stores_are_logged(framed: bool) {
     m.frame_trivial_methods(framed);
     m.track_writes();
     let mut mon = Entries::default();
-    assert_eq!(m.run_monitored(&mut mon), RunState::Paused, "at the first mark");
+    assert_eq!(
+        m.run_monitored(&mut mon),
+        RunState::Paused,
+        "at the first mark"
+    );
     let objects: Vec<_> = ["s", "p", "arr", "q", "total"]
         .iter()
         .map(|n| (*n, local(&m.view(), n)))
         .collect();
     m.take_writes();
-    assert_eq!(m.run_monitored(&mut mon), RunState::Paused, "at the second mark");
+    assert_eq!(
+        m.run_monitored(&mut mon),
+        RunState::Paused,
+        "at the second mark"
+    );
     let log = m.take_writes();
     for (name, object) in &objects[..4] {
-        assert!(log.may_write_object(*object), "the store into {name} is not logged");
+        assert!(
+            log.may_write_object(*object),
+            "the store into {name} is not logged"
+        );
     }
     assert!(!log.may_write_object(objects[4].1), "nil was not written");
 }

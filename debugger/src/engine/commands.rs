@@ -346,6 +346,9 @@ impl Engine {
             ));
         }
         let class = self.view().class_of(object);
+        if let Some(reply) = self.origin_from_allocation_step(object, &class) {
+            return Ok(reply);
+        }
         let mut prev: Option<(u64, bool)> = None;
         let mut born = |vm: &View<'_>, b: &Boundary| {
             let alive = vm.is_live(object) && vm.class_of(object) == class;
@@ -359,6 +362,47 @@ impl Engine {
             Some(&rel),
             "allocated before the program's first statement",
         )
+    }
+
+    /// `origin` from the step the VM noted when it allocated `object` (write tracking
+    /// is on in every replay): one run from the nearest snapshot to that step. `None`
+    /// when the step is unknown or the run does not show `object` born there.
+    fn origin_from_allocation_step(&mut self, object: ValueRef, class: &str) -> Option<Reply> {
+        let born_at = self.view().allocation_step(object)?;
+        let (here, selected) = (self.position.step(), self.selected);
+        let start = self.restore_before(born_at.saturating_sub(1));
+        let mut last = start.map(|b| (b, self.view().method_at(0)));
+        let mut note = |vm: &View<'_>, b: &Boundary| {
+            if b.step < born_at {
+                last = Some((*b, vm.method_at(0)));
+            }
+            false
+        };
+        let after = match self.drive(born_at, &mut note, false) {
+            super::scan::Driven::Stopped(b) => Some(b),
+            _ => None,
+        };
+        let alive = self.view().is_live(object) && self.view().class_of(object) == class;
+        let reply = match (last, after) {
+            (Some((w, key)), Some(_)) if alive && w.step < born_at => {
+                let names = self.names(key);
+                Some(Reply {
+                    write: Some(Write {
+                        clock: w.clock,
+                        step: w.step,
+                        class: names.class,
+                        selector: names.selector,
+                        file: names.file,
+                        line: w.line,
+                    }),
+                    ..Reply::default()
+                })
+            }
+            _ => None,
+        };
+        self.goto_step(here);
+        self.selected = selected;
+        reply
     }
 
     /// The statement that made the last change `changed` detects at or before now:

@@ -217,7 +217,8 @@ impl Engine {
             }
             Driven::Stopped(b) => unreachable!("stopped at {b:?} without a reason"),
         };
-        self.machine.stop_tracking_writes();
+        // Tracking stays on: every later replay keeps the objects' allocation steps
+        // (`View::allocation_step`, used by `origin`) true for the state it reaches.
         let view = self.machine.view();
         let (clock, step) = (view.clock(), view.step());
         let output = String::from_utf8_lossy(view.output()).into_owned();

@@ -54,7 +54,7 @@ impl Location {
                 writes.may_run_frame(*frame_id, *depth)
                     || context.is_some_and(|c| writes.may_write_object(c))
             }
-            Location::Field { object, .. } => writes.may_write_object(*object),
+            Location::Field { object, index, .. } => writes.may_write_field(*object, *index),
             Location::Global { .. } => writes.may_write_globals(),
         }
     }

@@ -36,7 +36,9 @@ pub use code::{BytecodeInfo, CacheState, Edge, EdgeKind, MethodCode, SiteInfo};
 pub use jit_log::{JitEvent, JitEventKind, JitEvents, TierCounters};
 pub use machine::{Exit, Inputs, Machine, RunState};
 pub use native::{runtime_functions, NativeCode, NativeInstruction, PcMapEntry};
-pub use sampling::{FrameLabel, Meter, Phase, PhaseSpan, Sample, SampledRun, SAMPLE_DEPTH};
+pub use sampling::{
+    FrameLabel, Meter, Phase, PhaseSpan, Sample, SampledRun, SAMPLE_DEPTH, SAMPLE_INNER,
+};
 pub use snapshot::Snapshot;
 pub use tier2::{DeoptPoint, Tier2Event, Tier2EventKind, Tier2Events, Tier2Method};
 pub use view::{ClassInfo, FrameInfo, MethodCount, MethodInfo, MethodKey, ObjectInfo, Var, View};

@@ -3,7 +3,7 @@
 
 use super::{Exit, Machine, MethodKey, View};
 use crate::observe::sampling::{thread_cpu_time, Sampler, ALLOCATED_AT_GC};
-pub use crate::observe::sampling::{Phase, SAMPLE_DEPTH};
+pub use crate::observe::sampling::{Phase, SAMPLE_DEPTH, SAMPLE_INNER};
 use crate::runtime::vm::Vm;
 use std::cell::Cell;
 use std::sync::Arc;
@@ -25,10 +25,24 @@ pub struct FrameLabel {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
     pub phase: Phase,
-    /// Innermost first.
+    /// Innermost first: every frame, or of a stack deeper than [`SAMPLE_DEPTH`] the
+    /// innermost [`SAMPLE_INNER`].
     pub frames: Vec<FrameLabel>,
-    /// The stack was deeper than [`SAMPLE_DEPTH`]; its root end is missing.
+    /// Of a stack deeper than [`SAMPLE_DEPTH`], its outermost frames (innermost first,
+    /// the root last); `depth - frames.len() - outer.len()` frames between are missing.
+    /// Empty otherwise.
+    pub outer: Vec<FrameLabel>,
+    /// The real number of activations on the stack.
+    pub depth: usize,
+    /// Frames are missing and the sample does not say where (`depth` exceeds
+    /// `frames.len() + outer.len()` without `outer`; a frame vector caught moving).
     pub truncated: bool,
+    /// The VM runtime function the sample was taken in while running the program:
+    /// Rust code outside the interpreter's dispatch loop and compiled code
+    /// (`tier1::runtime::slow_bytecode`, `runtime::send::Vm::send`, a primitive, the
+    /// allocator) or a shared library function; `None` while the interpreter's loop or
+    /// compiled code ran, and in the `Gc` and `Compiler` phases.
+    pub runtime: Option<Arc<str>>,
     /// Timer periods (or clock intervals) this sample stands for: the kernel checks
     /// CPU timers on its tick, so one signal may cover several periods (its overrun).
     pub weight: u64,
@@ -143,15 +157,33 @@ impl Machine {
         let collected = sampler.stop();
         let since = |ns: u64| Duration::from_nanos(ns.saturating_sub(collected.start_ns));
         let mut labels = Labels::new(&self.vm);
+        let mut leaves = leaf::Leaves::new();
         let samples = collected
             .samples
             .into_iter()
-            .map(|r| Sample {
-                phase: r.phase,
-                truncated: r.depth as usize > r.methods.len(),
-                weight: u64::from(r.weight),
-                frames: r.methods.iter().map(|&(m, t)| labels.label(m, t)).collect(),
-                at: since(r.at_ns),
+            .map(|r| {
+                let depth = r.depth as usize;
+                let split = if depth > SAMPLE_DEPTH && r.methods.len() == SAMPLE_DEPTH {
+                    SAMPLE_INNER
+                } else {
+                    r.methods.len()
+                };
+                let mut frames: Vec<FrameLabel> =
+                    r.methods.iter().map(|&(m, t)| labels.label(m, t)).collect();
+                let outer = frames.split_off(split);
+                Sample {
+                    phase: r.phase,
+                    truncated: outer.is_empty() && depth > frames.len(),
+                    depth,
+                    runtime: match r.phase {
+                        Phase::Running => leaves.runtime_name(r.pc),
+                        _ => None,
+                    },
+                    weight: u64::from(r.weight),
+                    frames,
+                    outer,
+                    at: since(r.at_ns),
+                }
             })
             .collect();
         let spans = collected
@@ -189,5 +221,6 @@ impl View<'_> {
     }
 }
 
+mod leaf;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! Checkpoints of the complete VM state. The heap, the VM stack and frames, globals,
-//! symbols, methods (shared code, so cheap), inline caches, statistics, the output so far
-//! and the input-log cursor are copied. Restoring puts the VM exactly where it was, so a
+//! symbols, methods (shared code, so cheap), inline caches, statistics, the output so far,
+//! the input-log cursor and the allocation steps of write tracking are copied. Restoring puts the VM exactly where it was, so a
 //! replay continued from a checkpoint does what the original run did.
 
 use crate::bytecode::{Method, SendSite};
@@ -37,6 +37,7 @@ pub struct Snapshot {
     input_cursor: usize,
     diverged: Option<String>,
     cursor: Cursor,
+    allocation_steps: Vec<u64>,
     pub(super) exit: Option<super::Exit>,
 }
 
@@ -60,6 +61,7 @@ impl Snapshot {
             + self.sites.len() * std::mem::size_of::<SendSite>()
             + self.methods.len() * std::mem::size_of::<Method>()
             + self.symbols.len() * 64
+            + self.allocation_steps.len() * 8
     }
 }
 
@@ -90,6 +92,7 @@ impl Vm {
             input_cursor: self.entropy.cursor(),
             diverged: self.entropy.diverged.clone(),
             cursor: self.cursor,
+            allocation_steps: self.allocation_steps.clone(),
             exit: None,
         }
     }
@@ -125,6 +128,7 @@ impl Vm {
         self.entropy.set_cursor(s.input_cursor);
         self.entropy.diverged = s.diverged.clone();
         self.cursor = s.cursor;
+        self.allocation_steps.clone_from(&s.allocation_steps);
         if let Some(events) = self.events.as_mut() {
             events.clear();
         }

@@ -182,6 +182,19 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The bytecode step (see [`View::step`]; the allocating bytecode included) at
+    /// which the object `v` names was allocated, when writes were tracked
+    /// ([`Machine::track_writes`](super::Machine::track_writes)) in the monitored run
+    /// that allocated it; `None` otherwise or for immediate values. The statement that
+    /// allocated it is the last boundary with a smaller step.
+    pub fn allocation_step(&self, v: ValueRef) -> Option<u64> {
+        let value = v.value();
+        if !value.is_ref() || !self.is_live(v) {
+            return None;
+        }
+        self.vm.allocation_step(value)
+    }
+
     /// Whether `v` names a live object (or is an immediate value).
     pub fn is_live(&self, v: ValueRef) -> bool {
         let v = v.value();

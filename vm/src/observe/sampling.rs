@@ -1,6 +1,8 @@
 //! The time sampler: a SIGPROF timer on the VM thread's CPU clock whose signal handler
-//! copies, without allocating or locking, the method index of the innermost
-//! [`SAMPLE_DEPTH`] frames and the VM's [`Phase`] into a preallocated lock-free ring;
+//! copies, without allocating or locking, the method index of up to [`SAMPLE_DEPTH`]
+//! frames (all of them, or of a deeper stack the innermost [`SAMPLE_INNER`] and the
+//! outermost rest, with the real depth), the interrupted program counter and the VM's
+//! [`Phase`] into a preallocated lock-free ring;
 //! a drain thread empties the ring while the program runs, and names are resolved from
 //! the method table after the run. Also the phase marks (GC, class loading, tier-1
 //! compilation) the VM sets,
@@ -32,8 +34,12 @@ use std::sync::atomic::{
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Frames copied per sample, innermost first (deeper stacks are truncated at the root).
+/// Frames copied per sample, innermost first. Of a deeper stack the sample keeps the
+/// innermost [`SAMPLE_INNER`] frames, then the outermost `SAMPLE_DEPTH - SAMPLE_INNER`
+/// (still innermost first), and its real depth.
 pub const SAMPLE_DEPTH: usize = 128;
+/// Innermost frames kept of a stack deeper than [`SAMPLE_DEPTH`].
+pub const SAMPLE_INNER: usize = 96;
 /// Samples the ring holds before the drain thread must have emptied it.
 const RING_SLOTS: usize = 1024;
 /// `Session::timer` before the timer exists.
@@ -199,6 +205,8 @@ struct Slot {
     weight: AtomicU32,
     /// [`monotonic_ns`] when taken.
     at_ns: AtomicU64,
+    /// The interrupted program counter (0 where it cannot be read).
+    pc: AtomicU64,
     methods: [AtomicU32; SAMPLE_DEPTH],
     tiers: [AtomicU8; SAMPLE_DEPTH],
 }
@@ -221,6 +229,7 @@ impl Ring {
                 depth: AtomicU32::new(0),
                 weight: AtomicU32::new(0),
                 at_ns: AtomicU64::new(0),
+                pc: AtomicU64::new(0),
                 methods: [const { AtomicU32::new(0) }; SAMPLE_DEPTH],
                 tiers: [const { AtomicU8::new(0) }; SAMPLE_DEPTH],
             })
@@ -246,6 +255,7 @@ impl Ring {
                 depth,
                 weight: slot.weight.load(Ordering::Relaxed),
                 at_ns: slot.at_ns.load(Ordering::Relaxed),
+                pc: slot.pc.load(Ordering::Relaxed),
                 methods: slot.methods[..copied]
                     .iter()
                     .zip(&slot.tiers)
@@ -257,13 +267,18 @@ impl Ring {
     }
 }
 
-/// A sample as the handler took it: (method index, tier) per frame, innermost first.
+/// A sample as the handler took it: (method index, tier) per frame, innermost first
+/// (of a stack deeper than [`SAMPLE_DEPTH`], the innermost [`SAMPLE_INNER`] frames
+/// and then the outermost ones).
 pub(crate) struct RawSample {
     pub(crate) phase: Phase,
+    /// The real stack depth.
     pub(crate) depth: u32,
     pub(crate) weight: u32,
     /// [`monotonic_ns`] when taken.
     pub(crate) at_ns: u64,
+    /// The interrupted program counter (0: unknown).
+    pub(crate) pc: u64,
     pub(crate) methods: Vec<(u32, u8)>,
 }
 
@@ -291,7 +306,7 @@ struct Session {
 
 impl Session {
     /// Runs in the signal handler: no allocation, no locks, no panics.
-    fn capture(&self) {
+    fn capture(&self, pc: u64) {
         let ring = &*self.ring;
         let head = ring.head.load(Ordering::Relaxed);
         if head - ring.tail.load(Ordering::Acquire) >= RING_SLOTS as u64 {
@@ -312,12 +327,13 @@ impl Session {
             0
         };
         for i in 0..copied {
+            let index = frame_index(i, len);
             // SAFETY: `buffer` is the frames' allocation, reserved for MAX_FRAMES frames
-            // and never reallocated while published, and `len - 1 - i < MAX_FRAMES`, so
+            // and never reallocated while published, and `index < len <= MAX_FRAMES`, so
             // the reads stay inside it. A slot being pushed or popped may hold an old
             // frame's words; indices are checked against the method table when resolved.
             let (method, tier) = unsafe {
-                let frame = self.buffer.add(len - 1 - i);
+                let frame = self.buffer.add(index);
                 (
                     std::ptr::read_volatile(std::ptr::addr_of!((*frame).method)),
                     std::ptr::read_volatile(std::ptr::addr_of!((*frame).tier)),
@@ -330,8 +346,35 @@ impl Session {
         slot.phase.store(PHASE.with(Cell::get), Ordering::Relaxed);
         slot.weight.store(1 + self.overrun(), Ordering::Relaxed);
         slot.at_ns.store(monotonic_ns(), Ordering::Relaxed);
+        slot.pc.store(pc, Ordering::Relaxed);
         ring.head.store(head + 1, Ordering::Release);
     }
+}
+
+/// Which frame (0 the outermost) sample slot `i` of a `len`-deep stack holds: the
+/// innermost first; past [`SAMPLE_INNER`] slots of a stack deeper than
+/// [`SAMPLE_DEPTH`], the outermost frames (slot `SAMPLE_DEPTH - 1` is the root).
+fn frame_index(i: usize, len: usize) -> usize {
+    if len <= SAMPLE_DEPTH || i < SAMPLE_INNER {
+        len - 1 - i
+    } else {
+        SAMPLE_DEPTH - 1 - i
+    }
+}
+
+/// The program counter the signal interrupted, from the handler's context argument.
+fn interrupted_pc(context: *mut libc::c_void) -> u64 {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    if !context.is_null() {
+        // SAFETY: with SA_SIGINFO the kernel passes a valid `ucontext_t` as the third
+        // handler argument; we only read its saved RIP.
+        return unsafe {
+            let uc = context as *const libc::ucontext_t;
+            (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as u64
+        };
+    }
+    let _ = context;
+    0
 }
 
 impl Session {
@@ -348,13 +391,14 @@ impl Session {
     }
 }
 
-extern "C" fn on_sigprof(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {
+extern "C" fn on_sigprof(_: libc::c_int, _: *mut libc::siginfo_t, context: *mut libc::c_void) {
     let session = SESSION.with(Cell::get);
     if !session.is_null() {
+        let pc = interrupted_pc(context);
         // SAFETY: a session is published on this thread only while it is alive (set in
         // `Sampler::start`, cleared before the session is dropped in `Sampler::stop`),
         // and the handler runs on the thread that published it.
-        unsafe { &*session }.capture();
+        unsafe { &*session }.capture(pc);
     }
 }
 
@@ -417,6 +461,39 @@ impl Drop for CpuTimer {
         // SAFETY: `self.0` came from a successful `timer_create` and is deleted once.
         unsafe { libc::timer_delete(self.0) };
     }
+}
+
+/// An object file mapped into this process (`dladdr`'s answer for an address).
+pub(crate) struct MappedObject {
+    pub(crate) base: u64,
+    pub(crate) file: Option<String>,
+    /// The nearest exported symbol at or below the address.
+    pub(crate) symbol: Option<String>,
+}
+
+/// The object file mapping `address`, if one does (not for the signal handler:
+/// `dladdr` takes the loader's lock).
+pub(crate) fn mapped_object(address: u64) -> Option<MappedObject> {
+    let text = |p: *const libc::c_char| {
+        // SAFETY: `dladdr` answers NUL-terminated strings that live as long as the
+        // object stays loaded; they are copied at once.
+        (!p.is_null()).then(|| {
+            unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
+        })
+    };
+    // SAFETY: a zeroed `Dl_info` is a valid output buffer; `dladdr` only looks the
+    // address up among the mappings (it never dereferences it).
+    let info = unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        (libc::dladdr(address as *const libc::c_void, &mut info) != 0).then_some(info)
+    }?;
+    Some(MappedObject {
+        base: info.dli_fbase as u64,
+        file: text(info.dli_fname),
+        symbol: text(info.dli_sname),
+    })
 }
 
 /// CPU time the calling thread has used.

@@ -1,9 +1,12 @@
 //! Write tracking for time-travel searches. While a monitored run tracks writes, every
 //! bytecode that stores into an object (a field, an array element, a context) or may
-//! store through a primitive (a `...put:` send) adds the object to a Bloom filter, every
+//! store through a primitive (a `...put:` send, also through `perform:`) adds the object
+//! to a Bloom filter (and a field store the object and field index to another, so a
+//! search for one field of a busy object skips stretches that wrote only others), every
 //! activation seen at a boundary adds its id and depth (its own slots change only while
 //! it runs; long-lived shallow activations are told apart exactly by the minimum depth),
-//! every allocation adds the new reference, and a binding of a global sets a flag. A
+//! every allocation adds the new reference and records its bytecode step per heap slot
+//! (`Vm::allocation_steps`, kept in snapshots), and a binding of a global sets a flag. A
 //! tool takes the log per stretch of the run and later skips stretches that cannot have
 //! changed what it watches. False positives only cost re-execution; there are no false
 //! negatives.
@@ -60,7 +63,12 @@ impl Bloom {
 /// What a stretch of a run may have written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteLog {
+    /// Objects any part of which may have been written.
     objects: Bloom,
+    /// Objects written where the field is not known (elements, contexts, primitives).
+    whole: Bloom,
+    /// (object, field index) of field stores.
+    fields: Bloom,
     /// Objects allocated (their references).
     allocated: Bloom,
     frames: Bloom,
@@ -93,6 +101,13 @@ impl WriteLog {
         self.anything || self.objects.may_contain(object.0)
     }
 
+    /// Whether field `index` (0-based) of `object` may have been written.
+    pub fn may_write_field(&self, object: ValueRef, index: usize) -> bool {
+        self.anything
+            || self.whole.may_contain(object.0)
+            || self.fields.may_contain(field_key(object.0, index))
+    }
+
     /// Whether `object` may have been allocated (its reference handed out).
     pub fn may_allocate(&self, object: ValueRef) -> bool {
         self.allocated.may_contain(object.0)
@@ -115,6 +130,8 @@ impl WriteLog {
 
     pub fn merge(&mut self, other: &WriteLog) {
         self.objects.merge(&other.objects);
+        self.whole.merge(&other.whole);
+        self.fields.merge(&other.fields);
         self.allocated.merge(&other.allocated);
         self.frames.merge(&other.frames);
         self.min_depth = match (self.min_depth, other.min_depth) {
@@ -127,21 +144,49 @@ impl WriteLog {
     }
 }
 
+/// The Bloom key of field `index` of the object referenced by `object`.
+fn field_key(object: u64, index: usize) -> u64 {
+    object ^ ((index as u64 + 1) << 48)
+}
+
+impl WriteLog {
+    /// Notes a store into `object`: field `field` when known, else anywhere in it.
+    fn note_store(&mut self, object: Value, field: Option<usize>) {
+        self.objects.insert(object.0);
+        match field {
+            Some(i) => self.fields.insert(field_key(object.0, i)),
+            None => self.whole.insert(object.0),
+        }
+    }
+}
+
 impl Vm {
-    /// Notes a new object.
+    /// Notes a new object and the step it was allocated at.
     #[inline(never)]
     pub(crate) fn log_allocation(&mut self, object: Value) {
         if let Some(log) = self.writes.as_deref_mut() {
             log.allocated.insert(object.0);
+            let (index, step) = (object.index(), self.stats.bytecodes);
+            if self.allocation_steps.len() <= index {
+                self.allocation_steps.resize(index + 1, 0);
+            }
+            self.allocation_steps[index] = step + 1;
         }
     }
 
-    /// Notes a store into `object` that no bytecode of a frame made (a trivial setter
-    /// run without a frame).
+    /// The bytecode step (bytecodes executed, the allocating one included) at which
+    /// the object in `object`'s slot was allocated, if writes were tracked then.
+    pub(crate) fn allocation_step(&self, object: Value) -> Option<u64> {
+        let stored = *self.allocation_steps.get(object.index())?;
+        (stored != 0).then(|| stored - 1)
+    }
+
+    /// Notes a store into field `index` of `object` that no bytecode of a frame made (a
+    /// trivial setter run without a frame).
     #[inline(never)]
-    pub(crate) fn log_object_write(&mut self, object: Value) {
+    pub(crate) fn log_object_write(&mut self, object: Value, index: usize) {
         if let Some(log) = self.writes.as_deref_mut() {
-            log.objects.insert(object.0);
+            log.note_store(object, Some(index));
         }
     }
 
@@ -174,8 +219,12 @@ impl Vm {
         let f = self.frames.last().expect("a frame");
         let (receiver, context, outer) = (f.self_value, f.context, f.outer);
         let top = self.stack.len();
+        let mut field = None;
         let target = match bc {
-            Bytecode::PopField(_) | Bytecode::StoreField(_) => Some(receiver),
+            Bytecode::PopField(i) | Bytecode::StoreField(i) => {
+                field = Some(i as usize);
+                Some(receiver)
+            }
             Bytecode::AtPut(_) => Some(self.stack[top - 3]),
             Bytecode::StoreCaptured(_) => Some(context),
             Bytecode::StoreOuter(hops, _) => Some(self.context_hops(outer, hops)),
@@ -202,7 +251,7 @@ impl Vm {
             }
         };
         if let (Some(t), Some(log)) = (target, self.writes.as_deref_mut()) {
-            log.objects.insert(t.0);
+            log.note_store(t, field);
         }
     }
 

@@ -111,8 +111,8 @@ impl Vm {
             Some(v) => v,
             None => return Err(self.field_error_of(t, recv)),
         };
-        if matches!(t, Trivial::Setter(_)) && self.writes.is_some() {
-            self.log_object_write(recv);
+        if let (Trivial::Setter(i), true) = (t, self.writes.is_some()) {
+            self.log_object_write(recv, i as usize);
         }
         self.stack.truncate(n);
         self.stack.push(result);

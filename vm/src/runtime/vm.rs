@@ -187,6 +187,9 @@ pub(crate) struct Vm {
     /// one, so a debugger's breakpoints and steps see them: set only for monitored runs
     /// (`Machine::frame_trivial_methods`); one predictable branch in `run_trivial`.
     pub trivial_frames: bool,
+    /// Per heap slot, 1 + the bytecode step its object was allocated at while writes
+    /// were tracked (0: not known); kept in snapshots (`observe::writes`).
+    pub allocation_steps: Vec<u64>,
 }
 
 /// An empty `Vm::nil_test_cache` (no class is nil).
@@ -228,6 +231,7 @@ impl Vm {
             profile: None,
             writes: None,
             trivial_frames: false,
+            allocation_steps: Vec::new(),
         }
     }
 

@@ -114,3 +114,72 @@ fn time_samples_see_tier_1_call_chains() {
         .filter(|s| &*s.frames[0].label == "Chain>>work");
     assert!(in_rec.count() > 0 && in_work.count() > 0);
 }
+
+#[test]
+fn samples_in_runtime_functions_name_them_and_the_program_itself_names_none() {
+    let source = "Prim = (
+        spin: n = ( | s | s := 0. 1 to: n do: [ :i | s := s + (i % 7) ]. ^ s )
+        cat: n = ( | s | s := ''. 1 to: n do: [ :i | s := s concatenate: 'ab' ]. ^ s )
+        run = ( self spin: 60000000. self cat: 60000 )
+    )";
+    let mut m = machine("Prim", source, Options::default());
+    let run = m.run_sampled(997).expect("timer");
+    assert_eq!(run.exit.status, 0, "{:?}", run.exit.error);
+    let leaf_is = |s: &&Sample, label: &str| {
+        s.phase == Phase::Running && s.frames.first().is_some_and(|f| &*f.label == label)
+    };
+    let share_named = |label: &str| {
+        let of: Vec<&Sample> = run.samples.iter().filter(|s| leaf_is(s, label)).collect();
+        let named = of.iter().filter(|s| s.runtime.is_some()).count();
+        (named, of.len())
+    };
+    let (cat_named, cat) = share_named("Prim>>cat:");
+    let (spin_named, spin) = share_named("Prim>>spin:");
+    assert!(cat > 10 && spin > 10, "cat {cat}, spin {spin} samples");
+    assert!(
+        cat_named * 2 > cat,
+        "cat: {cat_named} of {cat} in the runtime"
+    );
+    assert!(
+        spin_named * 2 < spin,
+        "spin: {spin_named} of {spin} in the runtime"
+    );
+    let names: Vec<&str> = run
+        .samples
+        .iter()
+        .filter_map(|s| s.runtime.as_deref())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.is_empty() && !n.starts_with("som_vm::")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_stack_deeper_than_the_sample_keeps_its_root_end_and_real_depth() {
+    let source = "Deep = (
+        down: d = ( d = 0 ifTrue: [ ^ self spin ]. ^ self down: d - 1 )
+        spin = ( | s | s := 0. 1 to: 30000000 do: [ :i | s := s + (i % 7) ]. ^ s )
+        run = ( ^ self down: 300 )
+    )";
+    let mut m = machine("Deep", source, Options::default());
+    let run = m.run_sampled(997).expect("timer");
+    assert_eq!(run.exit.status, 0, "{:?}", run.exit.error);
+    let deep: Vec<&Sample> = run
+        .samples
+        .iter()
+        .filter(|s| s.depth > SAMPLE_DEPTH)
+        .collect();
+    assert!(deep.len() > 10, "{} deep samples", deep.len());
+    for s in deep {
+        assert!(s.depth >= 300 && !s.truncated, "depth {}", s.depth);
+        assert_eq!(
+            (s.frames.len(), s.outer.len()),
+            (SAMPLE_INNER, SAMPLE_DEPTH - SAMPLE_INNER)
+        );
+        assert_eq!(&*s.outer.last().unwrap().label, "System>>initialize:");
+        assert_eq!(&*s.frames[0].label, "Deep>>spin");
+    }
+}

@@ -15,13 +15,13 @@ fn a_full_ring_counts_lost_samples() {
         timer: AtomicUsize::new(NO_TIMER),
     };
     for _ in 0..RING_SLOTS + 5 {
-        session.capture();
+        session.capture(0);
     }
     assert_eq!(session.ring.lost.load(Ordering::Relaxed), 5);
     let mut out = Vec::new();
     session.ring.drain(&mut out);
     assert_eq!(out.len(), RING_SLOTS);
-    session.capture();
+    session.capture(0);
     assert_eq!(
         session.ring.head.load(Ordering::Relaxed),
         RING_SLOTS as u64 + 1
@@ -71,15 +71,15 @@ fn the_jit_frame_count_is_read_while_machine_code_owns_the_frames() {
         ring: Arc::new(Ring::new()),
         timer: AtomicUsize::new(NO_TIMER),
     };
-    session.capture();
+    session.capture(0);
     // A tier-1 run: machine code's count, then a runtime call (the `Vec` is live).
     published.store(count, Ordering::Relaxed);
-    session.capture();
+    session.capture(0);
     // SAFETY: `count` points at the local `native_count`.
     unsafe { count.write(VM_OWNS_FRAMES) };
-    session.capture();
+    session.capture(0);
     published.store(std::ptr::null_mut(), Ordering::Relaxed);
-    session.capture();
+    session.capture(0);
     let mut out = Vec::new();
     session.ring.drain(&mut out);
     let stacks: Vec<Vec<(u32, u8)>> = out.into_iter().map(|s| s.methods).collect();
@@ -91,5 +91,32 @@ fn the_jit_frame_count_is_read_while_machine_code_owns_the_frames() {
             vec![(4, 1), (3, 0)],
             vec![(4, 1), (3, 0)]
         ]
+    );
+}
+
+#[test]
+fn a_stack_deeper_than_the_sample_keeps_its_innermost_and_outermost_frames_and_depth() {
+    let mut frames: Vec<Frame> = Vec::with_capacity(MAX_FRAMES);
+    frames.extend((0..300).map(|m| frame(m, 0)));
+    let published = AtomicPtr::new(std::ptr::null_mut());
+    let session = Session {
+        frames: &frames,
+        buffer: frames.as_ptr(),
+        jit_frame_count: &published,
+        ring: Arc::new(Ring::new()),
+        timer: AtomicUsize::new(NO_TIMER),
+    };
+    session.capture(0x1234);
+    let mut out = Vec::new();
+    session.ring.drain(&mut out);
+    let s = &out[0];
+    assert_eq!((s.depth, s.pc), (300, 0x1234));
+    let methods: Vec<u32> = s.methods.iter().map(|&(m, _)| m).collect();
+    let inner: Vec<u32> = (300 - SAMPLE_INNER as u32..300).rev().collect();
+    let outer: Vec<u32> = (0..(SAMPLE_DEPTH - SAMPLE_INNER) as u32).rev().collect();
+    assert_eq!(
+        methods,
+        [inner, outer].concat(),
+        "innermost first, then the root end"
     );
 }
