@@ -1,5 +1,6 @@
 //! End-to-end tests of tier-1 code seen by native tools, with the real tools: gdb's
-//! backtrace through JIT frames (`--gdb-jit`), and `perf record`, `perf inject --jit`
+//! backtrace through JIT frames (`--gdb-jit`), the SOM stack from gdb's `som-bt`
+//! (`scripts/som-gdb.py`) in every tier, and `perf record`, `perf inject --jit`
 //! and `perf report` naming JIT code from a jitdump (`--jitdump-dir`). The jitdump's
 //! structure and the DWARF's lines are checked in the VM's unit tests
 //! (`jit::debuginfo::tests`); these drive the binary the way a user does.
@@ -68,6 +69,51 @@ fn gdb_backtrace_shows_som_frames_with_file_and_line_and_unwinds_into_rust() {
     let rust = frame_after(&bt, entry, &["run_native"]);
     assert_eq!(rust, entry + 1, "{text}");
     frame_after(&bt, rust, &["run_program"]);
+}
+
+/// `som-bt`'s lines at the primitive the recursion reaches, in tier `tier`.
+fn som_bt(tier: &str) -> Vec<String> {
+    let program = repo().join("vm/tests/native-tools/Recurse.som");
+    let script = repo().join("scripts/som-gdb.py");
+    let out = Command::new("gdb")
+        .args(["-batch", "-nx", "-ex"])
+        .arg(format!("source {}", script.display()))
+        .args(["-ex", "break print_string", "-ex", "run", "-ex", "som-bt"])
+        .args(["--args", env!("CARGO_BIN_EXE_som"), "--max-tier", tier])
+        .args(["--jit-threshold", "0"])
+        .arg(&program)
+        .stdin(Stdio::null())
+        .output()
+        .expect("gdb is installed (scripts/test installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let som_frame = |l: &&str| l.starts_with('#') && l.contains(">>");
+    text.lines().filter(som_frame).map(String::from).collect()
+}
+
+#[test]
+fn som_bt_prints_the_som_stack_from_gdb_in_every_tier() {
+    for tier in ["0", "1"] {
+        let bt = som_bt(tier);
+        let downs: Vec<&String> = bt.iter().filter(|l| l.contains("Recurse>>down:")).collect();
+        assert_eq!(downs.len(), 4, "tier {tier}: {bt:#?}");
+        assert!(
+            downs[0].starts_with("#0 Recurse>>down: (") && downs[0].contains("Recurse.som:4"),
+            "{bt:#?}"
+        );
+        assert!(downs[1].contains("Recurse.som:5"), "{bt:#?}");
+        assert!(
+            bt.iter()
+                .any(|l| l.contains("Recurse>>run") && l.contains("Recurse.som:9")),
+            "{bt:#?}"
+        );
+        assert!(
+            bt.last().is_some_and(|l| l.contains("System>>initialize:")),
+            "{bt:#?}"
+        );
+        if tier == "1" {
+            assert!(downs[0].ends_with("[tier 1]"), "compiled at once: {bt:#?}");
+        }
+    }
 }
 
 #[test]

@@ -91,8 +91,10 @@ fn the_allocation_step_of_an_object_names_the_allocating_statement() {
     let (o, p) = (local(&m, "o"), local(&m, "p"));
     let view = m.view();
     let line_before = |step: u64| {
-        let before = mon.seen.iter().filter(|(s, _, _)| *s < step);
-        before.last().map(|(_, line, sel)| (*line, sel.clone()))
+        let mut before = mon.seen.iter().filter(|(s, _, _)| *s < step);
+        before
+            .next_back()
+            .map(|(_, line, sel)| (*line, sel.clone()))
     };
     let at = |v| view.allocation_step(v).expect("allocated while tracking");
     assert_eq!(line_before(at(o)), Some((7, "run".to_string())));

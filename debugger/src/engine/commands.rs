@@ -540,7 +540,7 @@ impl HitFinder {
                         .find(|b| b.id == *id)
                         .and_then(|b| b.condition.clone());
                     match cond {
-                        Some(expr) => machine.evaluate(0, &expr).is_ok_and(|v| v == "true"),
+                        Some(expr) => super::condition::holds(machine, &expr),
                         None => true,
                     }
                 }

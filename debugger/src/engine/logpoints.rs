@@ -27,7 +27,7 @@ pub struct LogHit {
 /// Whether `bp`'s condition (if any) holds in the paused frame.
 fn condition_holds(machine: &mut Machine, bp: &Breakpoint) -> bool {
     match &bp.condition {
-        Some(c) => machine.evaluate(0, c).is_ok_and(|v| v == "true"),
+        Some(c) => super::condition::holds(machine, c),
         None => true,
     }
 }

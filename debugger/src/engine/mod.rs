@@ -10,6 +10,7 @@
 
 mod breakpoints;
 mod commands;
+mod condition;
 mod failure;
 mod fine;
 mod logpoints;

@@ -18,7 +18,9 @@ impl Vm {
 
     /// Runs `file` with `args`; answers the exit status.
     pub(crate) fn run_program(&mut self, file: &Path, args: &[String]) -> i32 {
+        crate::native::debuginfo::publish_program_vm(self);
         let result = self.start(file, args);
+        crate::native::debuginfo::publish_program_vm(std::ptr::null_mut());
         self.output.flush();
         match result {
             Ok(_) => 0,

@@ -475,13 +475,13 @@ pub(crate) struct MappedObject {
 /// `dladdr` takes the loader's lock).
 pub(crate) fn mapped_object(address: u64) -> Option<MappedObject> {
     let text = |p: *const libc::c_char| {
+        if p.is_null() {
+            return None;
+        }
         // SAFETY: `dladdr` answers NUL-terminated strings that live as long as the
         // object stays loaded; they are copied at once.
-        (!p.is_null()).then(|| {
-            unsafe { std::ffi::CStr::from_ptr(p) }
-                .to_string_lossy()
-                .into_owned()
-        })
+        let c = unsafe { std::ffi::CStr::from_ptr(p) };
+        Some(c.to_string_lossy().into_owned())
     };
     // SAFETY: a zeroed `Dl_info` is a valid output buffer; `dladdr` only looks the
     // address up among the mappings (it never dereferences it).

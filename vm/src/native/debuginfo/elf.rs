@@ -51,7 +51,8 @@ pub(crate) fn image(
     let mut sections = Sections::new(EndianVec::new(LittleEndian));
     debug_info(record)?.write(&mut sections)?;
     if let Some(changes) = frame {
-        frame_table(record, changes).write_debug_frame(&mut sections.debug_frame)?;
+        let start = Address::Constant(record.address);
+        frame_table(record, changes, start, None).write_debug_frame(&mut sections.debug_frame)?;
     }
     let mut dwarf: Vec<(&'static str, Vec<u8>)> = Vec::new();
     sections.for_each(|id, data| {
@@ -131,21 +132,39 @@ fn split_path(path: &str) -> (&str, &str) {
 }
 
 /// One CIE (CFA = rsp + 8 and the return address below it at entry) and one FDE with
-/// the recovered changes. In JIT methods r13 and r14 (the VM stack pointer and frame
-/// base) are not preserved for the caller, which reloads them from the context: the
-/// CIE says so. The trampoline saves and restores them itself.
-fn frame_table(record: &CodeRecord, changes: &[FrameChange]) -> FrameTable {
+/// the recovered changes, the FDE starting at `start` (written with `pointers`, the
+/// `.eh_frame` pointer encoding, when given). In JIT methods r13 and r14 (the VM stack
+/// pointer and frame base) are not preserved for the caller, which reloads them from
+/// the context: the CIE says so. The trampoline saves and restores them itself.
+pub(super) fn frame_table(
+    record: &CodeRecord,
+    changes: &[FrameChange],
+    start: Address,
+    pointers: Option<gimli::DwEhPe>,
+) -> FrameTable {
     const RSP: Register = gimli::X86_64::RSP;
     const RA: Register = gimli::X86_64::RA;
-    let mut cie = CommonInformationEntry::new(ENCODING, 1, -8, RA);
+    // `.eh_frame` CIEs are version 1.
+    let version = if pointers.is_some() {
+        1
+    } else {
+        ENCODING.version
+    };
+    let encoding = Encoding {
+        version,
+        ..ENCODING
+    };
+    let mut cie = CommonInformationEntry::new(encoding, 1, -8, RA);
+    if let Some(encoding) = pointers {
+        cie.fde_address_encoding = encoding;
+    }
     cie.add_instruction(CallFrameInstruction::Cfa(RSP, 8));
     cie.add_instruction(CallFrameInstruction::Offset(RA, -8));
     if !record.preserves_vm_registers {
         cie.add_instruction(CallFrameInstruction::Undefined(gimli::X86_64::R13));
         cie.add_instruction(CallFrameInstruction::Undefined(gimli::X86_64::R14));
     }
-    let mut fde =
-        FrameDescriptionEntry::new(Address::Constant(record.address), record.bytes.len() as u32);
+    let mut fde = FrameDescriptionEntry::new(start, record.bytes.len() as u32);
     for change in changes {
         let (offset, instruction) = match *change {
             FrameChange::CfaOffset { offset, cfa } => {

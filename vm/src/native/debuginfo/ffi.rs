@@ -197,3 +197,63 @@ pub(crate) fn thread_id() -> u32 {
     // SAFETY: gettid has no preconditions and cannot fail.
     unsafe { libc::gettid() as u32 }
 }
+
+/// The VM of the running `som` program, for gdb's `som-bt` (`scripts/som-gdb.py`):
+/// published by `Vm::run_program` for the length of the run, null otherwise.
+static PROGRAM_VM: std::sync::atomic::AtomicPtr<crate::runtime::vm::Vm> =
+    std::sync::atomic::AtomicPtr::new(null_mut());
+
+/// Publishes (or, with null, withdraws) the program's VM for [`som_gdb_backtrace`].
+pub(crate) fn publish_program_vm(vm: *mut crate::runtime::vm::Vm) {
+    PROGRAM_VM.store(vm, std::sync::atomic::Ordering::Release);
+}
+
+/// Called by gdb (`som-bt`) while the program is stopped: the SOM stack, one line per
+/// activation, innermost first, as a NUL-terminated text valid until the next call.
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn som_gdb_backtrace() -> *const std::ffi::c_char {
+    static TEXT: Mutex<Option<std::ffi::CString>> = Mutex::new(None);
+    let vm = PROGRAM_VM.load(std::sync::atomic::Ordering::Acquire);
+    let text = if vm.is_null() {
+        "som-bt: no SOM program is running\n".to_string()
+    } else {
+        // SAFETY: the pointer is published only while `run_program` runs on that VM,
+        // and gdb calls this with the program stopped, so nothing changes the VM while
+        // it is read. Frames up to the live count are written before they are counted
+        // (JIT code keeps its count in the context, see `observe::sampling`), inside
+        // the frames' reserved capacity.
+        unsafe {
+            let vm = &*vm;
+            let count = live_frames(vm).min(vm.frames.capacity());
+            let frames = std::slice::from_raw_parts(vm.frames.as_ptr(), count);
+            super::describe_som_stack(vm, frames)
+        }
+    };
+    let mut slot = TEXT.lock().unwrap_or_else(|e| e.into_inner());
+    *slot = std::ffi::CString::new(text).ok();
+    slot.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
+/// Keeps `som_gdb_backtrace` in the binary although nothing in it calls the function.
+#[used]
+static KEEP_SOM_GDB_BACKTRACE: extern "C" fn() -> *const std::ffi::c_char = som_gdb_backtrace;
+
+/// The live frame count: tier-1 code's count while it owns the frames, else the `Vec`'s.
+///
+/// # Safety
+/// The VM must be stopped (not running on another thread) and its published tier-1
+/// count, if any, must point at a live context.
+unsafe fn live_frames(vm: &crate::runtime::vm::Vm) -> usize {
+    let native = vm
+        .jit_frame_count
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if native.is_null() {
+        return vm.frames.len();
+    }
+    // SAFETY: the caller's contract; volatile because machine code writes the word.
+    match unsafe { std::ptr::read_volatile(native) } {
+        crate::observe::sampling::VM_OWNS_FRAMES => vm.frames.len(),
+        n => n,
+    }
+}

@@ -2,7 +2,9 @@
 //! tools (`tools/perf/Documentation/jitdump-specification.txt`). A file header
 //! (magic, version, ELF machine, pid, timestamp), then per compiled piece of code a
 //! `JIT_CODE_DEBUG_INFO` record (native address → SOM file and line, from the pc map)
-//! followed by its `JIT_CODE_LOAD` record (name, address, code bytes). Timestamps are
+//! and a `JIT_CODE_UNWINDING_INFO` record (`.eh_frame` and `.eh_frame_hdr`, `unwind.rs`,
+//! when the frame layout could be recovered) followed by its `JIT_CODE_LOAD` record
+//! (name, address, code bytes). Timestamps are
 //! CLOCK_MONOTONIC, so record with `perf record -k 1`; `perf inject --jit` then turns
 //! every load into an ELF file `perf report` can name and annotate.
 //!
@@ -21,6 +23,7 @@ pub(crate) const VERSION: u32 = 1;
 pub(crate) const HEADER_SIZE: u32 = 40;
 pub(crate) const JIT_CODE_LOAD: u32 = 0;
 pub(crate) const JIT_CODE_DEBUG_INFO: u32 = 2;
+pub(crate) const JIT_CODE_UNWINDING_INFO: u32 = 4;
 const EM_X86_64: u32 = 62;
 
 /// An open jitdump file.
@@ -64,11 +67,19 @@ impl JitDump {
         &self.path
     }
 
-    /// Writes the debug-info record and the load record of `record`.
-    pub(crate) fn write(&mut self, record: &CodeRecord) -> std::io::Result<()> {
+    /// Writes the debug-info record, the unwinding record (`unwinding`: `.eh_frame`
+    /// then `.eh_frame_hdr`) and the load record of `record`.
+    pub(crate) fn write(
+        &mut self,
+        record: &CodeRecord,
+        unwinding: Option<&[u8]>,
+    ) -> std::io::Result<()> {
         let now = ffi::monotonic_ns();
         if !record.lines.is_empty() {
             self.out.write_all(&debug_info_record(record, now))?;
+        }
+        if let Some(data) = unwinding {
+            self.out.write_all(&unwinding_record(data, now))?;
         }
         let tid = ffi::thread_id();
         self.out
@@ -129,6 +140,19 @@ fn debug_info_record(record: &CodeRecord, timestamp: u64) -> Vec<u8> {
     finish(out)
 }
 
+/// `JIT_CODE_UNWINDING_INFO`: unwinding size, `.eh_frame_hdr` size, mapped size, the
+/// data, padded to a multiple of 8 bytes.
+fn unwinding_record(data: &[u8], timestamp: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(48 + data.len());
+    record_header(&mut out, JIT_CODE_UNWINDING_INFO, timestamp);
+    out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    out.extend_from_slice(&(super::unwind::EH_FRAME_HDR_SIZE as u64).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    out.extend_from_slice(data);
+    out.resize(out.len().next_multiple_of(8), 0);
+    finish(out)
+}
+
 /// A record read back from a jitdump file.
 #[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +166,11 @@ pub(crate) enum Record {
         address: u64,
         /// (address, line, file)
         entries: Vec<(u64, u32, String)>,
+    },
+    Unwinding {
+        /// `.eh_frame` then `.eh_frame_hdr`.
+        data: Vec<u8>,
+        hdr_size: u64,
     },
 }
 
@@ -197,6 +226,14 @@ pub(crate) fn parse(data: &[u8]) -> Result<(u32, Vec<Record>), String> {
                 records.push(Record::DebugInfo {
                     address: u64_at(body)?,
                     entries,
+                });
+            }
+            JIT_CODE_UNWINDING_INFO => {
+                let (len, hdr_size) = (u64_at(body)? as usize, u64_at(body + 8)?);
+                let data = data.get(body + 24..body + 24 + len).ok_or("truncated")?;
+                records.push(Record::Unwinding {
+                    data: data.to_vec(),
+                    hdr_size,
                 });
             }
             other => return Err(format!("unknown record {other}")),

@@ -12,6 +12,9 @@
 //! - `--jitdump[-dir]`: a jitdump file for `perf inject --jit` (`jitdump.rs`);
 //! - `--perf-map`: a line per piece of code in `/tmp/perf-PID.map`.
 //!
+//! And, always, `som_gdb_backtrace` (`ffi.rs`): gdb's `som-bt` command
+//! (`scripts/som-gdb.py`) calls it to print the SOM stack, interpreted frames included.
+//!
 //! Everything is off by default: the ELF image costs more than compiling the method
 //! (see README, "Native tools").
 
@@ -21,8 +24,11 @@ mod frame;
 mod jitdump;
 #[cfg(test)]
 mod tests;
+mod unwind;
 
-use crate::runtime::vm::Options;
+pub(crate) use ffi::publish_program_vm;
+
+use crate::runtime::vm::{Frame, Options, Vm};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -156,9 +162,19 @@ impl NativeTools {
                 }
             }
         }
+        // Code whose frame cannot be described gets no unwinding record: perf then
+        // stops there instead of unwinding wrongly.
+        let unwinding = frame::describe(
+            &record.bytes,
+            record.address,
+            &record.entries,
+            record.preserves_vm_registers,
+        )
+        .ok()
+        .and_then(|changes| unwind::unwinding_data(record, &changes).ok());
         let result = match &mut self.jitdump {
             Some(d) => d
-                .write(record)
+                .write(record, unwinding.as_deref())
                 .map_err(|e| format!("{}: {e}", d.path().display())),
             None => Ok(()),
         };
@@ -186,4 +202,35 @@ fn perf_map_line(address: u64, size: usize, name: &str) {
     {
         let _ = writeln!(f, "{address:x} {size:x} {name}");
     }
+}
+
+/// The SOM stack for `som-bt`: `#N Class>>selector (file:line) [tier T]`, innermost
+/// first (`frames` bottom first, as `Vm::frames`).
+fn describe_som_stack(vm: &Vm, frames: &[Frame]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (n, f) in frames.iter().rev().enumerate() {
+        let Some(method) = vm.methods.get(f.method as usize) else {
+            let _ = writeln!(out, "#{n} [frame being written]");
+            continue;
+        };
+        let line = match &method.kind {
+            crate::bytecode::MethodKind::Bytecode(c)
+            | crate::bytecode::MethodKind::Trivial(_, c) => {
+                let pc = (f.pc as usize).saturating_sub(1);
+                c.lines.get(pc).copied().unwrap_or(method.line)
+            }
+            _ => method.line,
+        };
+        let name = vm.method_name(f.method);
+        let _ = writeln!(
+            out,
+            "#{n} {name} ({}:{line}) [tier {}]",
+            method.file, f.tier
+        );
+    }
+    if out.is_empty() {
+        out.push_str("som-bt: no SOM activation on the stack\n");
+    }
+    out
 }

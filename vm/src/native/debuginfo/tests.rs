@@ -243,7 +243,7 @@ fn the_jitdump_file_holds_a_load_per_compiled_method_with_its_lines() {
                 address,
                 bytes,
             } => Some((name, *address, bytes)),
-            Record::DebugInfo { .. } => None,
+            _ => None,
         })
         .collect();
     assert_eq!(loads.len() as u64, vm.jit.stats.methods_compiled + 1);
@@ -253,8 +253,13 @@ fn the_jitdump_file_holds_a_load_per_compiled_method_with_its_lines() {
         let Record::DebugInfo { address, entries } = r else {
             continue;
         };
-        // Each debug-info record comes right before the load of the same code.
-        let Some(Record::Load { address: a, .. }) = records.get(i + 1) else {
+        // Each debug-info record comes right before the load of the same code (or its
+        // unwinding record, then the load).
+        let next = match records.get(i + 1) {
+            Some(Record::Unwinding { .. }) => records.get(i + 2),
+            other => other,
+        };
+        let Some(Record::Load { address: a, .. }) = next else {
             panic!("debug info without its load");
         };
         assert_eq!(a, address);
@@ -279,4 +284,56 @@ fn the_jitdump_file_holds_a_load_per_compiled_method_with_its_lines() {
 
 fn records_by_address(vm: &Vm) -> std::collections::HashMap<u64, CodeRecord> {
     records(vm).into_iter().map(|r| (r.address, r)).collect()
+}
+
+#[test]
+fn each_jitdump_load_has_eh_frame_unwinding_pointing_at_its_code() {
+    let dir = scratch("jitdump-unwinding");
+    let options = Options {
+        jitdump_dir: Some(dir.clone()),
+        ..Options::default()
+    };
+    let _vm = run(options, &recurse_som(), &[]);
+    let path = dir.join(format!("jit-{}.dump", std::process::id()));
+    let (_, records) = jitdump::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let mut checked = 0;
+    for pair in records.windows(2) {
+        let [Record::Unwinding { data, hdr_size }, Record::Load { bytes, name, .. }] = pair else {
+            continue;
+        };
+        let i32_at = |at: usize| i32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as i64;
+        let u32_at = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as i64;
+        let hdr = data.len() - *hdr_size as usize;
+        let code_start = -(bytes.len().next_multiple_of(8) as i64);
+        // The header: version 1, pc-relative .eh_frame pointer, one FDE.
+        assert_eq!(&data[hdr..hdr + 4], &[1, 0x1b, 0x03, 0x3b], "{name}");
+        assert_eq!(
+            hdr as i64 + 4 + i32_at(hdr + 4),
+            0,
+            "{name}: .eh_frame start"
+        );
+        assert_eq!(u32_at(hdr + 8), 1);
+        assert_eq!(
+            hdr as i64 + i32_at(hdr + 12),
+            code_start,
+            "{name}: table start"
+        );
+        let fde = (hdr as i64 + i32_at(hdr + 16)) as usize;
+        // The FDE: its CIE pointer leads back to offset 0, pc_begin to the code.
+        assert_eq!(
+            fde as i64 + 4 - u32_at(fde + 4),
+            0,
+            "{name}: CIE of the FDE"
+        );
+        assert_eq!(
+            fde as i64 + 8 + i32_at(fde + 8),
+            code_start,
+            "{name}: pc_begin"
+        );
+        assert_eq!(u32_at(fde + 12), bytes.len() as i64, "{name}: pc_range");
+        assert_eq!(u32_at(hdr - 4), 0, "the terminator");
+        checked += 1;
+    }
+    assert!(checked >= 2, "{checked} unwinding records");
+    let _ = std::fs::remove_dir_all(&dir);
 }
