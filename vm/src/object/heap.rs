@@ -1,5 +1,6 @@
 //! The object heap: a table of objects indexed by the tagged references in `Value`, with
-//! a free list, byte accounting for the GC trigger and `--max-heap`, and the object bodies
+//! a free list, the collector's mark bitmap, identity hashes from allocation order, byte
+//! accounting for the GC trigger and `--max-heap`, and the object bodies
 //! every SOM class needs (instances, arrays, strings, symbols, doubles, big integers,
 //! blocks, contexts, classes and reflective method objects).
 
@@ -143,13 +144,16 @@ pub(crate) enum Body {
     Method(MethodIdx) = 10,
 }
 
-/// One heap object: its class, the collector's mark and its body. `repr(C)`: tier-1
-/// code reads the class and the body in place (`object::layout`).
+/// One heap object: its class, its identity hash and its body (the collector's marks
+/// are a bitmap beside the table). `repr(C)`: tier-1 code reads the class and the body
+/// in place (`object::layout`).
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub(crate) struct Object {
     pub class: Value,
-    pub marked: bool,
+    /// The allocation's sequence number: `hashcode` answers it, so a hash depends on
+    /// the order of allocations only, never on when or whether anything was collected.
+    pub hash: u32,
     pub body: Body,
 }
 
@@ -158,7 +162,7 @@ const NO_FREE: u32 = u32::MAX;
 /// What `Heap::get` answers for a value that is not a heap reference.
 static IMMEDIATE: Object = Object {
     class: Value::NIL,
-    marked: false,
+    hash: 0,
     body: Body::Free(NO_FREE),
 };
 const HEADER_BYTES: usize = 48;
@@ -173,6 +177,12 @@ pub(crate) struct Heap {
     /// Live bytes right after the last collection (sets the next trigger).
     pub live_after_gc: usize,
     pub peak_bytes: usize,
+    /// One mark bit per table slot, set by the collector (`gc::mark`).
+    pub marks: Vec<u64>,
+    /// The next allocation's identity hash.
+    next_hash: u32,
+    /// Every collection's pause (`--stats`).
+    pub pauses: crate::gc::Pauses,
 }
 
 impl Heap {
@@ -184,7 +194,26 @@ impl Heap {
             bytes_since_gc: 0,
             live_after_gc: 0,
             peak_bytes: 0,
+            marks: Vec::new(),
+            next_hash: 0,
+            pauses: Default::default(),
         }
+    }
+
+    /// The first free slot, if any.
+    pub(crate) fn free_head(&self) -> Option<u32> {
+        Heap::free_link(self.free_head)
+    }
+
+    /// The slot a free slot's link names, if any.
+    pub(crate) fn free_link(next: u32) -> Option<u32> {
+        (next != NO_FREE).then_some(next)
+    }
+
+    /// The identity hash of a reference (nil, true and false are the first three
+    /// allocations: 0, 1, 2).
+    pub(crate) fn identity_hash(&self, v: Value) -> u32 {
+        self.get(v).hash
     }
 
     /// Approximate size in bytes of an object with this body (header included).
@@ -211,9 +240,10 @@ impl Heap {
         }
         let obj = Object {
             class,
-            marked: false,
+            hash: self.next_hash,
             body,
         };
+        self.next_hash = self.next_hash.wrapping_add(1);
         if self.free_head != NO_FREE {
             let index = self.free_head;
             let slot = &mut self.objects[index as usize];
@@ -253,10 +283,9 @@ impl Heap {
         &mut self.objects[v.index()]
     }
 
-    /// Frees an unmarked object during the sweep.
+    /// Frees an unmarked object during the sweep (which set `live_bytes` from the marked
+    /// objects' sizes: a class grows after it was allocated).
     pub(crate) fn free(&mut self, index: usize) {
-        let size = Heap::size_of(&self.objects[index].body);
-        self.live_bytes = self.live_bytes.saturating_sub(size);
         self.objects[index].body = Body::Free(self.free_head);
         self.objects[index].class = Value::NIL;
         self.free_head = index as u32;
