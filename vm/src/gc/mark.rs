@@ -2,20 +2,22 @@
 //! bit per slot, 1/384 of the table's size), so the test "is this child marked yet",
 //! made for every reference of every live object, hits a few cache lines instead of a
 //! table entry per reference; an object is marked when it is pushed, so each live
-//! object is pushed and scanned once. The sweep frees every unmarked slot into the free
-//! list and skips whole words of marked slots.
+//! object is pushed and scanned once. The sweep is lazy (`Heap::insert`): unmarked
+//! slots join the free list a mark word at a time when an allocation needs one, and
+//! whole words of marked slots are skipped.
 
 use super::prefetch::prefetch;
 use crate::object::heap::{Body, Heap};
 use crate::value::Value;
 
-/// Marks everything reachable from `roots` and frees the rest; answers bytes freed. The
+/// Marks everything reachable from `roots` and leaves the rest to the lazy sweep
+/// (`Heap::insert` frees unmarked slots as it needs them); answers bytes freed. The
 /// live bytes are the marked objects' sizes, measured now (a class grows after it was
 /// allocated, so subtracting sizes at free time would drift).
 pub(crate) fn collect(heap: &mut Heap, roots: &[Value]) -> usize {
     let before = heap.live_bytes;
     heap.live_bytes = mark(heap, roots);
-    sweep(heap);
+    heap.start_sweep();
     heap.bytes_since_gc = 0;
     heap.live_after_gc = heap.live_bytes;
     before.saturating_sub(heap.live_bytes)
@@ -116,25 +118,6 @@ fn body_start(body: &Body) -> *const u8 {
     }
 }
 
-/// Frees every slot the last `mark` left unmarked (free slots stay free).
-fn sweep(heap: &mut Heap) {
-    let len = heap.objects.len();
-    for word in 0..heap.marks.len() {
-        let marked = heap.marks[word];
-        if marked == u64::MAX {
-            continue;
-        }
-        let start = word * 64;
-        for index in start..(start + 64).min(len) {
-            if marked & (1 << (index - start)) == 0
-                && !matches!(heap.objects[index].body, Body::Free(_))
-            {
-                heap.free(index);
-            }
-        }
-    }
-}
-
 /// Every reference an object's body holds (its class apart), for `--gc-verify`.
 pub(crate) fn references(body: &Body, mut visit: impl FnMut(Value)) {
     match body {
@@ -164,6 +147,7 @@ mod tests {
         let keep = heap.insert(Value::NIL, Body::Array(vec![child].into()));
         let garbage = heap.insert(Value::NIL, Body::Double(2.5));
         collect(&mut heap, &[keep]);
+        heap.finish_sweep();
         assert!(matches!(heap.get(child).body, Body::Double(_)));
         assert!(matches!(heap.get(garbage).body, Body::Free(_)));
         let reused = heap.insert(Value::NIL, Body::Double(3.5));
@@ -179,6 +163,7 @@ mod tests {
             v[0] = b;
         }
         collect(&mut heap, &[]);
+        heap.finish_sweep();
         assert!(matches!(heap.get(a).body, Body::Free(_)));
         assert!(matches!(heap.get(b).body, Body::Free(_)));
     }
@@ -216,6 +201,7 @@ mod tests {
                 .map(|&v| (v, items(&heap, v)))
                 .collect();
             collect(&mut heap, &roots);
+            heap.finish_sweep();
             for (v, items_before) in contents {
                 assert_eq!(items(&heap, v), items_before, "round {round}: {v:?} changed");
             }

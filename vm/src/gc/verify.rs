@@ -23,8 +23,10 @@ pub(crate) enum HeapFault {
 }
 
 impl Vm {
-    /// Checks the heap after a collection; a fault ends the process with its message.
-    pub(crate) fn verify_heap(&self) {
+    /// Checks the heap after a collection (finishing its lazy sweep first, so every
+    /// object left is live); a fault ends the process with its message.
+    pub(crate) fn verify_heap(&mut self) {
+        self.heap.finish_sweep();
         let mut roots = Vec::new();
         self.visit_roots(|v| roots.push(v));
         if let Err(fault) = verify(&self.heap, &roots) {
@@ -104,6 +106,7 @@ mod tests {
         let keep = heap.insert(Value::NIL, Body::Array(vec![child, Value(3)].into()));
         heap.insert(Value::NIL, Body::Double(2.5));
         collect(&mut heap, &[keep]);
+        heap.finish_sweep();
         (heap, keep)
     }
 

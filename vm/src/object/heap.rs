@@ -179,6 +179,10 @@ pub(crate) struct Heap {
     pub peak_bytes: usize,
     /// One mark bit per table slot, set by the collector (`gc::mark`).
     pub marks: Vec<u64>,
+    /// The lazy sweep: slots `sweep_at..sweep_end` still hold what the last mark saw;
+    /// the unmarked ones among them join the free list when an allocation needs one.
+    sweep_at: usize,
+    sweep_end: usize,
     /// The next allocation's identity hash.
     next_hash: u32,
     /// Every collection's pause (`--stats`).
@@ -195,6 +199,8 @@ impl Heap {
             live_after_gc: 0,
             peak_bytes: 0,
             marks: Vec::new(),
+            sweep_at: 0,
+            sweep_end: 0,
             next_hash: 0,
             pauses: Default::default(),
         }
@@ -244,6 +250,9 @@ impl Heap {
             body,
         };
         self.next_hash = self.next_hash.wrapping_add(1);
+        if self.free_head == NO_FREE {
+            self.sweep_until_free();
+        }
         if self.free_head != NO_FREE {
             let index = self.free_head;
             let slot = &mut self.objects[index as usize];
@@ -283,11 +292,51 @@ impl Heap {
         &mut self.objects[v.index()]
     }
 
-    /// Frees an unmarked object during the sweep (which set `live_bytes` from the marked
-    /// objects' sizes: a class grows after it was allocated).
-    pub(crate) fn free(&mut self, index: usize) {
-        self.objects[index].body = Body::Free(self.free_head);
-        self.objects[index].class = Value::NIL;
+    /// After a mark: every slot is to be swept again (the free list is rebuilt from
+    /// the marks, free slots included, as allocations need slots).
+    pub(crate) fn start_sweep(&mut self) {
+        self.free_head = NO_FREE;
+        self.sweep_at = 0;
+        self.sweep_end = self.objects.len();
+    }
+
+    /// Sweeps mark words until the free list has a slot or nothing is left to sweep.
+    fn sweep_until_free(&mut self) {
+        while self.free_head == NO_FREE && self.sweep_at < self.sweep_end {
+            self.sweep_word();
+        }
+    }
+
+    /// Sweeps everything the lazy sweep has not reached yet.
+    pub(crate) fn finish_sweep(&mut self) {
+        while self.sweep_at < self.sweep_end {
+            self.sweep_word();
+        }
+    }
+
+    /// Frees the unmarked slots of one mark word (64 slots), lowest index first out.
+    /// The sweep frees a slot right before an allocation reuses it, so the entry is in
+    /// the cache when the new object is written.
+    fn sweep_word(&mut self) {
+        let start = self.sweep_at;
+        let end = (start + 64).min(self.sweep_end);
+        let marked = self.marks.get(start / 64).copied().unwrap_or(0);
+        if marked != u64::MAX {
+            for index in (start..end).rev() {
+                if marked & (1 << (index - start)) == 0 {
+                    self.free(index);
+                }
+            }
+        }
+        self.sweep_at = end;
+    }
+
+    /// Frees an unmarked slot (a free one is linked again). The collector set
+    /// `live_bytes` from the marked objects' sizes, so nothing is subtracted here.
+    fn free(&mut self, index: usize) {
+        let obj = &mut self.objects[index];
+        obj.body = Body::Free(self.free_head);
+        obj.class = Value::NIL;
         self.free_head = index as u32;
     }
 
