@@ -16,7 +16,7 @@ use crate::value::Value;
 /// allocated, so subtracting sizes at free time would drift).
 pub(crate) fn collect(heap: &mut Heap, roots: &[Value]) -> usize {
     let before = heap.live_bytes;
-    heap.live_bytes = mark(heap, roots);
+    (heap.live_bytes, heap.live_objects) = mark(heap, roots);
     heap.start_sweep();
     heap.bytes_since_gc = 0;
     heap.live_after_gc = heap.live_bytes;
@@ -41,8 +41,8 @@ fn mark_new(marks: &mut [u64], v: Value) -> bool {
 }
 
 /// Marks every object reachable from `roots` (which may include immediates) with an
-/// explicit stack, never recursing on the Rust stack; answers their bytes.
-fn mark(heap: &mut Heap, roots: &[Value]) -> usize {
+/// explicit stack, never recursing on the Rust stack; answers their bytes and number.
+fn mark(heap: &mut Heap, roots: &[Value]) -> (usize, usize) {
     let Heap { objects, marks, .. } = heap;
     marks.clear();
     marks.resize(objects.len().div_ceil(64), 0);
@@ -52,7 +52,7 @@ fn mark(heap: &mut Heap, roots: &[Value]) -> usize {
             stack.push(r.index() as u32);
         }
     }
-    let mut live = 0;
+    let (mut live, mut count) = (0, 0);
     // Two short queues between the stack and the scan: an object popped from the stack
     // waits in `entries` while its table entry is fetched, then in `bodies` while its
     // body is, so every scan reads memory asked for a few objects earlier.
@@ -74,6 +74,7 @@ fn mark(heap: &mut Heap, roots: &[Value]) -> usize {
         let Some(i) = bodies.pop_front() else { break };
         let obj = &objects[i as usize];
         live += Heap::size_of(&obj.body);
+        count += 1;
         let mut push = |c: Value| {
             if mark_new(marks, c) {
                 stack.push(c.index() as u32);
@@ -102,7 +103,7 @@ fn mark(heap: &mut Heap, roots: &[Value]) -> usize {
             | Body::Method(_) => {}
         }
     }
-    live
+    (live, count)
 }
 
 /// How many objects wait in each prefetch queue.

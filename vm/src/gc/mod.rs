@@ -1,8 +1,8 @@
 //! The collector: precise, non-moving mark-sweep over the object table, and its policy.
 //! `roots.rs` enumerates every root (the collector and `--gc-verify` share it),
-//! `mark.rs` marks into a bitmap and sweeps into the free list, `verify.rs` checks the
-//! heap's invariants after a collection (`--gc-verify`), `pauses.rs` keeps every pause
-//! for the maximum and percentiles. Objects never move, so a reference is stable for
+//! `mark.rs` marks into a bitmap (the sweep is lazy, in `Heap::insert`), `verify.rs`
+//! checks the heap's invariants after a collection (`--gc-verify`), `pauses.rs` keeps
+//! every pause for the maximum and percentiles. Objects never move, so a reference is stable for
 //! its lifetime; identity hashes come from allocation order (`Heap::insert`), not from
 //! where or when anything was collected.
 //!
@@ -11,11 +11,12 @@
 //! at least `MIN_GC_INTERVAL`, so the heap peaks near `(1 + GROWTH) x live` and the
 //! work of marking (proportional to live data) is paid once per `GROWTH x live` bytes
 //! allocated: collection costs a bounded share of the run whatever the live size.
-//! An allocation that would pass `--max-heap` collects first; if the heap is still over
-//! the limit the allocation is the last (the pending out-of-memory error is raised at
-//! the next send or loop back-edge), and a body of a size the program chose (`Array
-//! new:`, a concatenation, a loaded file) is refused before it is built
-//! (`Vm::reserve_heap`).
+//! `--max-heap` bounds the heap's footprint (`Heap::footprint`: live objects' entries
+//! and bodies plus the table's idle entries, free or spare). An allocation that would
+//! pass it collects first; if the heap is still over the limit the allocation is the
+//! last (the pending out-of-memory error is raised at the next send or loop back-edge),
+//! and a body of a size the program chose (`Array new:`, a concatenation, a loaded
+//! file) is refused before it is built (`Vm::reserve_heap`).
 
 mod mark;
 mod pauses;
@@ -46,7 +47,7 @@ impl Vm {
     #[inline]
     pub(crate) fn maybe_collect(&mut self, incoming: usize) {
         let max = self.options.max_heap;
-        let over = |vm: &Vm| vm.heap.live_bytes.saturating_add(incoming) > max;
+        let over = |vm: &Vm| vm.heap.footprint().saturating_add(incoming) > max;
         let due = self.options.gc_stress
             || self.heap.bytes_since_gc > interval(self.heap.live_after_gc)
             || over(self);
@@ -62,7 +63,7 @@ impl Vm {
     /// collects if the heap would pass `--max-heap`, and answers SOM's out-of-memory
     /// error if it still would.
     pub(crate) fn reserve_heap(&mut self, bytes: usize) -> Result<(), Unwind> {
-        let over = |vm: &Vm| vm.heap.live_bytes.saturating_add(bytes) > vm.options.max_heap;
+        let over = |vm: &Vm| vm.heap.footprint().saturating_add(bytes) > vm.options.max_heap;
         if over(self) && self.gc_inhibit == 0 {
             self.full_gc();
         }

@@ -1,8 +1,8 @@
 //! `--gc-verify`: the heap's invariants, checked after every collection. Every root and
 //! every reference in every live object (its class included) points at a live object
 //! of the table; the free list is a chain of free slots without a cycle that holds every
-//! free slot; the byte accounting equals the sum of the live objects' sizes. A broken
-//! invariant is a VM bug: the check answers what it found, and the VM stops with it.
+//! free slot; the byte and object accounting equal the live objects' sizes and number.
+//! A broken invariant is a VM bug: the check answers what it found, and the VM stops.
 
 use super::mark::references;
 use crate::object::heap::{Body, Heap};
@@ -20,6 +20,8 @@ pub(crate) enum HeapFault {
     FreeListCount { listed: usize, free: usize },
     #[error("live bytes are accounted as {accounted}, the live objects hold {actual}")]
     Accounting { accounted: usize, actual: usize },
+    #[error("{accounted} live objects are accounted, the table holds {actual}")]
+    ObjectCount { accounted: usize, actual: usize },
 }
 
 impl Vm {
@@ -55,12 +57,14 @@ pub(crate) fn verify(heap: &Heap, roots: &[Value]) -> Result<(), HeapFault> {
     }
     let mut actual = 0;
     let mut free = 0;
+    let mut count = 0;
     for (i, obj) in heap.objects.iter().enumerate() {
         if matches!(obj.body, Body::Free(_)) {
             free += 1;
             continue;
         }
         actual += Heap::size_of(&obj.body);
+        count += 1;
         let mut bad = None;
         if !is_live(heap, obj.class) {
             bad = Some(obj.class);
@@ -91,6 +95,9 @@ pub(crate) fn verify(heap: &Heap, roots: &[Value]) -> Result<(), HeapFault> {
     }
     if actual != heap.live_bytes {
         return Err(HeapFault::Accounting { accounted: heap.live_bytes, actual });
+    }
+    if count != heap.live_objects {
+        return Err(HeapFault::ObjectCount { accounted: heap.live_objects, actual: count });
     }
     Ok(())
 }

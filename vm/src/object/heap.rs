@@ -165,7 +165,13 @@ static IMMEDIATE: Object = Object {
     hash: 0,
     body: Body::Free(NO_FREE),
 };
-const HEADER_BYTES: usize = 48;
+/// A table entry's bytes (every object has one).
+const HEADER_BYTES: usize = std::mem::size_of::<Object>();
+/// The table grows by half its size (at least this many entries) when full: a smaller
+/// step than `Vec`'s doubling keeps its spare capacity, which `--max-heap` counts, low.
+const TABLE_STEP: usize = 1 << 12;
+/// The most address space reserved for the table up front (22 million entries).
+const TABLE_RESERVE: usize = 1 << 30;
 
 /// The object table.
 #[derive(Clone)]
@@ -173,6 +179,8 @@ pub(crate) struct Heap {
     pub objects: Vec<Object>,
     free_head: u32,
     pub live_bytes: usize,
+    /// The objects `live_bytes` counts (the marked ones, then every allocation).
+    pub live_objects: usize,
     pub bytes_since_gc: usize,
     /// Live bytes right after the last collection (sets the next trigger).
     pub live_after_gc: usize,
@@ -190,11 +198,26 @@ pub(crate) struct Heap {
 }
 
 impl Heap {
+    #[cfg(test)]
     pub(crate) fn new() -> Heap {
+        Heap::with_entries(TABLE_STEP)
+    }
+
+    /// A heap whose table has address space reserved for every entry a heap bounded
+    /// by `max_heap` bytes can hold (each object costs at least an entry), up to
+    /// `TABLE_RESERVE`: a reservation is not resident until used, and a table that
+    /// never moves never holds its old and new copies at once (growing by copying made
+    /// peak RSS twice the table).
+    pub(crate) fn for_limit(max_heap: usize) -> Heap {
+        Heap::with_entries(max_heap.min(TABLE_RESERVE) / HEADER_BYTES + 1)
+    }
+
+    fn with_entries(entries: usize) -> Heap {
         Heap {
-            objects: Vec::with_capacity(1 << 12),
+            objects: Vec::with_capacity(entries),
             free_head: NO_FREE,
             live_bytes: 0,
+            live_objects: 0,
             bytes_since_gc: 0,
             live_after_gc: 0,
             peak_bytes: 0,
@@ -222,13 +245,14 @@ impl Heap {
         self.get(v).hash
     }
 
-    /// Approximate size in bytes of an object with this body (header included).
+    /// The bytes an object with this body holds: its table entry and what its body
+    /// allocates (rounded to the allocator's 16-byte granule).
     pub(crate) fn size_of(body: &Body) -> usize {
+        let granules = |n: usize| n.div_ceil(16) * 16;
         HEADER_BYTES
             + match body {
-                Body::Instance(f) | Body::Context(f) => f.len() * 8,
-                Body::Array(a) => a.len() * 8,
-                Body::String(s) => s.text.len(),
+                Body::Instance(f) | Body::Context(f) | Body::Array(f) => granules(f.len() * 8),
+                Body::String(s) => granules(s.text.len()),
                 Body::BigInt(b) => b.bits() as usize / 8 + 16,
                 Body::Block(_) => 48,
                 Body::Class(c) => 128 + c.fields.len() * 8 + c.methods.len() * 16,
@@ -236,14 +260,27 @@ impl Heap {
             }
     }
 
+    /// The heap's memory as `--max-heap` bounds it: the live objects (entries and
+    /// bodies) plus the table's entries not holding one (free slots; reserved entries
+    /// never written are address space, not memory).
+    pub(crate) fn footprint(&self) -> usize {
+        let idle = self.objects.len().saturating_sub(self.live_objects);
+        self.live_bytes + idle * HEADER_BYTES
+    }
+
     /// Puts an object in the table (reusing a free slot) and answers its reference.
     pub(crate) fn insert(&mut self, class: Value, body: Body) -> Value {
         let size = Heap::size_of(&body);
         self.live_bytes += size;
+        self.live_objects += 1;
         self.bytes_since_gc += size;
-        if self.live_bytes > self.peak_bytes {
-            self.peak_bytes = self.live_bytes;
-        }
+        let v = self.place(class, body);
+        self.peak_bytes = self.peak_bytes.max(self.footprint());
+        v
+    }
+
+    /// Writes the object into a free slot, a swept one or a new entry.
+    fn place(&mut self, class: Value, body: Body) -> Value {
         let obj = Object {
             class,
             hash: self.next_hash,
@@ -270,6 +307,10 @@ impl Heap {
             Value::obj(index)
         } else {
             let index = self.objects.len() as u32;
+            if self.objects.len() == self.objects.capacity() {
+                let step = (self.objects.len() / 2).max(TABLE_STEP);
+                self.objects.reserve_exact(step);
+            }
             self.objects.push(obj);
             Value::obj(index)
         }

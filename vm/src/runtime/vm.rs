@@ -203,7 +203,7 @@ impl Vm {
         Vm {
             jit: crate::native::Jit::new(&options),
             tier2: crate::tier2::Tier2::new(&options),
-            heap: Heap::new(),
+            heap: Heap::for_limit(options.max_heap),
             options,
             symbols: Vec::new(),
             symbol_ids: HashMap::new(),
