@@ -24,7 +24,13 @@ pub struct Scaling {
 }
 
 /// Runs the scaling program for each of `sizes` with `churn` short-lived objects.
-pub fn run(som: &Path, benches: &Path, sizes: &[u64], churn: u64, tier: Option<u8>) -> Result<Vec<Scaling>> {
+pub fn run(
+    som: &Path,
+    benches: &Path,
+    sizes: &[u64],
+    churn: u64,
+    tier: Option<u8>,
+) -> Result<Vec<Scaling>> {
     let program = benches.join("gc/GcScaling.som");
     if !program.exists() {
         bail!("{} is missing", program.display());
@@ -37,9 +43,12 @@ pub fn run(som: &Path, benches: &Path, sizes: &[u64], churn: u64, tier: Option<u
         if let Some(t) = tier {
             cmd.args(["--max-tier", &t.to_string()]);
         }
-        cmd.arg(&program).args([live.to_string(), churn.to_string()]);
+        cmd.arg(&program)
+            .args([live.to_string(), churn.to_string()]);
         let start = std::time::Instant::now();
-        let out = cmd.output().with_context(|| format!("running {}", som.display()))?;
+        let out = cmd
+            .output()
+            .with_context(|| format!("running {}", som.display()))?;
         let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let expected = format!("live objects: {}", live / 2 * 2);
@@ -52,9 +61,12 @@ pub fn run(som: &Path, benches: &Path, sizes: &[u64], churn: u64, tier: Option<u
             );
         }
         let text = std::fs::read_to_string(&json).context("reading --stats-json")?;
-        let stats: serde_json::Value = serde_json::from_str(&text).context("parsing --stats-json")?;
+        let stats: serde_json::Value =
+            serde_json::from_str(&text).context("parsing --stats-json")?;
         let num = |key: &str| -> Result<f64> {
-            stats[key].as_f64().with_context(|| format!("--stats-json has no {key}"))
+            stats[key]
+                .as_f64()
+                .with_context(|| format!("--stats-json has no {key}"))
         };
         rows.push(Scaling {
             live_objects: live,

@@ -15,11 +15,23 @@ fn som() -> PathBuf {
 #[test]
 fn gc_scaling_reports_pauses_per_live_size() {
     let out = Command::new(env!("CARGO_BIN_EXE_som-bench"))
-        .args(["gc-scaling", "--sizes", "20000,200000", "--churn", "2000000", "--json", "--som"])
+        .args([
+            "gc-scaling",
+            "--sizes",
+            "20000,200000",
+            "--churn",
+            "2000000",
+            "--json",
+            "--som",
+        ])
         .arg(som())
         .output()
         .expect("run som-bench");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
     let rows = rows.as_array().expect("rows");
     assert_eq!(rows.len(), 2);

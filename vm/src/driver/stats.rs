@@ -50,9 +50,21 @@ impl Vm {
             ("gc_count", "gc count".into(), Count(s.gc_count)),
             ("gc_pause_ms", "gc pause total".into(), ms(s.gc_pause)),
             ("gc_max_pause_ms", "gc pause max".into(), ms(p.max())),
-            ("gc_pause_p50_ms", "gc pause p50".into(), ms(p.percentile(50))),
-            ("gc_pause_p90_ms", "gc pause p90".into(), ms(p.percentile(90))),
-            ("gc_pause_p99_ms", "gc pause p99".into(), ms(p.percentile(99))),
+            (
+                "gc_pause_p50_ms",
+                "gc pause p50".into(),
+                ms(p.percentile(50)),
+            ),
+            (
+                "gc_pause_p90_ms",
+                "gc pause p90".into(),
+                ms(p.percentile(90)),
+            ),
+            (
+                "gc_pause_p99_ms",
+                "gc pause p99".into(),
+                ms(p.percentile(99)),
+            ),
             ("peak_heap_bytes", "peak heap".into(), Bytes(peak as u64)),
             (
                 "peak_rss_bytes",

@@ -197,14 +197,16 @@ mod tests {
             }
             let roots: Vec<Value> = (0..5).map(|_| made[next(made.len())]).collect();
             let reachable = reach(&heap, &roots);
-            let contents: Vec<(Value, Vec<Value>)> = reachable
-                .iter()
-                .map(|&v| (v, items(&heap, v)))
-                .collect();
+            let contents: Vec<(Value, Vec<Value>)> =
+                reachable.iter().map(|&v| (v, items(&heap, v))).collect();
             collect(&mut heap, &roots);
             heap.finish_sweep();
             for (v, items_before) in contents {
-                assert_eq!(items(&heap, v), items_before, "round {round}: {v:?} changed");
+                assert_eq!(
+                    items(&heap, v),
+                    items_before,
+                    "round {round}: {v:?} changed"
+                );
             }
             let live = (1..heap.objects.len())
                 .filter(|&i| !matches!(heap.objects[i].body, Body::Free(_)))

@@ -8,7 +8,7 @@
 //!
 //! Policy (sizes are the heap's byte accounting, `Heap::size_of`): a collection comes
 //! once the program allocated `GROWTH` times the bytes that survived the last one, and
-//! at least `MIN_GC_INTERVAL`, so the heap peaks near `(1 + GROWTH) x live` and the
+//! at least `MIN_GC_INTERVAL` (2 MiB), so the heap peaks near `(1 + GROWTH) x live` and the
 //! work of marking (proportional to live data) is paid once per `GROWTH x live` bytes
 //! allocated: collection costs a bounded share of the run whatever the live size.
 //! `--max-heap` bounds the heap's footprint (`Heap::footprint`: live objects' entries
@@ -31,7 +31,7 @@ use crate::runtime::error::Unwind;
 use crate::runtime::vm::Vm;
 
 /// The least a program allocates between two collections.
-pub(crate) const MIN_GC_INTERVAL: usize = 4 << 20;
+pub(crate) const MIN_GC_INTERVAL: usize = 2 << 20;
 /// Bytes allocated between collections, as a multiple of the bytes that survived.
 pub(crate) const GROWTH: usize = 2;
 

@@ -53,7 +53,10 @@ fn is_live(heap: &Heap, v: Value) -> bool {
 /// Checks the invariants of `heap` with `roots`.
 pub(crate) fn verify(heap: &Heap, roots: &[Value]) -> Result<(), HeapFault> {
     if let Some(&to) = roots.iter().find(|&&r| !is_live(heap, r)) {
-        return Err(HeapFault::Dangling { from: "a root".into(), to });
+        return Err(HeapFault::Dangling {
+            from: "a root".into(),
+            to,
+        });
     }
     let mut actual = 0;
     let mut free = 0;
@@ -75,7 +78,10 @@ pub(crate) fn verify(heap: &Heap, roots: &[Value]) -> Result<(), HeapFault> {
             }
         });
         if let Some(to) = bad {
-            return Err(HeapFault::Dangling { from: format!("object @{i}"), to });
+            return Err(HeapFault::Dangling {
+                from: format!("object @{i}"),
+                to,
+            });
         }
     }
     let mut listed = 0;
@@ -94,10 +100,16 @@ pub(crate) fn verify(heap: &Heap, roots: &[Value]) -> Result<(), HeapFault> {
         return Err(HeapFault::FreeListCount { listed, free });
     }
     if actual != heap.live_bytes {
-        return Err(HeapFault::Accounting { accounted: heap.live_bytes, actual });
+        return Err(HeapFault::Accounting {
+            accounted: heap.live_bytes,
+            actual,
+        });
     }
     if count != heap.live_objects {
-        return Err(HeapFault::ObjectCount { accounted: heap.live_objects, actual: count });
+        return Err(HeapFault::ObjectCount {
+            accounted: heap.live_objects,
+            actual: count,
+        });
     }
     Ok(())
 }
@@ -127,15 +139,24 @@ mod tests {
     fn a_dangling_reference_a_dangling_root_and_bad_accounting_are_found() {
         let (mut heap, keep) = sample();
         let freed = Value::obj(2);
-        assert!(matches!(verify(&heap, &[freed]), Err(HeapFault::Dangling { .. })));
+        assert!(matches!(
+            verify(&heap, &[freed]),
+            Err(HeapFault::Dangling { .. })
+        ));
         heap.live_bytes += 8;
-        assert!(matches!(verify(&heap, &[keep]), Err(HeapFault::Accounting { .. })));
+        assert!(matches!(
+            verify(&heap, &[keep]),
+            Err(HeapFault::Accounting { .. })
+        ));
         heap.live_bytes -= 8;
         if let Body::Array(v) = &mut heap.get_mut(keep).body {
             v[1] = freed;
         }
         let fault = verify(&heap, &[keep]).unwrap_err();
-        assert_eq!(fault.to_string(), format!("object @1 refers to {freed:?}, which is not a live object"));
+        assert_eq!(
+            fault.to_string(),
+            format!("object @1 refers to {freed:?}, which is not a live object")
+        );
     }
 
     #[test]
