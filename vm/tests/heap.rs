@@ -37,7 +37,9 @@ fn text(bytes: &[u8]) -> String {
 
 /// A figure of `--stats-json` (flat object of numbers).
 fn stat(json: &str, key: &str) -> f64 {
-    let at = json.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("{key} in {json}"));
+    let at = json
+        .find(&format!("\"{key}\":"))
+        .unwrap_or_else(|| panic!("{key} in {json}"));
     let rest = &json[at + key.len() + 3..];
     let end = rest.find([',', '}']).unwrap();
     rest[..end].parse().unwrap()
@@ -61,10 +63,19 @@ fn a_program_cannot_hold_three_megabytes_under_a_one_megabyte_limit() {
         'held' println ) )";
     let path = program("Hold", src);
     for tier in ["0", "1"] {
-        let out = som(&["--max-tier", tier, "--max-heap", "1M", path.to_str().unwrap()]);
+        let out = som(&[
+            "--max-tier",
+            tier,
+            "--max-heap",
+            "1M",
+            path.to_str().unwrap(),
+        ]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "tier {tier}: {err}");
-        assert!(err.starts_with("error: out of memory (heap limit 1 MiB)"), "{err}");
+        assert!(
+            err.starts_with("error: out of memory (heap limit 1 MiB)"),
+            "{err}"
+        );
         assert!(err.contains("Hold>>run"), "a SOM backtrace: {err}");
         assert!(!text(&out.stdout).contains("held"));
     }
@@ -78,9 +89,15 @@ fn a_concatenation_past_the_limit_fails_before_it_is_built() {
     let (out, stats) = run_with_stats(&path, &["--max-heap", "16M"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.starts_with("error: out of memory (heap limit 16 MiB)"), "{err}");
+    assert!(
+        err.starts_with("error: out of memory (heap limit 16 MiB)"),
+        "{err}"
+    );
     assert!(err.contains("Doubling>>run"), "{err}");
-    assert!(stat(&stats, "peak_heap_bytes") <= (16 << 20) as f64, "{stats}");
+    assert!(
+        stat(&stats, "peak_heap_bytes") <= (16 << 20) as f64,
+        "{stats}"
+    );
 }
 
 /// The documented margin (ARCHITECTURE.md, `gc/`): peak RSS under `--max-heap L` stays
@@ -102,8 +119,14 @@ fn resident_memory_stays_within_the_margin_of_the_limit() {
             assert!(text(&out.stderr).starts_with("error: out of memory"));
             let rss = stat(&stats, "peak_rss_bytes");
             let margin = (limit + limit / 4 + 16) as f64 * 1048576.0;
-            assert!(rss > (limit << 20) as f64 * 0.75, "{name} did fill the heap: {rss}");
-            assert!(rss <= margin, "{name}, limit {limit} MiB: peak RSS {rss} over {margin}");
+            assert!(
+                rss > (limit << 20) as f64 * 0.75,
+                "{name} did fill the heap: {rss}"
+            );
+            assert!(
+                rss <= margin,
+                "{name}, limit {limit} MiB: peak RSS {rss} over {margin}"
+            );
         }
     }
 }
@@ -117,13 +140,33 @@ fn identity_hashes_and_the_clock_do_not_depend_on_collections() {
         ((1 to: 20) inject: 0 into: [ :a :i | a + (Array new: 2) hashcode ]) println ) )";
     let path = program("Hashes", src);
     let mut seen = Vec::new();
-    for args in [&[][..], &["--gc-stress"], &["--max-tier", "0"], &["--max-tier", "0", "--gc-stress"], &["--jit-threshold", "0", "--gc-stress"]] {
+    for args in [
+        &[][..],
+        &["--gc-stress"],
+        &["--max-tier", "0"],
+        &["--max-tier", "0", "--gc-stress"],
+        &["--jit-threshold", "0", "--gc-stress"],
+    ] {
         let (out, stats) = run_with_stats(&path, args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
-        seen.push((text(&out.stdout), stat(&stats, "logical_clock") as u64, args));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        seen.push((
+            text(&out.stdout),
+            stat(&stats, "logical_clock") as u64,
+            args,
+        ));
     }
     for s in &seen[1..] {
-        assert_eq!((&s.0, s.1), (&seen[0].0, seen[0].1), "{:?} vs no options", s.2);
+        assert_eq!(
+            (&s.0, s.1),
+            (&seen[0].0, seen[0].1),
+            "{:?} vs no options",
+            s.2
+        );
     }
 }
 
@@ -138,7 +181,12 @@ fn gc_verify_checks_every_collection_in_every_tier() {
         let mut all = vec!["--gc-stress", "--gc-verify"];
         all.extend_from_slice(args);
         let (out, stats) = run_with_stats(&path, &all);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         assert_eq!(text(&out.stdout), "1956\n");
         assert!(stat(&stats, "gc_count") > 2000.0, "{stats}");
         assert!(stat(&stats, "gc_max_pause_ms") >= stat(&stats, "gc_pause_p50_ms"));
