@@ -3,6 +3,7 @@
 //! the user fetched, and has a smoke mode for CI.
 
 mod awfy;
+mod gc_scaling;
 mod report;
 
 use som_benches::{runner, suite};
@@ -71,6 +72,25 @@ enum Cmd {
         som: Option<PathBuf>,
         #[arg(long)]
         filter: Option<String>,
+    },
+    /// The collector against the live set's size: for each size, a live set of that
+    /// many objects, then short-lived churn; collections, total, maximum and median
+    /// pause, peak heap and peak RSS per size.
+    GcScaling {
+        /// Live set sizes in objects, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [1_000_000u64, 4_000_000])]
+        sizes: Vec<u64>,
+        /// Short-lived objects allocated once the live set is built.
+        #[arg(long, default_value_t = 20_000_000)]
+        churn: u64,
+        #[arg(long)]
+        som: Option<PathBuf>,
+        /// Cap the VM at this tier (passes --max-tier).
+        #[arg(long)]
+        tier: Option<u8>,
+        /// Machine-readable output (one JSON array).
+        #[arg(long)]
+        json: bool,
     },
     /// List the benchmarks, what each exercises and its inner size.
     List,
@@ -150,6 +170,17 @@ fn main() -> Result<()> {
                 core_lib.as_deref(),
                 &filter,
             )?;
+        }
+        Cmd::GcScaling {
+            sizes,
+            churn,
+            som,
+            tier,
+            json,
+        } => {
+            let som = suite::som_binary(som.as_deref());
+            let rows = gc_scaling::run(&som, &benches, &sizes, churn, tier)?;
+            gc_scaling::print(&rows, json);
         }
         Cmd::List => {
             for b in suite::SUITE {

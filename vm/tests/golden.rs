@@ -35,10 +35,17 @@ const CONFIGS: &[(&str, &[&str])] = &[
         &["--max-tier", "1", "--jit-threshold", "0"],
     ),
     ("default-tiering", &[]),
-    ("gc-stress", &["--gc-stress"]),
+    ("gc-stress", &["--gc-stress", "--gc-verify"]),
     (
         "jit-gc-stress",
-        &["--gc-stress", "--max-tier", "1", "--jit-threshold", "0"],
+        &[
+            "--gc-stress",
+            "--gc-verify",
+            "--max-tier",
+            "1",
+            "--jit-threshold",
+            "0",
+        ],
     ),
     (
         "jit-after-two-calls",

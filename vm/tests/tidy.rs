@@ -145,6 +145,7 @@ const UNSAFE_MODULES: &[&str] = &[
     "vm/src/runtime/stack.rs",
     "vm/src/object/slots.rs",
     "vm/src/object/os_pages.rs",
+    "vm/src/gc/prefetch.rs",
     "vm/src/object/layout.rs",
     "vm/src/tier0/mod.rs",
     "vm/src/observe/sampling.rs",

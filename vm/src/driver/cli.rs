@@ -13,6 +13,7 @@ options:
   --stats                     print run statistics on stderr after the run
   --stats-json FILE           write run statistics as one JSON object to FILE
   --gc-stress                 collect on every allocation (also env SOM_GC_STRESS=1)
+  --gc-verify                 check the heap's invariants after every collection (also env SOM_GC_VERIFY=1)
   --max-heap SIZE             heap limit (e.g. 64M, 1G, 100000); exhaustion is a SOM error
   --max-tier N                highest execution tier (0: interpreter, 1: baseline JIT, the default, 2: optimizing JIT)
   --jit-threshold N           invocations or back-edges before a method tiers up (0: at the first call)
@@ -58,6 +59,7 @@ pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
 fn parse(argv: &[String]) -> Result<Command, String> {
     let mut c = Command::default();
     c.options.gc_stress = std::env::var("SOM_GC_STRESS").is_ok_and(|v| v == "1");
+    c.options.gc_verify = std::env::var("SOM_GC_VERIFY").is_ok_and(|v| v == "1");
     let mut i = 0;
     let value = |i: &mut usize, name: &str| -> Result<String, String> {
         *i += 1;
@@ -78,6 +80,7 @@ fn parse(argv: &[String]) -> Result<Command, String> {
             "--stats" => c.stats = true,
             "--stats-json" => c.stats_json = Some(PathBuf::from(value(&mut i, a)?)),
             "--gc-stress" => c.options.gc_stress = true,
+            "--gc-verify" => c.options.gc_verify = true,
             "--max-heap" => c.options.max_heap = parse_size(&value(&mut i, a)?)?,
             "--max-tier" => {
                 let v = value(&mut i, a)?;

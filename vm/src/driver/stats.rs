@@ -1,5 +1,6 @@
 //! The run statistics as one table: logical clock, bytecodes executed, sends by
-//! inline-cache state, collections, pause time and peak heap, tier-1 compilation
+//! inline-cache state, collections, pause time (total, maximum, percentiles), peak heap
+//! and peak resident memory, tier-1 compilation
 //! (methods compiled and refused, by reason, code bytes, compile time and the part of
 //! it spent on debug info for native tools, OSR entries). `--stats` prints the table
 //! as text, `--stats-json` as one flat JSON object (stable keys that benchmark tools
@@ -25,6 +26,7 @@ impl Vm {
         let s = &self.stats;
         let j = &self.jit.stats;
         let t = &self.tier2.stats;
+        let p = &self.heap.pauses;
         let peak = self.heap.peak_bytes.max(s.peak_heap);
         let ms = |d: std::time::Duration| Millis(d.as_secs_f64() * 1000.0);
         let mut rows: Vec<Row> = vec![
@@ -47,7 +49,28 @@ impl Vm {
             ),
             ("gc_count", "gc count".into(), Count(s.gc_count)),
             ("gc_pause_ms", "gc pause total".into(), ms(s.gc_pause)),
+            ("gc_max_pause_ms", "gc pause max".into(), ms(p.max())),
+            (
+                "gc_pause_p50_ms",
+                "gc pause p50".into(),
+                ms(p.percentile(50)),
+            ),
+            (
+                "gc_pause_p90_ms",
+                "gc pause p90".into(),
+                ms(p.percentile(90)),
+            ),
+            (
+                "gc_pause_p99_ms",
+                "gc pause p99".into(),
+                ms(p.percentile(99)),
+            ),
             ("peak_heap_bytes", "peak heap".into(), Bytes(peak as u64)),
+            (
+                "peak_rss_bytes",
+                "peak resident memory".into(),
+                Bytes(crate::object::os_pages::peak_rss_bytes()),
+            ),
             (
                 "jit_compile_ms",
                 "jit compile time".into(),

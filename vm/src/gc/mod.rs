@@ -1,26 +1,76 @@
-//! The precise mark-sweep collector. The universe hands it every root (VM stack, frames,
-//! globals, symbols, method literals, temporary roots); it marks what they reach with an
-//! explicit mark stack (no recursion on the Rust stack) and sweeps the rest into the free
-//! list. Objects never move, so a reference is stable for its lifetime.
+//! The collector: precise, non-moving mark-sweep over the object table, and its policy.
+//! `roots.rs` enumerates every root (the collector and `--gc-verify` share it),
+//! `mark.rs` marks into a bitmap (the sweep is lazy, in `Heap::insert`), `verify.rs`
+//! checks the heap's invariants after a collection (`--gc-verify`), `pauses.rs` keeps
+//! every pause for the maximum and percentiles. Objects never move, so a reference is stable for
+//! its lifetime; identity hashes come from allocation order (`Heap::insert`), not from
+//! where or when anything was collected.
+//!
+//! Policy (sizes are the heap's byte accounting, `Heap::size_of`): a collection comes
+//! once the program allocated `GROWTH` times the bytes that survived the last one, and
+//! at least `MIN_GC_INTERVAL` (2 MiB), so the heap peaks near `(1 + GROWTH) x live` and the
+//! work of marking (proportional to live data) is paid once per `GROWTH x live` bytes
+//! allocated: collection costs a bounded share of the run whatever the live size.
+//! `--max-heap` bounds the heap's footprint (`Heap::footprint`: live objects' entries
+//! and bodies plus the table's idle entries, free or spare). An allocation that would
+//! pass it collects first; if the heap is still over the limit the allocation is the
+//! last (the pending out-of-memory error is raised at the next send or loop back-edge),
+//! and a body of a size the program chose (`Array new:`, a concatenation, a loaded
+//! file) is refused before it is built (`Vm::reserve_heap`).
 
-use crate::bytecode::MethodKind;
-use crate::object::heap::{Body, Heap};
+mod mark;
+mod pauses;
+mod prefetch;
+mod roots;
+mod verify;
+
+pub(crate) use mark::collect;
+pub(crate) use pauses::Pauses;
+
+use crate::runtime::error::Unwind;
 use crate::runtime::vm::Vm;
-use crate::value::Value;
 
-/// Collections start once this much was allocated since the last one (or more, when
-/// the live heap is larger).
-const MIN_GC_INTERVAL: usize = 4 << 20;
+/// The least a program allocates between two collections.
+pub(crate) const MIN_GC_INTERVAL: usize = 2 << 20;
+/// Bytes allocated between collections, as a multiple of the bytes that survived.
+pub(crate) const GROWTH: usize = 2;
+
+/// Bytes to allocate after a collection that left `live` bytes before the next one.
+fn interval(live: usize) -> usize {
+    MIN_GC_INTERVAL.max(live.saturating_mul(GROWTH))
+}
 
 impl Vm {
-    /// Collects when stress mode is on or enough was allocated since the last collection.
+    /// Before an allocation of `incoming` bytes: collects when stress mode is on, the
+    /// policy's interval has been allocated, or the object would pass `--max-heap`;
+    /// marks the heap exhausted when it would still pass the limit.
     #[inline]
-    pub(crate) fn maybe_collect(&mut self) {
+    pub(crate) fn maybe_collect(&mut self, incoming: usize) {
+        let max = self.options.max_heap;
+        let over = |vm: &Vm| vm.heap.footprint().saturating_add(incoming) > max;
         let due = self.options.gc_stress
-            || self.heap.bytes_since_gc > MIN_GC_INTERVAL.max(self.heap.live_after_gc);
+            || self.heap.bytes_since_gc > interval(self.heap.live_after_gc)
+            || over(self);
         if due && self.gc_inhibit == 0 {
             self.full_gc();
         }
+        if over(self) {
+            self.oom = true;
+        }
+    }
+
+    /// Makes room for a body of `bytes` the program asked for, before it is built:
+    /// collects if the heap would pass `--max-heap`, and answers SOM's out-of-memory
+    /// error if it still would.
+    pub(crate) fn reserve_heap(&mut self, bytes: usize) -> Result<(), Unwind> {
+        let over = |vm: &Vm| vm.heap.footprint().saturating_add(bytes) > vm.options.max_heap;
+        if over(self) && self.gc_inhibit == 0 {
+            self.full_gc();
+        }
+        if over(self) {
+            return Err(self.out_of_memory());
+        }
+        Ok(())
     }
 
     /// A full collection from every root the VM holds.
@@ -28,111 +78,18 @@ impl Vm {
         let _phase = crate::observe::sampling::PhaseMark::gc(self.heap.bytes_since_gc);
         let start = std::time::Instant::now();
         self.note_event(|clock| crate::observe::monitor::Event::GcStart { clock });
-        let mut roots = self.roots();
-        collect(&mut self.heap, &mut roots);
+        let mut roots = Vec::with_capacity(self.stack.len() + 1024);
+        self.visit_roots(|v| roots.push(v));
+        collect(&mut self.heap, &roots);
         self.nil_test_cache = crate::runtime::vm::NIL_TEST_CACHE_EMPTY;
         self.stats.gc_count += 1;
         let live_bytes = self.heap.live_bytes;
         self.note_event(|clock| crate::observe::monitor::Event::GcEnd { clock, live_bytes });
-        self.stats.gc_pause += start.elapsed();
-        if self.heap.live_bytes > self.options.max_heap {
-            self.oom = true;
-        }
-    }
-
-    fn roots(&self) -> Vec<Value> {
-        let mut roots = Vec::with_capacity(self.stack.len() + 1024);
-        roots.extend_from_slice(&[Value::NIL, Value::TRUE, Value::FALSE]);
-        roots.extend_from_slice(&self.stack);
-        for f in &self.frames {
-            roots.extend_from_slice(&[f.self_value, f.context, f.outer]);
-        }
-        roots.extend(self.globals.iter().flatten());
-        roots.extend_from_slice(&self.symbol_objects);
-        roots.extend_from_slice(&self.temp_roots);
-        roots.extend_from_slice(&[self.system_object, self.core.method_array]);
-        for m in &self.methods {
-            roots.push(m.holder);
-            if let MethodKind::Bytecode(code) | MethodKind::Trivial(_, code) = &m.kind {
-                roots.extend_from_slice(&code.literals);
-            }
-        }
-        for s in &self.sites {
-            roots.push(s.lookup_class);
-            roots.extend(s.cache.iter().map(|e| e.class));
-        }
-        roots.extend(self.lookup_cache.keys().map(|k| k.0));
-        // References machine code embeds (its relocation lists), kept alive even
-        // where a method table entry no longer holds the literal.
-        for m in self.jit.compiled_methods() {
-            let relocs = self.jit.compiled(m).map_or(&[][..], |c| &c.relocs[..]);
-            roots.extend(relocs.iter().map(|&(_, v)| v));
-        }
-        roots
-    }
-}
-
-/// Marks everything reachable from `roots` and frees the rest; answers bytes freed.
-pub(crate) fn collect(heap: &mut Heap, roots: &mut Vec<Value>) -> usize {
-    let before = heap.live_bytes;
-    mark(heap, roots);
-    sweep(heap);
-    heap.bytes_since_gc = 0;
-    heap.live_after_gc = heap.live_bytes;
-    before.saturating_sub(heap.live_bytes)
-}
-
-/// Marks everything reachable from `stack` (the roots, which may include immediates).
-/// Only references to objects not yet marked are pushed, so the stack stays small and
-/// the immediates and shared classes in every object cost a test, not a push and pop.
-fn mark(heap: &mut Heap, stack: &mut Vec<Value>) {
-    while let Some(v) = stack.pop() {
-        if !v.is_ref() {
-            continue;
-        }
-        let obj = &mut heap.objects[v.index()];
-        if obj.marked {
-            continue;
-        }
-        obj.marked = true;
-        let objects = &heap.objects;
-        let mut push = |c: Value| {
-            if c.is_ref() && !objects[c.index()].marked {
-                stack.push(c);
-            }
-        };
-        let obj = &objects[v.index()];
-        push(obj.class);
-        match &obj.body {
-            Body::Instance(f) | Body::Context(f) => f.iter().for_each(|&c| push(c)),
-            Body::Array(a) => a.iter().for_each(|&c| push(c)),
-            Body::Block(b) => {
-                push(b.outer);
-                push(b.receiver);
-            }
-            Body::Class(c) => {
-                push(c.superclass);
-                c.fields.iter().for_each(|&f| push(f));
-                c.method_objects.iter().for_each(|&m| push(m));
-                push(c.methods_array);
-            }
-            Body::Free(_)
-            | Body::String(_)
-            | Body::Symbol(_)
-            | Body::Double(_)
-            | Body::BigInt(_)
-            | Body::Method(_) => {}
-        }
-    }
-}
-
-fn sweep(heap: &mut Heap) {
-    for index in 0..heap.objects.len() {
-        let obj = &mut heap.objects[index];
-        if obj.marked {
-            obj.marked = false;
-        } else if !matches!(obj.body, Body::Free(_)) {
-            heap.free(index);
+        let pause = start.elapsed();
+        self.stats.gc_pause += pause;
+        self.heap.pauses.record(pause);
+        if self.options.gc_verify {
+            self.verify_heap();
         }
     }
 }
@@ -142,28 +99,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unreachable_objects_are_freed_and_reused() {
-        let mut heap = Heap::new();
-        let child = heap.insert(Value::NIL, Body::Double(1.5));
-        let keep = heap.insert(Value::NIL, Body::Array(vec![child].into()));
-        let garbage = heap.insert(Value::NIL, Body::Double(2.5));
-        collect(&mut heap, &mut vec![keep]);
-        assert!(matches!(heap.get(child).body, Body::Double(_)));
-        assert!(matches!(heap.get(garbage).body, Body::Free(_)));
-        let reused = heap.insert(Value::NIL, Body::Double(3.5));
-        assert_eq!(reused, garbage);
-    }
-
-    #[test]
-    fn cycles_are_collected() {
-        let mut heap = Heap::new();
-        let a = heap.insert(Value::NIL, Body::Array(vec![Value::NIL].into()));
-        let b = heap.insert(Value::NIL, Body::Array(vec![a].into()));
-        if let Body::Array(v) = &mut heap.get_mut(a).body {
-            v[0] = b;
-        }
-        collect(&mut heap, &mut vec![]);
-        assert!(matches!(heap.get(a).body, Body::Free(_)));
-        assert!(matches!(heap.get(b).body, Body::Free(_)));
+    fn the_interval_grows_with_live_data_above_a_floor() {
+        assert_eq!(interval(0), MIN_GC_INTERVAL);
+        assert_eq!(interval(100 << 20), GROWTH * (100 << 20));
     }
 }

@@ -80,7 +80,7 @@ mod tests {
     fn object(body: Body) -> Object {
         Object {
             class: Value::NIL,
-            marked: false,
+            hash: 0,
             body,
         }
     }

@@ -7,5 +7,5 @@
 pub(crate) mod heap;
 pub(crate) mod layout;
 pub(crate) mod numeric;
-pub(crate) mod slots;
 pub(crate) mod os_pages;
+pub(crate) mod slots;

@@ -24,6 +24,8 @@ pub(crate) const STACK_SLOTS: usize = 1 << 24;
 pub struct Options {
     pub class_path: Vec<PathBuf>,
     pub gc_stress: bool,
+    /// Check the heap's invariants after every collection (`--gc-verify`).
+    pub gc_verify: bool,
     pub max_heap: usize,
     pub max_tier: u8,
     pub jit_threshold: u32,
@@ -51,6 +53,7 @@ impl Default for Options {
         Options {
             class_path: Vec::new(),
             gc_stress: false,
+            gc_verify: false,
             max_heap: 4 << 30,
             max_tier: 1,
             jit_threshold: 1000,
@@ -200,7 +203,7 @@ impl Vm {
         Vm {
             jit: crate::native::Jit::new(&options),
             tier2: crate::tier2::Tier2::new(&options),
-            heap: Heap::new(),
+            heap: Heap::for_limit(options.max_heap),
             options,
             symbols: Vec::new(),
             symbol_ids: HashMap::new(),
@@ -314,7 +317,7 @@ impl Vm {
 
     /// Allocates an object, collecting first when the heap asks for it.
     pub(crate) fn alloc(&mut self, class: Value, body: Body) -> Value {
-        self.maybe_collect();
+        self.maybe_collect(Heap::size_of(&body));
         let v = self.heap.insert(class, body);
         if self.writes.is_some() {
             self.log_allocation(v);

@@ -71,8 +71,6 @@ fn new(vm: &mut Vm, argc: usize) -> PrimResult {
         .into());
     }
     let n = n.as_int() as usize;
-    if n.saturating_mul(8) > vm.options.max_heap {
-        return Err(vm.out_of_memory().into());
-    }
+    vm.reserve_heap(n.saturating_mul(8))?;
     Ok(Prim::Value(vm.alloc(class, Body::Array(Slots::nils(n)))))
 }

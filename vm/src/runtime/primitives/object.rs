@@ -62,15 +62,15 @@ fn identical(vm: &mut Vm, argc: usize) -> PrimResult {
     Ok(Prim::Value(Value::bool(same)))
 }
 
-/// Identity hash: the integer itself, a number's value hash, or the object's (stable)
-/// heap index.
+/// Identity hash: the integer itself, a number's value hash, or the object's identity
+/// hash (its allocation's sequence number, independent of collections).
 fn hashcode(vm: &mut Vm, argc: usize) -> PrimResult {
     let r = vm.arg(argc, 0);
     let h = match num(vm, r) {
         Some(Num::Int(Int::Small(i))) => i,
         Some(Num::Int(big)) => super::string::string_hash(&big.to_string()),
         Some(Num::Double(d)) => (d.to_bits() >> 2) as i64 & ((1 << 61) - 1),
-        None => r.index() as i64,
+        None => vm.heap.identity_hash(r) as i64,
     };
     Ok(Prim::Value(Value::int(h).expect("small")))
 }

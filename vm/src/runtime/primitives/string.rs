@@ -42,6 +42,9 @@ fn receiver_text(vm: &Vm, argc: usize) -> String {
 
 fn concatenate(vm: &mut Vm, argc: usize) -> PrimResult {
     let arg = vm.arg(argc, 1);
+    let len = |v| text_ref(vm, v).map_or(0, str::len);
+    let bytes = len(vm.arg(argc, 0)) + len(arg);
+    vm.reserve_heap(bytes)?;
     let joined = match (text_ref(vm, vm.arg(argc, 0)), text_ref(vm, arg)) {
         (Some(a), Some(b)) => {
             let mut s = String::with_capacity(a.len() + b.len());

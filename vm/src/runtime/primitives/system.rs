@@ -64,7 +64,10 @@ fn has_global(vm: &mut Vm, argc: usize) -> PrimResult {
 fn load_file(vm: &mut Vm, argc: usize) -> PrimResult {
     let path = string(vm, argc, "loadFile:")?;
     match vm.entropy.read_file(&path) {
-        Ok(Some(s)) => Ok(Prim::Value(vm.new_string(&s))),
+        Ok(Some(s)) => {
+            vm.reserve_heap(s.len())?;
+            Ok(Prim::Value(vm.new_string(&s)))
+        }
         Ok(None) => Ok(Prim::Value(Value::NIL)),
         Err(limit) => Err(format!(
             "System>>loadFile: {path} is larger than {} MiB",
