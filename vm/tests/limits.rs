@@ -11,6 +11,7 @@ use std::process::Command;
 const CONFIGS: &[&[&str]] = &[
     &["--max-tier", "0"],
     &["--max-tier", "1", "--jit-threshold", "0"],
+    &["--max-tier", "2", "--jit-threshold", "0"],
     &[],
 ];
 
