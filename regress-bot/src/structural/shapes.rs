@@ -72,7 +72,7 @@ fn locals(r: &mut Prng, name: String) -> Case {
         (body, format!("{sum}\n"))
     };
     let src = main_class(&name, None, &format!("    run = ( {body} )"));
-    let expect = if n + 1 <= WIDE {
+    let expect = if n < WIDE {
         Expect::Output(out)
     } else {
         Expect::LoadError(vec!["too many variables".into(), format!("limit {WIDE}")])

@@ -96,7 +96,7 @@ impl Vm {
 /// instruction in place instead of unpacking every operand field before the dispatch
 /// jump.
 #[inline(always)]
-pub(crate) fn fetch<'a>(ops: *const Bytecode, code: &'a Code, pc: usize) -> &'a Bytecode {
+pub(crate) fn fetch(ops: *const Bytecode, code: &Code, pc: usize) -> &Bytecode {
     debug_assert!(pc < code.bytecodes.len(), "pc past the method's end");
     debug_assert!(std::ptr::eq(ops, code.bytecodes.as_ptr()));
     let _ = code;

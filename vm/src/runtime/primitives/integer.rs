@@ -158,7 +158,7 @@ fn fdiv(vm: &mut Vm, argc: usize) -> PrimResult {
     let b = match num_arg(vm, argc, "Integer>>//")? {
         // An Integer divided by zero is an error whatever the zero (as for `/`).
         Num::Int(Int::Small(0)) => return Err(NumError::DivisionByZero.to_string().into()),
-        Num::Double(d) if d == 0.0 => return Err(NumError::DivisionByZero.to_string().into()),
+        Num::Double(0.0) => return Err(NumError::DivisionByZero.to_string().into()),
         Num::Int(b) => b.to_finite_f64().map_err(|e| e.to_string())?,
         Num::Double(d) => d,
     };
