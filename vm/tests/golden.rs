@@ -61,7 +61,14 @@ const CONFIGS: &[(&str, &[&str])] = &[
     ),
     (
         "tier2-after-two-calls",
-        &["--max-tier", "2", "--jit-threshold", "2", "--tier2-threshold", "4"],
+        &[
+            "--max-tier",
+            "2",
+            "--jit-threshold",
+            "2",
+            "--tier2-threshold",
+            "4",
+        ],
     ),
 ];
 const TIMEOUT: Duration = Duration::from_secs(60);

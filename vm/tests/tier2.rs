@@ -93,7 +93,10 @@ fn same_in_every_tier(name: &str) -> Vec<(&'static str, Machine)> {
         assert_eq!(expected.error, observed.error, "{name}: error, {config}");
         assert_eq!(expected.status, observed.status, "{name}: status, {config}");
         assert_eq!(expected.clock, observed.clock, "{name}: clock, {config}");
-        assert_eq!(expected.bytecodes, observed.bytecodes, "{name}: bytecodes, {config}");
+        assert_eq!(
+            expected.bytecodes, observed.bytecodes,
+            "{name}: bytecodes, {config}"
+        );
         for (e, o) in expected.counts.iter().zip(&observed.counts) {
             assert_eq!(e, o, "{name}: counters of {}, {config}", e.label);
         }
@@ -124,7 +127,10 @@ fn every_guard_kind_fails_and_the_run_resumes_as_in_tier_0() {
         assert!(reasons.iter().any(|r| r == kind), "{kind} in {reasons:?}");
     }
     let (_, stress) = &machines[2];
-    assert!(deopt_reasons(stress).len() > reasons.len(), "stress adds deopts");
+    assert!(
+        deopt_reasons(stress).len() > reasons.len(),
+        "stress adds deopts"
+    );
 }
 
 #[test]
@@ -168,8 +174,15 @@ fn tools_see_the_ir_after_each_pass_the_deopt_points_and_the_code() {
         .expect("square: in tier 2");
     let passes: Vec<&str> = square.passes.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(passes[0], "build");
-    assert!(passes.contains(&"gvn") && passes.contains(&"dce"), "{passes:?}");
-    assert!(square.passes[0].1.contains("imul_ovf"), "{}", square.passes[0].1);
+    assert!(
+        passes.contains(&"gvn") && passes.contains(&"dce"),
+        "{passes:?}"
+    );
+    assert!(
+        square.passes[0].1.contains("imul_ovf"),
+        "{}",
+        square.passes[0].1
+    );
     assert!(square.deopt_points.iter().any(|d| d.reason == "Overflow"));
     assert!(!square.code.is_empty());
     assert!(square.entries.contains(&0));

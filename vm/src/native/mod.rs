@@ -485,7 +485,9 @@ impl Vm {
             if self.tier2.enabled && osr.is_none() && self.tier2_dispatch(method, pc)? {
                 // Tier 2 ran the frame (or handed it back at a new bytecode index).
                 if let Some(run) = ran.take() {
-                    self.jit_note_exit(run);
+                    if self.frames.len() > base_depth {
+                        self.jit_note_exit(run);
+                    }
                 }
                 continue;
             }

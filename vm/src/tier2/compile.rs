@@ -171,7 +171,9 @@ fn check_exits(exits: &[DeoptExit]) -> Result<(), Refusal> {
             .flat_map(|f| &f.slots)
             .any(|s| matches!(s, DeoptSlot::Virtual(_)));
         if e.frames.len() != 1 || virtual_slot || !e.virtuals.is_empty() {
-            return Err(Refusal::Unsupported("inlined frames or virtual objects".into()));
+            return Err(Refusal::Unsupported(
+                "inlined frames or virtual objects".into(),
+            ));
         }
         if e.frames[0].slots.len() < super::build::STATE_EXTRA {
             return Err(Refusal::Backend("a frame state without its counts".into()));

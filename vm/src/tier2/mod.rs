@@ -32,9 +32,9 @@ mod ops;
 mod run;
 
 pub(crate) use build::{exit_kind, STATE_EXTRA};
+pub(crate) use compile::Compiled;
 pub(crate) use ops::resumes_after;
 pub(crate) use run::Resume;
-pub(crate) use compile::Compiled;
 
 use crate::object::heap::MethodIdx;
 use crate::runtime::vm::{Options, Vm};
@@ -192,11 +192,13 @@ impl Tier2 {
     pub(crate) fn new(options: &Options) -> Tier2 {
         Tier2 {
             enabled: options.max_tier >= 2 && cfg!(all(target_arch = "x86_64", unix)),
-            threshold: options.tier2_threshold.unwrap_or(if options.jit_threshold == 0 {
-                0
-            } else {
-                DEFAULT_THRESHOLD
-            }),
+            threshold: options
+                .tier2_threshold
+                .unwrap_or(if options.jit_threshold == 0 {
+                    0
+                } else {
+                    DEFAULT_THRESHOLD
+                }),
             stress_seed: options.deopt_stress,
             slots: Vec::new(),
             no_speculation: HashMap::new(),
@@ -252,7 +254,13 @@ impl Vm {
     /// Counts a deopt at `bci` of `method` and applies the policy: too many at one
     /// bytecode recompile the method without that speculation; too many
     /// recompilations keep it in tier 1.
-    pub(crate) fn tier2_note_deopt(&mut self, method: MethodIdx, bci: u32, reason: String, held: bool) {
+    pub(crate) fn tier2_note_deopt(
+        &mut self,
+        method: MethodIdx,
+        bci: u32,
+        reason: String,
+        held: bool,
+    ) {
         let t = &mut self.tier2;
         t.stats.deopts += 1;
         let clock = self.stats.clock;

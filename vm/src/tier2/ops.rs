@@ -219,7 +219,10 @@ impl Builder<'_> {
             } => {
                 self.oom_guard(fr, pc);
                 let c = counter as usize;
-                let (i, step) = (self.slot(fr, c as u16)?, fr.slots[c + LoopSlots::STEP as usize]);
+                let (i, step) = (
+                    self.slot(fr, c as u16)?,
+                    fr.slots[c + LoopSlots::STEP as usize],
+                );
                 let (ui, us) = (self.untag(i, fr, pc), self.untag(step, fr, pc));
                 let op = if down {
                     CheckedOp::Isub
@@ -384,7 +387,8 @@ impl Builder<'_> {
         };
         let k = self.stress.len();
         let mix = seed ^ ((self.method as u64) << 20) ^ (pc as u64) ^ ((k as u64) << 40);
-        self.stress.push(1 + mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) % 2);
+        self.stress
+            .push(1 + mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) % 2);
         let counters = self.load_word_in(self.cur, env_off!(counters));
         let off = 8 * (counter::STRESS + k) as i32;
         let left = self.load_in(self.cur, counters, Type::Int, off, false);
@@ -520,7 +524,14 @@ impl Builder<'_> {
     }
 
     /// `ToDoTest`: the counter against the limit, both small integers.
-    fn loop_test(&mut self, fr: &mut Frame, pc: u32, c: u16, exit: u32, down: bool) -> Result<(), Refusal> {
+    fn loop_test(
+        &mut self,
+        fr: &mut Frame,
+        pc: u32,
+        c: u16,
+        exit: u32,
+        down: bool,
+    ) -> Result<(), Refusal> {
         let i = self.slot(fr, c)?;
         let limit = self.slot(fr, c + LoopSlots::LIMIT)?;
         let (ui, ul) = (self.untag(i, fr, pc), self.untag(limit, fr, pc));

@@ -147,7 +147,8 @@ impl Vm {
         s.bytecodes = s.bytecodes.wrapping_add(advanced[counter::BYTECODES]);
         let meta = &self.methods[method as usize];
         let edges = advanced[counter::BACK_EDGES] as u32;
-        meta.back_edges.set(meta.back_edges.get().wrapping_add(edges));
+        meta.back_edges
+            .set(meta.back_edges.get().wrapping_add(edges));
         advanced.fill(0);
         (answer.value, answer.status)
     }
