@@ -4,7 +4,7 @@
 //! reproduces from the trace.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn dbg(args: &[&str], stdin: &str) -> Output {
@@ -41,7 +41,7 @@ fn record(name: &str, source: &str) -> (Output, PathBuf) {
 }
 
 /// The first batch answer of `continue` on the trace: where the run stopped.
-fn continue_stop(trace: &PathBuf) -> serde_json::Value {
+fn continue_stop(trace: &Path) -> serde_json::Value {
     let out = dbg(
         &["replay", trace.to_str().unwrap(), "--batch"],
         "continue\n",

@@ -6,7 +6,7 @@
 //! every tier.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn som(args: &[&str]) -> Output {
@@ -46,7 +46,7 @@ fn stat(json: &str, key: &str) -> f64 {
 }
 
 /// Runs `path` with `args` and `--stats-json`; answers the output and the statistics.
-fn run_with_stats(path: &PathBuf, args: &[&str]) -> (Output, String) {
+fn run_with_stats(path: &Path, args: &[&str]) -> (Output, String) {
     let json = path.with_extension("json");
     let mut all = vec!["--stats-json", json.to_str().unwrap()];
     all.extend_from_slice(args);

@@ -159,6 +159,7 @@ pub(crate) extern "C" fn field_get(env: *mut Env, i: u64) -> u64 {
     // SAFETY: compiled code passes the environment `tier2_call` made, whose `vm`
     // is the running VM (not otherwise borrowed during the call).
     let env = unsafe { &mut *env };
+    // SAFETY: `env.vm` is the running VM, not otherwise borrowed during this call.
     let vm = unsafe { &mut *env.vm };
     match vm.field_slot(env.self_value, i as u16) {
         Some(v) => v.0,
@@ -173,11 +174,12 @@ pub(crate) extern "C" fn field_get(env: *mut Env, i: u64) -> u64 {
 pub(crate) extern "C" fn field_set(env: *mut Env, i: u64, v: u64) -> u64 {
     // SAFETY: as in `field_get`.
     let env = unsafe { &mut *env };
+    // SAFETY: `env.vm` is the running VM, not otherwise borrowed during this call.
     let vm = unsafe { &mut *env.vm };
     // The check first: a missing field leaves to the interpreter, which reports it.
-    if vm.field_slot(env.self_value, i as u16).is_none() {
-        env.failed = 1;
-    } else if vm.field_set(env.self_value, i as u16, Value(v)).is_err() {
+    if vm.field_slot(env.self_value, i as u16).is_none()
+        || vm.field_set(env.self_value, i as u16, Value(v)).is_err()
+    {
         env.failed = 1;
     }
     Value::NIL.0
@@ -187,6 +189,7 @@ pub(crate) extern "C" fn field_set(env: *mut Env, i: u64, v: u64) -> u64 {
 pub(crate) extern "C" fn global(env: *mut Env, g: u64) -> u64 {
     // SAFETY: as in `field_get`.
     let env = unsafe { &mut *env };
+    // SAFETY: `env.vm` is the running VM, not otherwise borrowed during this call.
     let vm = unsafe { &*env.vm };
     match vm.globals.get(g as usize).copied().flatten() {
         Some(v) => v.0,
