@@ -20,6 +20,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Largest method tier 2 compiles (bytecodes), so register allocation stays cheap.
 pub(crate) const MAX_BYTECODES: usize = 400;
+/// Frame slots (receiver, arguments, locals) of the largest method tier 2 compiles: every
+/// IR block and frame state carries each slot, so the IR grows with blocks × slots.
+pub(crate) const MAX_SLOTS: usize = 256;
 
 /// What an exit's frame state says besides the frame: how it leaves.
 pub(crate) mod exit_kind {
@@ -109,7 +112,8 @@ impl<'a> Builder<'a> {
         method: MethodIdx,
         opts: &'a BuildOptions<'a>,
     ) -> Result<Built, Refusal> {
-        if code.bytecodes.len() > MAX_BYTECODES {
+        let slots = 1 + code.num_args as usize + code.num_locals as usize;
+        if code.bytecodes.len() > MAX_BYTECODES || slots > MAX_SLOTS {
             return Err(Refusal::TooLarge);
         }
         if code.num_captured > 0 {
