@@ -1,60 +1,18 @@
 //! Differential testing of the tiers: each generated program runs in every tier
-//! configuration the VM accepts; stdout, exit status and the final logical clock must
-//! agree. A disagreement is shrunk to a small reproducer, saved and printed; the shrinker
+//! configuration the VM accepts (`tiers.rs`); exit status, stdout, stderr and the final logical
+//! clock must agree. A disagreement is shrunk to a small reproducer, saved and printed; the shrinker
 //! keeps only candidates that still compile and pass their own check in tier 0 (the first
 //! configuration), so a reproducer is a valid program that only the other tiers get wrong.
 
 use crate::program::Program;
 use crate::shrink::shrink;
-use crate::vm_run::{VmCall, VmOutcome};
-use anyhow::{Context, Result};
+use crate::tiers::{difference, observe, Observed};
+use crate::vm_run::VmCall;
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// One way of running the VM, e.g. `--max-tier 1 --jit-threshold 0`.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub label: String,
-    pub options: Vec<String>,
-}
-
-impl Config {
-    fn new(options: &[&str]) -> Config {
-        let label = if options.is_empty() {
-            "default".to_string()
-        } else {
-            options.join(" ")
-        };
-        Config {
-            label,
-            options: options.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-}
-
-/// Interpreter only, JIT at the first call, default tiering, and tier 2 if this VM takes
-/// `--max-tier 2`.
-pub fn configs(som: &Path, scratch: &Path) -> Result<Vec<Config>> {
-    let mut v = vec![
-        Config::new(&["--max-tier", "0"]),
-        Config::new(&["--max-tier", "1", "--jit-threshold", "0"]),
-        Config::new(&[]),
-    ];
-    std::fs::create_dir_all(scratch)?;
-    let probe = scratch.join("TierProbe.som");
-    std::fs::write(&probe, "TierProbe = ( run = ( ^ self ) )\n")?;
-    let accepted = std::process::Command::new(som)
-        .args(["--max-tier", "2"])
-        .arg(&probe)
-        .output()
-        .with_context(|| format!("cannot run {}", som.display()))?
-        .status
-        .success();
-    if accepted {
-        v.push(Config::new(&["--max-tier", "2", "--jit-threshold", "0"]));
-    }
-    Ok(v)
-}
+pub use crate::tiers::{configs, Config};
 
 /// Runs programs in every configuration and says where they disagree.
 pub struct Differential {
@@ -63,26 +21,6 @@ pub struct Differential {
     pub scratch: PathBuf,
     /// Longest a run may take; a run killed after it is observed as a time-out.
     pub timeout: Duration,
-}
-
-/// What one configuration observed, the part that must be equal across tiers.
-#[derive(Debug, PartialEq)]
-struct Observed {
-    status: Option<i32>,
-    stdout: String,
-    clock: Option<u64>,
-    timed_out: bool,
-}
-
-impl From<&VmOutcome> for Observed {
-    fn from(o: &VmOutcome) -> Observed {
-        Observed {
-            status: o.status,
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            clock: o.stats.as_ref().and_then(|s| s.logical_clock),
-            timed_out: o.timed_out,
-        }
-    }
 }
 
 impl Differential {
@@ -103,25 +41,17 @@ impl Differential {
         let main = program.write_to(&dir)?;
         let mut first: Option<(String, Observed)> = None;
         for config in &self.configs {
-            let call = VmCall {
-                som: &self.som,
-                options: &config.options,
-                class_path: &[],
-                program: &main,
-                args: &[],
-            };
-            let outcome =
-                call.run_with_stats_within(&self.scratch.join("stats.json"), Some(self.timeout))?;
-            let observed = Observed::from(&outcome);
+            let observed = observe(&self.som, config, &self.scratch, &main, self.timeout)?;
             match &first {
                 None if tier0_must_pass && (observed.status != Some(0) || observed.timed_out) => {
                     return Ok(None)
                 }
                 None => first = Some((config.label.clone(), observed)),
-                Some((label, base)) if *base != observed => {
-                    return Ok(Some(describe(label, base, &config.label, &observed)));
+                Some((label, base)) => {
+                    if let Some(d) = difference(label, base, &config.label, &observed) {
+                        return Ok(Some(d));
+                    }
                 }
-                Some(_) => {}
             }
         }
         Ok(None)
@@ -141,36 +71,6 @@ impl Differential {
             .run_with_stats(&self.scratch.join("stats.json"))?
             .status
             == Some(0))
-    }
-}
-
-fn describe(a: &str, x: &Observed, b: &str, y: &Observed) -> String {
-    if x.timed_out != y.timed_out {
-        format!("a time-out under only one of '{a}' and '{b}'")
-    } else if x.status != y.status {
-        format!(
-            "{} under '{a}' but {} under '{b}'",
-            status(x.status),
-            status(y.status)
-        )
-    } else if x.stdout != y.stdout {
-        format!(
-            "stdout differs: '{a}' printed {:?}, '{b}' printed {:?}",
-            x.stdout.trim_end(),
-            y.stdout.trim_end()
-        )
-    } else {
-        format!(
-            "logical clock {:?} under '{a}' but {:?} under '{b}'",
-            x.clock, y.clock
-        )
-    }
-}
-
-fn status(code: Option<i32>) -> String {
-    match code {
-        Some(c) => format!("exit status {c}"),
-        None => "killed by a signal (crash)".into(),
     }
 }
 

@@ -25,5 +25,6 @@ pub mod shrink;
 pub mod store;
 pub mod structural;
 pub mod suite;
+pub mod tiers;
 pub mod verdict;
 pub mod vm_run;

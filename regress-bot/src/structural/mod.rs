@@ -8,9 +8,8 @@
 
 mod shapes;
 
-use crate::fuzz::Config;
+use crate::tiers::{difference, observe, Config, Observed};
 use crate::prng::Prng;
-use crate::vm_run::{VmCall, VmOutcome};
 use anyhow::Result;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -45,28 +44,6 @@ pub struct Runner {
     pub timeout: Duration,
 }
 
-/// What one configuration observed.
-#[derive(Debug, PartialEq)]
-struct Observed {
-    status: Option<i32>,
-    stdout: String,
-    stderr: String,
-    clock: Option<u64>,
-    timed_out: bool,
-}
-
-impl From<VmOutcome> for Observed {
-    fn from(o: VmOutcome) -> Observed {
-        Observed {
-            status: o.status,
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            clock: o.stats.as_ref().and_then(|s| s.logical_clock),
-            timed_out: o.timed_out,
-        }
-    }
-}
-
 /// Totals of a structural run.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -87,24 +64,17 @@ impl Runner {
         let main = dir.join(format!("{}.som", case.files[0].0));
         let mut first: Option<(String, Observed)> = None;
         for config in &self.configs {
-            let call = VmCall {
-                som: &self.som,
-                options: &config.options,
-                class_path: &[],
-                program: &main,
-                args: &[],
-            };
-            let stats = self.scratch.join("stats.json");
-            let seen = Observed::from(call.run_with_stats_within(&stats, Some(self.timeout))?);
+            let seen = observe(&self.som, config, &self.scratch, &main, self.timeout)?;
             if let Some(problem) = sanity(&seen) {
                 return Ok(Some(format!("{problem} under '{}'", config.label)));
             }
             match &first {
                 None => first = Some((config.label.clone(), seen)),
-                Some((label, base)) if *base != seen => {
-                    return Ok(Some(differ(label, base, &config.label, &seen)));
+                Some((label, base)) => {
+                    if let Some(d) = difference(label, base, &config.label, &seen) {
+                        return Ok(Some(d));
+                    }
                 }
-                Some(_) => {}
             }
         }
         let (_, seen) = first.expect("at least one configuration");
@@ -177,23 +147,6 @@ fn sanity(o: &Observed) -> Option<String> {
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
-}
-
-fn differ(a: &str, x: &Observed, b: &str, y: &Observed) -> String {
-    let what = if x.status != y.status {
-        format!("status {:?} vs {:?}", x.status, y.status)
-    } else if x.stdout != y.stdout {
-        format!("stdout {:?} vs {:?}", x.stdout, y.stdout)
-    } else if x.stderr != y.stderr {
-        format!(
-            "stderr {:?} vs {:?}",
-            first_line(&x.stderr),
-            first_line(&y.stderr)
-        )
-    } else {
-        format!("logical clock {:?} vs {:?}", x.clock, y.clock)
-    };
-    format!("'{a}' and '{b}' disagree: {what}")
 }
 
 /// `None` when `seen` is what `expect` asks for.

@@ -142,8 +142,11 @@ fn equals(vm: &mut Vm, argc: usize) -> PrimResult {
 
 fn substring(vm: &mut Vm, argc: usize) -> PrimResult {
     let (from, to) = (vm.arg(argc, 1), vm.arg(argc, 2));
-    if !from.is_int() || !to.is_int() {
-        return Err("String>>primSubstringFrom:to: expected Integer indices".into());
+    for i in [from, to] {
+        if !i.is_int() {
+            let what = "String>>primSubstringFrom:to:";
+            return Err(super::not_small_int(vm, what, i, "an Integer index").into());
+        }
     }
     let (from, to) = (from.as_int(), to.as_int());
     let r = vm.arg(argc, 0);
