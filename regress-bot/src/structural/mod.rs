@@ -8,8 +8,8 @@
 
 mod shapes;
 
-use crate::tiers::{difference, observe, Config, Observed};
 use crate::prng::Prng;
+use crate::tiers::{difference, observe, Config, Observed};
 use anyhow::Result;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
