@@ -1,11 +1,12 @@
 //! Tier 0: the bytecode interpreter. One loop executes every activation on the VM stack;
 //! a SOM send pushes a frame and continues in the same loop (it never recurses on the
-//! Rust stack). Small-integer arithmetic and comparisons take an inline fast path; every
-//! other send goes through the send site's inline cache (`send.rs`).
+//! Rust stack). Small-integer and immediate-Double arithmetic and comparisons take an
+//! inline fast path; every other send goes through the send site's inline cache
+//! (`send.rs`).
 
 use crate::bytecode::{Bytecode, Code, LoopSlots, MethodKind, NilTestMode};
 use crate::runtime::error::Unwind;
-use crate::runtime::semantics::arith::{int_binop, BinOp};
+use crate::runtime::semantics::arith::{immediate_float_binop, int_binop, BinOp};
 use crate::runtime::stack::StackRegs;
 use crate::runtime::vm::Vm;
 use crate::value::Value;
@@ -20,8 +21,8 @@ pub(crate) enum Flow {
     Switch,
 }
 
-/// An operator bytecode: the small-integer result inline (on the loop's registers),
-/// everything else through `Vm::binop_slow` (`runtime::semantics::arith`).
+/// An operator bytecode: the small-integer and immediate-Double results inline (on the
+/// loop's registers), everything else through `Vm::binop_slow` (`runtime::semantics::arith`).
 macro_rules! binop {
     ($vm:ident, $st:ident, $op:expr, $site:expr, $pc:ident, $frame_changed:ident) => {{
         $vm.stats.clock += 1;
@@ -29,7 +30,7 @@ macro_rules! binop {
         let fast = if a.is_int() && b.is_int() {
             int_binop($op, a.as_int(), b.as_int())
         } else {
-            None
+            immediate_float_binop($op, a, b)
         };
         match fast {
             Some(v) => {

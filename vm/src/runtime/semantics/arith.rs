@@ -1,7 +1,7 @@
 //! Arithmetic and comparison bytecodes (`Add` .. `Identical`): the small-integer result
 //! (with overflow), the Double result as the core library defines it, and the slow path
-//! that ends in a real send. Tier 0 inlines `int_binop` and calls `Vm::binop_slow` for
-//! the rest; tier 1's runtime helpers call the same two; `leaf_float` uses
+//! that ends in a real send. Tier 0 inlines `int_binop` and `immediate_float_binop` and
+//! calls `Vm::binop_slow` for the rest; tier 1's runtime helpers call the same two; `leaf_float` uses
 //! `float_binop`. No other copy of these semantics exists in the VM.
 
 use crate::bytecode::Bytecode;
@@ -153,6 +153,31 @@ pub(crate) fn float_binop(op: BinOp, a: f64, b: f64) -> Option<FloatAnswer> {
         BinOp::Ne => Bool(a != b),
         _ => return None,
     })
+}
+
+/// `a op b` when both operands are immediate (a small integer or an immediate Double,
+/// at least one a Double) and the answer is a boolean or an immediate Double:
+/// `float_binop`'s answer without touching the heap, for the interpreter's inline path.
+/// `None` sends the operands on to `Vm::binop_slow` (boxed Doubles, a boxed answer,
+/// other operands), which gives the same answers through `double_binop`.
+#[inline(always)]
+pub(crate) fn immediate_float_binop(op: BinOp, a: Value, b: Value) -> Option<Value> {
+    if !op.has_float_path() || !(a.is_double() || b.is_double()) {
+        return None;
+    }
+    let immediate_f64 = |v: Value| {
+        if v.is_double() {
+            Some(v.as_double())
+        } else if v.is_int() {
+            Some(v.as_int() as f64)
+        } else {
+            None
+        }
+    };
+    match float_binop(op, immediate_f64(a)?, immediate_f64(b)?)? {
+        FloatAnswer::Number(d) => Value::double(d),
+        FloatAnswer::Bool(b) => Some(Value::bool(b)),
+    }
 }
 
 impl Vm {
