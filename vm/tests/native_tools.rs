@@ -1,7 +1,8 @@
 //! End-to-end tests of tier-1 code seen by native tools, with the real tools: gdb's
 //! backtrace through JIT frames (`--gdb-jit`), the SOM stack from gdb's `som-bt`
 //! (`scripts/som-gdb.py`) in every tier, and `perf record`, `perf inject --jit`
-//! and `perf report` naming JIT code from a jitdump (`--jitdump-dir`). The jitdump's
+//! and `perf report` naming JIT code from a jitdump (`--jitdump-dir`), with `perf record
+//! --call-graph dwarf` chains that pass through JIT frames into Rust. The jitdump's
 //! structure and the DWARF's lines are checked in the VM's unit tests
 //! (`jit::debuginfo::tests`); these drive the binary the way a user does.
 
@@ -123,9 +124,20 @@ fn without_gdb_jit_gdb_does_not_know_jit_code() {
     assert!(!text.contains("Recurse>>down:"), "{text}");
 }
 
-#[test]
-fn perf_inject_names_jit_code_from_the_jitdump() {
-    let dir = scratch("perf");
+const PERF_SOM_ARGS: [&str; 6] = [
+    "--max-tier",
+    "1",
+    "--jit-threshold",
+    "0",
+    "-cp",
+    "benches/som",
+];
+const PERF_BENCH: [&str; 4] = ["benches/som/BenchHarness.som", "Fib", "3", "12"];
+
+/// `perf record PERF_ARGS som --jitdump-dir DIR ...` then `perf inject --jit`: the
+/// injected data, or `None` when this kernel does not let perf sample (the jitdump file
+/// itself is checked without perf in `perf_inject_names_jit_code_from_the_jitdump`).
+fn perf_recorded(dir: &Path, perf_args: &[&str]) -> Option<PathBuf> {
     let run = |cmd: &mut Command| {
         cmd.env("PERF_BUILDID_DIR", dir.join("buildid"))
             .current_dir(repo())
@@ -133,45 +145,22 @@ fn perf_inject_names_jit_code_from_the_jitdump() {
             .stderr(Stdio::piped())
             .output()
     };
-    let som_args = [
-        "--max-tier",
-        "1",
-        "--jit-threshold",
-        "0",
-        "-cp",
-        "benches/som",
-    ];
-    let bench = ["benches/som/BenchHarness.som", "Fib", "3", "12"];
-    // Without perf: the file is there, with the jitdump magic and this run's pid.
-    let child = Command::new(env!("CARGO_BIN_EXE_som"))
-        .arg("--jitdump-dir")
-        .arg(&dir)
-        .args(som_args)
-        .args(bench)
-        .current_dir(repo())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    assert!(child.wait_with_output().unwrap().status.success());
-    let dump = std::fs::read(dir.join(format!("jit-{pid}.dump"))).expect("jitdump written");
-    assert_eq!(&dump[0..4], &0x4A69_5444u32.to_le_bytes());
-    assert_eq!(&dump[20..24], &pid.to_le_bytes());
-
     let data = dir.join("perf.data");
     let recorded = run(Command::new("perf")
-        .args(["record", "-q", "-k", "1", "-e", "cpu-clock", "-o"])
+        .args(["record", "-q", "-k", "1", "-e", "cpu-clock"])
+        .args(perf_args)
+        .arg("-o")
         .arg(&data)
         .arg(env!("CARGO_BIN_EXE_som"))
         .arg("--jitdump-dir")
-        .arg(&dir)
-        .args(som_args)
-        .args(bench));
+        .arg(dir)
+        .args(PERF_SOM_ARGS)
+        .args(PERF_BENCH));
     if !recorded.as_ref().is_ok_and(|o| o.status.success()) {
         eprintln!(
-            "perf record is not usable here ({recorded:?}); only the jitdump file was checked"
+            "perf record is not usable here ({recorded:?}); only the jitdump file is checked"
         );
-        return;
+        return None;
     }
     let injected = dir.join("perf.jit.data");
     let inject = run(Command::new("perf")
@@ -185,6 +174,31 @@ fn perf_inject_names_jit_code_from_the_jitdump() {
         "{}",
         String::from_utf8_lossy(&inject.stderr)
     );
+    Some(injected)
+}
+
+#[test]
+fn perf_inject_names_jit_code_from_the_jitdump() {
+    let dir = scratch("perf");
+    // Without perf: the file is there, with the jitdump magic and this run's pid.
+    let child = Command::new(env!("CARGO_BIN_EXE_som"))
+        .arg("--jitdump-dir")
+        .arg(&dir)
+        .args(PERF_SOM_ARGS)
+        .args(PERF_BENCH)
+        .current_dir(repo())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    assert!(child.wait_with_output().unwrap().status.success());
+    let dump = std::fs::read(dir.join(format!("jit-{pid}.dump"))).expect("jitdump written");
+    assert_eq!(&dump[0..4], &0x4A69_5444u32.to_le_bytes());
+    assert_eq!(&dump[20..24], &pid.to_le_bytes());
+
+    let Some(injected) = perf_recorded(&dir, &[]) else {
+        return;
+    };
     let report = Command::new("perf")
         .env("PERF_BUILDID_DIR", dir.join("buildid"))
         .args([
@@ -204,6 +218,39 @@ fn perf_inject_names_jit_code_from_the_jitdump() {
         .find(|l| l.contains("Fib>>fib:"))
         .unwrap_or_else(|| panic!("perf report names no JIT method:\n{text}"));
     assert!(line.contains("Fib.som:"), "no SOM source line: {line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `perf record --call-graph dwarf` unwinds from a JIT method through its JIT callers
+/// and the entry trampoline into the VM's Rust frames, from the jitdump's unwinding
+/// records alone (the chain used to stop at `som_jit_entry`: code placed right after
+/// the trampoline hid the unwinding data perf maps behind it).
+#[test]
+fn perf_call_chains_pass_through_jit_frames_into_rust() {
+    let dir = scratch("perf-dwarf");
+    let Some(injected) = perf_recorded(&dir, &["--call-graph", "dwarf"]) else {
+        return;
+    };
+    let script = Command::new("perf")
+        .env("PERF_BUILDID_DIR", dir.join("buildid"))
+        .args(["script", "-F", "ip,sym", "-i"])
+        .arg(&injected)
+        .output()
+        .expect("perf script");
+    let text = String::from_utf8_lossy(&script.stdout);
+    // One sample's chain, leaf first: a blank line ends it.
+    let through = text.split("\n\n").find(|chain| {
+        let frames: Vec<&str> = chain.lines().map(str::trim).collect();
+        let fib = frames.iter().position(|f| f.ends_with("Fib>>fib:"));
+        let entry = frames.iter().position(|f| f.ends_with("som_jit_entry"));
+        let rust = frames.iter().rposition(|f| f.contains("som_vm::"));
+        matches!((fib, entry, rust), (Some(f), Some(e), Some(r)) if f < e && e < r)
+    });
+    assert!(
+        through.is_some(),
+        "no call chain runs from Fib>>fib: through som_jit_entry into som_vm's frames:\n{}",
+        text.chars().take(6000).collect::<String>()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -103,6 +103,16 @@ impl CodeCache {
         Ok(self.base.as_ptr() as u64 + start as u64)
     }
 
+    /// Places no code below `end` if the code placed last ends at `code_end`: the
+    /// native-tool outputs claim `code_end..end` for that code (perf maps the code's
+    /// unwinding data there). Past the reservation's limit the cache is simply full.
+    pub(crate) fn keep_free_until(&mut self, code_end: u64, end: u64) {
+        let base = self.base.as_ptr() as u64;
+        if code_end == base + self.used as u64 && end > code_end {
+            self.used = ((end - base) as usize).min(self.limit);
+        }
+    }
+
     fn protect(&self, offset: usize, len: usize, prot: i32) -> Result<(), CacheError> {
         // SAFETY: `offset..offset+len` is page-aligned and inside our own reservation.
         let r = unsafe { libc::mprotect(self.base.as_ptr().add(offset).cast(), len, prot) };
@@ -139,6 +149,23 @@ impl Drop for CodeCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_after_a_kept_free_range_starts_past_it() {
+        let mut cache = CodeCache::new(PAGE * 4).unwrap();
+        let first = cache.install(&[0xc3; 20]).unwrap();
+        cache.keep_free_until(first + 20, first + 200);
+        assert!(!cache.contains(first as usize + 200));
+        let second = cache.install(&[0xc3; 4]).unwrap();
+        assert_eq!(
+            second,
+            first + 208,
+            "the next 16-byte boundary after the range"
+        );
+        // Only the code placed last can claim a range behind it.
+        cache.keep_free_until(first + 20, first + 4000);
+        assert_eq!(cache.install(&[0xc3]).unwrap(), second + 16);
+    }
 
     #[test]
     fn installed_code_runs_and_is_never_writable_and_executable() {

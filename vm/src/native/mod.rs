@@ -247,7 +247,10 @@ impl Jit {
     /// Hands `record` to the native-tool outputs, counting the time as compile time.
     fn publish(&mut self, record: CodeRecord) {
         let before = self.tools.time;
-        self.tools.publish(&record);
+        let claimed_end = self.tools.publish(&record);
+        if let Some(cache) = self.cache.as_mut() {
+            cache.keep_free_until(record.address + record.bytes.len() as u64, claimed_end);
+        }
         let spent = self.tools.time - before;
         self.stats.debug_info_time += spent;
         self.stats.compile_time += spent;

@@ -102,19 +102,28 @@ impl NativeTools {
         self.gdb || self.elf_dir.is_some() || self.jitdump_dir.is_some() || self.perf_map
     }
 
-    /// Describes `record` to every enabled output.
-    pub(crate) fn publish(&mut self, record: &CodeRecord) {
+    /// Describes `record` to every enabled output. Answers the end of the range the
+    /// outputs claim for it: past the code when the jitdump carries its unwinding
+    /// information, because `perf inject --jit` maps that data right after the code
+    /// (at the next multiple of 8) and reads `.eh_frame` through that mapping. Code
+    /// placed inside that range would hide the unwinding data from perf.
+    pub(crate) fn publish(&mut self, record: &CodeRecord) -> u64 {
         let start = Instant::now();
+        let mut end = record.address + record.bytes.len() as u64;
         if self.gdb || self.elf_dir.is_some() {
             self.publish_image(record);
         }
         if self.jitdump_dir.is_some() {
-            self.publish_jitdump(record);
+            if let Some(unwinding) = self.publish_jitdump(record) {
+                end = record.address + record.bytes.len().next_multiple_of(8) as u64;
+                end += unwinding as u64;
+            }
         }
         if self.perf_map {
             perf_map_line(record.address, record.bytes.len(), &record.name);
         }
         self.time += start.elapsed();
+        end
     }
 
     fn publish_image(&mut self, record: &CodeRecord) {
@@ -151,7 +160,9 @@ impl NativeTools {
         }
     }
 
-    fn publish_jitdump(&mut self, record: &CodeRecord) {
+    /// Writes `record` to the jitdump; answers the size of the unwinding data written
+    /// with it, if any.
+    fn publish_jitdump(&mut self, record: &CodeRecord) -> Option<usize> {
         if self.jitdump.is_none() && self.jitdump_error.is_none() {
             let dir = self.jitdump_dir.clone().unwrap_or_default();
             match jitdump::JitDump::create(&dir) {
@@ -178,6 +189,7 @@ impl NativeTools {
                 .map_err(|e| format!("{}: {e}", d.path().display())),
             None => Ok(()),
         };
+        let written = result.is_ok() && self.jitdump.is_some();
         if let Err(e) = result {
             self.jitdump = None;
             self.jitdump_error = Some(e);
@@ -187,6 +199,7 @@ impl NativeTools {
                 eprintln!("som: --jitdump: cannot write {e}");
             }
         }
+        unwinding.filter(|_| written).map(|u| u.len())
     }
 }
 
