@@ -84,10 +84,36 @@ fn tier2_configs() -> Vec<(&'static str, Options)> {
 
 /// Runs `name` in tier 0 and every tier-2 configuration; answers the machines.
 fn same_in_every_tier(name: &str) -> Vec<(&'static str, Machine)> {
+    same_in_configs(name, tier2_configs())
+}
+
+/// The tier-2 configurations, each also with `--tier2-sends` (methods that send are
+/// compiled, their sends performed in place).
+fn with_sends() -> Vec<(&'static str, Options)> {
+    let mut configs = tier2_configs();
+    let sending: Vec<_> = tier2_configs()
+        .into_iter()
+        .map(|(name, o)| {
+            let o = Options {
+                tier2_sends: true,
+                ..o
+            };
+            (name, o)
+        })
+        .collect();
+    configs.extend(sending);
+    configs
+}
+
+/// Runs `name` in tier 0 and each of `configs`; answers the machines.
+fn same_in_configs(
+    name: &str,
+    configs: Vec<(&'static str, Options)>,
+) -> Vec<(&'static str, Machine)> {
     let file = program(name);
     let (expected, _) = run(&file, tier(0, 0));
     let mut machines = Vec::new();
-    for (config, options) in tier2_configs() {
+    for (config, options) in configs {
         let (observed, m) = run(&file, options);
         assert_eq!(expected.output, observed.output, "{name}: output, {config}");
         assert_eq!(expected.error, observed.error, "{name}: error, {config}");
@@ -135,8 +161,9 @@ fn every_guard_kind_fails_and_the_run_resumes_as_in_tier_0() {
 
 #[test]
 fn a_does_not_understand_in_tier_2_code_prints_the_tier_0_backtrace() {
-    let machines = same_in_every_tier("Dnu");
-    let (_, m) = &machines[0];
+    // `outer` sends: it is compiled with `--tier2-sends` (the first-call configuration).
+    let machines = same_in_configs("Dnu", with_sends());
+    let (_, m) = &machines[4];
     let compiled = m.view().tier2_methods();
     let outer = compiled
         .iter()
@@ -146,8 +173,10 @@ fn a_does_not_understand_in_tier_2_code_prints_the_tier_0_backtrace() {
 
 #[test]
 fn a_site_that_keeps_deoptimizing_is_recompiled_without_its_speculation() {
-    let machines = same_in_every_tier("Recompile");
-    let (_, m) = &machines[0];
+    // Without `--tier2-sends` the recompiled method (its `+` now performed off the
+    // small-integer path) stays in tier 1; with it, it is compiled again.
+    let machines = same_in_configs("Recompile", with_sends());
+    let (_, m) = &machines[4];
     let view = m.view();
     let events = view.tier2_events().events;
     let compiles = |label: &str| {
@@ -198,4 +227,87 @@ fn tools_see_the_ir_after_each_pass_the_deopt_points_and_the_code() {
     assert!(square.deopt_points.iter().any(|d| d.reason == "Overflow"));
     assert!(!square.code.is_empty());
     assert!(square.entries.contains(&0));
+}
+
+/// Names of the methods `m` ran in tier 2.
+fn tier2_names(m: &Machine) -> Vec<String> {
+    let view = m.view();
+    view.tier2_methods()
+        .iter()
+        .map(|c| view.method_names(c.method).1)
+        .collect()
+}
+
+#[test]
+fn sends_fields_and_array_access_from_tier_2_code_behave_as_in_tier_0() {
+    let machines = same_in_configs("Sends", with_sends());
+    // Without `--tier2-sends` a method that sends stays in tier 1; loops over
+    // arrays (a Vector's `at:` is performed off the inline path) and fields are
+    // compiled.
+    let plain = tier2_names(&machines[0].1);
+    for leaf in ["fill:upTo:", "sum:upTo:", "bump", "tick"] {
+        assert!(plain.iter().any(|n| n.contains(leaf)), "{leaf}: {plain:?}");
+    }
+    assert!(!plain.iter().any(|n| n.contains("depth:")), "{plain:?}");
+    let (config, m) = &machines[4];
+    let names = tier2_names(m);
+    for sender in ["depth:", "call:", "relay:", "letters:", "fill:"] {
+        assert!(
+            names.iter().any(|n| n.contains(sender)),
+            "{sender} in tier 2 ({config}): {names:?}"
+        );
+    }
+}
+
+/// The IR of `method` (of the class `program` names) after each pass, as one text.
+fn ir_passes(program_name: &str, method: &str, options: Options) -> String {
+    let (_, m) = run(&program(program_name), options);
+    let view = m.view();
+    let methods = view.tier2_methods();
+    let c = methods
+        .iter()
+        .find(|c| view.method_names(c.method).2 == method)
+        .unwrap_or_else(|| panic!("{method} in tier 2"));
+    let mut text = String::new();
+    for (pass, ir) in &c.passes {
+        text.push_str(&format!("; pass: {pass}\n{ir}\n"));
+    }
+    text
+}
+
+#[test]
+fn the_ir_of_a_few_methods_after_each_pass_is_as_blessed() {
+    let cases = [
+        ("Guards", "Guards>>square:", tier(2, 0)),
+        ("Sends", "Sends>>bump", tier(2, 0)),
+        ("Sends", "Sends>>sum:upTo:", tier(2, 0)),
+        (
+            "Sends",
+            "Sends>>relay:",
+            Options {
+                tier2_sends: true,
+                ..tier(2, 0)
+            },
+        ),
+    ];
+    let bless = std::env::var_os("SOM_BLESS").is_some();
+    for (name, method, options) in cases {
+        let text = ir_passes(name, method, options);
+        let file = repo().join("vm/tests/tier2/ir").join(format!(
+            "{}.ir",
+            method.replace(">>", "-").replace(':', "_")
+        ));
+        if bless {
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, &text).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&file)
+            .unwrap_or_else(|_| panic!("{}: missing (SOM_BLESS=1 writes it)", file.display()));
+        assert!(
+            expected == text,
+            "{method}: the IR differs from {} (SOM_BLESS=1 re-blesses)\n{text}",
+            file.display()
+        );
+    }
 }

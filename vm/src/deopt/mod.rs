@@ -22,7 +22,7 @@ use crate::runtime::error::Unwind;
 use crate::runtime::semantics::arith::BinOp;
 use crate::runtime::vm::Vm;
 use crate::tier0::Flow;
-use crate::tier2::{exit_kind, Resume};
+use crate::tier2::{exit_kind, Compiled, Resume};
 use crate::value::Value;
 use som_ir::lower::{DeoptExit, DeoptSlot};
 use som_ir::Type;
@@ -46,26 +46,32 @@ fn slot_value(exit: &DeoptExit, buffer: &[u64], s: DeoptSlot) -> Value {
 }
 
 impl Vm {
-    /// Handles exit `id` of the tier-2 code of `method`, which the top frame runs.
-    pub(crate) fn tier2_exit(&mut self, method: MethodIdx, id: u32) -> Result<Resume, Unwind> {
-        let c = self.tier2.compiled(method).expect("the code that exited");
+    /// Handles exit `id` of the tier-2 code `c` of `method`, which the top frame runs.
+    pub(crate) fn tier2_exit(
+        &mut self,
+        c: &Compiled,
+        method: MethodIdx,
+        id: u32,
+    ) -> Result<Resume, Unwind> {
+        if std::mem::take(&mut self.tier2.left_after_perform) {
+            // `run::perform` did the bytecode and the VM stack holds the truth.
+            return match self.tier2.pending_error.take() {
+                Some(e) => Err(e),
+                None => Ok(Resume::Dispatcher),
+            };
+        }
         let exit = &c.deopts[id as usize];
         let frame = &exit.frames[0];
         let buffer = &self.tier2.buffer;
-        let values: Vec<Value> = frame
-            .slots
-            .iter()
-            .map(|&s| slot_value(exit, buffer, s))
-            .collect();
-        let (reason, bci) = (format!("{:?}", exit.reason), frame.bci);
+        let mut values = std::mem::take(&mut self.tier2.scratch);
+        values.clear();
+        values.extend(frame.slots.iter().map(|&s| slot_value(exit, buffer, s)));
+        let bci = frame.bci;
         let n = values.len() - crate::tier2::STATE_EXTRA;
         let (clock, bytecodes, kind) = (values[n].0, values[n + 1].0, values[n + 2].0);
         self.stats.clock = self.stats.clock.wrapping_add(clock);
         self.stats.bytecodes = self.stats.bytecodes.wrapping_add(bytecodes);
-        let nslots = {
-            let code = &c.code;
-            1 + code.num_args as usize + code.num_locals as usize
-        };
+        let nslots = 1 + c.code.num_args as usize + c.code.num_locals as usize;
         let bc = c.code.bytecodes[bci as usize];
         let f = self.frames.last_mut().expect("the frame that ran");
         f.pc = bci;
@@ -78,6 +84,7 @@ impl Vm {
         for &v in &values[nslots..n] {
             self.push(v);
         }
+        self.tier2.scratch = values;
         match kind {
             exit_kind::SLOW_PATH if crate::tier2::resumes_after(bc) => {
                 match self.tier2_slow_path(bc, bci)? {
@@ -88,6 +95,7 @@ impl Vm {
             exit_kind::SLOW_PATH => Ok(Resume::Dispatcher),
             _ => {
                 let held = kind == exit_kind::GUARD;
+                let reason = format!("{:?}", exit.reason);
                 self.tier2_note_deopt(method, bci, reason, held);
                 Ok(Resume::Dispatcher)
             }
@@ -96,7 +104,7 @@ impl Vm {
 
     /// Performs bytecode `bc` at `bci` of the top frame as tier 0 does (the frame is
     /// written back, its operands on the stack).
-    fn tier2_slow_path(&mut self, bc: Bytecode, bci: u32) -> Result<Flow, Unwind> {
+    pub(crate) fn tier2_slow_path(&mut self, bc: Bytecode, bci: u32) -> Result<Flow, Unwind> {
         use Bytecode::*;
         let pc = bci as usize + 1;
         self.stats.bytecodes += 1;

@@ -18,6 +18,7 @@ options:
   --max-tier N                highest execution tier (0: interpreter, 1: baseline JIT, the default, 2: optimizing JIT)
   --jit-threshold N           invocations or back-edges before a method tiers up (0: at the first call)
   --tier2-threshold N         invocations or back-edges before tier 2 (with --max-tier 2; default 10000, 0 with --jit-threshold 0)
+  --tier2-sends               tier 2 also compiles methods that send (performed through the runtime: slower today)
   --deopt-stress              every tier-2 guard fails on its first executions (tests the deopt paths)
   --deopt-seed N              --deopt-stress with seed N (how many times each guard fails)
   --perf-map                  name JIT code for perf in /tmp/perf-PID.map
@@ -102,6 +103,7 @@ fn parse(argv: &[String]) -> Result<Command, String> {
                         .map_err(|_| format!("--tier2-threshold expects a count, got '{v}'"))?,
                 );
             }
+            "--tier2-sends" => c.options.tier2_sends = true,
             "--deopt-stress" => {
                 c.options.deopt_stress = Some(c.options.deopt_stress.unwrap_or(1));
             }

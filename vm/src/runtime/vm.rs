@@ -35,6 +35,9 @@ pub struct Options {
     /// `--deopt-stress`: every tier-2 guard fails on its first executions (the seed
     /// picks how many).
     pub deopt_stress: Option<u64>,
+    /// Tier 2 also compiles methods that send (each send performed through the
+    /// runtime, slower than tier 1's native calls today: `--tier2-sends`).
+    pub tier2_sends: bool,
     /// Size limit of tier 1's code cache in bytes (`--code-cache`).
     pub code_cache: usize,
     /// Name each compiled method in `/tmp/perf-PID.map` for `perf` (`--perf-map`).
@@ -59,6 +62,7 @@ impl Default for Options {
             jit_threshold: 1000,
             tier2_threshold: None,
             deopt_stress: None,
+            tier2_sends: false,
             code_cache: crate::native::DEFAULT_CODE_CACHE,
             perf_map: false,
             gdb_jit: false,

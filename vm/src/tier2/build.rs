@@ -62,6 +62,8 @@ pub(crate) struct BuildOptions<'a> {
     pub no_speculation: &'a HashSet<u32>,
     /// `--deopt-stress` seed.
     pub stress_seed: Option<u64>,
+    /// `--tier2-sends`: compile methods that call out (see `check_calls_out`).
+    pub calls_out: bool,
 }
 
 /// The abstract frame while translating one basic block.
@@ -141,6 +143,9 @@ impl<'a> Builder<'a> {
         };
         b.check_supported()?;
         b.compute_depths()?;
+        if !opts.calls_out {
+            b.check_calls_out()?;
+        }
         b.find_leaders();
         b.translate_blocks()?;
         b.emit_entry_dispatch();
@@ -169,6 +174,32 @@ impl<'a> Builder<'a> {
             );
             if !ok {
                 return Err(Refusal::Unsupported(bc.mnemonic().into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses methods that would call the runtime to run SOM code or a slow operator
+    /// on their normal path (`Send`, `SuperSend`, `/`, `\\`, an operator whose site saw
+    /// more than small integers): `run::perform` costs a nested dispatch each time,
+    /// where tier 1 calls natively, so such a method runs faster in tier 1 until tier
+    /// 2 calls compiled code directly. `at:`/`at:put:` perform only off their inline
+    /// `Array` path.
+    fn check_calls_out(&self) -> Result<(), Refusal> {
+        use Bytecode::*;
+        for (pc, bc) in self.code.bytecodes.iter().enumerate() {
+            if self.depth[pc].is_none() {
+                continue;
+            }
+            let calls_out = match bc {
+                Send(_) | SuperSend(_) | Div(_) | Mod(_) => true,
+                _ => super::ops::is_operator(*bc) && !self.speculates(pc as u32),
+            };
+            if calls_out {
+                return Err(Refusal::Unsupported(format!(
+                    "{} (tier 1 runs calls out faster)",
+                    bc.mnemonic()
+                )));
             }
         }
         Ok(())

@@ -22,8 +22,9 @@ pub(crate) struct Compiled {
     /// Bytecode indices where the code can be entered, ascending.
     pub entries: Vec<u32>,
     pub deopts: Vec<DeoptExit>,
-    /// The counters the code advances (`build::counter`), with the stress budgets.
-    pub counters: Box<[u64]>,
+    /// The counters the code advances (`build::counter`), with the stress budgets
+    /// (cells: the code writes them through a pointer while the method is shared).
+    pub counters: Box<[std::cell::Cell<u64>]>,
     /// The IR as built, then after each pass.
     pub passes: Vec<PassDump>,
 }
@@ -79,7 +80,7 @@ impl Vm {
         }
     }
 
-    fn tier2_build(&mut self, method: MethodIdx) -> Result<Box<Compiled>, Refusal> {
+    fn tier2_build(&mut self, method: MethodIdx) -> Result<Rc<Compiled>, Refusal> {
         let code = match &self.methods[method as usize].kind {
             MethodKind::Bytecode(c) => c.clone(),
             _ => return Err(Refusal::NotBytecode),
@@ -89,6 +90,7 @@ impl Vm {
         let opts = BuildOptions {
             no_speculation,
             stress_seed: self.tier2.stress_seed,
+            calls_out: self.tier2.sends,
         };
         let name = self.method_name(method);
         let built = Builder::build(&name, &code, &self.sites, method, &opts)?;
@@ -111,9 +113,12 @@ impl Vm {
             .map_err(|e| Refusal::Backend(e.to_string()))?;
         check_exits(&out.deopts)?;
         let need = out.deopts.iter().map(|d| d.buffer_types.len()).max();
-        let need = need.unwrap_or(0).max(1);
-        if self.tier2.buffer.len() < need {
-            self.tier2.buffer.resize(need, 0);
+        // The buffer never moves: code running in nested activations holds it.
+        if need.unwrap_or(0) > super::BUFFER_WORDS {
+            return Err(Refusal::TooLarge);
+        }
+        if self.tier2.buffer.is_empty() {
+            self.tier2.buffer = vec![0; super::BUFFER_WORDS];
         }
         let mut bytes = out.code.clone();
         let address = self.jit.next_code_address().ok_or(Refusal::CacheFull)?;
@@ -150,13 +155,13 @@ impl Vm {
             preserves_vm_registers: false,
         };
         self.jit.publish_record(record);
-        Ok(Box::new(Compiled {
+        Ok(Rc::new(Compiled {
             code,
             address: placed,
             size: bytes.len(),
             entries: built.entries,
             deopts: out.deopts,
-            counters: counters.into_boxed_slice(),
+            counters: counters.into_iter().map(std::cell::Cell::new).collect(),
             passes,
         }))
     }
@@ -188,6 +193,7 @@ fn helper_address(id: u32) -> Option<u64> {
         helper::FIELD_GET => super::run::field_get as *const () as u64,
         helper::FIELD_SET => super::run::field_set as *const () as u64,
         helper::GLOBAL => super::run::global as *const () as u64,
+        helper::PERFORM => super::run::perform as *const () as u64,
         _ => return None,
     })
 }

@@ -9,23 +9,26 @@
 //! - Every guard carries a frame state (method, bytecode index, each slot and stack
 //!   value); a failing guard leaves through a cold block and `deopt/` writes the tier-0
 //!   frame back and resumes the interpreter at that bytecode.
-//! - Tier-2 code runs one VM frame at a time, as tier 1 does: a send, `at:`, a slow
-//!   operator or anything else outside its subset leaves the code with the frame
-//!   written back; the runtime performs it with tier 0's own code and re-enters the
-//!   code after it when the frame did not change. So GC references never live in
-//!   registers across a call (nothing in tier-2 code allocates), and errors,
-//!   `doesNotUnderstand:` and backtraces are tier 0's.
+//! - Every value the frame state names is on the VM stack whenever SOM code or the
+//!   GC may run (the collector does not move objects, so the registers stay valid),
+//!   and errors, `doesNotUnderstand:` and backtraces are tier 0's; anything outside
+//!   the subset leaves the code with the frame written back.
 //! - The logical clock, the bytecode count and each method's back-edge count advance
 //!   exactly as in tier 0: each basic block adds its totals before it leaves, and an
 //!   exit's frame state carries what its block had not added yet.
-//! - Object access goes through runtime helpers over `runtime::semantics` (no offsets
-//!   are hard-coded here).
+//! - Fields of the receiver are read and written in machine code through
+//!   `object::layout` (no offsets are hard-coded here), other object access through
+//!   runtime helpers over `runtime::semantics`.
+//! - A send (or `at:`, `/`, ...) writes the frame back and calls `run::perform`, which
+//!   performs it with tier 0's code and runs the frame it pushed to its return (a
+//!   nested dispatch, bounded in machine stack); the code goes on with the result.
 //!
 //! Policy: a method tiers up when its invocation or back-edge count reaches
 //! `--tier2-threshold`; a bytecode whose speculation failed `DEOPT_LIMIT` times is
 //! recompiled without it, and a method recompiled `MAX_RECOMPILES` times stays in
 //! tier 1.
 
+mod access;
 mod build;
 mod compile;
 mod ops;
@@ -47,6 +50,9 @@ use std::time::Duration;
 pub(crate) const DEFAULT_THRESHOLD: u32 = 10_000;
 /// Deopts at one bytecode before it is compiled without its speculation.
 pub(crate) const DEOPT_LIMIT: u32 = 3;
+/// Words in the deopt buffer (allocated once: running code holds its address); a
+/// method whose exits need more is refused as too large.
+pub(crate) const BUFFER_WORDS: usize = 4096;
 /// Recompilations after which a method stays in tier 1.
 pub(crate) const MAX_RECOMPILES: u32 = 4;
 
@@ -55,6 +61,8 @@ pub(crate) mod helper {
     pub const FIELD_GET: u32 = 5;
     pub const FIELD_SET: u32 = 6;
     pub const GLOBAL: u32 = 7;
+    /// Performs a send (or another bytecode that may run SOM code) in place.
+    pub const PERFORM: u32 = 8;
 }
 
 /// What compiled code reads while it runs one frame (its first argument and the
@@ -74,6 +82,10 @@ pub(crate) struct Env {
     pub failed: u64,
     /// som-ir's "leave after this call" word (tier-2 code makes no calls that set it).
     pub invalidated: u64,
+    /// The heap's object table (`object::layout` offsets are from an entry's start).
+    pub objects: *const u8,
+    /// The class word `At`/`AtPut` read in place (`native::context::array_class`).
+    pub array_class: u64,
 }
 
 /// Why a method is not compiled in tier 2 (it runs in tier 1 or 0).
@@ -161,7 +173,8 @@ pub(crate) enum Tier2EventKind {
 
 pub(crate) enum Slot {
     Untried,
-    Compiled(Box<Compiled>),
+    /// Shared with the activations running it (a recompilation must not free it).
+    Compiled(std::rc::Rc<Compiled>),
     Refused,
 }
 
@@ -170,6 +183,8 @@ pub(crate) struct Tier2 {
     pub enabled: bool,
     pub threshold: u32,
     pub stress_seed: Option<u64>,
+    /// `--tier2-sends`: methods that call out are compiled too.
+    pub sends: bool,
     pub slots: Vec<Slot>,
     /// Per method: bytecodes compiled without speculation.
     pub no_speculation: HashMap<MethodIdx, HashSet<u32>>,
@@ -179,13 +194,23 @@ pub(crate) struct Tier2 {
     pub handed_over: Option<(u64, u32)>,
     /// The method table's length when code was last compiled (see `Jit::forget`).
     pub methods_seen: usize,
-    /// The deopt buffer (as large as the largest exit needs).
+    /// The deopt buffer (`BUFFER_WORDS`, allocated at the first compilation).
     pub buffer: Vec<u64>,
     pub backend: Option<som_ir::lower::Backend>,
     pub stats: Tier2Stats,
     pub refusals: Vec<(MethodIdx, String)>,
     pub log: Vec<Tier2Event>,
     pub dropped: u64,
+    /// Set by `run::perform` when it performed its bytecode but the code cannot go on
+    /// (the frame was left, or an error is in `pending_error`).
+    pub left_after_perform: bool,
+    pub pending_error: Option<crate::runtime::error::Unwind>,
+    /// Machine-stack address of the outermost tier-2 activation and how many
+    /// `perform`s run nested in it (their depth is bounded by `run::NESTING_BYTES`).
+    pub stack_base: usize,
+    pub nesting: u32,
+    /// Scratch for the exit path (the frame's values).
+    pub scratch: Vec<Value>,
 }
 
 impl Tier2 {
@@ -200,6 +225,7 @@ impl Tier2 {
                     DEFAULT_THRESHOLD
                 }),
             stress_seed: options.deopt_stress,
+            sends: options.tier2_sends,
             slots: Vec::new(),
             no_speculation: HashMap::new(),
             deopt_counts: HashMap::new(),
@@ -212,13 +238,18 @@ impl Tier2 {
             refusals: Vec::new(),
             log: Vec::new(),
             dropped: 0,
+            left_after_perform: false,
+            pending_error: None,
+            stack_base: 0,
+            nesting: 0,
+            scratch: Vec::new(),
         }
     }
 
     /// The tier-2 code of `method`.
     pub(crate) fn compiled(&self, method: MethodIdx) -> Option<&Compiled> {
         match self.slots.get(method as usize) {
-            Some(Slot::Compiled(c)) => Some(c),
+            Some(Slot::Compiled(c)) => Some(c.as_ref()),
             _ => None,
         }
     }

@@ -3,9 +3,9 @@
 //! counting loops whose send site never saw anything but small integers guard their
 //! operands (`guard_int`) and check overflow (a deopt exit); once a site failed too
 //! often it is compiled with a tag test whose other branch leaves to the runtime.
-//! Sends, `at:`/`at:put:`, `/` and `\\` leave to the runtime (which performs them as
-//! tier 0 does and re-enters the code after them); a non-boolean condition leaves to
-//! the interpreter, which takes the inlining fallback.
+//! Sends, `/` and `\\` are performed in place (`access.rs`), `at:`/`at:put:` on an
+//! `Array` inline; a non-boolean condition leaves to the interpreter, which takes the
+//! inlining fallback.
 
 use super::build::{counter, env_off, exit_kind, Builder, Frame};
 use super::{helper, Refusal};
@@ -235,6 +235,7 @@ impl Builder<'_> {
                 self.back_edge(fr, pc, head);
                 return Ok(false);
             }
+            At(_) | AtPut(_) => self.array_access(fr, pc, bc),
             ReturnLocal => {
                 let v = fr.stack.pop().expect("depth checked");
                 fr.bytecodes += 1;
@@ -246,9 +247,7 @@ impl Builder<'_> {
                 if let Some((op, site)) = operator(bc) {
                     self.operator(fr, pc, op, site);
                 } else if resumes_after(bc) {
-                    let fs = self.state(fr, pc, exit_kind::SLOW_PATH);
-                    self.f.append_inst(self.cur, InstData::Deopt { state: fs });
-                    return Ok(false);
+                    self.perform(fr, pc, bc);
                 } else {
                     return Err(Refusal::Unsupported(bc.mnemonic().into()));
                 }
@@ -558,7 +557,8 @@ impl Builder<'_> {
     /// the back-edge, as tier 0 does).
     fn oom_guard(&mut self, fr: &Frame, pc: u32) {
         let env = self.env;
-        let oom = self.load_in(self.cur, env, Type::Int, env_off!(oom), true);
+        // Not readonly: `run::perform` updates it after the code it ran.
+        let oom = self.load_in(self.cur, env, Type::Int, env_off!(oom), false);
         let zero = self.iconst_in(self.cur, 0);
         let ok = self.ins(InstData::IntCompare {
             cc: IntCC::Eq,
@@ -591,7 +591,7 @@ impl Builder<'_> {
     }
 
     /// Calls a runtime helper (which gets the environment first).
-    fn call(&mut self, helper: u32, args: Vec<V>) -> V {
+    pub(super) fn call(&mut self, helper: u32, args: Vec<V>) -> V {
         self.ins(InstData::CallRuntime {
             helper,
             args,
@@ -600,7 +600,7 @@ impl Builder<'_> {
     }
 
     /// Leaves at `pc` when the last runtime helper failed (`Env::failed`).
-    fn leave_if_failed(&mut self, fr: &Frame, pc: u32) {
+    pub(super) fn leave_if_failed(&mut self, fr: &Frame, pc: u32) {
         let env = self.env;
         let failed = self.load_in(self.cur, env, Type::Int, env_off!(failed), false);
         let zero = self.iconst_in(self.cur, 0);
@@ -609,18 +609,5 @@ impl Builder<'_> {
             args: [failed, zero],
         });
         self.branch_or_leave(ok, fr, pc, exit_kind::SLOW_PATH);
-    }
-
-    fn field_get(&mut self, fr: &Frame, pc: u32, i: u16) -> V {
-        let k = self.iconst_in(self.cur, i as i64);
-        let v = self.call(helper::FIELD_GET, vec![k]);
-        self.leave_if_failed(fr, pc);
-        v
-    }
-
-    fn field_set(&mut self, fr: &Frame, pc: u32, i: u16, v: V) {
-        let k = self.iconst_in(self.cur, i as i64);
-        self.call(helper::FIELD_SET, vec![k, v]);
-        self.leave_if_failed(fr, pc);
     }
 }
