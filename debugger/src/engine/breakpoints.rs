@@ -86,8 +86,12 @@ pub(crate) struct Matcher {
     names: HashMap<MethodKey, MethodNames>,
     /// The last method seen and its candidates: (breakpoint id, `None` for a method
     /// breakpoint (hits on entry) or `Some(line)`), in breakpoint order.
-    last: Option<(MethodKey, Vec<(usize, Option<u32>)>)>,
+    last: Option<(MethodKey, Vec<Candidate>)>,
 }
+
+/// A breakpoint that can hit in a method: its id, and `None` (a method breakpoint,
+/// hitting on entry) or `Some(line)`.
+type Candidate = (usize, Option<u32>);
 
 impl Matcher {
     pub fn new(breakpoints: Vec<Breakpoint>) -> Matcher {
@@ -99,7 +103,7 @@ impl Matcher {
     }
 
     /// The breakpoints that can hit somewhere in the method `key`.
-    fn candidates(&mut self, vm: &View<'_>, key: MethodKey) -> Vec<(usize, Option<u32>)> {
+    fn candidates(&mut self, vm: &View<'_>, key: MethodKey) -> Vec<Candidate> {
         let names = self
             .names
             .entry(key)

@@ -144,7 +144,7 @@ impl Engine {
             _ => None,
         };
         let alive = self.view().is_live(object) && self.view().class_of(object) == class;
-        let reply = match (last, after) {
+        match (last, after) {
             (Some((w, key)), Some(_)) if alive && w.step < born_at => {
                 let names = self.names(key);
                 Some(Reply {
@@ -160,8 +160,7 @@ impl Engine {
                 })
             }
             _ => None,
-        };
-        reply
+        }
     }
 
     /// The statement that made the last change `changed` detects at or before now:
