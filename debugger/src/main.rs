@@ -1,4 +1,4 @@
-//! The `som-dbg` binary: `record`, `replay` (TUI or `--batch`), `run` and `dap`.
+//! The `som-dbg` binary: `record`, `replay` (TUI or `--batch`), `run`, `dap` and `latency`.
 
 use som_debugger::engine::{Engine, DEFAULT_BUDGET};
 use som_debugger::record::{record, Recording};
@@ -14,10 +14,13 @@ const USAGE: &str = "usage:
   som-dbg replay run.somtrace [--batch [--timing]] [--checkpoint-budget SIZE]
   som-dbg run [-cp dir1:dir2] [--checkpoint-budget SIZE] File.som [args...]
   som-dbg dap [--checkpoint-budget SIZE]
+  som-dbg latency run.somtrace SCRIPT [--runs N] [--checkpoint-budget SIZE]
 
 replay --batch reads commands from stdin (one per line) and answers one JSON object per
 command; without it the recording opens in the terminal UI. dap serves the Debug Adapter
-Protocol on stdin/stdout (for VS Code and other editors). SIZE is e.g. 256M or 1G.";
+Protocol on stdin/stdout (for VS Code and other editors). latency runs the batch commands
+of SCRIPT N times (default 5, each from a reset session) and prints each one's median, min
+and max wall time (debugger/bench/README.md). SIZE is e.g. 256M or 1G.";
 
 struct Args {
     out: Option<PathBuf>,
@@ -25,6 +28,7 @@ struct Args {
     batch: bool,
     timing: bool,
     budget: usize,
+    runs: usize,
     rest: Vec<String>,
 }
 
@@ -35,6 +39,7 @@ fn parse(argv: &[String]) -> Result<Args, String> {
         batch: false,
         timing: false,
         budget: DEFAULT_BUDGET,
+        runs: 5,
         rest: Vec::new(),
     };
     let mut i = 0;
@@ -61,6 +66,11 @@ fn parse(argv: &[String]) -> Result<Args, String> {
                 a.batch = true;
                 i += 1;
                 continue;
+            }
+            "--runs" => {
+                a.runs = value(i)?
+                    .parse()
+                    .map_err(|_| "--runs needs a number".to_string())?
             }
             "--checkpoint-budget" => a.budget = som_vm::introspect::parse_size(&value(i)?)?,
             s if s.starts_with('-') && a.rest.is_empty() => {
@@ -94,9 +104,10 @@ fn main_inner(argv: Vec<String>) -> Result<i32, String> {
         return Err(String::new());
     };
     let mut a = parse(&argv[2..])?;
-    if cmd == "replay" && a.rest.len() > 1 {
+    let keep = if cmd == "latency" { 2 } else { 1 };
+    if (cmd == "replay" || cmd == "latency") && a.rest.len() > keep {
         // Options may follow the recording file.
-        let trailing = parse(&a.rest[1..])?;
+        let trailing = parse(&a.rest[keep..])?;
         if !trailing.rest.is_empty() {
             return Err(format!("unexpected argument '{}'", trailing.rest[0]));
         }
@@ -105,7 +116,10 @@ fn main_inner(argv: Vec<String>) -> Result<i32, String> {
         if trailing.budget != DEFAULT_BUDGET {
             a.budget = trailing.budget;
         }
-        a.rest.truncate(1);
+        if trailing.runs != 5 {
+            a.runs = trailing.runs;
+        }
+        a.rest.truncate(keep);
     }
     match cmd.as_str() {
         "record" => {
@@ -135,6 +149,17 @@ fn main_inner(argv: Vec<String>) -> Result<i32, String> {
             let _ = std::fs::remove_file(&path);
             let mut engine = open(trace, a.budget)?;
             som_debugger::tui::run(&mut engine).map_err(|e| e.to_string())?;
+            Ok(0)
+        }
+        "latency" => {
+            let [file, script] = &a.rest[..] else {
+                return Err("latency needs a recording file and a script".into());
+            };
+            let script = std::fs::read_to_string(script)
+                .map_err(|e| format!("cannot read {script}: {e}"))?;
+            let trace = Trace::read(&PathBuf::from(file)).map_err(|e| e.0)?;
+            let mut engine = open(trace, a.budget)?;
+            som_debugger::latency::run(&mut engine, &script, a.runs, std::io::stdout())?;
             Ok(0)
         }
         "dap" => {

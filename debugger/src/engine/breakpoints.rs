@@ -77,19 +77,49 @@ pub(crate) fn file_matches(file: &str, spec: &str) -> bool {
     file == spec || file.ends_with(&format!("/{spec}"))
 }
 
-/// Matches breakpoints at boundaries, caching method names by key.
+/// Matches breakpoints at boundaries, caching method names by key and, for the method
+/// of the last boundary, which breakpoints can hit in it (most boundaries are in the
+/// same method as the one before).
 #[derive(Default)]
 pub(crate) struct Matcher {
     pub breakpoints: Vec<Breakpoint>,
     names: HashMap<MethodKey, MethodNames>,
+    /// The last method seen and its candidates: (breakpoint id, `None` for a method
+    /// breakpoint (hits on entry) or `Some(line)`), in breakpoint order.
+    last: Option<(MethodKey, Vec<Candidate>)>,
 }
+
+/// A breakpoint that can hit in a method: its id, and `None` (a method breakpoint,
+/// hitting on entry) or `Some(line)`.
+type Candidate = (usize, Option<u32>);
 
 impl Matcher {
     pub fn new(breakpoints: Vec<Breakpoint>) -> Matcher {
         Matcher {
             breakpoints,
             names: HashMap::new(),
+            last: None,
         }
+    }
+
+    /// The breakpoints that can hit somewhere in the method `key`.
+    fn candidates(&mut self, vm: &View<'_>, key: MethodKey) -> Vec<Candidate> {
+        let names = self
+            .names
+            .entry(key)
+            .or_insert_with(|| MethodNames::of(vm, key));
+        self.breakpoints
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BreakpointKind::Method { class, selector } => (&names.selector == selector
+                    && &names.class == class
+                    && !names.label.starts_with("[]"))
+                .then_some((b.id, None)),
+                BreakpointKind::Line { file, line } => {
+                    file_matches(&names.file, file).then_some((b.id, Some(*line)))
+                }
+            })
+            .collect()
     }
 
     /// The breakpoints that hit at this boundary (conditions not yet checked).
@@ -98,24 +128,18 @@ impl Matcher {
             return Vec::new();
         }
         let key = vm.method_at(0);
-        let names = self
-            .names
-            .entry(key)
-            .or_insert_with(|| MethodNames::of(vm, key));
-        self.breakpoints
+        if self.last.as_ref().is_none_or(|(k, _)| *k != key) {
+            let candidates = self.candidates(vm, key);
+            self.last = Some((key, candidates));
+        }
+        let (_, candidates) = self.last.as_ref().expect("just set");
+        candidates
             .iter()
-            .filter(|b| match &b.kind {
-                BreakpointKind::Method { class, selector } => {
-                    at.kind == BoundaryKind::Enter
-                        && &names.selector == selector
-                        && &names.class == class
-                        && !names.label.starts_with("[]")
-                }
-                BreakpointKind::Line { file, line } => {
-                    at.line == *line && file_matches(&names.file, file)
-                }
+            .filter(|(_, line)| match line {
+                None => at.kind == BoundaryKind::Enter,
+                Some(l) => at.line == *l,
             })
-            .map(|b| b.id)
+            .map(|(id, _)| *id)
             .collect()
     }
 }

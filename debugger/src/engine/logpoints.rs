@@ -4,12 +4,11 @@
 //! forward pass from the start that skips stretches whose summary cannot hit; the
 //! position and the selected frame are kept.
 //!
-//! Also `restart_frame` (back to where an activation on the stack was entered) and the
-//! check that a `last-write` answer explains the value now (else a store was missed).
+//! Also `restart_frame` (back to where an activation on the stack was entered).
 
 use super::breakpoints::Matcher;
 use super::summary::Summary;
-use super::{Breakpoint, Engine, Location, MethodNames, Position, Reply, Stop};
+use super::{Breakpoint, Engine, MethodNames, Position, Reply, Stop};
 use som_vm::introspect::{BoundaryKind, Machine, MethodKey};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -120,30 +119,5 @@ impl Engine {
             stop: Some(stop),
             ..Reply::default()
         })
-    }
-}
-
-impl Engine {
-    /// Whether the write `reply` found accounts for the location's value now: the
-    /// value right after the write (or nil, for a field nothing wrote) is the value
-    /// now. When not, a store happened that the write log missed (the position and
-    /// selected frame are kept).
-    pub(crate) fn write_explains_now(&mut self, location: &Location, reply: &Reply) -> bool {
-        let now = location.read(&self.view());
-        match &reply.write {
-            None => {
-                !matches!(location, Location::Field { .. })
-                    || now.is_none_or(|v| self.view().describe(v) == "nil")
-            }
-            Some(w) => {
-                let (here, selected) = (self.position.step(), self.selected);
-                // The change shows at the first boundary after the writing statement.
-                self.goto_step(w.step + 1);
-                let then = location.read(&self.view());
-                self.goto_step(here);
-                self.selected = selected;
-                then == now
-            }
-        }
     }
 }

@@ -20,6 +20,7 @@ mod scan;
 mod summary;
 mod timeline;
 mod watch;
+mod writes;
 
 pub use breakpoints::{Breakpoint, BreakpointKind};
 pub use commands::{Reply, Stop, Write};
@@ -195,6 +196,18 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Forgets the session: breakpoints, watchpoints, logpoints and the fine snapshots go
+    /// (the checkpoints of the first replay stay) and the replay is back at its first
+    /// boundary, as just after `open` (`som-dbg latency` starts every run from here).
+    pub fn reset_session(&mut self) {
+        self.breakpoints.clear();
+        self.watches.clear();
+        self.logs.clear();
+        self.last_point_id = 0;
+        self.fine = Default::default();
+        self.goto_start();
+    }
+
     /// The current position.
     pub fn position(&self) -> Position {
         self.position
@@ -284,6 +297,20 @@ impl Engine {
             }
             self.interval *= 2;
         }
+    }
+
+    /// Runs `query`, which may move the replay anywhere, and puts the replay back where
+    /// it was from a snapshot taken first (no re-execution to come back; `last-write`
+    /// and `origin` do not move).
+    pub(crate) fn without_moving<R>(&mut self, query: impl FnOnce(&mut Engine) -> R) -> R {
+        let (position, selected) = (self.position, self.selected);
+        let (output_len, saved) = (self.output_len(), self.machine.snapshot());
+        let result = query(self);
+        self.machine.restore(&saved);
+        self.output_base = (output_len, self.machine.view().output().len());
+        self.position = position;
+        self.selected = selected;
+        result
     }
 
     /// Restores the latest checkpoint at or before `step`; answers its boundary.
