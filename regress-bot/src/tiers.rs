@@ -29,7 +29,8 @@ impl Config {
 }
 
 /// Interpreter only, JIT at the first call, default tiering, and, if this VM takes
-/// `--max-tier 2`, tier 2 at the first call with and without `--deopt-stress`.
+/// `--max-tier 2`, tier 2 at the first call, plain and with sends compiled too
+/// (`--tier2-sends`) under `--deopt-stress`.
 pub fn configs(som: &Path, scratch: &Path) -> Result<Vec<Config>> {
     let mut v = vec![
         Config::new(&["--max-tier", "0"]),
@@ -50,7 +51,15 @@ pub fn configs(som: &Path, scratch: &Path) -> Result<Vec<Config>> {
     };
     if accepts(&["--max-tier", "2"])? {
         v.push(Config::new(&["--max-tier", "2", "--jit-threshold", "0"]));
-        let stress = ["--max-tier", "2", "--jit-threshold", "0", "--deopt-stress"];
+        // sends in tier-2 code too, with every guard failing on its first executions
+        let stress = [
+            "--max-tier",
+            "2",
+            "--jit-threshold",
+            "0",
+            "--tier2-sends",
+            "--deopt-stress",
+        ];
         if accepts(&stress)? {
             v.push(Config::new(&stress));
         }
