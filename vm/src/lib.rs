@@ -11,6 +11,7 @@ mod deopt;
 pub mod driver;
 mod front;
 mod gc;
+mod ids;
 pub mod introspect;
 mod native;
 mod object;

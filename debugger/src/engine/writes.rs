@@ -146,20 +146,25 @@ impl Engine {
         let alive = self.view().is_live(object) && self.view().class_of(object) == class;
         match (last, after) {
             (Some((w, key)), Some(_)) if alive && w.step < born_at => {
-                let names = self.names(key);
-                Some(Reply {
-                    write: Some(Write {
-                        clock: w.clock,
-                        step: w.step,
-                        class: names.class,
-                        selector: names.selector,
-                        file: names.file,
-                        line: w.line,
-                    }),
-                    ..Reply::default()
-                })
+                Some(self.write_reply(w, key))
             }
             _ => None,
+        }
+    }
+
+    /// The answer naming the statement at boundary `w`, running in method `key`.
+    fn write_reply(&mut self, w: Boundary, key: MethodKey) -> Reply {
+        let names = self.names(key);
+        Reply {
+            write: Some(Write {
+                clock: w.clock,
+                step: w.step,
+                class: names.class,
+                selector: names.selector,
+                file: names.file,
+                line: w.line,
+            }),
+            ..Reply::default()
         }
     }
 
@@ -192,20 +197,7 @@ impl Engine {
         // A write by the statement just executed shows as a change at this boundary.
         let found = self.search_back_to(here + 1, &mut track, relevant);
         match (found, writer) {
-            (Some(_), Some((w, key))) => {
-                let names = self.names(key);
-                Reply {
-                    write: Some(Write {
-                        clock: w.clock,
-                        step: w.step,
-                        class: names.class,
-                        selector: names.selector,
-                        file: names.file,
-                        line: w.line,
-                    }),
-                    ..Reply::default()
-                }
-            }
+            (Some(_), Some((w, key))) => self.write_reply(w, key),
             _ => Reply {
                 message: Some(none.to_string()),
                 ..Reply::default()

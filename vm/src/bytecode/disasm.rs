@@ -3,7 +3,7 @@
 //! followed by its nested blocks and inlining fallbacks. Golden tests compare its output.
 
 use crate::bytecode::{Bytecode, Code, MethodKind, VarAccess};
-use crate::object::heap::{Body, MethodIdx};
+use crate::object::heap::{Body, MethodId};
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 use std::fmt::Write;
@@ -33,14 +33,14 @@ impl Vm {
     }
 
     /// The listing of one method and everything nested in it.
-    pub(crate) fn disassemble(&self, m: MethodIdx) -> String {
+    pub(crate) fn disassemble(&self, m: MethodId) -> String {
         let mut out = String::new();
         self.disassemble_into(m, &mut out, 0);
         out
     }
 
-    fn disassemble_into(&self, m: MethodIdx, out: &mut String, depth: usize) {
-        let method = &self.methods[m as usize];
+    fn disassemble_into(&self, m: MethodId, out: &mut String, depth: usize) {
+        let method = &self.methods[m.index()];
         let indent = "  ".repeat(depth);
         let code = match &method.kind {
             MethodKind::Bytecode(code) | MethodKind::Trivial(_, code) => code,
@@ -108,7 +108,9 @@ impl Vm {
             ),
             PushLocalInt(a, i) => format!("{a} {i} ; {}", Self::slot_name(code, a)),
             PushField2(a, b) => format!("{a} {b}"),
-            PopLocalJumpBack(s, t) => format!("{s} -> {t} ; {}", Self::slot_name(code, s)),
+            PopLocalJumpBack(s, t) => {
+                format!("{s} -> {} ; {}", t.index(), Self::slot_name(code, s))
+            }
             PushCaptured(s) | StoreCaptured(s) => s.to_string(),
             PushOuter(h, s) | StoreOuter(h, s) => format!("{h} {s}"),
             PushCreator(k) | StoreCreator(k) => {
@@ -128,18 +130,22 @@ impl Vm {
             PushBlock(i) => format!("{i} ; {}", self.method_name(code.blocks[i as usize])),
             Send(s) | SuperSend(s) | Add(s) | Sub(s) | Mul(s) | Lt(s) | Gt(s) | Le(s) | Ge(s)
             | Eq(s) | Ne(s) | Div(s) | Mod(s) | BitAnd(s) | Identical(s) | At(s) | AtPut(s) => {
-                let site = &self.sites[s as usize];
+                let site = &self.sites[s.index()];
                 format!("#{} argc {}", self.symbol_text(site.selector), site.argc)
             }
-            Jump(t) | JumpBack(t) => format!("-> {t}"),
+            Jump(t) | JumpBack(t) => format!("-> {}", t.index()),
             JumpIfFalse { target, fallback } | JumpIfTrue { target, fallback } => {
-                format!("-> {target} fallback {}", fallback_name(fallback))
+                format!("-> {} fallback {}", target.index(), fallback_name(fallback))
             }
             NilTest {
                 target,
                 fallback,
                 mode,
-            } => format!("{mode:?} -> {target} fallback {}", fallback_name(fallback)),
+            } => format!(
+                "{mode:?} -> {} fallback {}",
+                target.index(),
+                fallback_name(fallback)
+            ),
             ToDoPrepare {
                 counter,
                 fallback,
@@ -153,7 +159,8 @@ impl Vm {
                 exit,
                 down,
             } => format!(
-                "counter {counter} exit -> {exit}{}",
+                "counter {counter} exit -> {}{}",
+                exit.index(),
                 if down { " down" } else { "" }
             ),
             ToDoStep {
@@ -161,7 +168,8 @@ impl Vm {
                 head,
                 down,
             } => format!(
-                "counter {counter} -> {head}{}",
+                "counter {counter} -> {}{}",
+                head.index(),
                 if down { " down" } else { "" }
             ),
             PushNil | PushTrue | PushFalse | PushSelf | Pop | PopPushSelf | ReturnLocal

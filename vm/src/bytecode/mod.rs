@@ -12,7 +12,7 @@ pub(crate) mod props;
 
 pub(crate) use props::JumpKind;
 
-use crate::object::heap::{MethodIdx, SymbolId};
+use crate::ids::{Bci, MethodId, SendSiteId, SymbolId};
 use crate::value::Value;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -46,7 +46,7 @@ pub(crate) enum Bytecode {
     PushField2(u16, u16),
     /// `[v] -> []` store into a frame slot, then jump back to bytecode index (a loop
     /// back-edge; superinstruction)
-    PopLocalJumpBack(u16, u32),
+    PopLocalJumpBack(u16, Bci),
     /// `[v] -> [v]` store into a frame slot
     StoreLocal(u16),
     /// `[v] -> []` store into a frame slot and pop
@@ -76,58 +76,58 @@ pub(crate) enum Bytecode {
     /// `[v] -> []`
     Pop,
     /// `[recv args..] -> [result]` a send through send site `n` (inline cache)
-    Send(u32),
+    Send(SendSiteId),
     /// `[self args..] -> [result]` a send that starts lookup above the method's holder
-    SuperSend(u32),
+    SuperSend(SendSiteId),
     /// `[a b] -> [a+b]` small-integer fast path, else a send through site `n`
-    Add(u32),
+    Add(SendSiteId),
     /// `[a b] -> [a-b]` small-integer fast path, else a send
-    Sub(u32),
+    Sub(SendSiteId),
     /// `[a b] -> [a*b]` small-integer fast path, else a send
-    Mul(u32),
+    Mul(SendSiteId),
     /// `[a b] -> [a<b]` small-integer fast path, else a send
-    Lt(u32),
+    Lt(SendSiteId),
     /// `[a b] -> [a>b]` small-integer fast path, else a send
-    Gt(u32),
+    Gt(SendSiteId),
     /// `[a b] -> [a<=b]` small-integer fast path, else a send
-    Le(u32),
+    Le(SendSiteId),
     /// `[a b] -> [a>=b]` small-integer fast path, else a send
-    Ge(u32),
+    Ge(SendSiteId),
     /// `[a b] -> [a=b]` small-integer fast path, else a send
-    Eq(u32),
+    Eq(SendSiteId),
     /// `[a b] -> [a~=b]` small-integer fast path, else a send
-    Ne(u32),
+    Ne(SendSiteId),
     /// `[a b] -> [a/b]` small-integer fast path (rounding down), else a send
-    Div(u32),
+    Div(SendSiteId),
     /// `[a b] -> [a%b]` small-integer fast path (sign of the divisor), else a send
-    Mod(u32),
+    Mod(SendSiteId),
     /// `[a b] -> [a&b]` small-integer fast path, else a send
-    BitAnd(u32),
+    BitAnd(SendSiteId),
     /// `[a b] -> [a==b]` small-integer fast path, else a send
-    Identical(u32),
+    Identical(SendSiteId),
     /// `[array index] -> [element]` `at:` with an inline path for core Arrays, else a send
-    At(u32),
+    At(SendSiteId),
     /// `[array index value] -> [array]` `at:put:` with an inline path for core Arrays,
     /// else a send
-    AtPut(u32),
+    AtPut(SendSiteId),
     /// `[v] -> (return v)` return from this activation to its caller
     ReturnLocal,
     /// `[v] -> (return v)` return from the home method of this block (`^` in a block)
     ReturnNonLocal,
     /// `[] -> []` forward jump to bytecode index
-    Jump(u32),
+    Jump(Bci),
     /// `[] -> []` backward jump to bytecode index (a loop back-edge: advances the clock)
-    JumpBack(u32),
+    JumpBack(Bci),
     /// `[c] -> []` jump if `c` is false; continue if true; otherwise the inlining
     /// fallback `fallback` sends the real message to `c`
-    JumpIfFalse { target: u32, fallback: u16 },
+    JumpIfFalse { target: Bci, fallback: u16 },
     /// `[c] -> []` jump if `c` is true; continue if false; otherwise the fallback
-    JumpIfTrue { target: u32, fallback: u16 },
+    JumpIfTrue { target: Bci, fallback: u16 },
     /// `[v] -> [v]` or `[v] -> []`: inlined `ifNil:`-family test (see `NilTestMode`) when
     /// `v`'s class answers the message with the standard Object/Nil method; otherwise
     /// the fallback sends the real message
     NilTest {
-        target: u32,
+        target: Bci,
         fallback: u16,
         mode: NilTestMode,
     },
@@ -141,10 +141,10 @@ pub(crate) enum Bytecode {
     },
     /// `[] -> []` if the counter is past the limit (`>` counting up, `<` counting down)
     /// jump to `exit`, else copy it into the loop variable (`LoopSlots::VARIABLE`)
-    ToDoTest { counter: u16, exit: u32, down: bool },
+    ToDoTest { counter: u16, exit: Bci, down: bool },
     /// `[] -> []` counter := counter + step (`-` step counting down), then jump back to
     /// `head` (a back-edge)
-    ToDoStep { counter: u16, head: u32, down: bool },
+    ToDoStep { counter: u16, head: Bci, down: bool },
 }
 
 /// Which `ifNil:`-family message a `NilTest` inlines. For `Absent` (`ifNil:`), a nil value is popped
@@ -221,7 +221,7 @@ pub(crate) struct Fallback {
     pub selector: SymbolId,
     /// Block methods made into closures and passed as arguments (for `whileTrue:` the
     /// first one is the receiver).
-    pub blocks: Vec<MethodIdx>,
+    pub blocks: Vec<MethodId>,
     pub kind: FallbackKind,
     /// Where execution continues with the send's result on the stack.
     pub resume: u32,
@@ -250,7 +250,7 @@ pub(crate) enum VarAccess {
 #[repr(C)]
 pub(crate) struct CacheEntry {
     pub class: Value,
-    pub method: MethodIdx,
+    pub method: MethodId,
 }
 
 /// A send site: the selector, argument count and the polymorphic inline cache.
@@ -281,7 +281,7 @@ pub(crate) struct Code {
     /// Arguments moved into the context at entry: (frame slot, context slot).
     pub captured_args: Vec<(u16, u16)>,
     /// Nested block methods, by `PushBlock` index.
-    pub blocks: Vec<MethodIdx>,
+    pub blocks: Vec<MethodId>,
     pub fallbacks: Vec<Fallback>,
     /// Creator variables a fallback block reads, by `PushCreator` index.
     pub creator_vars: Vec<VarAccess>,
@@ -359,7 +359,7 @@ pub(crate) struct Method {
     pub shape: FrameShape,
     pub num_args: u16,
     /// For blocks: the method that lexically contains it.
-    pub outer_method: Option<MethodIdx>,
+    pub outer_method: Option<MethodId>,
     pub file: Rc<str>,
     pub line: u32,
     /// Tier-up counters read by later tiers.

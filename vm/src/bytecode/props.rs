@@ -48,7 +48,7 @@ impl Bytecode {
         match self {
             Send(s) | SuperSend(s) | Add(s) | Sub(s) | Mul(s) | Lt(s) | Gt(s) | Le(s) | Ge(s)
             | Eq(s) | Ne(s) | Div(s) | Mod(s) | BitAnd(s) | Identical(s) | At(s) | AtPut(s) => {
-                Some(s)
+                Some(s.as_u32())
             }
             _ => None,
         }
@@ -58,13 +58,13 @@ impl Bytecode {
     pub(crate) fn jump(self) -> Option<(u32, JumpKind)> {
         use Bytecode::*;
         Some(match self {
-            Jump(t) => (t, JumpKind::Always),
-            JumpBack(t) | PopLocalJumpBack(_, t) => (t, JumpKind::LoopBack),
-            ToDoStep { head, .. } => (head, JumpKind::LoopBack),
+            Jump(t) => (t.as_u32(), JumpKind::Always),
+            JumpBack(t) | PopLocalJumpBack(_, t) => (t.as_u32(), JumpKind::LoopBack),
+            ToDoStep { head, .. } => (head.as_u32(), JumpKind::LoopBack),
             JumpIfFalse { target, .. } | JumpIfTrue { target, .. } | NilTest { target, .. } => {
-                (target, JumpKind::Conditional)
+                (target.as_u32(), JumpKind::Conditional)
             }
-            ToDoTest { exit, .. } => (exit, JumpKind::Conditional),
+            ToDoTest { exit, .. } => (exit.as_u32(), JumpKind::Conditional),
             _ => return None,
         })
     }
@@ -124,21 +124,22 @@ impl Bytecode {
 mod tests {
     use super::*;
     use crate::bytecode::LoopKind;
+    use crate::ids::{Bci, SendSiteId};
 
     #[test]
     fn back_edges_and_sends_advance_the_clock_and_nothing_else_does() {
-        let send = Bytecode::Send(3).props();
+        let send = Bytecode::Send(SendSiteId::new(3)).props();
         assert!(send.advances_clock && send.falls_through);
         assert_eq!(send.send_site, Some(3));
-        let back = Bytecode::JumpBack(0).props();
+        let back = Bytecode::JumpBack(Bci::new(0)).props();
         assert!(back.advances_clock && !back.falls_through);
         let step = Bytecode::ToDoStep {
             counter: 1,
-            head: 4,
+            head: Bci::new(4),
             down: false,
         };
         assert_eq!(step.props().jump, Some((4, JumpKind::LoopBack)));
-        let forward = Bytecode::Jump(9).props();
+        let forward = Bytecode::Jump(Bci::new(9)).props();
         assert!(!forward.advances_clock && !forward.falls_through);
         assert!(!Bytecode::PushLocal(0).props().advances_clock);
     }
@@ -146,7 +147,7 @@ mod tests {
     #[test]
     fn conditionals_fall_through_branch_and_name_their_fallback() {
         let p = Bytecode::JumpIfFalse {
-            target: 7,
+            target: Bci::new(7),
             fallback: 2,
         }
         .props();

@@ -17,7 +17,8 @@
 //! tier-2 code is re-entered after it when the frame did not change.
 
 use crate::bytecode::Bytecode;
-use crate::object::heap::MethodIdx;
+use crate::ids::SendSiteId;
+use crate::object::heap::MethodId;
 use crate::runtime::error::Unwind;
 use crate::runtime::semantics::arith::BinOp;
 use crate::runtime::vm::Vm;
@@ -50,7 +51,7 @@ impl Vm {
     pub(crate) fn tier2_exit(
         &mut self,
         c: &Compiled,
-        method: MethodIdx,
+        method: MethodId,
         id: u32,
     ) -> Result<Resume, Unwind> {
         if std::mem::take(&mut self.tier2.left_after_perform) {
@@ -109,7 +110,7 @@ impl Vm {
         let pc = bci as usize + 1;
         self.stats.bytecodes += 1;
         self.stats.clock += 1;
-        let op = |op: BinOp, site: u32| (op, site);
+        let op = |op: BinOp, site: SendSiteId| (op, site);
         let (op, site) = match bc {
             Send(site) => {
                 self.save_pc(pc);

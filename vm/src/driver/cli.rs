@@ -232,7 +232,7 @@ fn disassemble(vm: &mut Vm, file: &std::path::Path, what: &str) -> i32 {
     } else {
         class
     };
-    let methods: Vec<u32> = {
+    let methods: Vec<crate::ids::MethodId> = {
         let data = vm.heap.class_data(class);
         data.method_objects
             .iter()
@@ -244,7 +244,7 @@ fn disassemble(vm: &mut Vm, file: &std::path::Path, what: &str) -> i32 {
     };
     let mut found = false;
     for m in methods {
-        let sel = vm.symbol_text(vm.methods[m as usize].signature).to_string();
+        let sel = vm.symbol_text(vm.methods[m.index()].signature).to_string();
         if selector.is_none_or(|s| s == sel) {
             found = true;
             print!("{}", vm.disassemble(m));

@@ -127,7 +127,7 @@ impl View<'_> {
     /// A method's bytecode, send sites and nested blocks (`None` for primitives).
     pub fn code(&self, key: MethodKey) -> Option<MethodCode> {
         let vm = self.vm;
-        let method = vm.methods.get(key.0 as usize)?;
+        let method = vm.methods.get(key.0.index())?;
         let code = match &method.kind {
             MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => c.clone(),
             _ => return None,

@@ -7,6 +7,7 @@
 use super::{Boundary, Machine, Monitor, Verdict, View};
 use crate::front::ast::{MethodBody, MethodDef};
 use crate::front::compiler::Compiler;
+use crate::ids::MethodId;
 use crate::object::heap::Body;
 use crate::runtime::error::Unwind;
 use crate::value::Value;
@@ -58,7 +59,7 @@ impl Machine {
         }
         let vm = &mut *self.vm;
         let f = &vm.frames[vm.frames.len() - 1 - level];
-        let holder = vm.methods[f.method as usize].holder;
+        let holder = vm.methods[f.method.index()].holder;
         let receiver = f.self_value;
         let source = format!("^ ({expr})");
         let body = crate::front::parser::parse_expression(&source).map_err(|e| {
@@ -104,7 +105,7 @@ impl Machine {
     }
 
     /// Invokes `method` (receiver and arguments pushed) and runs it to its return.
-    fn run_nested(&mut self, method: u32, argc: usize, base: usize) -> Result<Value, String> {
+    fn run_nested(&mut self, method: MethodId, argc: usize, base: usize) -> Result<Value, String> {
         let vm = &mut *self.vm;
         vm.invoke(method, argc).map_err(describe_unwind)?;
         self.finish_nested(base)

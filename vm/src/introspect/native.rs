@@ -59,7 +59,7 @@ impl View<'_> {
     pub fn native_code(&self, key: MethodKey) -> Option<NativeCode> {
         let vm = self.vm;
         let c = vm.jit.compiled(key.0)?;
-        let lines = match &vm.methods.get(key.0 as usize)?.kind {
+        let lines = match &vm.methods.get(key.0.index())?.kind {
             MethodKind::Bytecode(code) => code.lines.clone(),
             _ => return None,
         };

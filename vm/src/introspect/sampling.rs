@@ -2,6 +2,7 @@
 //! and `Machine::run_sampled`, over the signal-safe sampler in `observe::sampling`.
 
 use super::{Exit, Machine, MethodKey, View};
+use crate::ids::MethodId;
 use crate::observe::sampling::{thread_cpu_time, Sampler, ALLOCATED_AT_GC};
 pub use crate::observe::sampling::{Phase, SAMPLE_DEPTH, SAMPLE_INNER};
 use crate::runtime::vm::Vm;
@@ -91,7 +92,7 @@ pub struct SampledRun {
 /// Names (method index, tier) pairs, once each.
 struct Labels<'a> {
     vm: &'a Vm,
-    known: std::collections::HashMap<(u32, u8), FrameLabel>,
+    known: std::collections::HashMap<(MethodId, u8), FrameLabel>,
 }
 
 impl<'a> Labels<'a> {
@@ -102,9 +103,9 @@ impl<'a> Labels<'a> {
         }
     }
 
-    fn label(&mut self, method: u32, tier: u8) -> FrameLabel {
+    fn label(&mut self, method: MethodId, tier: u8) -> FrameLabel {
         let vm = self.vm;
-        let make = || match vm.methods.get(method as usize) {
+        let make = || match vm.methods.get(method.index()) {
             Some(m) => FrameLabel {
                 method: Some(MethodKey(method)),
                 class: vm.class_name(m.holder).into(),

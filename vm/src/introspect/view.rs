@@ -4,7 +4,7 @@
 
 use super::ValueRef;
 use crate::bytecode::{Code, MethodKind};
-use crate::object::heap::{Body, MethodIdx};
+use crate::object::heap::{Body, MethodId};
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 
@@ -15,7 +15,7 @@ pub struct View<'a> {
 
 /// A method, as a cheap key (see [`View::method_at`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MethodKey(pub(crate) u32);
+pub struct MethodKey(pub(crate) crate::ids::MethodId);
 
 /// A named variable and its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +133,7 @@ impl<'a> View<'a> {
     /// `(class, selector, label, file)` of a method (see [`FrameInfo`]).
     pub fn method_names(&self, key: MethodKey) -> (String, String, String, String) {
         let vm = self.vm;
-        let m = &vm.methods[key.0 as usize];
+        let m = &vm.methods[key.0.index()];
         (
             vm.class_name(m.holder),
             vm.symbol_text(m.signature).to_string(),
@@ -211,7 +211,7 @@ impl<'a> View<'a> {
         let vm = self.vm;
         let index = vm.frames.len() - 1 - level;
         let f = &vm.frames[index];
-        let method = &vm.methods[f.method as usize];
+        let method = &vm.methods[f.method.index()];
         let code = vm.code_of(f.method);
         let bci = if level == 0 {
             f.pc
@@ -268,11 +268,11 @@ impl<'a> View<'a> {
     }
 
     /// Captured variables of the activations enclosing block method `method`.
-    fn outer_variables(&self, method: MethodIdx, mut ctx: Value, out: &mut Vec<Var>) {
+    fn outer_variables(&self, method: MethodId, mut ctx: Value, out: &mut Vec<Var>) {
         let vm = self.vm;
-        let mut m = vm.methods[method as usize].outer_method;
+        let mut m = vm.methods[method.index()].outer_method;
         while let (Some(outer), true) = (m, ctx != Value::NIL) {
-            let code = match &vm.methods[outer as usize].kind {
+            let code = match &vm.methods[outer.index()].kind {
                 MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => c.clone(),
                 _ => break,
             };
@@ -288,7 +288,7 @@ impl<'a> View<'a> {
                 }
                 ctx = vm.context_get(ctx, 0, 0);
             }
-            m = vm.methods[outer as usize].outer_method;
+            m = vm.methods[outer.index()].outer_method;
         }
     }
 
@@ -459,9 +459,9 @@ impl<'a> View<'a> {
 
     /// The run counters of every method and block the VM has loaded, in load order.
     pub fn method_counts(&self) -> Vec<MethodCount> {
-        (0..self.vm.methods.len() as u32)
-            .map(|m| {
-                let method = &self.vm.methods[m as usize];
+        (0..self.vm.methods.len())
+            .map(|i| {
+                let (m, method) = (crate::ids::MethodId::new(i), &self.vm.methods[i]);
                 MethodCount {
                     key: MethodKey(m),
                     label: self.vm.method_name(m),
@@ -502,7 +502,7 @@ impl<'a> View<'a> {
             .methods
             .values()
             .map(|&m| {
-                let method = &vm.methods[m as usize];
+                let method = &vm.methods[m.index()];
                 let lines = match &method.kind {
                     MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => c.lines.clone(),
                     _ => Vec::new(),

@@ -9,7 +9,7 @@
 //! methods, so a call from tier-1 code straight into another compiled method is no
 //! event: the counters describe tier *crossings*.
 
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::runtime::vm::Vm;
 use std::collections::{BTreeMap, HashMap};
 
@@ -37,11 +37,11 @@ pub(crate) enum JitEventKind {
     /// Tier-1 code at send `bci` called `callee`, which runs in tier 0.
     CalledTier0 {
         bci: u32,
-        callee: MethodIdx,
+        callee: MethodId,
     },
     /// The method returned (or was unwound) to `caller`, which runs in tier 0.
     ReturnedToTier0 {
-        caller: MethodIdx,
+        caller: MethodId,
     },
     /// A tier-1 frame continues in tier 0 at `bci` (its code has no entry there).
     ResumedInTier0 {
@@ -64,7 +64,7 @@ impl JitEventKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct JitEvent {
     pub clock: u64,
-    pub method: MethodIdx,
+    pub method: MethodId,
     pub kind: JitEventKind,
 }
 
@@ -89,11 +89,11 @@ pub(crate) struct JitLog {
     crossings: usize,
     /// Events counted but not kept (past the caps).
     pub dropped: u64,
-    pub counters: HashMap<MethodIdx, MethodCounters>,
+    pub counters: HashMap<MethodId, MethodCounters>,
 }
 
 impl JitLog {
-    pub(crate) fn record(&mut self, clock: u64, method: MethodIdx, kind: JitEventKind) {
+    pub(crate) fn record(&mut self, clock: u64, method: MethodId, kind: JitEventKind) {
         let c = self.counters.entry(method).or_default();
         let bump = |m: &mut BTreeMap<u32, u64>, bci: u32| *m.entry(bci).or_default() += 1;
         match kind {
@@ -126,13 +126,13 @@ impl JitLog {
 /// The frame the dispatcher last entered tier-1 code with.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NativeRun {
-    pub method: MethodIdx,
+    pub method: MethodId,
     pub depth: usize,
     pub frame_id: u64,
 }
 
 impl Vm {
-    pub(crate) fn jit_event(&mut self, method: MethodIdx, kind: JitEventKind) {
+    pub(crate) fn jit_event(&mut self, method: MethodId, kind: JitEventKind) {
         let clock = self.stats.clock;
         self.jit.log.record(clock, method, kind);
     }
@@ -168,13 +168,14 @@ mod tests {
     #[test]
     fn counters_stay_exact_past_the_caps() {
         let mut log = JitLog::default();
+        let m3 = MethodId::new(3);
         for i in 0..(CROSSING_CAP as u64 + 10) {
-            log.record(i, 3, JitEventKind::Entered { bci: 0 });
+            log.record(i, m3, JitEventKind::Entered { bci: 0 });
         }
-        log.record(99, 3, JitEventKind::Compiled { code_bytes: 40 });
-        log.record(100, 3, JitEventKind::OsrEntry { bci: 7 });
-        log.record(101, 3, JitEventKind::OsrEntry { bci: 7 });
-        let c = &log.counters[&3];
+        log.record(99, m3, JitEventKind::Compiled { code_bytes: 40 });
+        log.record(100, m3, JitEventKind::OsrEntry { bci: 7 });
+        log.record(101, m3, JitEventKind::OsrEntry { bci: 7 });
+        let c = &log.counters[&m3];
         assert_eq!(c.entries, CROSSING_CAP as u64 + 10);
         assert_eq!(c.osr.get(&7), Some(&2));
         assert_eq!(log.dropped, 10);

@@ -28,7 +28,7 @@ pub(crate) mod debuginfo;
 pub(crate) mod events;
 
 use crate::bytecode::{Code, MethodKind};
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::runtime::error::Unwind;
 use crate::runtime::vm::{Options, Vm};
 use code_cache::CodeCache;
@@ -147,10 +147,10 @@ pub(crate) struct Jit {
     tools: NativeTools,
     pub stats: JitStats,
     /// The assembler's message for each method it refused.
-    pub refusals: Vec<(MethodIdx, String)>,
+    pub refusals: Vec<(MethodId, String)>,
     /// Methods with tier-2 code: tier-1 code never calls them natively, so their
     /// frames reach the dispatcher, which runs them in tier 2.
-    in_tier2: std::collections::HashSet<MethodIdx>,
+    in_tier2: std::collections::HashSet<MethodId>,
     /// What tier 1 did, for tools (`introspect::View::jit_events`).
     pub log: JitLog,
 }
@@ -205,9 +205,9 @@ impl Jit {
     }
 
     /// `method` got tier-2 code: sends from tier-1 code go through the dispatcher.
-    pub(crate) fn leave_to_tier2(&mut self, method: MethodIdx) {
+    pub(crate) fn leave_to_tier2(&mut self, method: MethodId) {
         self.in_tier2.insert(method);
-        if let Some(e) = self.fast.get_mut(method as usize) {
+        if let Some(e) = self.fast.get_mut(method.index()) {
             *e = FastEntry::default();
         }
     }
@@ -284,17 +284,17 @@ impl Jit {
     }
 
     /// Methods with tier-1 code.
-    pub(crate) fn compiled_methods(&self) -> impl Iterator<Item = MethodIdx> + '_ {
+    pub(crate) fn compiled_methods(&self) -> impl Iterator<Item = MethodId> + '_ {
         self.slots
             .iter()
             .enumerate()
             .filter(|(_, s)| matches!(s, Slot::Compiled(_)))
-            .map(|(i, _)| i as MethodIdx)
+            .map(|(i, _)| MethodId::new(i))
     }
 
     /// The compiled code of `method`.
-    pub(crate) fn compiled(&self, method: MethodIdx) -> Option<&Compiled> {
-        match self.slots.get(method as usize) {
+    pub(crate) fn compiled(&self, method: MethodId) -> Option<&Compiled> {
+        match self.slots.get(method.index()) {
             Some(Slot::Compiled(c)) => Some(c),
             _ => None,
         }
@@ -318,9 +318,9 @@ impl Jit {
 impl Vm {
     /// Compiles `method` now; answers whether it has code afterwards. Time samples
     /// taken meanwhile are in the compiler phase.
-    fn jit_compile(&mut self, method: MethodIdx) -> bool {
+    fn jit_compile(&mut self, method: MethodId) -> bool {
         let _phase = crate::observe::sampling::PhaseMark::compiling(method);
-        let m = method as usize;
+        let m = method.index();
         if self.jit.slots.len() <= m {
             self.jit
                 .slots
@@ -373,7 +373,7 @@ impl Vm {
     }
 
     /// Describes the code of `method` to the native-tool outputs.
-    fn publish_compiled(&mut self, method: MethodIdx, c: &Compiled) {
+    fn publish_compiled(&mut self, method: MethodId, c: &Compiled) {
         let start = Instant::now();
         let record = self.code_record(method, c);
         let prepared = start.elapsed();
@@ -383,8 +383,8 @@ impl Vm {
     }
 
     /// The code of `method` as native tools see it.
-    fn code_record(&self, method: MethodIdx, c: &Compiled) -> CodeRecord {
-        let m = &self.methods[method as usize];
+    fn code_record(&self, method: MethodId, c: &Compiled) -> CodeRecord {
+        let m = &self.methods[method.index()];
         CodeRecord {
             name: self.method_name(method),
             file: absolute(&m.file),
@@ -404,8 +404,8 @@ impl Vm {
 
     /// The native address where the top frame's `method` continues at `pc`, compiling
     /// it first when its counters passed the threshold.
-    fn jit_entry(&mut self, method: MethodIdx, pc: u32, counter: u32) -> Option<u64> {
-        let m = method as usize;
+    fn jit_entry(&mut self, method: MethodId, pc: u32, counter: u32) -> Option<u64> {
+        let m = method.index();
         let untried = match self.jit.slots.get(m) {
             Some(Slot::Compiled(c)) => {
                 let current = match &self.methods[m].kind {
@@ -432,8 +432,8 @@ impl Vm {
         if self.tier2.enabled && self.tier2_claims(method) {
             return None;
         }
-        if let Some(&(address, code)) = self.jit.natives.get(method as usize) {
-            if let MethodKind::Bytecode(c) = &self.methods[method as usize].kind {
+        if let Some(&(address, code)) = self.jit.natives.get(method.index()) {
+            if let MethodKind::Bytecode(c) = &self.methods[method.index()].kind {
                 if address != 0 && std::ptr::eq(Rc::as_ptr(c), code) {
                     self.frames.last_mut()?.tier = 1;
                     return Some(address);
@@ -444,8 +444,8 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn jit_callee_entry_slow(&mut self, method: MethodIdx) -> Option<u64> {
-        let counter = self.methods[method as usize].invocations.get();
+    fn jit_callee_entry_slow(&mut self, method: MethodId) -> Option<u64> {
+        let counter = self.methods[method.index()].invocations.get();
         let entry = self.jit_entry(method, 0, counter)?;
         self.frames.last_mut()?.tier = 1;
         Some(entry)
@@ -455,10 +455,10 @@ impl Vm {
     /// frame should continue in tier 1 there (on-stack replacement).
     pub(crate) fn jit_osr(&mut self, pc: usize) -> bool {
         let method = self.frames.last().expect("frame").method;
-        if matches!(self.jit.slots.get(method as usize), Some(Slot::Refused)) {
+        if matches!(self.jit.slots.get(method.index()), Some(Slot::Refused)) {
             return false;
         }
-        let counter = self.methods[method as usize].back_edges.get();
+        let counter = self.methods[method.index()].back_edges.get();
         if self.jit_entry(method, pc as u32, counter).is_none() {
             return false;
         }
@@ -494,7 +494,7 @@ impl Vm {
                 }
                 continue;
             }
-            let counter = self.methods[method as usize].invocations.get();
+            let counter = self.methods[method.index()].invocations.get();
             let Some(target) = self.jit_entry(method, pc, counter) else {
                 if let Some(run) = ran {
                     self.jit_note_exit(run);

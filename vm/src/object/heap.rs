@@ -9,10 +9,7 @@ use crate::value::Value;
 use num_bigint::BigInt;
 use std::collections::HashMap;
 
-/// An interned symbol's number (index into the universe's symbol table).
-pub(crate) type SymbolId = u32;
-/// A method's number (index into the universe's method table).
-pub(crate) type MethodIdx = u32;
+pub(crate) use crate::ids::{MethodId, SymbolId};
 
 /// What `new` makes for a class: instances of a class share its layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +32,7 @@ pub(crate) struct ClassData {
     pub superclass: Value,
     /// Names of all instance fields, inherited ones first.
     pub instance_fields: Vec<SymbolId>,
-    pub methods: HashMap<SymbolId, MethodIdx>,
+    pub methods: HashMap<SymbolId, MethodId>,
     /// Reflective `Method`/`Primitive` objects, in definition order.
     pub method_objects: Vec<Value>,
     /// The Array `methods` answers (made once, so it keeps its identity).
@@ -102,7 +99,7 @@ impl SomString {
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub(crate) struct BlockData {
-    pub method: MethodIdx,
+    pub method: MethodId,
     /// The nearest enclosing context (`Context` object) or nil.
     pub outer: Value,
     /// `self` of the home method.
@@ -111,9 +108,8 @@ pub(crate) struct BlockData {
     pub home_frame: u32,
     pub home_id: u64,
     /// For blocks made from an inlined literal block (fallback sends): the frame that
-    /// made it, whose stack slots it reads and writes. `u32::MAX` otherwise.
-    pub creator_frame: u32,
-    pub creator_id: u64,
+    /// made it, whose stack slots it reads and writes, and that frame's activation id.
+    pub creator: Option<(u32, u64)>,
 }
 
 /// The tags machine code tests (`object::layout`).
@@ -141,7 +137,7 @@ pub(crate) enum Body {
     Context(Slots) = CONTEXT_TAG,
     Class(Box<ClassData>) = 9,
     /// A reflective method object (class `Method` or `Primitive`).
-    Method(MethodIdx) = 10,
+    Method(MethodId) = 10,
 }
 
 /// One heap object: its class, its identity hash and its body (the collector's marks

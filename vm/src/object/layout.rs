@@ -113,13 +113,12 @@ mod tests {
     #[test]
     fn block_data_and_double_tags_are_where_the_layout_says() {
         let data = Box::new(BlockData {
-            method: 7,
+            method: crate::ids::MethodId::new(7),
             outer: Value::NIL,
             receiver: Value::NIL,
             home_frame: 0,
             home_id: 0,
-            creator_frame: 0,
-            creator_id: 0,
+            creator: None,
         });
         let at = &*data as *const BlockData as u64;
         let obj = object(Body::Block(data));

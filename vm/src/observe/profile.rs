@@ -3,7 +3,7 @@
 //! (`Machine::enable_profile`) and read back through `introspect::View`.
 
 use crate::bytecode::Bytecode;
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 use std::collections::HashMap;
@@ -11,11 +11,11 @@ use std::collections::HashMap;
 /// Counts kept by a profiled monitored run.
 #[derive(Debug, Default, Clone)]
 pub struct BytecodeProfile {
-    pub(crate) counts: HashMap<MethodIdx, Vec<u64>>,
-    pub(crate) receivers: HashMap<(MethodIdx, u32), Vec<(Value, u64)>>,
+    pub(crate) counts: HashMap<MethodId, Vec<u64>>,
+    pub(crate) receivers: HashMap<(MethodId, u32), Vec<(Value, u64)>>,
     /// A `to_do_step` just ran (method, its loop head): the loop test it runs inline
     /// is counted when the next bytecode is not the head itself.
-    pub(crate) pending_test: Option<(MethodIdx, u32)>,
+    pub(crate) pending_test: Option<(MethodId, u32)>,
 }
 
 impl Vm {
@@ -40,7 +40,7 @@ impl Vm {
         counts[pc] += 1;
         let bc = code.bytecodes[pc];
         if let Bytecode::ToDoStep { head, .. } = bc {
-            profile.pending_test = Some((method, head));
+            profile.pending_test = Some((method, head.as_u32()));
         }
         if let Some(s) = bc.send_site() {
             let argc = self.sites[s as usize].argc as usize;

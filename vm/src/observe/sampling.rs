@@ -25,6 +25,7 @@
 //!
 //! Every `unsafe` block of the profiler path is in this module.
 
+use crate::ids::MethodId;
 use crate::runtime::vm::{Frame, Vm, MAX_FRAMES};
 use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
@@ -86,7 +87,7 @@ thread_local! {
 pub(crate) struct PhaseSpan {
     pub(crate) phase: Phase,
     /// The method being compiled (a compilation span), else `None`.
-    pub(crate) method: Option<u32>,
+    pub(crate) method: Option<MethodId>,
     pub(crate) start_ns: u64,
     pub(crate) end_ns: u64,
 }
@@ -159,7 +160,7 @@ impl PhaseMark {
     }
 
     /// The compilation of `method` (by a JIT tier) starts.
-    pub(crate) fn compiling(method: u32) -> PhaseMark {
+    pub(crate) fn compiling(method: MethodId) -> PhaseMark {
         let mut mark = PhaseMark::enter(Phase::Compiler);
         if let Some(span) = &mut mark.span {
             span.method = Some(method);
@@ -259,7 +260,10 @@ impl Ring {
                 methods: slot.methods[..copied]
                     .iter()
                     .zip(&slot.tiers)
-                    .map(|(m, t)| (m.load(Ordering::Relaxed), t.load(Ordering::Relaxed)))
+                    .map(|(m, t)| {
+                        let method = MethodId::from_u32(m.load(Ordering::Relaxed));
+                        (method, t.load(Ordering::Relaxed))
+                    })
                     .collect(),
             });
         }
@@ -279,7 +283,7 @@ pub(crate) struct RawSample {
     pub(crate) at_ns: u64,
     /// The interrupted program counter (0: unknown).
     pub(crate) pc: u64,
-    pub(crate) methods: Vec<(u32, u8)>,
+    pub(crate) methods: Vec<(MethodId, u8)>,
 }
 
 /// What a session collected: samples in order, the ticks lost to a full ring, and the
@@ -339,7 +343,7 @@ impl Session {
                     std::ptr::read_volatile(std::ptr::addr_of!((*frame).tier)),
                 )
             };
-            slot.methods[i].store(method, Ordering::Relaxed);
+            slot.methods[i].store(method.as_u32(), Ordering::Relaxed);
             slot.tiers[i].store(tier, Ordering::Relaxed);
         }
         slot.depth.store(copied.max(len) as u32, Ordering::Relaxed);

@@ -229,7 +229,7 @@ impl Vm {
             Bytecode::StoreCaptured(_) => Some(context),
             Bytecode::StoreOuter(hops, _) => Some(self.context_hops(outer, hops)),
             Bytecode::Send(s) | Bytecode::SuperSend(s) => {
-                let site = &self.sites[s as usize];
+                let site = &self.sites[s.index()];
                 let argc = site.argc as usize;
                 let (globals, puts) = self.send_may_store(site.selector, top, argc);
                 if globals {

@@ -1,7 +1,7 @@
 //! Errors: SOM-level errors with their SOM backtrace, class-loading errors, and the
 //! `Unwind` that carries an error or a `system exit:` out of the interpreter loop.
 
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::runtime::vm::{Vm, MAX_FRAMES};
 use std::fmt;
 
@@ -95,8 +95,8 @@ impl From<Unwind> for PrimError {
 
 impl Vm {
     /// `Class>>selector` of a method (`[] in Class>>selector` for a block).
-    pub(crate) fn method_name(&self, m: MethodIdx) -> String {
-        let method = &self.methods[m as usize];
+    pub(crate) fn method_name(&self, m: MethodId) -> String {
+        let method = &self.methods[m.index()];
         let holder = self.class_name(method.holder);
         let sel = self.symbol_text(method.signature);
         match method.outer_method {
@@ -109,7 +109,7 @@ impl Vm {
     pub(crate) fn backtrace(&self) -> Vec<BacktraceFrame> {
         let mut out = Vec::new();
         for f in self.frames.iter().rev() {
-            let method = &self.methods[f.method as usize];
+            let method = &self.methods[f.method.index()];
             let code = self.code_of(f.method);
             let pc = (f.pc as usize).saturating_sub(1);
             let line = code.lines.get(pc).copied().unwrap_or(method.line);
@@ -128,7 +128,7 @@ impl Vm {
         })
     }
 
-    pub(crate) fn primitive_error(&self, method: MethodIdx, e: PrimError) -> Unwind {
+    pub(crate) fn primitive_error(&self, method: MethodId, e: PrimError) -> Unwind {
         let message = match e {
             PrimError::Message(m) => m,
             PrimError::Unwind(u) => return u,

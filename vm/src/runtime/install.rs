@@ -34,7 +34,7 @@
 //! off (`array_primitives`).
 
 use crate::bytecode::{CacheEntry, MethodKind};
-use crate::object::heap::{Body, Layout, MethodIdx, SymbolId};
+use crate::object::heap::{Body, Layout, MethodId, SymbolId};
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 
@@ -46,7 +46,7 @@ impl Vm {
         for site in self.sites.iter_mut().filter(|s| s.selector == selector) {
             site.cache = [CacheEntry {
                 class: Value::NIL,
-                method: 0,
+                method: MethodId::new(0),
             }; 4];
             site.cached = 0;
             site.megamorphic = false;
@@ -61,7 +61,7 @@ impl Vm {
         ["at:", "at:put:"].iter().all(|sel| {
             let sel = self.intern(sel);
             self.lookup(self.core.array, sel).is_some_and(|m| {
-                let m = &self.methods[m as usize];
+                let m = &self.methods[m.index()];
                 m.holder == self.core.array && matches!(m.kind, MethodKind::Primitive(_))
             })
         })
@@ -72,7 +72,7 @@ impl Vm {
         &mut self,
         class: Value,
         selector: SymbolId,
-        method: Option<MethodIdx>,
+        method: Option<MethodId>,
     ) {
         let data = self.heap.class_data_mut(class);
         match method {
@@ -114,7 +114,7 @@ impl Vm {
             Body::Array(items) => items
                 .iter()
                 .filter_map(|&v| match v.is_ref().then(|| &self.heap.get(v).body) {
-                    Some(Body::Method(m)) => Some(self.methods[*m as usize].holder),
+                    Some(Body::Method(m)) => Some(self.methods[m.index()].holder),
                     _ => None,
                 })
                 .collect(),
@@ -157,7 +157,7 @@ impl Vm {
             return Ok(());
         };
         let (selector, argc) = {
-            let m = &self.methods[old as usize];
+            let m = &self.methods[old.index()];
             (m.signature, m.num_args)
         };
         let new = match value.is_ref().then(|| &self.heap.get(value).body) {
@@ -167,12 +167,12 @@ impl Vm {
                 return Ok(());
             }
         };
-        let holder = self.methods[new as usize].holder;
+        let holder = self.methods[new.index()].holder;
         let mut c = owner;
         while !c.is_nil() && c != holder {
             c = self.heap.class_data(c).superclass;
         }
-        if c.is_nil() || self.methods[new as usize].num_args != argc {
+        if c.is_nil() || self.methods[new.index()].num_args != argc {
             return Err(format!(
                 "cannot install {} as #{} of {}: {}",
                 self.method_name(new),

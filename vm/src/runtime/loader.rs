@@ -60,8 +60,12 @@ impl Vm {
         }
         let mut objects = Vec::new();
         for &(_, layout) in CORE {
-            let meta = self.heap.insert(Value::NIL, empty_class(0, Layout::Class));
-            let class = self.heap.insert(meta, empty_class(0, layout));
+            let meta = self
+                .heap
+                .insert(Value::NIL, empty_class(SymbolId::new(0), Layout::Class));
+            let class = self
+                .heap
+                .insert(meta, empty_class(SymbolId::new(0), layout));
             objects.push(class);
         }
         let by_name = |n: &str| objects[CORE.iter().position(|c| c.0 == n).expect("core")];
@@ -116,7 +120,7 @@ impl Vm {
         self.array_primitives = ["at:", "at:put:"].iter().all(|sel| {
             let sel = self.intern(sel);
             self.lookup(self.core.array, sel).is_some_and(|m| {
-                let m = &self.methods[m as usize];
+                let m = &self.methods[m.index()];
                 m.holder == self.core.array && matches!(m.kind, MethodKind::Primitive(_))
             })
         });
@@ -352,12 +356,12 @@ impl Vm {
                 col: e.pos.col,
                 message: e.message,
             })?;
-            let class = match self.methods[m as usize].kind {
+            let class = match self.methods[m.index()].kind {
                 MethodKind::Bytecode(_) | MethodKind::Trivial(..) => self.core.method,
                 _ => self.core.primitive,
             };
             let obj = self.heap.insert(class, Body::Method(m));
-            let sel = self.methods[m as usize].signature;
+            let sel = self.methods[m.index()].signature;
             let data = self.heap.class_data_mut(holder);
             data.methods.insert(sel, m);
             data.method_objects.push(obj);

@@ -4,7 +4,8 @@
 
 use crate::bytecode::{CacheEntry, Code, FallbackKind, MethodKind, Trivial};
 use crate::front::compiler::NO_FALLBACK;
-use crate::object::heap::{BlockData, Body, MethodIdx, SymbolId};
+use crate::ids::SendSiteId;
+use crate::object::heap::{BlockData, Body, MethodId, SymbolId};
 use crate::runtime::error::Unwind;
 use crate::runtime::primitives::{Prim, PrimFn};
 use crate::runtime::vm::{Frame, Vm, MAX_FRAMES, STACK_SLOTS};
@@ -13,7 +14,7 @@ use crate::value::Value;
 
 impl Vm {
     /// Looks a selector up along the superclass chain (through the lookup cache).
-    pub(crate) fn lookup(&mut self, class: Value, selector: SymbolId) -> Option<MethodIdx> {
+    pub(crate) fn lookup(&mut self, class: Value, selector: SymbolId) -> Option<MethodId> {
         if let Some(&m) = self.lookup_cache.get(&(class, selector)) {
             return m;
         }
@@ -37,8 +38,8 @@ impl Vm {
     /// primitive answers in place). Everything else goes through `send`, which counts
     /// the send the same way (by the cache's state before the send).
     #[inline(always)]
-    pub(crate) fn send_fast(&mut self, site_idx: u32) -> Result<Flow, Unwind> {
-        let site = &self.sites[site_idx as usize];
+    pub(crate) fn send_fast(&mut self, site_idx: SendSiteId) -> Result<Flow, Unwind> {
+        let site = &self.sites[site_idx.index()];
         let argc = site.argc as usize;
         if !site.megamorphic && !self.oom {
             let recv = self.stack[self.stack.len() - 1 - argc];
@@ -71,8 +72,8 @@ impl Vm {
 
     /// Runs the inline cache's target `method` on `recv` and `argc` arguments.
     #[inline(always)]
-    fn run_cached(&mut self, method: MethodIdx, recv: Value, argc: usize) -> Result<Flow, Unwind> {
-        match self.methods[method as usize].kind {
+    fn run_cached(&mut self, method: MethodId, recv: Value, argc: usize) -> Result<Flow, Unwind> {
+        match self.methods[method.index()].kind {
             MethodKind::Bytecode(_) => {
                 self.push_frame(method, argc)?;
                 Ok(Flow::Switch)
@@ -82,7 +83,7 @@ impl Vm {
             MethodKind::BlockValue => {
                 if let Body::Block(b) = &self.heap.get(recv).body {
                     let target = b.method;
-                    if self.methods[target as usize].num_args as usize == argc {
+                    if self.methods[target.index()].num_args as usize == argc {
                         self.push_frame(target, argc)?;
                         return Ok(Flow::Switch);
                     }
@@ -95,7 +96,7 @@ impl Vm {
 
     /// Runs a trivial method (no frame): getter, setter, constant or `^ self`.
     #[inline(always)]
-    fn run_trivial(&mut self, method: MethodIdx, t: Trivial, argc: usize) -> Result<Flow, Unwind> {
+    fn run_trivial(&mut self, method: MethodId, t: Trivial, argc: usize) -> Result<Flow, Unwind> {
         if self.trivial_frames {
             return self.run_trivial_framed(method, argc);
         }
@@ -124,7 +125,7 @@ impl Vm {
     /// plus a frame and its statement boundaries.
     #[cold]
     #[inline(never)]
-    fn run_trivial_framed(&mut self, method: MethodIdx, argc: usize) -> Result<Flow, Unwind> {
+    fn run_trivial_framed(&mut self, method: MethodId, argc: usize) -> Result<Flow, Unwind> {
         self.push_frame(method, argc)?;
         Ok(Flow::Switch)
     }
@@ -132,17 +133,17 @@ impl Vm {
     /// `Method::invocations` of `method` advances (a frame pushed, a trivial method
     /// run, a `restart`): the counter every tier advances the same way.
     #[inline(always)]
-    pub(crate) fn count_invocation(&mut self, method: MethodIdx) {
-        let m = &self.methods[method as usize];
+    pub(crate) fn count_invocation(&mut self, method: MethodId) {
+        let m = &self.methods[method.index()];
         m.invocations.set(m.invocations.get().wrapping_add(1));
     }
 
     /// The send at `site`: `[recv args..]` are on the stack.
-    pub(crate) fn send(&mut self, site_idx: u32) -> Result<Flow, Unwind> {
+    pub(crate) fn send(&mut self, site_idx: SendSiteId) -> Result<Flow, Unwind> {
         if self.oom {
             return Err(self.out_of_memory());
         }
-        let site = &self.sites[site_idx as usize];
+        let site = &self.sites[site_idx.index()];
         let argc = site.argc as usize;
         let recv = self.stack[self.stack.len() - 1 - argc];
         let class = if site.lookup_class.is_nil() {
@@ -169,7 +170,7 @@ impl Vm {
             Some(m) => m,
             None => match self.lookup(class, selector) {
                 Some(m) => {
-                    let site = &mut self.sites[site_idx as usize];
+                    let site = &mut self.sites[site_idx.index()];
                     if (site.cached as usize) < site.cache.len() {
                         site.cache[site.cached as usize] = CacheEntry { class, method: m };
                         site.cached += 1;
@@ -199,8 +200,8 @@ impl Vm {
     }
 
     /// Runs `method` on the receiver and arguments on top of the stack.
-    pub(crate) fn invoke(&mut self, method: MethodIdx, argc: usize) -> Result<Flow, Unwind> {
-        match &self.methods[method as usize].kind {
+    pub(crate) fn invoke(&mut self, method: MethodId, argc: usize) -> Result<Flow, Unwind> {
+        match &self.methods[method.index()].kind {
             MethodKind::Bytecode(_) => {
                 self.push_frame(method, argc)?;
                 Ok(Flow::Switch)
@@ -222,7 +223,7 @@ impl Vm {
                         return Err(self.primitive_error(method, e));
                     }
                 };
-                let want = self.methods[target as usize].num_args as usize;
+                let want = self.methods[target.index()].num_args as usize;
                 if want != argc {
                     let e = format!("a block with {want} arguments was given {argc}").into();
                     return Err(self.primitive_error(method, e));
@@ -242,7 +243,7 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn call_primitive(
         &mut self,
-        method: MethodIdx,
+        method: MethodId,
         f: PrimFn,
         argc: usize,
     ) -> Result<Flow, Unwind> {
@@ -253,7 +254,7 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn primitive_outcome(
         &mut self,
-        method: MethodIdx,
+        method: MethodId,
         r: crate::runtime::primitives::PrimResult,
         argc: usize,
     ) -> Result<Flow, Unwind> {
@@ -276,8 +277,8 @@ impl Vm {
     /// Pushes an activation of a bytecode method (or block) whose receiver and arguments
     /// are on top of the stack.
     #[inline(always)]
-    pub(crate) fn push_frame(&mut self, method: MethodIdx, argc: usize) -> Result<(), Unwind> {
-        let shape = self.methods[method as usize].shape;
+    pub(crate) fn push_frame(&mut self, method: MethodId, argc: usize) -> Result<(), Unwind> {
+        let shape = self.methods[method.index()].shape;
         // The slack beyond `max_growth` is for primitives and fallbacks, which push
         // with checks; `stack.rs` relies on `max_growth` itself.
         let need = shape.max_growth as usize + (1 << 16);
@@ -327,7 +328,7 @@ impl Vm {
     /// The context of a new activation of `method` whose variables are captured by
     /// blocks: slot 0 links to `outer`, captured arguments are copied in.
     #[inline(never)]
-    fn new_context(&mut self, method: MethodIdx, bp: usize, outer: Value, n: u16) -> Value {
+    fn new_context(&mut self, method: MethodId, bp: usize, outer: Value, n: u16) -> Value {
         let code = self.code_of(method);
         let mut slots = vec![Value::NIL; n as usize + 1];
         slots[0] = outer;
@@ -377,7 +378,7 @@ impl Vm {
             a.copy_from_slice(&self.stack[n - argc..]);
         }
         self.stack.truncate(n - argc);
-        let sym = self.symbol_objects[selector as usize];
+        let sym = self.symbol_objects[selector.index()];
         self.stack.push(sym);
         self.stack.push(args);
         self.invoke(handler, 2)
@@ -395,7 +396,7 @@ impl Vm {
             Ok(None) => {
                 let receiver = self.frames.last().expect("frame").self_value;
                 self.stack.push(receiver);
-                let sym = self.symbol_objects[name as usize];
+                let sym = self.symbol_objects[name.index()];
                 self.stack.push(sym);
                 let sel = self.intern("unknownGlobal:");
                 self.send_selector(sel, 1)
@@ -424,13 +425,15 @@ impl Vm {
         }
     }
 
-    /// Makes a closure over `method` in the current frame.
-    pub(crate) fn new_block(&mut self, method: MethodIdx, creator: u32) -> Value {
+    /// Makes a closure over `method` in the current frame. `creator`: the frame whose
+    /// slots a block made for a fallback send reads; `None`: the current frame when the
+    /// block's code reads its creator's slots.
+    pub(crate) fn new_block(&mut self, method: MethodId, creator: Option<u32>) -> Value {
         let top = self.frames.len() - 1;
-        let creator = match creator {
-            u32::MAX if self.methods[method as usize].shape.uses_creator => top as u32,
-            c => c,
-        };
+        let creator = creator.or_else(|| {
+            let uses = self.methods[method.index()].shape.uses_creator;
+            uses.then_some(top as u32)
+        });
         let (home_frame, home_id) = self.frame_home(top);
         let f = self.frames.last().expect("frame");
         let data = BlockData {
@@ -443,10 +446,9 @@ impl Vm {
             receiver: f.self_value,
             home_frame,
             home_id,
-            creator_frame: creator,
-            creator_id: if creator == u32::MAX { 0 } else { f.id },
+            creator: creator.map(|c| (c, f.id)),
         };
-        let class = match self.methods[method as usize].num_args {
+        let class = match self.methods[method.index()].num_args {
             0 => self.core.block1,
             1 => self.core.block2,
             2 => self.core.block3,
@@ -479,7 +481,7 @@ impl Vm {
             self.stack.pop();
         }
         for &m in &fb.blocks {
-            let b = self.new_block(m, creator);
+            let b = self.new_block(m, Some(creator));
             self.stack.push(b);
         }
         let argc = match fb.kind {

@@ -120,8 +120,8 @@ pub(crate) fn fetch(ops: *const Bytecode, code: &Code, pc: usize) -> &Bytecode {
 /// `evaluate`, whose restored table holds clones of the same `Rc`s for every method
 /// that existed when it was taken (and any frame the loop returns to existed then).
 #[inline(always)]
-pub(crate) unsafe fn code_ref<'a>(vm: &Vm, method: u32) -> &'a Code {
-    let code: *const Code = match &vm.methods[method as usize].kind {
+pub(crate) unsafe fn code_ref<'a>(vm: &Vm, method: crate::ids::MethodId) -> &'a Code {
+    let code: *const Code = match &vm.methods[method.index()].kind {
         MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => Rc::as_ptr(c),
         _ => unreachable!("frame of a primitive"),
     };

@@ -4,7 +4,7 @@
 
 use crate::bytecode::{Method, MethodKind, SendSite};
 use crate::front::ast::Literal;
-use crate::object::heap::{Body, Heap, MethodIdx, SymbolId};
+use crate::object::heap::{Body, Heap, MethodId, SymbolId};
 use crate::object::numeric::Int;
 use crate::value::Value;
 use std::collections::HashMap;
@@ -93,7 +93,7 @@ pub(crate) struct Counters {
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub(crate) struct Frame {
-    pub method: MethodIdx,
+    pub method: MethodId,
     /// Index of the next bytecode (saved while a callee runs).
     pub pc: u32,
     /// Stack index of slot 0 (receiver or block).
@@ -153,7 +153,7 @@ pub(crate) struct Vm {
     pub core: CoreClasses,
     pub system_object: Value,
     /// Global lookup cache for megamorphic sends: (class, selector) -> method.
-    pub lookup_cache: rustc_hash::FxHashMap<(Value, SymbolId), Option<MethodIdx>>,
+    pub lookup_cache: rustc_hash::FxHashMap<(Value, SymbolId), Option<MethodId>>,
     pub stack: Vec<Value>,
     pub frames: Vec<Frame>,
     /// While tier-1 code runs: its context's frame count, which the time sampler reads
@@ -228,7 +228,7 @@ impl Vm {
             gc_inhibit: 0,
             oom: false,
             array_primitives: false,
-            nil_test_selectors: [0; 4],
+            nil_test_selectors: [SymbolId::new(0); 4],
             nil_test_cache: NIL_TEST_CACHE_EMPTY,
             stats: Counters::default(),
             output: crate::runtime::io::Output::default(),
@@ -248,7 +248,7 @@ impl Vm {
         if let Some(&id) = self.symbol_ids.get(s) {
             return id;
         }
-        let id = self.symbols.len() as SymbolId;
+        let id = SymbolId::new(self.symbols.len());
         let text: Rc<str> = Rc::from(s);
         self.symbols.push(text.clone());
         self.symbol_ids.insert(text, id);
@@ -262,11 +262,11 @@ impl Vm {
 
     pub(crate) fn symbol_value(&mut self, s: &str) -> Value {
         let id = self.intern(s);
-        self.symbol_objects[id as usize]
+        self.symbol_objects[id.index()]
     }
 
     pub(crate) fn symbol_text(&self, id: SymbolId) -> &str {
-        &self.symbols[id as usize]
+        &self.symbols[id.index()]
     }
 
     // ---- globals ----
@@ -301,7 +301,7 @@ impl Vm {
         holder: Value,
         file: &Rc<str>,
         line: u32,
-    ) -> MethodIdx {
+    ) -> MethodId {
         self.methods.push(Method {
             signature,
             holder,
@@ -314,7 +314,7 @@ impl Vm {
             invocations: Default::default(),
             back_edges: Default::default(),
         });
-        (self.methods.len() - 1) as MethodIdx
+        MethodId::new(self.methods.len() - 1)
     }
 
     // ---- allocation ----

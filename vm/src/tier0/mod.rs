@@ -5,6 +5,7 @@
 //! (`send.rs`).
 
 use crate::bytecode::{Bytecode, Code, LoopSlots, MethodKind, NilTestMode};
+use crate::ids::MethodId;
 use crate::runtime::error::Unwind;
 use crate::runtime::semantics::arith::{immediate_float_binop, int_binop, BinOp};
 use crate::runtime::stack::StackRegs;
@@ -50,8 +51,8 @@ macro_rules! binop {
 }
 
 impl Vm {
-    pub(crate) fn code_of(&self, method: u32) -> Rc<Code> {
-        match &self.methods[method as usize].kind {
+    pub(crate) fn code_of(&self, method: MethodId) -> Rc<Code> {
+        match &self.methods[method.index()].kind {
             MethodKind::Bytecode(c) | MethodKind::Trivial(_, c) => c.clone(),
             _ => unreachable!("frame of a primitive"),
         }
@@ -118,7 +119,7 @@ impl Vm {
                 pc = f.pc as usize;
                 bp = f.bp as usize;
                 recv = f.self_value;
-                method = f.method as usize;
+                method = f.method.index();
                 // SAFETY: the dispatch loop is the borrow `code_ref` describes.
                 code = unsafe { crate::runtime::stack::code_ref(self, f.method) };
                 ops = code.bytecodes.as_ptr();
@@ -212,7 +213,7 @@ impl Vm {
                 Bytecode::PopLocalJumpBack(s, t) => {
                     let v = st.pop();
                     st.set_slot(bp + s as usize, v);
-                    pc = t as usize;
+                    pc = t.index();
                     st.give(self);
                     self.back_edge(method)?;
                     if JIT && self.jit_osr(pc) {
@@ -270,7 +271,7 @@ impl Vm {
                 },
                 Bytecode::PushBlock(i) => {
                     let method = code.blocks[i as usize];
-                    let block = calling!(self.new_block(method, u32::MAX));
+                    let block = calling!(self.new_block(method, None));
                     st.push(block);
                 }
                 Bytecode::Pop => {
@@ -337,9 +338,9 @@ impl Vm {
                     self.return_non_local(result)?;
                     frame_changed = true;
                 }
-                Bytecode::Jump(t) => pc = t as usize,
+                Bytecode::Jump(t) => pc = t.index(),
                 Bytecode::JumpBack(t) => {
-                    pc = t as usize;
+                    pc = t.index();
                     st.give(self);
                     self.back_edge(method)?;
                     if JIT && self.jit_osr(pc) {
@@ -349,7 +350,7 @@ impl Vm {
                 Bytecode::JumpIfFalse { target, fallback } => {
                     let c = st.pop();
                     if c == Value::FALSE {
-                        pc = target as usize;
+                        pc = target.index();
                     } else if c != Value::TRUE {
                         st.push(c);
                         self.save_pc(pc);
@@ -361,7 +362,7 @@ impl Vm {
                 Bytecode::JumpIfTrue { target, fallback } => {
                     let c = st.pop();
                     if c == Value::TRUE {
-                        pc = target as usize;
+                        pc = target.index();
                     } else if c != Value::FALSE {
                         st.push(c);
                         self.save_pc(pc);
@@ -388,7 +389,7 @@ impl Vm {
                             st.pop();
                         }
                         if jump {
-                            pc = target as usize;
+                            pc = target.index();
                         }
                     } else {
                         self.save_pc(pc);
@@ -416,7 +417,7 @@ impl Vm {
                 } => {
                     st.give(self);
                     if self.counting_loop_test(bp, LoopSlots { counter }, down, pc)? {
-                        pc = exit as usize;
+                        pc = exit.index();
                     }
                 }
                 Bytecode::ToDoStep {
@@ -427,7 +428,7 @@ impl Vm {
                     let slots = LoopSlots { counter };
                     st.give(self);
                     let (next, small) = self.counting_loop_step(bp, slots, down, pc)?;
-                    pc = head as usize;
+                    pc = head.index();
                     self.back_edge(method)?;
                     if !small {
                         // Numbers of any kind: the loop test runs on its own.
@@ -445,7 +446,7 @@ impl Vm {
                             };
                             self.stats.bytecodes += 1;
                             if done {
-                                pc = exit as usize;
+                                pc = exit.index();
                             } else {
                                 st.set_slot(bp + slots.slot(LoopSlots::VARIABLE) as usize, next);
                                 pc += 1;

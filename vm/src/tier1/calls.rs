@@ -162,7 +162,7 @@ impl Emitter<'_> {
         self.receiver_object(-16, numbers)?;
         self.a.cmp(byte_ptr(rax + l.tag), l.double_tag as i32)?;
         self.a.je(numbers)?;
-        self.send_body(bci, site, 1, false, resume)?;
+        self.send_body(bci, site.as_u32(), 1, false, resume)?;
         self.a.jmp(resume)?;
         self.a.set_label(&mut numbers)?;
         self.slow_sending(bci, resume)
@@ -188,7 +188,7 @@ impl Emitter<'_> {
             self.a.cmp(rax, qword_ptr(rbx + CTX_ARRAY_CLASS))?;
             self.a.je(other)?;
         }
-        self.send_body(bci, site, argc as u8, false, resume)?;
+        self.send_body(bci, site.as_u32(), argc as u8, false, resume)?;
         self.a.jmp(resume)?;
         self.a.set_label(&mut other)?;
         self.slow_sending(bci, resume)

@@ -129,8 +129,8 @@ pub(super) fn fused_branch(code: &Code, i: usize) -> Option<(u32, bool)> {
         return None;
     }
     match code.bytecodes.get(i + 1)? {
-        JumpIfFalse { target, .. } => Some((*target, false)),
-        JumpIfTrue { target, .. } => Some((*target, true)),
+        JumpIfFalse { target, .. } => Some((target.as_u32(), false)),
+        JumpIfTrue { target, .. } => Some((target.as_u32(), true)),
         _ => None,
     }
 }
@@ -526,16 +526,16 @@ impl Emitter<'_> {
             StoreOuter(h, s) => self.context_set(FRAME_OUTER, h, s),
             Jump(t) => {
                 self.flush()?;
-                let l = self.label(t)?;
+                let l = self.label(t.as_u32())?;
                 self.a.jmp(l)?;
                 Ok(())
             }
-            JumpBack(t) => self.back_edge(t),
+            JumpBack(t) => self.back_edge(t.as_u32()),
             PopLocalJumpBack(s, t) => {
                 self.a.sub(r13, 8)?;
                 self.a.mov(rax, qword_ptr(r13))?;
                 self.a.mov(qword_ptr(r14 + slot(s)), rax)?;
-                self.back_edge(t)
+                self.back_edge(t.as_u32())
             }
             PushField(i) => self.push_field(bci, i),
             StoreField(i) | PopField(i) => self.store_field(bci, i, matches!(bc, PopField(_))),
@@ -546,14 +546,14 @@ impl Emitter<'_> {
             }
             PushBlock(i) => {
                 self.flush()?;
-                self.a.mov(esi, self.code.blocks[i as usize])?;
+                self.a.mov(esi, self.code.blocks[i as usize].as_u32())?;
                 self.runtime_call(super::prim_calls::rt_push_block as *const () as usize)?;
                 self.a.test(eax, eax)?;
                 self.a.jnz(self.exit)?;
                 Ok(())
             }
             PushGlobal(g) => self.push_global(bci, g),
-            Send(site) => self.send(bci, site, self.sites[site as usize].argc),
+            Send(site) => self.send(bci, site.as_u32(), self.sites[site.index()].argc),
             At(_) => self.array_at(bci),
             AtPut(_) => self.array_at_put(bci),
             Div(_) | Mod(_) => self.divide(bci, matches!(bc, Mod(_))),
@@ -572,9 +572,9 @@ impl Emitter<'_> {
                 self.a.jmp(self.exit)?;
                 Ok(())
             }
-            JumpIfFalse { target, .. } => self.jump_if(bci, target, FALSE_WORD, TRUE_WORD),
-            JumpIfTrue { target, .. } => self.jump_if(bci, target, TRUE_WORD, FALSE_WORD),
-            NilTest { target, mode, .. } => self.nil_test(bci, target, mode),
+            JumpIfFalse { target, .. } => self.jump_if(bci, target.as_u32(), FALSE_WORD, TRUE_WORD),
+            JumpIfTrue { target, .. } => self.jump_if(bci, target.as_u32(), TRUE_WORD, FALSE_WORD),
+            NilTest { target, mode, .. } => self.nil_test(bci, target.as_u32(), mode),
             ToDoPrepare { counter, kind, .. } => {
                 self.counting_loop_prepare(bci, counter, kind.has_step())
             }
@@ -582,12 +582,12 @@ impl Emitter<'_> {
                 counter,
                 exit,
                 down,
-            } => self.counting_loop_test(bci, counter, exit, down),
+            } => self.counting_loop_test(bci, counter, exit.as_u32(), down),
             ToDoStep {
                 counter,
                 head,
                 down,
-            } => self.counting_loop_step(bci, counter, head, down),
+            } => self.counting_loop_step(bci, counter, head.as_u32(), down),
         }
     }
 }

@@ -15,7 +15,7 @@
 
 use super::runtime::*;
 use crate::bytecode::MethodKind;
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::runtime::primitives::Prim;
 use crate::runtime::vm::Vm;
 use crate::tier0::Flow;
@@ -54,8 +54,8 @@ pub(crate) fn marker_entry(kind: &MethodKind) -> Option<FastEntry> {
 pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) -> Status {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
-    let (method, argc) = (method as MethodIdx, argc as usize);
-    let (depth, id, r) = match vm.methods[method as usize].kind {
+    let (method, argc) = (MethodId::new(method as usize), argc as usize);
+    let (depth, id, r) = match vm.methods[method.index()].kind {
         MethodKind::Primitive(f) => {
             let answer = f(vm, argc);
             match answer {
@@ -96,7 +96,7 @@ pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) 
 pub(crate) extern "C" fn rt_push_block(ctx: *mut JitCtx, method: u64) -> Status {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
-    let block = vm.new_block(method as MethodIdx, u32::MAX);
+    let block = vm.new_block(MethodId::new(method as usize), None);
     vm.push(block);
     if sync_after_value(ctx, vm) {
         return Status::Continue;

@@ -12,6 +12,8 @@
 //! `context.rs`.
 
 use crate::bytecode::{Bytecode, LoopSlots, NilTestMode};
+use crate::ids::MethodId;
+use crate::ids::SendSiteId;
 pub(crate) use crate::native::abi::*;
 pub(crate) use crate::native::context::*;
 use crate::runtime::error::Unwind;
@@ -93,7 +95,7 @@ pub(crate) extern "C" fn rt_send(ctx: *mut JitCtx, site: u64, next_pc: u64) -> S
     vm.save_pc(next_pc as usize);
     let depth = vm.frames.len();
     let id = vm.frames.last().map(|f| f.id);
-    let r = vm.send_fast(site as u32);
+    let r = vm.send_fast(SendSiteId::from_u32(site as u32));
     let r = send_answer(ctx, vm, depth, id, r);
     leave_send(ctx, vm, r)
 }
@@ -366,18 +368,18 @@ pub(crate) extern "C" fn leaf_trivial(vm: *mut Vm, method: u64, slots: *const Va
     };
     match vm.trivial_answer(t, recv, arg) {
         Some(v) => {
-            vm.count_invocation(method as u32);
+            vm.count_invocation(MethodId::new(method as usize));
             Pair { value: v.0, ok: 1 }
         }
         None => FAIL,
     }
 }
 
-/// The number `leaf_float` knows a binary operator by (`u32::MAX`: none).
-pub(crate) fn float_op_number(bc: Bytecode) -> u32 {
+/// The number `leaf_float` knows a binary operator by (`None`: it has no Double path).
+pub(crate) fn float_op_number(bc: Bytecode) -> Option<u32> {
     match BinOp::of(bc) {
-        Some((op, _)) if op.has_float_path() => op as u32,
-        _ => u32::MAX,
+        Some((op, _)) if op.has_float_path() => Some(op as u32),
+        _ => None,
     }
 }
 

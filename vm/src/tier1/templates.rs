@@ -52,21 +52,17 @@ impl Emitter<'_> {
     ) -> Result<CodeLabel, super::emit::CompileError> {
         let label = self.a.create_label();
         let resume = self.label(bci as u32 + 1)?;
-        let op = rt::float_op_number(bc);
         let bci = bci as u32;
-        if op == u32::MAX {
-            self.stubs.push((
-                label,
-                Stub::Slow {
-                    bci,
-                    branch: None,
-                    resume,
-                    repush: false,
-                },
-            ));
-        } else {
-            self.stubs.push((label, Stub::Float { bci, op, resume }));
-        }
+        let stub = match rt::float_op_number(bc) {
+            Some(op) => Stub::Float { bci, op, resume },
+            None => Stub::Slow {
+                bci,
+                branch: None,
+                resume,
+                repush: false,
+            },
+        };
+        self.stubs.push((label, stub));
         Ok(label)
     }
 

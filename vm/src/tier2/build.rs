@@ -12,7 +12,7 @@
 use super::Refusal;
 use crate::bytecode::props::StackEffect;
 use crate::bytecode::{Bytecode, Code, SendSite};
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::value::Value;
 use som_ir::inst::{BinOp, BlockCall, InstData, IntCC};
 use som_ir::{Block, FrameState, Function, StateSlot, Type, Value as V};
@@ -81,7 +81,7 @@ pub(crate) struct Builder<'a> {
     pub f: Function,
     pub code: &'a Code,
     pub sites: &'a [SendSite],
-    pub method: MethodIdx,
+    pub method: MethodId,
     pub opts: &'a BuildOptions<'a>,
     pub env: V,
     /// Per leader: its block and operand-stack depth.
@@ -111,7 +111,7 @@ impl<'a> Builder<'a> {
         name: &str,
         code: &'a Code,
         sites: &'a [SendSite],
-        method: MethodIdx,
+        method: MethodId,
         opts: &'a BuildOptions<'a>,
     ) -> Result<Built, Refusal> {
         let slots = 1 + code.num_args as usize + code.num_locals as usize;
@@ -360,7 +360,7 @@ impl<'a> Builder<'a> {
         slots.push(StateSlot::Const(frame.bytecodes as u64));
         slots.push(StateSlot::Const(kind));
         self.f.add_state(FrameState {
-            method: self.method,
+            method: self.method.as_u32(),
             bci: pc,
             slots,
             outer: None,

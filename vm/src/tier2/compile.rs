@@ -5,7 +5,7 @@
 use super::build::{counter, BuildOptions, Builder};
 use super::{helper, Env, Refusal, Slot, Tier2EventKind};
 use crate::bytecode::{Code, MethodKind};
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::runtime::vm::Vm;
 use som_ir::lower::{Backend, DeoptExit, DeoptSlot, LowerConfig, RelocKind};
 use som_ir::passes::{optimize, PassDump, PipelineOptions};
@@ -47,9 +47,9 @@ fn backend() -> Result<Backend, Refusal> {
 
 impl Vm {
     /// Compiles `method` in tier 2; answers whether it has code afterwards.
-    pub(crate) fn tier2_compile(&mut self, method: MethodIdx) -> bool {
+    pub(crate) fn tier2_compile(&mut self, method: MethodId) -> bool {
         let _phase = crate::observe::sampling::PhaseMark::compiler();
-        let m = method as usize;
+        let m = method.index();
         if self.tier2.slots.len() <= m {
             self.tier2
                 .slots
@@ -80,8 +80,8 @@ impl Vm {
         }
     }
 
-    fn tier2_build(&mut self, method: MethodIdx) -> Result<Rc<Compiled>, Refusal> {
-        let code = match &self.methods[method as usize].kind {
+    fn tier2_build(&mut self, method: MethodId) -> Result<Rc<Compiled>, Refusal> {
+        let code = match &self.methods[method.index()].kind {
             MethodKind::Bytecode(c) => c.clone(),
             _ => return Err(Refusal::NotBytecode),
         };
@@ -143,7 +143,7 @@ impl Vm {
             .map_err(|_| Refusal::CacheFull)?;
         let mut counters = vec![0u64; counter::STRESS + built.stress.len()];
         counters[counter::STRESS..].copy_from_slice(&built.stress);
-        let m = &self.methods[method as usize];
+        let m = &self.methods[method.index()];
         let record = crate::native::debuginfo::CodeRecord {
             name: format!("tier2:{name}"),
             file: m.file.to_string(),

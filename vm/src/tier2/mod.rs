@@ -39,7 +39,7 @@ pub(crate) use compile::Compiled;
 pub(crate) use ops::resumes_after;
 pub(crate) use run::Resume;
 
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::runtime::vm::{Options, Vm};
 use crate::value::Value;
 use std::collections::{HashMap, HashSet};
@@ -157,15 +157,15 @@ pub(crate) struct Tier2Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Tier2EventKind {
     Compiled {
-        method: MethodIdx,
+        method: MethodId,
         code_bytes: u32,
     },
     Refused {
-        method: MethodIdx,
+        method: MethodId,
         reason: String,
     },
     Deoptimized {
-        method: MethodIdx,
+        method: MethodId,
         bci: u32,
         reason: String,
     },
@@ -187,9 +187,9 @@ pub(crate) struct Tier2 {
     pub sends: bool,
     pub slots: Vec<Slot>,
     /// Per method: bytecodes compiled without speculation.
-    pub no_speculation: HashMap<MethodIdx, HashSet<u32>>,
-    pub deopt_counts: HashMap<(MethodIdx, u32), u32>,
-    pub recompiles: HashMap<MethodIdx, u32>,
+    pub no_speculation: HashMap<MethodId, HashSet<u32>>,
+    pub deopt_counts: HashMap<(MethodId, u32), u32>,
+    pub recompiles: HashMap<MethodId, u32>,
     /// The frame (id) and bytecode index an exit just handed to the lower tiers.
     pub handed_over: Option<(u64, u32)>,
     /// The method table's length when code was last compiled (see `Jit::forget`).
@@ -198,7 +198,7 @@ pub(crate) struct Tier2 {
     pub buffer: Vec<u64>,
     pub backend: Option<som_ir::lower::Backend>,
     pub stats: Tier2Stats,
-    pub refusals: Vec<(MethodIdx, String)>,
+    pub refusals: Vec<(MethodId, String)>,
     pub log: Vec<Tier2Event>,
     pub dropped: u64,
     /// Set by `run::perform` when it performed its bytecode but the code cannot go on
@@ -247,20 +247,20 @@ impl Tier2 {
     }
 
     /// The tier-2 code of `method`.
-    pub(crate) fn compiled(&self, method: MethodIdx) -> Option<&Compiled> {
-        match self.slots.get(method as usize) {
+    pub(crate) fn compiled(&self, method: MethodId) -> Option<&Compiled> {
+        match self.slots.get(method.index()) {
             Some(Slot::Compiled(c)) => Some(c.as_ref()),
             _ => None,
         }
     }
 
     /// Methods with tier-2 code.
-    pub(crate) fn compiled_methods(&self) -> impl Iterator<Item = MethodIdx> + '_ {
+    pub(crate) fn compiled_methods(&self) -> impl Iterator<Item = MethodId> + '_ {
         self.slots
             .iter()
             .enumerate()
             .filter(|(_, s)| matches!(s, Slot::Compiled(_)))
-            .map(|(i, _)| i as MethodIdx)
+            .map(|(i, _)| MethodId::new(i))
     }
 
     pub(crate) fn event(&mut self, clock: u64, kind: Tier2EventKind) {
@@ -287,7 +287,7 @@ impl Vm {
     /// recompilations keep it in tier 1.
     pub(crate) fn tier2_note_deopt(
         &mut self,
-        method: MethodIdx,
+        method: MethodId,
         bci: u32,
         reason: String,
         held: bool,
@@ -315,7 +315,7 @@ impl Vm {
         t.no_speculation.entry(method).or_default().insert(bci);
         let r = t.recompiles.entry(method).or_insert(0);
         *r += 1;
-        let m = method as usize;
+        let m = method.index();
         if *r >= MAX_RECOMPILES {
             self.tier2_refuse(method, Refusal::KeepsDeoptimizing);
         } else if m < t.slots.len() {
@@ -325,9 +325,9 @@ impl Vm {
     }
 
     /// Records that `method` stays out of tier 2.
-    pub(crate) fn tier2_refuse(&mut self, method: MethodIdx, why: Refusal) {
+    pub(crate) fn tier2_refuse(&mut self, method: MethodId, why: Refusal) {
         let t = &mut self.tier2;
-        let m = method as usize;
+        let m = method.index();
         if t.slots.len() <= m {
             t.slots.resize_with(m + 1, || Slot::Untried);
         }

@@ -54,17 +54,17 @@ enum Op {
 fn operator(bc: Bytecode) -> Option<(Op, u32)> {
     use Bytecode::*;
     Some(match bc {
-        Add(s) => (Op::Checked(CheckedOp::Iadd), s),
-        Sub(s) => (Op::Checked(CheckedOp::Isub), s),
-        Mul(s) => (Op::Checked(CheckedOp::Imul), s),
-        BitAnd(s) => (Op::And, s),
-        Lt(s) => (Op::Compare(IntCC::Lt), s),
-        Gt(s) => (Op::Compare(IntCC::Gt), s),
-        Le(s) => (Op::Compare(IntCC::Le), s),
-        Ge(s) => (Op::Compare(IntCC::Ge), s),
-        Eq(s) => (Op::Compare(IntCC::Eq), s),
-        Ne(s) => (Op::Compare(IntCC::Ne), s),
-        Identical(s) => (Op::Compare(IntCC::Eq), s),
+        Add(s) => (Op::Checked(CheckedOp::Iadd), s.as_u32()),
+        Sub(s) => (Op::Checked(CheckedOp::Isub), s.as_u32()),
+        Mul(s) => (Op::Checked(CheckedOp::Imul), s.as_u32()),
+        BitAnd(s) => (Op::And, s.as_u32()),
+        Lt(s) => (Op::Compare(IntCC::Lt), s.as_u32()),
+        Gt(s) => (Op::Compare(IntCC::Gt), s.as_u32()),
+        Le(s) => (Op::Compare(IntCC::Le), s.as_u32()),
+        Ge(s) => (Op::Compare(IntCC::Ge), s.as_u32()),
+        Eq(s) => (Op::Compare(IntCC::Eq), s.as_u32()),
+        Ne(s) => (Op::Compare(IntCC::Ne), s.as_u32()),
+        Identical(s) => (Op::Compare(IntCC::Eq), s.as_u32()),
         _ => return None,
     })
 }
@@ -159,27 +159,27 @@ impl Builder<'_> {
             Jump(t) => {
                 fr.bytecodes += 1;
                 self.flush(fr, false);
-                let dest = self.goto(t, fr);
+                let dest = self.goto(t.as_u32(), fr);
                 self.f.append_inst(self.cur, InstData::Jump { dest });
                 return Ok(false);
             }
             JumpBack(t) => {
-                self.back_edge(fr, pc, t);
+                self.back_edge(fr, pc, t.as_u32());
                 return Ok(false);
             }
             PopLocalJumpBack(s, t) => {
                 self.oom_guard(fr, pc);
                 let v = fr.stack.pop().expect("depth checked");
                 self.set_slot(fr, s, v)?;
-                self.back_edge(fr, pc, t);
+                self.back_edge(fr, pc, t.as_u32());
                 return Ok(false);
             }
             JumpIfFalse { target, .. } => {
-                self.conditional(fr, pc, target, false);
+                self.conditional(fr, pc, target.as_u32(), false);
                 return Ok(false);
             }
             JumpIfTrue { target, .. } => {
-                self.conditional(fr, pc, target, true);
+                self.conditional(fr, pc, target.as_u32(), true);
                 return Ok(false);
             }
             ToDoPrepare { counter, kind, .. } => {
@@ -209,7 +209,7 @@ impl Builder<'_> {
                 exit,
                 down,
             } => {
-                self.loop_test(fr, pc, counter, exit, down)?;
+                self.loop_test(fr, pc, counter, exit.as_u32(), down)?;
                 return Ok(false);
             }
             ToDoStep {
@@ -232,7 +232,7 @@ impl Builder<'_> {
                 let next = self.checked(op, ui, us, fr, pc);
                 let w = self.tag(next);
                 fr.slots[c] = w;
-                self.back_edge(fr, pc, head);
+                self.back_edge(fr, pc, head.as_u32());
                 return Ok(false);
             }
             At(_) | AtPut(_) => self.array_access(fr, pc, bc),
@@ -385,7 +385,7 @@ impl Builder<'_> {
             return;
         };
         let k = self.stress.len();
-        let mix = seed ^ ((self.method as u64) << 20) ^ (pc as u64) ^ ((k as u64) << 40);
+        let mix = seed ^ ((self.method.as_u32() as u64) << 20) ^ (pc as u64) ^ ((k as u64) << 40);
         self.stress
             .push(1 + mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) % 2);
         let counters = self.load_word_in(self.cur, env_off!(counters));

@@ -7,7 +7,7 @@
 
 use super::build::counter;
 use super::{Compiled, Env, Slot};
-use crate::object::heap::MethodIdx;
+use crate::object::heap::MethodId;
 use crate::runtime::error::Unwind;
 use crate::runtime::vm::Vm;
 use crate::value::Value;
@@ -33,7 +33,7 @@ pub(crate) enum Resume {
 impl Vm {
     /// Runs the top frame (method `method` at `pc`) in tier 2 when it has code entered
     /// there, compiling it first when its counters are due; answers whether it ran.
-    pub(crate) fn tier2_dispatch(&mut self, method: MethodIdx, pc: u32) -> Result<bool, Unwind> {
+    pub(crate) fn tier2_dispatch(&mut self, method: MethodId, pc: u32) -> Result<bool, Unwind> {
         if self.methods.len() < self.tier2.methods_seen {
             self.tier2.forget();
         }
@@ -41,7 +41,7 @@ impl Vm {
         if self.tier2.handed_over.take() == Some((frame_id, pc)) {
             return Ok(false);
         }
-        let m = method as usize;
+        let m = method.index();
         let untried = !matches!(
             self.tier2.slots.get(m),
             Some(Slot::Compiled(_) | Slot::Refused)
@@ -93,12 +93,12 @@ impl Vm {
 
     /// Whether a frame of `method` just pushed should run in tier 2 (it has code, or is
     /// due to be compiled): tier-1 code then leaves it to the dispatcher.
-    pub(crate) fn tier2_claims(&self, method: MethodIdx) -> bool {
-        match self.tier2.slots.get(method as usize) {
+    pub(crate) fn tier2_claims(&self, method: MethodId) -> bool {
+        match self.tier2.slots.get(method.index()) {
             Some(Slot::Compiled(_)) => true,
             Some(Slot::Refused) => false,
             _ => {
-                let meta = &self.methods[method as usize];
+                let meta = &self.methods[method.index()];
                 matches!(meta.kind, crate::bytecode::MethodKind::Bytecode(_))
                     && meta.invocations.get() >= self.tier2.threshold
             }
@@ -107,7 +107,7 @@ impl Vm {
 
     /// Calls the code `c` of `method` for the top frame at entry `pc`; adds the
     /// counters it advanced to the VM's.
-    fn tier2_call(&mut self, c: &Compiled, method: MethodIdx, pc: u32) -> (u64, u64) {
+    fn tier2_call(&mut self, c: &Compiled, method: MethodId, pc: u32) -> (u64, u64) {
         let f = self.frames.last_mut().expect("frame");
         f.tier = 2;
         let (bp, self_value) = (f.bp as usize, f.self_value);
@@ -142,12 +142,12 @@ impl Vm {
     }
 
     /// Adds the counts the code of `method` advanced to the VM's, and zeroes them.
-    fn tier2_drain(&mut self, c: &Compiled, method: MethodIdx) {
+    fn tier2_drain(&mut self, c: &Compiled, method: MethodId) {
         let take = |i: usize| c.counters[i].replace(0);
         let s = &mut self.stats;
         s.clock = s.clock.wrapping_add(take(counter::CLOCK));
         s.bytecodes = s.bytecodes.wrapping_add(take(counter::BYTECODES));
-        let meta = &self.methods[method as usize];
+        let meta = &self.methods[method.index()];
         let edges = take(counter::BACK_EDGES) as u32;
         meta.back_edges
             .set(meta.back_edges.get().wrapping_add(edges));
@@ -168,7 +168,7 @@ impl Vm {
         }
         let f = self.frames.last().expect("the running frame");
         let (id, method, bp, depth) = (f.id, f.method, f.bp as usize, self.frames.len());
-        let Some(Slot::Compiled(c)) = self.tier2.slots.get(method as usize) else {
+        let Some(Slot::Compiled(c)) = self.tier2.slots.get(method.index()) else {
             return None;
         };
         let c = c.clone();

@@ -12,6 +12,7 @@ use super::analyze::{block_key, Inlined};
 use super::{CResult, Compiler};
 use crate::bytecode::{Bytecode, Fallback, FallbackKind, LoopKind, LoopSlots};
 use crate::front::ast::{Block, Expr, ExprKind, Pos};
+use crate::ids::Bci;
 
 /// Inlined sites nest at most this deep; deeper inlinable sends are real sends.
 pub(super) const MAX_INLINE_DEPTH: usize = 12;
@@ -55,7 +56,7 @@ impl Compiler<'_> {
                 self.line = pos.line;
                 let j = self.cond_jump(kind == Inlined::IfTrue, fb);
                 self.inline_body(blocks[0])?;
-                let jend = self.emit(Bytecode::Jump(0));
+                let jend = self.emit(Bytecode::Jump(Bci::new(0)));
                 let else_label = self.label();
                 self.patch(j, else_label);
                 self.emit(Bytecode::PushNil);
@@ -67,7 +68,7 @@ impl Compiler<'_> {
                 self.line = pos.line;
                 let j = self.cond_jump(kind == Inlined::IfTrueIfFalse, fb);
                 self.inline_body(blocks[0])?;
-                let jend = self.emit(Bytecode::Jump(0));
+                let jend = self.emit(Bytecode::Jump(Bci::new(0)));
                 let else_label = self.label();
                 self.patch(j, else_label);
                 self.inline_body(blocks[1])?;
@@ -79,7 +80,7 @@ impl Compiler<'_> {
                 self.line = pos.line;
                 let j = self.cond_jump(kind == Inlined::And, fb);
                 self.inline_body(blocks[0])?;
-                let jend = self.emit(Bytecode::Jump(0));
+                let jend = self.emit(Bytecode::Jump(Bci::new(0)));
                 let short = self.label();
                 self.patch(j, short);
                 self.emit(if kind == Inlined::And {
@@ -95,13 +96,13 @@ impl Compiler<'_> {
                 let fallback = self.fallback(selector, blocks, FallbackKind::ValueIsReceiver)?;
                 self.line = pos.line;
                 let test = self.emit(Bytecode::NilTest {
-                    target: 0,
+                    target: Bci::new(0),
                     fallback,
                     mode,
                 });
                 self.inline_body(blocks[0])?;
                 let end = if blocks.len() == 2 {
-                    let jend = self.emit(Bytecode::Jump(0));
+                    let jend = self.emit(Bytecode::Jump(Bci::new(0)));
                     let second = self.label();
                     self.patch(test, second);
                     self.inline_body(blocks[1])?;
@@ -166,7 +167,7 @@ impl Compiler<'_> {
         self.inline_body(blocks[0])?;
         self.emit_pop();
         if two_way {
-            let jend = self.emit(Bytecode::Jump(0));
+            let jend = self.emit(Bytecode::Jump(Bci::new(0)));
             let else_label = self.label();
             self.patch(j, else_label);
             self.inline_body(blocks[1])?;
@@ -194,12 +195,12 @@ impl Compiler<'_> {
     fn cond_jump(&mut self, continue_on: bool, fallback: u16) -> usize {
         if continue_on {
             self.emit(Bytecode::JumpIfFalse {
-                target: 0,
+                target: Bci::new(0),
                 fallback,
             })
         } else {
             self.emit(Bytecode::JumpIfTrue {
-                target: 0,
+                target: Bci::new(0),
                 fallback,
             })
         }
@@ -232,7 +233,7 @@ impl Compiler<'_> {
         self.inline_body(blocks[1])?;
         self.emit_pop();
         self.line = pos.line;
-        self.emit(Bytecode::JumpBack(head));
+        self.emit(Bytecode::JumpBack(Bci::from_u32(head)));
         let exit = self.label();
         self.patch(j, exit);
         self.emit(Bytecode::PushNil);
@@ -278,7 +279,7 @@ impl Compiler<'_> {
         let head = self.label();
         let test = self.emit(Bytecode::ToDoTest {
             counter,
-            exit: 0,
+            exit: Bci::new(0),
             down,
         });
         self.inline_body(block)?;
@@ -286,7 +287,7 @@ impl Compiler<'_> {
         self.line = pos.line;
         self.emit(Bytecode::ToDoStep {
             counter,
-            head,
+            head: Bci::from_u32(head),
             down,
         });
         let exit = self.label();

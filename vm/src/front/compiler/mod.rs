@@ -15,7 +15,8 @@ use crate::bytecode::{
 };
 use crate::front::ast::{Block, Body, Expr, ExprKind, Literal, MethodBody, MethodDef, Pos};
 use crate::front::parser::SyntaxError;
-use crate::object::heap::{MethodIdx, SymbolId};
+use crate::ids::{Bci, SendSiteId};
+use crate::object::heap::{MethodId, SymbolId};
 use crate::runtime::vm::Vm;
 use crate::value::Value;
 use analyze::Analysis;
@@ -49,7 +50,7 @@ struct Activation {
     code: Vec<Bytecode>,
     lines: Vec<u32>,
     literals: Vec<Value>,
-    blocks: Vec<MethodIdx>,
+    blocks: Vec<MethodId>,
     fallbacks: Vec<Fallback>,
     creator_vars: Vec<VarAccess>,
     /// Bytecode index where the last label was bound (no peephole across it).
@@ -57,7 +58,7 @@ struct Activation {
     /// Fallbacks of conditionals compiled for effect: their send's result must be
     /// dropped before continuing at the given index (see `end_activation`).
     trampolines: Vec<(u16, u32)>,
-    method_idx: MethodIdx,
+    method_idx: MethodId,
 }
 
 /// Compiles the methods of one class.
@@ -111,7 +112,7 @@ impl<'v> Compiler<'v> {
     }
 
     /// Compiles one method definition into the method table.
-    pub(crate) fn method(&mut self, def: &MethodDef) -> CResult<MethodIdx> {
+    pub(crate) fn method(&mut self, def: &MethodDef) -> CResult<MethodId> {
         let signature = self.vm.intern(&def.selector);
         let idx = self
             .vm
@@ -120,7 +121,7 @@ impl<'v> Compiler<'v> {
         let body = match &def.body {
             MethodBody::Primitive => {
                 let kind = self.vm.primitive_for(self.holder, &def.selector);
-                let m = &mut self.vm.methods[idx as usize];
+                let m = &mut self.vm.methods[idx.index()];
                 m.kind = kind;
                 m.num_args = def.params.len() as u16;
                 return Ok(idx);
@@ -137,7 +138,7 @@ impl<'v> Compiler<'v> {
             Some(t) => MethodKind::Trivial(t, code),
             None => MethodKind::Bytecode(code),
         };
-        let m = &mut self.vm.methods[idx as usize];
+        let m = &mut self.vm.methods[idx.index()];
         m.num_args = def.params.len() as u16;
         m.shape = FrameShape::of(&code_for_shape);
         m.kind = kind;
@@ -150,7 +151,7 @@ impl<'v> Compiler<'v> {
 
     fn begin_activation(
         &mut self,
-        method_idx: MethodIdx,
+        method_idx: MethodId,
         is_block: bool,
         is_fallback: bool,
         params: &[String],
@@ -231,7 +232,7 @@ impl<'v> Compiler<'v> {
         for (fb, end) in std::mem::take(&mut act.trampolines) {
             act.fallbacks[fb as usize].resume = act.code.len() as u32;
             act.code.push(Bytecode::Pop);
-            act.code.push(Bytecode::Jump(end));
+            act.code.push(Bytecode::Jump(Bci::from_u32(end)));
             act.lines.extend([line, line]);
         }
         let act_index = self.acts.len();
@@ -283,17 +284,23 @@ impl<'v> Compiler<'v> {
     fn patch(&mut self, at: usize, target: u32) {
         let bc = &mut self.cur().code[at];
         *bc = match *bc {
-            Bytecode::Jump(_) => Bytecode::Jump(target),
-            Bytecode::JumpIfFalse { fallback, .. } => Bytecode::JumpIfFalse { target, fallback },
-            Bytecode::JumpIfTrue { fallback, .. } => Bytecode::JumpIfTrue { target, fallback },
+            Bytecode::Jump(_) => Bytecode::Jump(Bci::from_u32(target)),
+            Bytecode::JumpIfFalse { fallback, .. } => Bytecode::JumpIfFalse {
+                target: Bci::from_u32(target),
+                fallback,
+            },
+            Bytecode::JumpIfTrue { fallback, .. } => Bytecode::JumpIfTrue {
+                target: Bci::from_u32(target),
+                fallback,
+            },
             Bytecode::NilTest { fallback, mode, .. } => Bytecode::NilTest {
-                target,
+                target: Bci::from_u32(target),
                 fallback,
                 mode,
             },
             Bytecode::ToDoTest { counter, down, .. } => Bytecode::ToDoTest {
                 counter,
-                exit: target,
+                exit: Bci::from_u32(target),
                 down,
             },
             other => other,
@@ -335,7 +342,7 @@ impl<'v> Compiler<'v> {
         Ok((act.literals.len() - 1) as u16)
     }
 
-    fn site(&mut self, selector: &str, argc: usize, lookup_class: Value) -> u32 {
+    fn site(&mut self, selector: &str, argc: usize, lookup_class: Value) -> SendSiteId {
         let selector = self.vm.intern(selector);
         self.vm.sites.push(SendSite {
             selector,
@@ -343,12 +350,12 @@ impl<'v> Compiler<'v> {
             lookup_class,
             cache: [crate::bytecode::CacheEntry {
                 class: Value::NIL,
-                method: 0,
+                method: MethodId::new(0),
             }; 4],
             cached: 0,
             megamorphic: false,
         });
-        (self.vm.sites.len() - 1) as u32
+        SendSiteId::new(self.vm.sites.len() - 1)
     }
 
     // ---- statements and expressions ----
@@ -614,7 +621,7 @@ impl<'v> Compiler<'v> {
     /// Compiles a block method; a `fallback` block (made only when an inlined construct
     /// must send the real message) reaches its creator's variables through the creator
     /// frame.
-    fn compile_block(&mut self, b: &Block, fallback: bool) -> CResult<MethodIdx> {
+    fn compile_block(&mut self, b: &Block, fallback: bool) -> CResult<MethodId> {
         let signature = self.vm.intern(&self.selector);
         let line = b.pos.line;
         let idx = self
@@ -627,7 +634,7 @@ impl<'v> Compiler<'v> {
         self.statements(&b.body, false)?;
         self.line = saved_line;
         let code = self.end_activation()?;
-        let m: &mut Method = &mut self.vm.methods[idx as usize];
+        let m: &mut Method = &mut self.vm.methods[idx.index()];
         m.num_args = b.params.len() as u16;
         m.outer_method = Some(outer);
         m.shape = FrameShape::of(&code);

@@ -223,7 +223,7 @@ fn describe_som_stack(vm: &Vm, frames: &[Frame]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     for (n, f) in frames.iter().rev().enumerate() {
-        let Some(method) = vm.methods.get(f.method as usize) else {
+        let Some(method) = vm.methods.get(f.method.index()) else {
             let _ = writeln!(out, "#{n} [frame being written]");
             continue;
         };

@@ -42,7 +42,7 @@ fn phase_marks_nest() {
 
 fn frame(method: u32, tier: u8) -> Frame {
     Frame {
-        method,
+        method: MethodId::from_u32(method),
         pc: 0,
         bp: 0,
         self_value: crate::value::Value::NIL,
@@ -82,7 +82,10 @@ fn the_jit_frame_count_is_read_while_machine_code_owns_the_frames() {
     session.capture(0);
     let mut out = Vec::new();
     session.ring.drain(&mut out);
-    let stacks: Vec<Vec<(u32, u8)>> = out.into_iter().map(|s| s.methods).collect();
+    let stacks: Vec<Vec<(u32, u8)>> = out
+        .into_iter()
+        .map(|s| s.methods.iter().map(|&(m, t)| (m.as_u32(), t)).collect())
+        .collect();
     assert_eq!(
         stacks,
         [
@@ -111,7 +114,7 @@ fn a_stack_deeper_than_the_sample_keeps_its_innermost_and_outermost_frames_and_d
     session.ring.drain(&mut out);
     let s = &out[0];
     assert_eq!((s.depth, s.pc), (300, 0x1234));
-    let methods: Vec<u32> = s.methods.iter().map(|&(m, _)| m).collect();
+    let methods: Vec<u32> = s.methods.iter().map(|&(m, _)| m.as_u32()).collect();
     let inner: Vec<u32> = (300 - SAMPLE_INNER as u32..300).rev().collect();
     let outer: Vec<u32> = (0..(SAMPLE_DEPTH - SAMPLE_INNER) as u32).rev().collect();
     assert_eq!(

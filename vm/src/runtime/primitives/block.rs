@@ -19,7 +19,7 @@ fn value(vm: &mut Vm, argc: usize) -> PrimResult {
         Body::Block(data) => data.method,
         _ => return Err("value sent to something that is not a block".into()),
     };
-    let want = vm.methods[method as usize].num_args as usize;
+    let want = vm.methods[method.index()].num_args as usize;
     if want != argc {
         return Err(format!("a block with {want} arguments was given {argc}").into());
     }

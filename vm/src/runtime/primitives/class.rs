@@ -23,7 +23,7 @@ pub(super) static PRIMITIVES: &[Entry] = &[
 fn name(vm: &mut Vm, argc: usize) -> PrimResult {
     let c = vm.arg(argc, 0);
     let sym = vm.heap.class_data(c).name;
-    Ok(Prim::Value(vm.symbol_objects[sym as usize]))
+    Ok(Prim::Value(vm.symbol_objects[sym.index()]))
 }
 
 fn new(vm: &mut Vm, argc: usize) -> PrimResult {
@@ -54,7 +54,7 @@ fn fields(vm: &mut Vm, argc: usize) -> PrimResult {
     let names = vm.heap.class_data(c).instance_fields.clone();
     let values = names
         .iter()
-        .map(|&s| vm.symbol_objects[s as usize])
+        .map(|&s| vm.symbol_objects[s.index()])
         .collect();
     Ok(Prim::Value(vm.new_array(values)))
 }
@@ -73,7 +73,7 @@ fn methods(vm: &mut Vm, argc: usize) -> PrimResult {
     Ok(Prim::Value(array))
 }
 
-fn method_of(vm: &Vm, v: Value) -> crate::object::heap::MethodIdx {
+fn method_of(vm: &Vm, v: Value) -> crate::object::heap::MethodId {
     match vm.heap.get(v).body {
         Body::Method(m) => m,
         _ => unreachable!("Method primitive on a non-method"),
@@ -82,13 +82,13 @@ fn method_of(vm: &Vm, v: Value) -> crate::object::heap::MethodIdx {
 
 fn signature(vm: &mut Vm, argc: usize) -> PrimResult {
     let m = method_of(vm, vm.arg(argc, 0));
-    let sym = vm.methods[m as usize].signature;
-    Ok(Prim::Value(vm.symbol_objects[sym as usize]))
+    let sym = vm.methods[m.index()].signature;
+    Ok(Prim::Value(vm.symbol_objects[sym.index()]))
 }
 
 fn holder(vm: &mut Vm, argc: usize) -> PrimResult {
     let m = method_of(vm, vm.arg(argc, 0));
-    Ok(Prim::Value(vm.methods[m as usize].holder))
+    Ok(Prim::Value(vm.methods[m.index()].holder))
 }
 
 fn invoke_on_with(vm: &mut Vm, argc: usize) -> PrimResult {
@@ -107,7 +107,7 @@ fn invoke_on_with(vm: &mut Vm, argc: usize) -> PrimResult {
         },
         _ => Vec::new(),
     };
-    let want = vm.methods[m as usize].num_args as usize;
+    let want = vm.methods[m.index()].num_args as usize;
     if args.len() != want {
         return Err(format!(
             "Method>>invokeOn:with: {} takes {want} arguments, got {}",
@@ -116,7 +116,7 @@ fn invoke_on_with(vm: &mut Vm, argc: usize) -> PrimResult {
         )
         .into());
     }
-    let holder = vm.methods[m as usize].holder;
+    let holder = vm.methods[m.index()].holder;
     if !super::object::inherits_from(vm, vm.class_of(recv), holder) {
         return Err(format!(
             "Method>>invokeOn:with: {} cannot run on {} (not a kind of {})",

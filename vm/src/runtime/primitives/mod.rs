@@ -14,7 +14,7 @@ mod string;
 mod system;
 
 use crate::bytecode::MethodKind;
-use crate::object::heap::{MethodIdx, SymbolId};
+use crate::object::heap::{MethodId, SymbolId};
 use crate::runtime::error::PrimError;
 use crate::runtime::vm::Vm;
 use crate::value::Value;
@@ -25,7 +25,7 @@ pub(crate) enum Prim {
     /// Pop receiver and arguments, push this.
     Value(Value),
     /// The stack now holds `[receiver args..]` for this method: run it.
-    Invoke(MethodIdx, usize),
+    Invoke(MethodId, usize),
     /// The stack now holds `[receiver args..]`: send this selector (with
     /// `doesNotUnderstand:` if nothing answers).
     Send(SymbolId, usize),

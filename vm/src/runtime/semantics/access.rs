@@ -39,15 +39,16 @@ impl Vm {
 
     /// The live creator frame of fallback-block frame `frame`.
     fn creator_of(&self, frame: usize) -> Result<usize, Unwind> {
-        let (c, creator_id) = self.frame_block(frame).map_or((usize::MAX, 0), |b| {
-            (b.creator_frame as usize, b.creator_id)
-        });
-        if c < self.frames.len() && self.frames[c].id == creator_id {
-            Ok(c)
-        } else {
-            Err(self.error(
+        let creator = self.frame_block(frame).and_then(|b| b.creator);
+        match creator {
+            Some((c, id))
+                if (c as usize) < self.frames.len() && self.frames[c as usize].id == id =>
+            {
+                Ok(c as usize)
+            }
+            _ => Err(self.error(
                 "a block made for an inlined message was used after its method returned".into(),
-            ))
+            )),
         }
     }
 

@@ -5,6 +5,7 @@
 //! `float_binop`. No other copy of these semantics exists in the VM.
 
 use crate::bytecode::Bytecode;
+use crate::ids::SendSiteId;
 use crate::runtime::error::Unwind;
 use crate::runtime::vm::Vm;
 use crate::tier0::Flow;
@@ -45,7 +46,7 @@ impl BinOp {
     ];
 
     /// The operator of an operator bytecode and its send site.
-    pub(crate) fn of(bc: Bytecode) -> Option<(BinOp, u32)> {
+    pub(crate) fn of(bc: Bytecode) -> Option<(BinOp, SendSiteId)> {
         use Bytecode as B;
         Some(match bc {
             B::Add(s) => (BinOp::Add, s),
@@ -210,7 +211,12 @@ impl Vm {
     /// The slow path of an operator bytecode whose operands `[a b]` are on the stack
     /// (the bytecode at `pc - 1`): the small-integer result, the Double result, or the
     /// real send through `site`.
-    pub(crate) fn binop_slow(&mut self, op: BinOp, site: u32, pc: usize) -> Result<Flow, Unwind> {
+    pub(crate) fn binop_slow(
+        &mut self,
+        op: BinOp,
+        site: SendSiteId,
+        pc: usize,
+    ) -> Result<Flow, Unwind> {
         let (a, b) = (self.peek(1), self.peek(0));
         let fast = if a.is_int() && b.is_int() {
             int_binop(op, a.as_int(), b.as_int())

@@ -69,7 +69,7 @@ impl Vm {
         };
         let standard = self
             .lookup(class, selector)
-            .is_some_and(|m| self.methods[m as usize].holder == holder);
+            .is_some_and(|m| self.methods[m.index()].holder == holder);
         self.nil_test_cache[mode as usize][v.is_nil() as usize] = (class, standard);
         standard
     }
