@@ -4,10 +4,10 @@
 //! now, and the last matching boundary before now (segment by segment backwards from
 //! the nearest checkpoint).
 
-use super::summary::Summary;
+use super::summary::{Summary, SUB_STRETCHES};
 use super::{Checkpoint, Engine, MethodNames, OpenError, Position};
-use som_vm::introspect::MethodKey;
 use som_vm::introspect::{Boundary, Event, Exit, Machine, Monitor, RunState, Verdict, View};
+use som_vm::introspect::{MethodKey, WriteLog};
 use std::collections::HashMap;
 
 /// A cheap test run inside the monitor at every boundary.
@@ -121,6 +121,9 @@ impl Engine {
     ) -> Driven {
         let expected = self.trace.output.clone().into_bytes();
         let mut current = Summary::default();
+        let spacing = |interval: u64| (interval / SUB_STRETCHES).max(1);
+        let mut sub_start = self.machine.view().step();
+        let mut next_sub = sub_start + spacing(self.interval);
         let mut next_checkpoint = if checkpointing {
             self.checkpoints
                 .last()
@@ -134,7 +137,11 @@ impl Engine {
             let mut runner = Runner {
                 stop_at,
                 pred: &mut pred,
-                next_checkpoint,
+                next_checkpoint: if checkpointing {
+                    next_checkpoint.min(next_sub)
+                } else {
+                    u64::MAX
+                },
                 expected: Some(&expected),
                 end_clock: self.trace.final_clock,
                 output_shift: self.output_base.0 as isize - self.output_base.1 as isize,
@@ -160,7 +167,7 @@ impl Engine {
             drop(runner);
             if checkpointing && !matches!(reason, Some(Reason::Checkpoint)) {
                 let mut done = std::mem::take(&mut current);
-                done.writes = self.machine.take_writes();
+                done.close_sub(sub_start, self.machine.take_writes());
                 if let Some(cp) = self.checkpoints.last_mut() {
                     cp.summary.merge(done);
                 }
@@ -172,12 +179,18 @@ impl Engine {
                     return Driven::Diverged(clock, why);
                 }
                 (_, Some(Reason::Checkpoint)) => {
-                    let mut done = std::mem::take(&mut current);
-                    done.writes = self.machine.take_writes();
+                    let b = last.expect("paused at a boundary");
+                    current.close_sub(sub_start, self.machine.take_writes());
+                    sub_start = b.step;
+                    next_sub = b.step + spacing(self.interval);
+                    if b.step < next_checkpoint {
+                        // The end of a sub-stretch only.
+                        continue;
+                    }
+                    let done = std::mem::take(&mut current);
                     if let Some(cp) = self.checkpoints.last_mut() {
                         cp.summary.merge(done);
                     }
-                    let b = last.expect("paused at a boundary");
                     current.note(&self.machine.view(), &b, &mut self.names);
                     let summary = std::mem::take(&mut current);
                     self.checkpoints.push(Checkpoint {
@@ -187,7 +200,8 @@ impl Engine {
                         output_len: self.output_len(),
                     });
                     self.enforce_budget();
-                    next_checkpoint = last.map_or(0, |b| b.step) + self.interval;
+                    next_checkpoint = b.step + self.interval;
+                    next_sub = b.step + spacing(self.interval);
                 }
                 _ => return Driven::Stopped(last.expect("paused at a boundary")),
             }
@@ -402,7 +416,7 @@ impl Engine {
         confirm: Confirm<'_>,
         relevant: Relevant<'_>,
     ) -> Option<Boundary> {
-        self.search_backward_with(before, pred, Some(confirm), relevant)
+        self.search_backward_with(before, pred, Some(confirm), relevant, None)
     }
 
     /// `search_backward` with nothing to confirm: the run pauses only to leave fine
@@ -413,7 +427,19 @@ impl Engine {
         pred: Pred<'_>,
         relevant: Relevant<'_>,
     ) -> Option<Boundary> {
-        self.search_backward_with(before, pred, None, relevant)
+        self.search_backward_with(before, pred, None, relevant, None)
+    }
+
+    /// `search_back_to` for a write: also scans each stretch only up to the end of the
+    /// last sub-stretch whose write log `may` allows the write.
+    pub(crate) fn search_back_to_write(
+        &mut self,
+        before: u64,
+        pred: Pred<'_>,
+        relevant: Relevant<'_>,
+        may: &dyn Fn(&WriteLog) -> bool,
+    ) -> Option<Boundary> {
+        self.search_backward_with(before, pred, None, relevant, Some(may))
     }
 
     fn search_backward_with(
@@ -422,6 +448,7 @@ impl Engine {
         pred: Pred<'_>,
         mut confirm: Option<Confirm<'_>>,
         relevant: Relevant<'_>,
+        may_write: Option<&dyn Fn(&WriteLog) -> bool>,
     ) -> Option<Boundary> {
         let mut pred = pred;
         let mut hi = before;
@@ -436,7 +463,14 @@ impl Engine {
                 hi = at.map_or(0, |b| b.step + 1);
                 continue;
             }
-            let found = self.search_stretch(idx, hi, &mut pred, confirm.as_mut());
+            let bound = match may_write {
+                Some(may) => self.checkpoints[idx].summary.scan_bound(hi, may),
+                None => Some(hi),
+            };
+            let found = match bound {
+                Some(bound) => self.search_stretch(idx, bound, &mut pred, confirm.as_mut()),
+                None => None,
+            };
             if found.is_some() {
                 return found;
             }

@@ -12,7 +12,7 @@ use super::scan::{Pred, Relevant};
 use super::summary::Summary;
 use super::watch::{resolve, ChangeDetector, Location};
 use super::{Engine, MethodNames, Reply, Write};
-use som_vm::introspect::{Boundary, MethodKey, ValueRef, View};
+use som_vm::introspect::{Boundary, MethodKey, ValueRef, View, WriteLog};
 use std::collections::HashMap;
 
 type Names = HashMap<MethodKey, MethodNames>;
@@ -39,6 +39,8 @@ impl Engine {
     ) -> (Reply, Option<Option<ValueRef>>) {
         let watched = location.clone();
         let rel = move |s: &Summary, _: &Names| watched.may_change(&s.writes);
+        let in_sub = location.clone();
+        let may = move |w: &WriteLog| in_sub.may_change(w);
         let mut detector = ChangeDetector::new(location.clone());
         let mut after = None;
         let mut changed = |vm: &View<'_>, b: &Boundary| {
@@ -48,8 +50,13 @@ impl Engine {
             }
             hit
         };
-        let relevant: Relevant<'_> = if skip { Some(&rel) } else { None };
-        let reply = self.find_writer(&mut changed, relevant, "no write to it in the recording");
+        let (relevant, may): (Relevant<'_>, Option<&dyn Fn(&WriteLog) -> bool>) = if skip {
+            (Some(&rel), Some(&may))
+        } else {
+            (None, None)
+        };
+        let none = "no write to it in the recording";
+        let reply = self.find_writer(&mut changed, relevant, may, none);
         (reply, after)
     }
 
@@ -113,12 +120,14 @@ impl Engine {
             result
         };
         let rel = move |s: &Summary, _: &Names| s.writes.may_allocate(object);
-        let relevant: Relevant<'_> = if skip { Some(&rel) } else { None };
-        self.find_writer(
-            &mut born,
-            relevant,
-            "allocated before the program's first statement",
-        )
+        let may = move |w: &WriteLog| w.may_allocate(object);
+        let (relevant, may): (Relevant<'_>, Option<&dyn Fn(&WriteLog) -> bool>) = if skip {
+            (Some(&rel), Some(&may))
+        } else {
+            (None, None)
+        };
+        let none = "allocated before the program's first statement";
+        self.find_writer(&mut born, relevant, may, none)
     }
 
     /// `origin` from the step the VM noted when it allocated `object` (write tracking
@@ -171,9 +180,15 @@ impl Engine {
     /// The statement that made the last change `changed` detects at or before now:
     /// the one running at the boundary just before the change (tracked during the same
     /// scan). The position and selected frame are kept.
-    fn find_writer(&mut self, changed: Pred<'_>, relevant: Relevant<'_>, none: &str) -> Reply {
+    fn find_writer(
+        &mut self,
+        changed: Pred<'_>,
+        relevant: Relevant<'_>,
+        may: Option<&dyn Fn(&WriteLog) -> bool>,
+        none: &str,
+    ) -> Reply {
         let here = self.position.step();
-        self.without_moving(|engine| engine.writer_before(here, changed, relevant, none))
+        self.without_moving(|engine| engine.writer_before(here, changed, relevant, may, none))
     }
 
     fn writer_before(
@@ -181,6 +196,7 @@ impl Engine {
         here: u64,
         changed: Pred<'_>,
         relevant: Relevant<'_>,
+        may: Option<&dyn Fn(&WriteLog) -> bool>,
         none: &str,
     ) -> Reply {
         let mut last: Option<(Boundary, MethodKey)> = None;
@@ -195,7 +211,10 @@ impl Engine {
             hit
         };
         // A write by the statement just executed shows as a change at this boundary.
-        let found = self.search_back_to(here + 1, &mut track, relevant);
+        let found = match may {
+            Some(may) => self.search_back_to_write(here + 1, &mut track, relevant, may),
+            None => self.search_back_to(here + 1, &mut track, relevant),
+        };
         match (found, writer) {
             (Some(_), Some((w, key))) => self.write_reply(w, key),
             _ => Reply {

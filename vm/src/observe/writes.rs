@@ -35,27 +35,51 @@ impl Default for Bloom {
 }
 
 impl Bloom {
-    fn probes(key: u64) -> [usize; 2] {
+    /// The two bit positions of `key` in a filter of `bits` bits (a power of two).
+    fn probes(key: u64, bits: usize) -> [usize; 2] {
         let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let g = (key ^ (key >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        [(h >> 40) as usize % BITS, (g >> 40) as usize % BITS]
+        [
+            (h >> 40) as usize & (bits - 1),
+            (g >> 40) as usize & (bits - 1),
+        ]
+    }
+
+    fn bits(&self) -> usize {
+        self.words.len() * 64
     }
 
     fn insert(&mut self, key: u64) {
-        for p in Self::probes(key) {
+        for p in Self::probes(key, self.bits()) {
             self.words[p / 64] |= 1 << (p % 64);
         }
     }
 
     fn may_contain(&self, key: u64) -> bool {
-        Self::probes(key)
+        Self::probes(key, self.bits())
             .iter()
             .all(|&p| self.words[p / 64] & (1 << (p % 64)) != 0)
     }
 
+    /// The filter in `words` words: bit `p` moves to `p mod (64 * words)`, which is
+    /// where a probe of the smaller size looks, so nothing inserted is lost.
+    fn folded(&self, words: usize) -> Bloom {
+        let n = words.clamp(1, self.words.len());
+        let mut folded = vec![0; n];
+        for (i, w) in self.words.iter().enumerate() {
+            folded[i % n] |= w;
+        }
+        Bloom { words: folded }
+    }
+
+    /// Adds `other`'s keys (a filter of another size: both at the smaller one).
     fn merge(&mut self, other: &Bloom) {
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
-            *a |= b;
+        if other.words.len() < self.words.len() {
+            *self = self.folded(other.words.len());
+        }
+        let n = self.words.len();
+        for (i, b) in other.words.iter().enumerate() {
+            self.words[i % n] |= b;
         }
     }
 }
@@ -126,6 +150,33 @@ impl WriteLog {
     /// Whether a global may have been bound or rebound.
     pub fn may_write_globals(&self) -> bool {
         self.anything || self.globals
+    }
+
+    /// A copy with each filter `factor` times smaller (a power of two): it answers
+    /// every `may_*` question `true` at least where this log does, with more false
+    /// positives, for keeping many short stretches' logs.
+    pub fn folded(&self, factor: usize) -> WriteLog {
+        let fold = |b: &Bloom| b.folded(b.words.len() / factor.max(1));
+        WriteLog {
+            objects: fold(&self.objects),
+            whole: fold(&self.whole),
+            fields: fold(&self.fields),
+            allocated: fold(&self.allocated),
+            frames: fold(&self.frames),
+            ..*self
+        }
+    }
+
+    /// Bytes the log's filters take.
+    pub fn size_bytes(&self) -> usize {
+        let filters = [
+            &self.objects,
+            &self.whole,
+            &self.fields,
+            &self.allocated,
+            &self.frames,
+        ];
+        filters.iter().map(|b| b.words.len() * 8).sum()
     }
 
     pub fn merge(&mut self, other: &WriteLog) {
@@ -311,5 +362,25 @@ mod tests {
             .filter(|i| b.may_contain((1 << 40) | (i * 4)))
             .count();
         assert!(false_hits < 2500, "{false_hits} false positives of 5000");
+    }
+
+    #[test]
+    fn a_folded_filter_keeps_every_key_and_merges_with_a_full_one() {
+        let mut full = Bloom::default();
+        for k in (0..300u64).map(|i| i * 8 + 16) {
+            full.insert(k);
+        }
+        let small = full.folded(full.words.len() / 16);
+        assert_eq!(small.bits(), BITS / 16);
+        assert!((0..300u64).all(|i| small.may_contain(i * 8 + 16)));
+        let false_hits = (0..5000u64)
+            .filter(|i| small.may_contain((1 << 40) | (i * 8)))
+            .count();
+        assert!(false_hits < 500, "{false_hits} false positives of 5000");
+        let mut other = Bloom::default();
+        other.insert(1 << 20);
+        other.merge(&small);
+        assert_eq!(other.bits(), BITS / 16);
+        assert!(other.may_contain(1 << 20) && other.may_contain(16));
     }
 }
