@@ -86,6 +86,10 @@ pub(super) struct Emitter<'c> {
     /// Instruction indices of `mov rax, imm64` holding a heap reference (the
     /// relocation list, once offsets are known).
     pub(super) embedded: Vec<(usize, Value)>,
+    /// The method's send stubs (`calls::send_stub`), emitted after the slow paths.
+    pub(super) send_stubs: Vec<super::calls::SendStub>,
+    /// Where a send stub's status other than 0 is handled (`calls::status_tail`).
+    pub(super) status_tail: Option<CodeLabel>,
 }
 
 /// Bytecodes whose template calls the runtime (so the next bytecode is a resume point).
@@ -178,6 +182,8 @@ pub(crate) fn assemble(
         stubs: Vec::new(),
         exit,
         embedded: Vec::new(),
+        send_stubs: Vec::new(),
+        status_tail: None,
     };
     let mut first_inst = Vec::with_capacity(n);
     let mut stub_bcis = Vec::new();
@@ -199,6 +205,7 @@ pub(crate) fn assemble(
     e.bind(n)?;
     e.a.ud2()?;
     let stub_first_inst = e.emit_stubs()?;
+    stub_bcis.extend(e.send_stubs.iter().map(|s| s.bci));
     let result =
         e.a.assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)?;
     let offsets = &result.inner.new_instruction_offsets;
@@ -430,6 +437,14 @@ impl Emitter<'_> {
                 }
             }
         }
+        // The send stubs last: the slow paths above may ask for them.
+        for i in 0..self.send_stubs.len() {
+            first.push(self.a.instructions().len());
+            let s = &self.send_stubs[i];
+            let (label, argc, blocks) = (s.label, s.argc, s.blocks);
+            self.emit_send_stub(label, argc, blocks)?;
+        }
+        self.emit_status_tail()?;
         let mut exit = self.exit;
         self.a.set_label(&mut exit)?;
         self.a.mov(eax, Status::Exit as u32)?;
