@@ -1,5 +1,5 @@
 //! The baseline compiler: one machine-code template per bytecode, emitted with
-//! iced-x86's code assembler.
+//! iced-x86's code assembler and encoded by `encode.rs`.
 //!
 //! Register convention (all callee-saved, so helpers keep them): rbx the `JitCtx`, r12
 //! the `Vm`, r13 the next free VM stack slot, r14 slot 0 of the frame, rbp the frame
@@ -18,7 +18,7 @@ use crate::bytecode::{Bytecode, Code, SendSite};
 use crate::native::abi::*;
 use crate::value::Value;
 use iced_x86::code_asm::*;
-use iced_x86::{BlockEncoderOptions, IcedError};
+use iced_x86::IcedError;
 
 /// A bytecode index with no entry point.
 pub(crate) const NO_ENTRY: u32 = u32::MAX;
@@ -80,6 +80,8 @@ pub(super) struct Emitter<'c> {
     pub(super) code: &'c Code,
     sites: &'c [SendSite],
     labels: Vec<Option<CodeLabel>>,
+    /// The instruction each bytecode's entry label is bound to (`usize::MAX`: none).
+    bound: Vec<usize>,
     pub(super) pending: u32,
     pub(super) stubs: Vec<(CodeLabel, Stub)>,
     pub(super) exit: CodeLabel,
@@ -178,6 +180,7 @@ pub(crate) fn assemble(
         code,
         sites,
         labels,
+        bound: vec![usize::MAX; n + 1],
         pending: 0,
         stubs: Vec::new(),
         exit,
@@ -206,13 +209,12 @@ pub(crate) fn assemble(
     e.a.ud2()?;
     let stub_first_inst = e.emit_stubs()?;
     stub_bcis.extend(e.send_stubs.iter().map(|s| s.bci));
-    let result =
-        e.a.assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)?;
-    let offsets = &result.inner.new_instruction_offsets;
+    let encoded = super::encode::encode(e.a.instructions(), ip)?;
+    let offsets = &encoded.offsets;
     let mut entries = vec![NO_ENTRY; n];
-    for (bci, l) in e.labels.iter().enumerate().take(n) {
-        if let Some(l) = l {
-            entries[bci] = (result.label_ip(l)? - ip) as u32;
+    for (bci, &i) in e.bound.iter().enumerate().take(n) {
+        if i != usize::MAX {
+            entries[bci] = offsets[i];
         }
     }
     let bci_offsets = first_inst.iter().map(|&i| offsets[i]).collect();
@@ -221,7 +223,7 @@ pub(crate) fn assemble(
         .zip(stub_bcis)
         .map(|(&i, bci)| (offsets[i], bci))
         .collect();
-    let bytes = result.inner.code_buffer;
+    let bytes = encoded.bytes;
     let mut relocs = Vec::with_capacity(e.embedded.len());
     for &(i, v) in &e.embedded {
         // `mov r64, imm64` is REX.W, the opcode, then the immediate.
@@ -279,6 +281,7 @@ pub(super) fn slot(s: impl Into<i32>) -> i32 {
 impl Emitter<'_> {
     fn bind(&mut self, bci: usize) -> R {
         if let Some(l) = self.labels[bci].as_mut() {
+            self.bound[bci] = self.a.instructions().len();
             self.a.set_label(l)?;
         }
         Ok(())

@@ -3,6 +3,7 @@
 //!
 //! - `emit.rs`, `templates.rs`: the emitter and the template of each bytecode (inline
 //!   small-integer and immediate-Double fast paths, compare+branch fusion);
+//! - `encode.rs`: the encoder (each instruction encoded once, branches shortened after);
 //! - `calls.rs`: the send template and the send stubs the sends of a method share:
 //!   inline-cache probe, native calls between compiled methods, block `value:`;
 //! - `prim_calls.rs`: sends whose inline-cache target is a primitive;
@@ -15,6 +16,7 @@
 
 pub(crate) mod calls;
 pub(crate) mod emit;
+mod encode;
 mod inline;
 pub(crate) mod prim_calls;
 pub(crate) mod runtime;
