@@ -121,15 +121,15 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// The label of the method's send stub for `argc` arguments (with or without block
-    /// evaluation), emitted once after the other slow paths (`emit_send_stubs`) and
-    /// attributed to the first send that uses it.
+    /// The label of the method's send stub for `argc` arguments, emitted once after the
+    /// other slow paths (`emit_send_stubs`) and attributed to the first send that uses
+    /// it. It tries block evaluation when any of its sends may evaluate a block
+    /// (`blocks`); for the others (operators, whose selectors no block evaluation
+    /// primitive has) the inline cache never holds `Marker::BlockValue`, so sharing
+    /// the stub changes nothing for them.
     fn send_stub(&mut self, bci: usize, argc: u8, blocks: bool) -> CodeLabel {
-        if let Some(s) = self
-            .send_stubs
-            .iter()
-            .find(|s| s.argc == argc && s.blocks == blocks)
-        {
+        if let Some(s) = self.send_stubs.iter_mut().find(|s| s.argc == argc) {
+            s.blocks |= blocks;
             return s.label;
         }
         let label = self.a.create_label();

@@ -164,6 +164,12 @@ pub(crate) fn entry_points(code: &Code) -> Vec<bool> {
     entry
 }
 
+thread_local! {
+    /// The code assembler of the last compilation, kept for the next one (its
+    /// instruction list keeps its capacity across `reset`).
+    static ASSEMBLER: std::cell::Cell<Option<CodeAssembler>> = const { std::cell::Cell::new(None) };
+}
+
 /// Compiles `code` for address `ip`.
 pub(crate) fn assemble(
     code: &Code,
@@ -172,7 +178,11 @@ pub(crate) fn assemble(
 ) -> Result<Assembled, CompileError> {
     let n = code.bytecodes.len();
     let entry = entry_points(code);
-    let mut a = CodeAssembler::new(64)?;
+    let mut a = match ASSEMBLER.with(|c| c.take()) {
+        Some(a) => a,
+        None => CodeAssembler::new(64)?,
+    };
+    a.reset();
     let labels = entry.iter().map(|&e| e.then(|| a.create_label())).collect();
     let exit = a.create_label();
     let mut e = Emitter {
@@ -235,6 +245,7 @@ pub(crate) fn assemble(
         }
         relocs.push((at as u32, v));
     }
+    ASSEMBLER.with(|c| c.set(Some(e.a)));
     Ok(Assembled {
         bytes,
         entries,
