@@ -1,7 +1,7 @@
 //! The call templates: `Send` with the inline-cache probe (up to four entries), frame push and
 //! native call done in machine code when the target is a compiled method without a
 //! context, a direct runtime call when it is a primitive (`prim_calls::rt_primitive`;
-//! everything else goes through `runtime::rt_send_offset`), and `ReturnLocal`, which pops
+//! everything else goes through `runtime::rt_send`), and `ReturnLocal`, which pops
 //! the frame in place.
 //!
 //! A send site is short (`send_call`): its pc, its site, the caller's frame and base
@@ -172,7 +172,7 @@ impl Emitter<'_> {
     /// compiled callee or a block evaluation the callee's frame pushed and
     /// `Status::Call` answered with its entry in rcx; a trivial method or
     /// `Array>>length` without a frame, a primitive through `rt_primitive`, or
-    /// anything else through `rt_send_offset` (which may answer `Status::Call` too).
+    /// anything else through `rt_send` (which may answer `Status::Call` too).
     /// Otherwise answers 0 (the result is on the stack, r13 above it),
     /// `Status::Restart` or `Status::Exit` in eax.
     pub(super) fn emit_send_stub(&mut self, mut entry: CodeLabel, argc: u8, blocks: bool) -> R {
@@ -217,7 +217,7 @@ impl Emitter<'_> {
         self.a.mov(rsi, rdi)?;
         self.a.sub(rsi, qword_ptr(rbx + CTX_SITES))?;
         self.a.mov(edx, dword_ptr(rbp + FRAME_PC))?;
-        self.runtime_call(rt::rt_send_offset as *const () as usize)?;
+        self.runtime_call(rt::rt_send as *const () as usize)?;
         self.a.mov(rcx, rdx)?;
         self.a.ret()?;
         Ok(())

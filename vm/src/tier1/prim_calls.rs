@@ -1,5 +1,5 @@
 //! Sends whose inline-cache target is a primitive that pushes no frame (all but
-//! `perform:` and friends and `Method>>invokeOn:with:`, which take the generic `rt_send_offset`
+//! `perform:` and friends and `Method>>invokeOn:with:`, which take the generic `rt_send`
 //! path): the `Send` template finds the receiver's class in the cache and the
 //! `Marker::Primitive` in the direct-call table, counts the send and saves the frame's
 //! bytecode index itself, and calls `rt_primitive`, which runs the primitive as tier
@@ -48,7 +48,7 @@ pub(crate) fn marker_entry(kind: &MethodKind) -> Option<FastEntry> {
 
 /// A monomorphic or polymorphic inline-cache hit on primitive `method` with `argc`
 /// arguments: JIT code counted the send (as `Vm::send` does) and saved the frame's
-/// bytecode index. Answers `Status::Continue`, `Status::Restart` (as `rt_send_offset` does: the sender starts
+/// bytecode index. Answers `Status::Continue`, `Status::Restart` (as `rt_send` does: the sender starts
 /// over at bytecode 0) or `Status::Exit` (an error, or a frame the primitive pushed after all:
 /// the dispatcher runs it).
 pub(crate) extern "C" fn rt_primitive(ctx: *mut JitCtx, method: u64, argc: u64) -> Status {

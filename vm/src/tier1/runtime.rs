@@ -26,7 +26,7 @@ pub(crate) fn entry_points() -> Vec<(u64, &'static str)> {
     use super::prim_calls::{rt_primitive, rt_push_block};
     let f = |p: *const (), name| (p as u64, name);
     vec![
-        f(rt_send_offset as *const (), "rt_send_offset"),
+        f(rt_send as *const (), "rt_send"),
         f(rt_send_bytecode as *const (), "rt_send_bytecode"),
         f(rt_bytecode as *const (), "rt_bytecode"),
         f(rt_out_of_memory as *const (), "rt_out_of_memory"),
@@ -88,11 +88,7 @@ pub(super) fn flow(f: Flow) -> Status {
 
 /// `Send` from a send stub (the clock was advanced by the JIT code): the site as its
 /// byte offset in the sites (`JitCtx::sites`), the pc after the send.
-pub(crate) extern "C" fn rt_send_offset(
-    ctx: *mut JitCtx,
-    site_offset: u64,
-    next_pc: u64,
-) -> SendAnswer {
+pub(crate) extern "C" fn rt_send(ctx: *mut JitCtx, site_offset: u64, next_pc: u64) -> SendAnswer {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
     let site = site_offset / SITE_SIZE as u64;
@@ -178,7 +174,7 @@ pub(crate) extern "C" fn rt_bytecode(ctx: *mut JitCtx, bci: u64) -> Status {
 
 /// `rt_bytecode` for a bytecode whose slow part may send (binary operators, `at:`,
 /// `at:put:`, super sends): a frame the send pushed is answered as its tier-1 entry,
-/// to be called natively, as `rt_send_offset` does.
+/// to be called natively, as `rt_send` does.
 pub(crate) extern "C" fn rt_send_bytecode(ctx: *mut JitCtx, bci: u64) -> SendAnswer {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
