@@ -1,13 +1,18 @@
 //! The call templates: `Send` with the inline-cache probe (up to four entries), frame push and
 //! native call done in machine code when the target is a compiled method without a
 //! context, a direct runtime call when it is a primitive (`prim_calls::rt_primitive`;
-//! everything else goes through `runtime::rt_send`), and `ReturnLocal`, which pops the
-//! frame in place.
+//! everything else goes through `runtime::rt_send`), and `ReturnLocal`, which pops
+//! the frame in place.
 //!
-//! A send saves the caller's frame and base pointers (rbp, r14) on the machine stack
-//! (three words with the padding that keeps the callee's rsp aligned) and restores
-//! them when the callee returns to it, so a return only moves the stack pointer. Any
-//! status but 0 from the callee unwinds the machine stack to the dispatcher, which
+//! A send site is short (`send_call`): its pc, its site, the caller's frame and base
+//! pointers (rbp, r14) saved on the machine stack (three words with the padding that
+//! keeps the callee's rsp aligned), a `call` of a send stub shared by every send of the
+//! method with the same argument count (`emit_send_stub`, emitted once after the slow
+//! paths: the inline-cache probe, the callee's frame push, frameless sends and the
+//! runtime path), then the native `call` of the callee the stub answered, made by the
+//! site itself so that the callee's return address names the send. The site restores
+//! the saved pointers when the callee returns, so a return only moves the stack
+//! pointer. Any status but 0 unwinds the machine stack to the dispatcher, which
 //! continues from the frames.
 
 use super::emit::{Emitter, R};
@@ -24,6 +29,15 @@ struct CacheTargets {
     slow: CodeLabel,
     /// A marker in the direct-call table (`marker_dispatch` tells them apart).
     markers: CodeLabel,
+}
+
+/// A send stub of the method: the sends of `argc` arguments share it (`blocks`: it
+/// tries block evaluation); `bci` is the first send that uses it (for the pc map).
+pub(super) struct SendStub {
+    pub(super) label: CodeLabel,
+    pub(super) argc: u8,
+    pub(super) blocks: bool,
+    pub(super) bci: u32,
 }
 
 /// Bytes a send keeps on the machine stack around a native call (`save_frame_pointers`).
@@ -45,103 +59,167 @@ impl Emitter<'_> {
     /// callee answers 0 only from `return_local`, which leaves r13 just above the
     /// result it put in the receiver's slot.
     pub(super) fn restore_after_native_call(&mut self) -> R {
+        self.restore_frame_pointers()?;
+        self.a.test(eax, eax)?;
+        self.a.jnz(self.exit)?;
+        Ok(())
+    }
+
+    /// Pops what `save_frame_pointers` pushed.
+    fn restore_frame_pointers(&mut self) -> R {
         self.a.add(rsp, 8)?;
         self.a.pop(r14)?;
         self.a.pop(rbp)?;
-        self.a.test(eax, eax)?;
-        self.a.jnz(self.exit)?;
         Ok(())
     }
 
     pub(super) fn send(&mut self, bci: usize, site: u32, argc: u8) -> R {
         self.flush()?;
         self.tick_clock()?;
-        let mut done = self.a.create_label();
-        self.send_body(bci, site, argc, true, done)?;
-        self.a.set_label(&mut done)?;
-        self.a.nop()?;
-        Ok(())
+        self.send_call(bci, site, argc, true, None)
     }
 
-    /// A send after its clock tick: the inline-cache probe, then a native call of a
-    /// compiled callee, block evaluation, a trivial method or `Array>>length` inline, a
-    /// primitive through `rt_primitive`, or anything else through `rt_send`; goes on at `done` (or falls
-    /// through to the code after it, which must go there too). Without `blocks` (a
-    /// selector no block evaluation primitive has), block evaluation is not tried.
-    pub(super) fn send_body(
+    /// A send after its clock tick: the caller's pc (`bci + 1`) into its frame, the
+    /// site's byte offset into rdi, the caller's frame and base pointers saved, a call
+    /// of the method's shared send stub for `argc` arguments (`send_stub`), then the
+    /// native call of the callee the stub answers (`Status::Call`, entry in rcx) here,
+    /// so the callee's return address is in this send (for the pc map, gdb and perf).
+    /// On at `done` (or the next instruction) when the send answered; `status_tail`
+    /// otherwise. Without `blocks` (a selector no block evaluation primitive has),
+    /// block evaluation is not tried.
+    pub(super) fn send_call(
         &mut self,
         bci: usize,
         site: u32,
         argc: u8,
         blocks: bool,
-        done: CodeLabel,
+        done: Option<CodeLabel>,
     ) -> R {
+        self.a.mov(dword_ptr(rbp + FRAME_PC), bci as u32 + 1)?;
+        let offset = site as u64 * SITE_SIZE as u64;
+        if offset <= u32::MAX as u64 {
+            self.a.mov(edi, offset as u32)?;
+        } else {
+            self.a.mov(rdi, offset)?;
+        }
+        self.save_frame_pointers()?;
+        let stub = self.send_stub(bci, argc, blocks);
+        self.a.call(stub)?;
+        let mut answered = self.a.create_label();
+        self.a.cmp(eax, Status::Call as i32)?;
+        self.a.jne(answered)?;
+        // A callee answers 0 (`return_local`) or `Status::Exit` (its `exit`).
+        self.a.call(rcx)?;
+        self.a.set_label(&mut answered)?;
+        self.restore_frame_pointers()?;
+        self.a.test(eax, eax)?;
+        let tail = self.status_tail();
+        self.a.jnz(tail)?;
+        if let Some(done) = done {
+            self.a.jmp(done)?;
+        }
+        Ok(())
+    }
+
+    /// The label of the method's send stub for `argc` arguments, emitted once after the
+    /// other slow paths (`emit_send_stubs`) and attributed to the first send that uses
+    /// it. It tries block evaluation when any of its sends may evaluate a block
+    /// (`blocks`); for the others (operators, whose selectors no block evaluation
+    /// primitive has) the inline cache never holds `Marker::BlockValue`, so sharing
+    /// the stub changes nothing for them.
+    fn send_stub(&mut self, bci: usize, argc: u8, blocks: bool) -> CodeLabel {
+        if let Some(s) = self.send_stubs.iter_mut().find(|s| s.argc == argc) {
+            s.blocks |= blocks;
+            return s.label;
+        }
+        let label = self.a.create_label();
+        self.send_stubs.push(SendStub {
+            label,
+            argc,
+            blocks,
+            bci: bci as u32,
+        });
+        label
+    }
+
+    /// Where a send whose stub answered a status other than 0 goes: bytecode 0 again
+    /// for `Status::Restart`, the dispatcher for anything else.
+    fn status_tail(&mut self) -> CodeLabel {
+        match self.status_tail {
+            Some(l) => l,
+            None => {
+                let l = self.a.create_label();
+                self.status_tail = Some(l);
+                l
+            }
+        }
+    }
+
+    /// Emits the status tail (when a send used it).
+    pub(super) fn emit_status_tail(&mut self) -> R {
+        if let Some(mut tail) = self.status_tail {
+            self.a.set_label(&mut tail)?;
+            self.a.cmp(eax, Status::Restart as i32)?;
+            self.a.je(self.label(0)?)?;
+            self.a.jmp(self.exit)?;
+        }
+        Ok(())
+    }
+
+    /// A send stub, entered by `call` from `send_call` (site byte offset in rdi, the
+    /// caller's pc in its frame, `SAVED_BYTES` and the return address pushed, so rsp
+    /// is 16-byte aligned as in method code): the inline-cache probe, then for a
+    /// compiled callee or a block evaluation the callee's frame pushed and
+    /// `Status::Call` answered with its entry in rcx; a trivial method or
+    /// `Array>>length` without a frame, a primitive through `rt_primitive`, or
+    /// anything else through `rt_send` (which may answer `Status::Call` too).
+    /// Otherwise answers 0 (the result is on the stack, r13 above it),
+    /// `Status::Restart` or `Status::Exit` in eax.
+    pub(super) fn emit_send_stub(&mut self, mut entry: CodeLabel, argc: u8, blocks: bool) -> R {
+        self.a.set_label(&mut entry)?;
         let mut slow = self.a.create_label();
-        let mut after_call = self.a.create_label();
-        let mut discard = self.a.create_label();
         let recv = -8 * (argc as i32 + 1);
-        // The probe's targets, entered before the caller's frame pointers are saved.
-        let mut unsaved_slow = self.a.create_label();
         let mut block = self.a.create_label();
         let immediate = self.a.create_label();
         let markers = self.a.create_label();
         let targets = CacheTargets {
             immediate,
-            slow: unsaved_slow,
+            slow,
             markers,
         };
-        let probe = self.inline_cache_check(site, recv, targets)?;
-        self.save_frame_pointers()?;
+        let probe = self.inline_cache_check(recv, targets)?;
         self.frame_checks(slow)?;
-        self.push_frame(bci, recv, false)?;
-        self.a.call(rcx)?;
-        self.restore_after_native_call()?;
-        self.a.jmp(done)?;
+        self.push_frame(recv, false)?;
+        self.a.mov(eax, Status::Call as u32)?;
+        self.a.ret()?;
         self.immediate_class(immediate, probe)?;
 
-        let block_target = if blocks { block } else { unsaved_slow };
-        self.frameless_sends(bci, argc, markers, block_target, unsaved_slow, done)?;
+        let block_target = if blocks { block } else { slow };
+        self.frameless_sends(argc, markers, block_target, slow)?;
 
         // `value`, `value:`...: the block's own method, with its receiver and outer
         // context as `block_method` reads them from the block object.
         if blocks {
             self.a.set_label(&mut block)?;
-            self.save_frame_pointers()?;
             self.block_method(recv, argc, slow)?;
             self.fast_entry(slow)?;
             self.frame_checks(slow)?;
-            self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;
-            self.a.add(rdi, qword_ptr(rbx + CTX_SITES))?;
             self.a.mov(rax, qword_ptr(r13 + recv))?;
-            self.push_frame(bci, recv, true)?;
-            self.a.call(rcx)?;
-            self.a.jmp(after_call)?;
+            self.push_frame(recv, true)?;
+            self.a.mov(eax, Status::Call as u32)?;
+            self.a.ret()?;
         }
 
-        self.a.set_label(&mut unsaved_slow)?;
-        self.save_frame_pointers()?;
+        // Continue, Exit or Restart from the runtime (its sync already describes the
+        // top frame; for Restart, this frame, to run again from bytecode 0), or Call
+        // with the entry of the frame it pushed.
         self.a.set_label(&mut slow)?;
-        self.a.mov(esi, site)?;
-        self.a.mov(edx, bci as u32 + 1)?;
-        self.a.sub(rsp, 8)?;
+        self.a.mov(rsi, rdi)?;
+        self.a.sub(rsi, qword_ptr(rbx + CTX_SITES))?;
+        self.a.mov(edx, dword_ptr(rbp + FRAME_PC))?;
         self.runtime_call(rt::rt_send as *const () as usize)?;
-        self.a.add(rsp, 8)?;
-        self.a.cmp(rax, Status::Call as i32)?;
-        self.a.jne(discard)?;
-        self.a.call(rdx)?;
-
-        self.a.set_label(&mut after_call)?;
-        self.restore_after_native_call()?;
-        self.a.jmp(done)?;
-
-        // Continue, Exit or Restart from the runtime: its sync already describes the
-        // top frame (for Restart, this frame, to run again from bytecode 0).
-        self.a.set_label(&mut discard)?;
-        self.a.lea(rsp, qword_ptr(rsp + SAVED_BYTES))?;
-        self.a.cmp(rax, Status::Restart as i32)?;
-        self.a.je(self.label(0)?)?;
-        self.a.test(rax, rax)?;
-        self.a.jnz(self.exit)?;
+        self.a.mov(rcx, rdx)?;
+        self.a.ret()?;
         Ok(())
     }
 
@@ -162,8 +240,7 @@ impl Emitter<'_> {
         self.receiver_object(-16, numbers)?;
         self.a.cmp(byte_ptr(rax + l.tag), l.double_tag as i32)?;
         self.a.je(numbers)?;
-        self.send_body(bci, site.as_u32(), 1, false, resume)?;
-        self.a.jmp(resume)?;
+        self.send_call(bci, site.as_u32(), 1, false, Some(resume))?;
         self.a.set_label(&mut numbers)?;
         self.slow_sending(bci, resume)
     }
@@ -188,8 +265,7 @@ impl Emitter<'_> {
             self.a.cmp(rax, qword_ptr(rbx + CTX_ARRAY_CLASS))?;
             self.a.je(other)?;
         }
-        self.send_body(bci, site.as_u32(), argc as u8, false, resume)?;
-        self.a.jmp(resume)?;
+        self.send_call(bci, site.as_u32(), argc as u8, false, Some(resume))?;
         self.a.set_label(&mut other)?;
         self.slow_sending(bci, resume)
     }
@@ -206,22 +282,21 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// The inline-cache hits at `markers` (registers as `inline_cache_check` leaves
-    /// them, nothing saved): block evaluation goes to `block`; trivial methods,
-    /// primitives and `Array>>length` run without a frame and go on at `done` (or
-    /// restart this method at bytecode 0, or leave through `exit`).
+    /// The inline-cache hits at `markers` in a send stub (registers as
+    /// `inline_cache_check` leaves them): block evaluation goes to `block`; trivial
+    /// methods, primitives and `Array>>length` run without a frame and return 0,
+    /// `Status::Restart` or `Status::Exit` to the send.
     fn frameless_sends(
         &mut self,
-        bci: usize,
         argc: u8,
         mut markers: CodeLabel,
         block: CodeLabel,
         slow: CodeLabel,
-        done: CodeLabel,
     ) -> R {
         let recv = -8 * (argc as i32 + 1);
         let mut trivial = self.a.create_label();
         let mut primitive = self.a.create_label();
+        let mut done = self.a.create_label();
         self.a.set_label(&mut markers)?;
         self.a.cmp(rcx, Marker::BlockValue as i32)?;
         self.a.je(block)?;
@@ -235,12 +310,12 @@ impl Emitter<'_> {
         self.trivial_send(recv, slow, done)?;
 
         self.a.set_label(&mut primitive)?;
-        self.primitive_send(bci, argc, slow)?;
-        self.a.test(rax, rax)?;
-        self.a.jz(done)?;
-        self.a.cmp(rax, Status::Restart as i32)?;
-        self.a.je(self.label(0)?)?;
-        self.a.jmp(self.exit)?;
+        self.primitive_send(argc, slow)?;
+        self.a.ret()?;
+
+        self.a.set_label(&mut done)?;
+        self.a.xor(eax, eax)?;
+        self.a.ret()?;
         Ok(())
     }
 
@@ -276,15 +351,13 @@ impl Emitter<'_> {
     }
 
     /// The inline-cache hit of a send whose target is a primitive that pushes no frame
-    /// (site in rdi, method in esi, rsp as at the start of the bytecode): unless the
-    /// heap is exhausted (frame limit 0: `slow`, where `Vm::send` reports it), counts
-    /// the send, saves the bytecode index and calls `rt_primitive`, leaving its status
-    /// in rax.
-    fn primitive_send(&mut self, bci: usize, argc: u8, slow: CodeLabel) -> R {
+    /// (site in rdi, method in esi, the caller's pc in its frame, rsp 16-byte
+    /// aligned): unless the heap is exhausted (frame limit 0: `slow`, where `Vm::send`
+    /// reports it), counts the send and calls `rt_primitive`, leaving its status in rax.
+    fn primitive_send(&mut self, argc: u8, slow: CodeLabel) -> R {
         self.a.cmp(qword_ptr(rbx + CTX_FRAMES_LIMIT), 0)?;
         self.a.je(slow)?;
         self.count_send()?;
-        self.a.mov(dword_ptr(rbp + FRAME_PC), bci as u32 + 1)?;
         self.a.mov(edx, argc as u32)?;
         self.runtime_call(prim_calls::rt_primitive as *const () as usize)?;
         Ok(())
@@ -294,19 +367,17 @@ impl Emitter<'_> {
     /// receiver in rax and the site in rdi when the inline cache holds the receiver's
     /// class and the target is compiled code; jumps to `markers` (with the same
     /// registers) when its direct-call entry is a marker (block evaluation, trivial
-    /// method, primitive) and to `slow` otherwise. A receiver that is not an object goes to
-    /// `immediate`, where `immediate_class` finds its class and continues at the probe
-    /// (answered).
+    /// method, primitive) and to `slow` otherwise (rdi holds the site's byte offset on
+    /// entry). A receiver that is not an object goes to `immediate`, where
+    /// `immediate_class` finds its class and continues at the probe (answered).
     fn inline_cache_check(
         &mut self,
-        site: u32,
         recv: i32,
         t: CacheTargets,
     ) -> Result<CodeLabel, super::emit::CompileError> {
         let slow = t.slow;
         let mut probe = self.a.create_label();
         self.a.mov(rax, qword_ptr(r13 + recv))?;
-        self.a.mov(rdi, site as u64 * SITE_SIZE as u64)?;
         self.a.add(rdi, qword_ptr(rbx + CTX_SITES))?;
         self.a.test(al, 3)?;
         self.a.jnz(t.immediate)?;
@@ -425,12 +496,11 @@ impl Emitter<'_> {
     /// `JitCtx::block_self`/`block_outer`. The new count (kept in rdx meanwhile) is
     /// stored after the frame's method and tier: the time sampler reads frames below
     /// that count at any instruction.
-    fn push_frame(&mut self, bci: usize, recv: i32, is_block: bool) -> R {
+    fn push_frame(&mut self, recv: i32, is_block: bool) -> R {
         // `Method::invocations` advances, as `Vm::push_frame` advances it.
         self.a.imul_3(r9, rsi, METHOD_SIZE)?;
         self.a.add(r9, qword_ptr(rbx + CTX_METHODS))?;
         self.a.add(dword_ptr(r9 + METHOD_INVOCATIONS), 1)?;
-        self.a.mov(dword_ptr(rbp + FRAME_PC), bci as u32 + 1)?;
         self.a.imul_3(r11, r10, FRAME_SIZE)?;
         self.a.add(r11, qword_ptr(rbx + CTX_FRAMES))?;
         self.a.lea(rdx, qword_ptr(r10 + 1))?;

@@ -1,5 +1,5 @@
 //! The baseline compiler: one machine-code template per bytecode, emitted with
-//! iced-x86's code assembler.
+//! iced-x86's code assembler and encoded by `encode.rs`.
 //!
 //! Register convention (all callee-saved, so helpers keep them): rbx the `JitCtx`, r12
 //! the `Vm`, r13 the next free VM stack slot, r14 slot 0 of the frame, rbp the frame
@@ -18,7 +18,7 @@ use crate::bytecode::{Bytecode, Code, SendSite};
 use crate::native::abi::*;
 use crate::value::Value;
 use iced_x86::code_asm::*;
-use iced_x86::{BlockEncoderOptions, IcedError};
+use iced_x86::IcedError;
 
 /// A bytecode index with no entry point.
 pub(crate) const NO_ENTRY: u32 = u32::MAX;
@@ -80,12 +80,18 @@ pub(super) struct Emitter<'c> {
     pub(super) code: &'c Code,
     sites: &'c [SendSite],
     labels: Vec<Option<CodeLabel>>,
+    /// The instruction each bytecode's entry label is bound to (`usize::MAX`: none).
+    bound: Vec<usize>,
     pub(super) pending: u32,
     pub(super) stubs: Vec<(CodeLabel, Stub)>,
     pub(super) exit: CodeLabel,
     /// Instruction indices of `mov rax, imm64` holding a heap reference (the
     /// relocation list, once offsets are known).
     pub(super) embedded: Vec<(usize, Value)>,
+    /// The method's send stubs (`calls::send_stub`), emitted after the slow paths.
+    pub(super) send_stubs: Vec<super::calls::SendStub>,
+    /// Where a send stub's status other than 0 is handled (`calls::status_tail`).
+    pub(super) status_tail: Option<CodeLabel>,
 }
 
 /// Bytecodes whose template calls the runtime (so the next bytecode is a resume point).
@@ -158,6 +164,12 @@ pub(crate) fn entry_points(code: &Code) -> Vec<bool> {
     entry
 }
 
+thread_local! {
+    /// The code assembler of the last compilation, kept for the next one (its
+    /// instruction list keeps its capacity across `reset`).
+    static ASSEMBLER: std::cell::Cell<Option<CodeAssembler>> = const { std::cell::Cell::new(None) };
+}
+
 /// Compiles `code` for address `ip`.
 pub(crate) fn assemble(
     code: &Code,
@@ -166,7 +178,11 @@ pub(crate) fn assemble(
 ) -> Result<Assembled, CompileError> {
     let n = code.bytecodes.len();
     let entry = entry_points(code);
-    let mut a = CodeAssembler::new(64)?;
+    let mut a = match ASSEMBLER.with(|c| c.take()) {
+        Some(a) => a,
+        None => CodeAssembler::new(64)?,
+    };
+    a.reset();
     let labels = entry.iter().map(|&e| e.then(|| a.create_label())).collect();
     let exit = a.create_label();
     let mut e = Emitter {
@@ -174,10 +190,13 @@ pub(crate) fn assemble(
         code,
         sites,
         labels,
+        bound: vec![usize::MAX; n + 1],
         pending: 0,
         stubs: Vec::new(),
         exit,
         embedded: Vec::new(),
+        send_stubs: Vec::new(),
+        status_tail: None,
     };
     let mut first_inst = Vec::with_capacity(n);
     let mut stub_bcis = Vec::new();
@@ -199,13 +218,13 @@ pub(crate) fn assemble(
     e.bind(n)?;
     e.a.ud2()?;
     let stub_first_inst = e.emit_stubs()?;
-    let result =
-        e.a.assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)?;
-    let offsets = &result.inner.new_instruction_offsets;
+    stub_bcis.extend(e.send_stubs.iter().map(|s| s.bci));
+    let encoded = super::encode::encode(e.a.instructions(), ip)?;
+    let offsets = &encoded.offsets;
     let mut entries = vec![NO_ENTRY; n];
-    for (bci, l) in e.labels.iter().enumerate().take(n) {
-        if let Some(l) = l {
-            entries[bci] = (result.label_ip(l)? - ip) as u32;
+    for (bci, &i) in e.bound.iter().enumerate().take(n) {
+        if i != usize::MAX {
+            entries[bci] = offsets[i];
         }
     }
     let bci_offsets = first_inst.iter().map(|&i| offsets[i]).collect();
@@ -214,7 +233,7 @@ pub(crate) fn assemble(
         .zip(stub_bcis)
         .map(|(&i, bci)| (offsets[i], bci))
         .collect();
-    let bytes = result.inner.code_buffer;
+    let bytes = encoded.bytes;
     let mut relocs = Vec::with_capacity(e.embedded.len());
     for &(i, v) in &e.embedded {
         // `mov r64, imm64` is REX.W, the opcode, then the immediate.
@@ -226,6 +245,7 @@ pub(crate) fn assemble(
         }
         relocs.push((at as u32, v));
     }
+    ASSEMBLER.with(|c| c.set(Some(e.a)));
     Ok(Assembled {
         bytes,
         entries,
@@ -272,6 +292,7 @@ pub(super) fn slot(s: impl Into<i32>) -> i32 {
 impl Emitter<'_> {
     fn bind(&mut self, bci: usize) -> R {
         if let Some(l) = self.labels[bci].as_mut() {
+            self.bound[bci] = self.a.instructions().len();
             self.a.set_label(l)?;
         }
         Ok(())
@@ -430,6 +451,14 @@ impl Emitter<'_> {
                 }
             }
         }
+        // The send stubs last: the slow paths above may ask for them.
+        for i in 0..self.send_stubs.len() {
+            first.push(self.a.instructions().len());
+            let s = &self.send_stubs[i];
+            let (label, argc, blocks) = (s.label, s.argc, s.blocks);
+            self.emit_send_stub(label, argc, blocks)?;
+        }
+        self.emit_status_tail()?;
         let mut exit = self.exit;
         self.a.set_label(&mut exit)?;
         self.a.mov(eax, Status::Exit as u32)?;

@@ -3,8 +3,9 @@
 //!
 //! - `emit.rs`, `templates.rs`: the emitter and the template of each bytecode (inline
 //!   small-integer and immediate-Double fast paths, compare+branch fusion);
-//! - `calls.rs`: the send template: inline-cache probe, native calls between compiled
-//!   methods, block `value:`;
+//! - `encode.rs`: the encoder (each instruction encoded once, branches shortened after);
+//! - `calls.rs`: the send template and the send stubs the sends of a method share:
+//!   inline-cache probe, native calls between compiled methods, block `value:`;
 //! - `prim_calls.rs`: sends whose inline-cache target is a primitive;
 //! - `inline.rs`: templates that reach into heap objects in place (fields of self,
 //!   `Array` `at:`/`at:put:`, context slots, trivial methods) through `object::layout`;
@@ -15,6 +16,7 @@
 
 pub(crate) mod calls;
 pub(crate) mod emit;
+mod encode;
 mod inline;
 pub(crate) mod prim_calls;
 pub(crate) mod runtime;

@@ -88,10 +88,12 @@ pub(super) fn flow(f: Flow) -> Status {
     }
 }
 
-/// `Send`: the clock was advanced by the JIT code.
-pub(crate) extern "C" fn rt_send(ctx: *mut JitCtx, site: u64, next_pc: u64) -> SendAnswer {
+/// `Send` from a send stub (the clock was advanced by the JIT code): the site as its
+/// byte offset in the sites (`JitCtx::sites`), the pc after the send.
+pub(crate) extern "C" fn rt_send(ctx: *mut JitCtx, site_offset: u64, next_pc: u64) -> SendAnswer {
     // SAFETY: called by JIT code with its live context.
     let (ctx, vm) = unsafe { enter(ctx) };
+    let site = site_offset / SITE_SIZE as u64;
     vm.save_pc(next_pc as usize);
     let depth = vm.frames.len();
     let id = vm.frames.last().map(|f| f.id);

@@ -2,15 +2,17 @@
 //! (call frame information) native unwinders need.
 //!
 //! JIT code has no frame pointer: a method is entered by a `call` with its return
-//! address at `[rsp]`, and only the send template moves rsp (it pushes the caller's
-//! frame and base pointers and a padding word around the call, and aligns runtime
-//! calls with `sub rsp, 8`). So the canonical frame address is always `rsp + 8 + depth`, where
-//! `depth` is the number of bytes pushed at that instruction. Depth is a property of
-//! the control flow, not of the text order (the send template's `discard` path runs at
-//! depth 24 although it follows a path that popped everything), so it is computed as a
-//! data-flow problem over the decoded instructions: every entry point starts at depth
-//! 0 and depth flows along fall-through and branch edges. An instruction reached at two
-//! depths, or any other write to rsp, is an error: the CFI would lie.
+//! address at `[rsp]`, and only the sends move rsp (a send pushes the caller's frame
+//! and base pointers and a padding word, `call`s its method's shared send stub, which
+//! returns to it, and then calls the callee; runtime calls are aligned with
+//! `sub rsp, 8`). So the canonical frame address is always `rsp + 8 + depth`, where
+//! `depth` is the number of bytes pushed at that instruction (in a send stub, the
+//! send's words and the stub's return address). Depth is a property of the control
+//! flow, not of the text order, so it is computed as a data-flow problem over the
+//! decoded instructions: every entry point starts at depth 0, a direct call's target
+//! at the caller's depth plus its return address, and depth flows along fall-through
+//! and branch edges. An instruction reached at two depths, or any other write to rsp,
+//! is an error: the CFI would lie.
 //!
 //! The entry trampoline is analysed the same way with `saves` on: its pushes of
 //! callee-saved registers are register saves the unwinder must restore (the pushes of
@@ -139,6 +141,13 @@ fn depths(
         }
         if falls_through(inst) && i + 1 < insts.len() {
             work.push((i + 1, next));
+        }
+        // A direct call into the same code (a send stub) runs there with its return
+        // address pushed too.
+        if inst.mnemonic() == Mnemonic::Call && inst.op0_kind() == OpKind::NearBranch64 {
+            if let Some(j) = index_of(inst.near_branch_target()) {
+                work.push((j, d + 8));
+            }
         }
     }
     Ok(depth)
