@@ -258,6 +258,11 @@ impl Lexer {
                     }
                 }
                 Some('\\') => {
+                    // The backslash's own position (the escape may be a line break).
+                    let at = Pos {
+                        line: self.line,
+                        col: self.col.saturating_sub(1).max(1),
+                    };
                     let esc = self.bump();
                     s.push(match esc {
                         Some('t') => '\t',
@@ -269,13 +274,13 @@ impl Lexer {
                         Some('\'') => '\'',
                         Some('\\') => '\\',
                         Some(other) => {
-                            let pos = Pos {
-                                line: self.line,
-                                col: self.col.saturating_sub(2),
-                            };
                             return Err(error(
-                                pos,
-                                &format!("unknown escape sequence '\\{other}'"),
+                                at,
+                                &if other.is_control() {
+                                    format!("unknown escape sequence: a backslash before {other:?}")
+                                } else {
+                                    format!("unknown escape sequence '\\{other}'")
+                                },
                             ));
                         }
                         None => return Err(error(start, "unterminated string")),
