@@ -500,3 +500,85 @@ fn attribute(rows: &mut [Tier2Instruction], in_exit: &[Option<u32>]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_function_named_like_a_method_parses_after_renaming() {
+        let text =
+            "function %Foo>>bar:(word, int) -> word {\nb0(v0: word, v1: int):\n    return v0\n}\n";
+        assert!(som_ir::parse_function(text).is_err());
+        let f = som_ir::parse_function(&parsable(text)).expect("parses");
+        assert_eq!(f.name, "f");
+        let pass = ir_pass("build", text, None);
+        assert_eq!(pass.rows.len(), 2);
+        assert_eq!(pass.rows[1].text, "return v0");
+        assert_eq!(pass.rows[1].inst, Some(0));
+    }
+
+    fn decode(bytes: &[u8]) -> Vec<Instruction> {
+        Decoder::with_ip(64, bytes, 0x1000, DecoderOptions::NONE)
+            .iter()
+            .collect()
+    }
+
+    #[test]
+    fn exit_blocks_are_found_by_their_status_and_by_order() {
+        // main: jne exit1; xor edx,edx; ret | exit 0: mov edx,2; ret
+        // | exit 1: mov rdx,r15; ret (status in a register) | exit 2: mov edx,4; ret
+        let mut code = vec![0x0f, 0x85, 0, 0, 0, 0, 0x31, 0xd2, 0xc3];
+        code.extend([0xba, 2, 0, 0, 0, 0xc3]);
+        let exit1 = code.len() as i32;
+        code.extend([0x4c, 0x89, 0xfa, 0xc3]);
+        code.extend([0xba, 4, 0, 0, 0, 0xc3]);
+        code[2..6].copy_from_slice(&(exit1 - 6).to_le_bytes());
+        let insts = decode(&code);
+        let owners = exit_blocks(&insts, 3);
+        assert_eq!(
+            owners,
+            [
+                None,
+                None,
+                None,
+                Some(0),
+                Some(0),
+                Some(1),
+                Some(1),
+                Some(2),
+                Some(2)
+            ]
+        );
+        // More exits than runs between two known ones: the gap stays unnamed.
+        let owners = exit_blocks(&insts[..7], 3);
+        assert_eq!(owners[5], None);
+    }
+
+    #[test]
+    fn unlinked_rows_take_the_next_check_or_else_the_previous() {
+        let row = |exact: bool, bci: Option<u32>| Tier2Instruction {
+            address: 0,
+            offset: 0,
+            bytes: vec![],
+            text: String::new(),
+            exit: None,
+            bci,
+            line: None,
+            exact,
+        };
+        let mut rows = vec![
+            row(false, None),
+            row(true, Some(4)),
+            row(false, None),
+            row(true, Some(7)),
+            row(false, None),
+            row(true, Some(9)),
+        ];
+        // The last row is in an exit block: it gives no attribution.
+        let in_exit = [None, None, None, None, None, Some(0)];
+        attribute(&mut rows, &in_exit);
+        let bcis: Vec<Option<u32>> = rows.iter().map(|r| r.bci).collect();
+        assert_eq!(bcis, [Some(4), Some(4), Some(7), Some(7), Some(7), Some(9)]);
+    }
+}
