@@ -4,12 +4,14 @@
 //! (out-of-line code) under the bytecode they belong to. Renders as text or JSON.
 //!
 //! `program` runs a program and indexes its methods, `method` holds one method's
-//! columns and their linking, `tui` is the interactive browser on both.
+//! columns and their linking, `tier2` is the tier-2 listing (IR per pass, Cranelift
+//! code), `tui` is the interactive browser on both.
 
 pub mod method;
 pub mod names;
 pub mod program;
 pub mod targets;
+pub mod tier2;
 pub mod tui;
 
 use som_vm::introspect::{MethodCode, NativeCode, View};

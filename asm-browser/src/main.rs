@@ -1,6 +1,9 @@
-//! `som-asm File.som Class>>selector [--tier 0|1] [--json] [-cp PATH] [-- ARGS...]`:
+//! `som-asm File.som Class>>selector [--tier 0|1|2] [--tier2-sends] [--json] [-cp PATH] [-- ARGS...]`:
 //! runs the program (tier 1 compiles every method at its first call), then lists the
-//! method with source lines, bytecodes and the machine code the VM really produced.
+//! method with source lines, bytecodes and the machine code the VM really produced;
+//! `--tier 2` runs with tier 2 (compiling at the first call too) and lists the IR after
+//! each pass and the Cranelift code (`--tier2-sends` lets tier 2 compile methods that
+//! send).
 //! `som-asm --tui File.som [Class>>selector] ...` runs it the same way, then opens the
 //! interactive browser. Bad input is reported before the terminal is touched.
 
@@ -8,8 +11,8 @@ use som_asm_browser::program::{Program, RunOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: som-asm File.som Class>>selector [--tier 0|1] [--json] [-cp PATH] [-- ARGS...]
-       som-asm --tui File.som [Class>>selector] [--tier 0|1] [--jit-threshold N] [--no-counts] [-cp PATH] [-- ARGS...]";
+const USAGE: &str = "usage: som-asm File.som Class>>selector [--tier 0|1|2] [--tier2-sends] [--json] [-cp PATH] [-- ARGS...]
+       som-asm --tui File.som [Class>>selector] [--tier 0|1|2] [--tier2-sends] [--jit-threshold N] [--no-counts] [-cp PATH] [-- ARGS...]";
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -47,8 +50,8 @@ fn parse(argv: Vec<String>) -> Result<Command, String> {
                 run.max_tier = it
                     .next()
                     .and_then(|t| t.parse().ok())
-                    .filter(|&t| t <= 1)
-                    .ok_or("--tier 0|1")?
+                    .filter(|&t| t <= 2)
+                    .ok_or("--tier 0|1|2")?
             }
             "--jit-threshold" => {
                 run.jit_threshold = it
@@ -56,6 +59,7 @@ fn parse(argv: Vec<String>) -> Result<Command, String> {
                     .and_then(|t| t.parse().ok())
                     .ok_or("--jit-threshold N (a number of calls)")?
             }
+            "--tier2-sends" => run.tier2_sends = true,
             "--json" => json = true,
             "--tui" => tui = true,
             "--no-counts" => run.counts = false,
@@ -108,6 +112,18 @@ fn run(argv: Vec<String>) -> Result<(), String> {
     }
     let what = cmd.what.unwrap_or_default();
     let key = key.expect("a method");
+    if tier == 2 {
+        let listing = program.tier2_listing(key).ok_or(format!(
+            "{what} has no tier-2 code (it did not run, or tier 2 refused it: see som --stats)"
+        ))?;
+        if cmd.json {
+            println!("{}", listing.json());
+        } else {
+            let source = som_vm::introspect::source_text(&listing.file);
+            print!("{}", listing.text(source.as_deref()));
+        }
+        return Ok(());
+    }
     let listing = program
         .listing(key, tier)
         .ok_or(format!("{what} has no tier-{tier} code (it did not run?)"))?;

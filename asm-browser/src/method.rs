@@ -68,6 +68,16 @@ pub struct InstructionRow {
     pub slow: bool,
 }
 
+/// The bytecode index of a row linked to none (tier-2 code without exits to link it).
+pub const NO_BCI: u32 = u32::MAX;
+
+/// One thing the machine-code column can show (tier 2: its machine code or an IR pass).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineView {
+    pub title: String,
+    pub rows: Vec<InstructionRow>,
+}
+
 /// Where the tier-1 code is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NativeSummary {
@@ -84,6 +94,9 @@ pub struct MethodData {
     pub source: Vec<SourceRow>,
     pub bytecodes: Vec<BytecodeRow>,
     pub instructions: Vec<InstructionRow>,
+    /// Tier 2: what the machine-code column can show (`instructions` is `views[view]`).
+    pub views: Vec<MachineView>,
+    pub view: usize,
 }
 
 /// The counterparts of a picked row.
@@ -182,7 +195,32 @@ impl MethodData {
             source,
             bytecodes,
             instructions,
+            views: Vec::new(),
+            view: 0,
         }
+    }
+
+    /// Shows tier-2 `views` in the machine-code column (the first one now).
+    pub fn with_views(mut self, views: Vec<MachineView>) -> MethodData {
+        self.instructions = views.first().map(|v| v.rows.clone()).unwrap_or_default();
+        self.views = views;
+        self.view = 0;
+        self
+    }
+
+    /// Shows the next (or previous) view; answers whether there was another.
+    pub fn cycle_view(&mut self, forward: bool) -> bool {
+        let n = self.views.len();
+        if n < 2 {
+            return false;
+        }
+        self.view = if forward {
+            (self.view + 1) % n
+        } else {
+            (self.view + n - 1) % n
+        };
+        self.instructions = self.views[self.view].rows.clone();
+        true
     }
 
     /// Rows in a column.

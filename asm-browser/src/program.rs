@@ -25,8 +25,10 @@ pub enum BrowseError {
 pub struct RunOptions {
     pub class_path: Vec<PathBuf>,
     pub args: Vec<String>,
-    /// The highest tier the run may use (0 or 1).
+    /// The highest tier the run may use (0, 1 or 2).
     pub max_tier: u8,
+    /// Tier 2 also compiles methods that send (`som --tier2-sends`).
+    pub tier2_sends: bool,
     /// Calls or back-edges before a method is compiled (0: at its first call).
     pub jit_threshold: u32,
     /// Also run the program under the bytecode profile (tier 0) for exact counters.
@@ -39,6 +41,7 @@ impl Default for RunOptions {
             class_path: Vec::new(),
             args: Vec::new(),
             max_tier: 1,
+            tier2_sends: false,
             jit_threshold: 0,
             counts: true,
         }
@@ -57,7 +60,7 @@ pub struct MethodEntry {
     pub is_primitive: bool,
     /// The highest tier it has code in (0 for bytecode only).
     pub tier: u8,
-    /// Size of its tier-1 machine code (0 when not compiled).
+    /// Size of its machine code in that tier (0 when not compiled).
     pub code_size: usize,
     /// Activations in the profiled run (methods only; `None` without a profile).
     pub calls: Option<u64>,
@@ -107,6 +110,7 @@ impl Program {
             class_path: run.class_path.clone(),
             max_tier: run.max_tier,
             jit_threshold: run.jit_threshold,
+            tier2_sends: run.tier2_sends,
             ..Options::default()
         };
         let mut machine = load(options.clone(), file, &run.args)?;
@@ -159,12 +163,11 @@ impl Program {
             .filter(|p| same_method(&self.machine, p, key))
             .map(|p| p.view().bytecode_counts(key));
         let source = som_vm::introspect::source_text(&code.file);
-        Some(MethodData::new(
-            &code,
-            native.as_ref(),
-            counts.as_deref(),
-            source.as_deref(),
-        ))
+        let data = MethodData::new(&code, native.as_ref(), counts.as_deref(), source.as_deref());
+        Some(match view.tier2_code(key) {
+            Some(t2) => data.with_views(crate::tier2::views(&t2)),
+            None => data,
+        })
     }
 
     /// What the program printed (stdout and stderr, in order).
@@ -227,6 +230,7 @@ fn push_with_blocks(
     let (_, _, label, file) = view.method_names(key);
     let code = view.code(key);
     let native = view.native_code(key);
+    let tier2 = view.tier2_code(key);
     let bytecodes = profile
         .filter(|p| !is_primitive && same_method(machine, p, key))
         .map(|p| p.view().bytecode_counts(key).iter().sum());
@@ -237,8 +241,12 @@ fn push_with_blocks(
         file,
         line: code.as_ref().map_or(0, |c| c.line),
         is_primitive: is_primitive || code.is_none(),
-        tier: u8::from(native.is_some()),
-        code_size: native.map_or(0, |n| n.bytes.len()),
+        tier: if tier2.is_some() {
+            2
+        } else {
+            u8::from(native.is_some())
+        },
+        code_size: tier2.map_or(native.map_or(0, |n| n.bytes.len()), |t| t.bytes.len()),
         calls: calls.filter(|_| !is_primitive),
         bytecodes,
     });
@@ -252,5 +260,14 @@ impl Program {
     pub fn listing(&self, key: MethodKey, tier: u8) -> Option<crate::Listing> {
         let view = self.machine.view();
         crate::listing(&view, &view.code(key)?, tier)
+    }
+
+    /// The tier-2 listing of a method (`None` without tier-2 code).
+    pub fn tier2_listing(&self, key: MethodKey) -> Option<crate::tier2::Tier2Listing> {
+        let view = self.machine.view();
+        Some(crate::tier2::listing(
+            &view.code(key)?,
+            view.tier2_code(key)?,
+        ))
     }
 }

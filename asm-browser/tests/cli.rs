@@ -56,7 +56,7 @@ fn an_unknown_class_or_method_is_named() {
 #[test]
 fn bad_options_are_named() {
     let sums = "tests/programs/Sums.som";
-    fails_with(&["--tui", sums, "--tier", "2"], "--tier 0|1");
+    fails_with(&["--tui", sums, "--tier", "3"], "--tier 0|1|2");
     fails_with(
         &["--tui", sums, "--jit-threshold", "x"],
         "--jit-threshold N",

@@ -228,3 +228,82 @@ fn runtime_calls_are_named_and_branches_give_offset_and_bytecode() {
         );
     }
 }
+
+#[test]
+fn tier_two_listing_has_ir_per_pass_and_cranelift_code() {
+    check(
+        "loops-sumsquares-tier2.txt",
+        &[
+            "asm-browser/tests/programs/Loops.som",
+            "Loops>>sumSquares:",
+            "--tier",
+            "2",
+        ],
+    );
+}
+
+#[test]
+fn tier_two_json_links_ir_and_machine_code_through_exits() {
+    let out = Command::new(env!("CARGO_BIN_EXE_som-asm"))
+        .current_dir(repo())
+        .args([
+            "asm-browser/tests/programs/Loops.som",
+            "Loops>>sumSquares:",
+            "--tier",
+            "2",
+            "--json",
+        ])
+        .output()
+        .expect("run som-asm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["tier"], 2);
+    let passes = v["passes"].as_array().unwrap();
+    let names: Vec<&str> = passes.iter().map(|p| p["pass"].as_str().unwrap()).collect();
+    assert_eq!(names.first(), Some(&"build"));
+    assert_eq!(names.last(), Some(&"dce"));
+    let exits = v["exits"].as_array().unwrap();
+    assert!(!exits.is_empty());
+    let exit_bci = |id: u64| {
+        let e = exits.iter().find(|e| e["id"] == id).unwrap();
+        e["frames"].as_array().unwrap().last().unwrap()["bci"].clone()
+    };
+    // The final pass: every instruction owning an exit deopts to that exit's bytecode.
+    let last = passes.last().unwrap()["rows"].as_array().unwrap();
+    let owned: Vec<u64> = last
+        .iter()
+        .flat_map(|r| {
+            let bci = r["frames"]
+                .as_array()
+                .unwrap()
+                .last()
+                .map(|f| f["bci"].clone());
+            r["exits"].as_array().unwrap().iter().map(move |e| {
+                assert_eq!(bci, Some(exit_bci(e.as_u64().unwrap())), "{r}");
+                e.as_u64().unwrap()
+            })
+        })
+        .collect();
+    assert_eq!(owned.len(), exits.len(), "each exit has its instruction");
+    // Machine code: checks and cold blocks name their exit and its bytecode; the bytes
+    // add up to the code's size.
+    let code = v["code"].as_array().unwrap();
+    let checks = code
+        .iter()
+        .filter(|i| i["exit"].is_u64() && i["text"].as_str().unwrap().starts_with('j'))
+        .count();
+    assert!(checks >= 5, "{checks} branches to exits");
+    for i in code.iter().filter(|i| i["exit"].is_u64()) {
+        assert_eq!(i["bci"], exit_bci(i["exit"].as_u64().unwrap()), "{i}");
+        assert_eq!(i["exact"], true);
+    }
+    let size: usize = code
+        .iter()
+        .map(|i| i["bytes"].as_str().unwrap().len() / 2)
+        .sum();
+    assert_eq!(size as u64, v["size"].as_u64().unwrap());
+}

@@ -15,7 +15,8 @@ const USAGE: &str = "usage: som-inspect [VM OPTIONS] [--method Class>>selector] 
 HEAT: --heat program|method (the CFG's heat scale: the whole program's hottest bytecode, the default, or the method's)
 METHOD: Class>>selector, 'Class class>>selector', or a block: '[] in Class>>selector' (add ' @LINE' when it has several)
 VM OPTIONS: -cp DIRS, --jit-threshold N (invocations or back-edges before tier 1, default 1000),
-            --max-tier N (0: no run with the JIT, no machine code)";
+            --max-tier N (0: no run with the JIT, no machine code; 2: tier 2, its IR passes and deopt points),
+            --tier2-sends (tier 2 also compiles methods that send)";
 
 /// Parsed command line.
 #[derive(Debug, Default)]
@@ -23,6 +24,7 @@ struct Args {
     class_path: Vec<PathBuf>,
     jit_threshold: Option<u32>,
     max_tier: Option<u8>,
+    tier2_sends: bool,
     dot: Option<String>,
     layout: Option<String>,
     svg: Option<(PathBuf, String)>,
@@ -54,6 +56,7 @@ fn parse(argv: &[String]) -> Result<Args> {
                 let n = value("a count")?;
                 a.jit_threshold = Some(n.parse().with_context(|| format!("--jit-threshold {n}"))?)
             }
+            "--tier2-sends" => a.tier2_sends = true,
             "--max-tier" => {
                 let n = value("a tier")?;
                 a.max_tier = Some(n.parse().with_context(|| format!("--max-tier {n}"))?)
@@ -108,6 +111,7 @@ fn main() -> Result<()> {
     if let Some(t) = a.max_tier {
         options.max_tier = t;
     }
+    options.tier2_sends = a.tier2_sends;
     let program = Program::run(options, &file, &a.program_args)?;
     if program.exit.status != 0 {
         let why = program.exit.error.clone().unwrap_or_default();

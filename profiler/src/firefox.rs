@@ -3,14 +3,18 @@
 //! file". One thread (the VM thread) whose samples keep their time and stack; one
 //! category per tier (interpreter, baseline, optimized) plus GC, compiler and runtime,
 //! so the activity graph shows which tier ran when; markers for collections, class
-//! loading and each method's JIT compilation on the timeline; and an energy counter
-//! track (measured by RAPL or modelled, its name says which).
+//! loading and each method's JIT compilation (named by tier: tier-2 compilations in the
+//! optimized category), a tier-up marker where a method's tier-2 code was installed,
+//! a marker per tier-2 deopt (its time interpolated from the logical clock, see
+//! `jit_log`); and an energy counter track (measured by RAPL or modelled, its name
+//! says which).
 //!
 //! Frames are named as in the folded stacks (`Class>>selector [tier N]`, `[gc]`, ...):
 //! the call tree matches the flamegraph. Inline depth is 0 for every frame: no tier
 //! running today inlines activations into one physical frame.
 
 use crate::energy::{Attribution, Source};
+use crate::jit_log::JitLog;
 use crate::stacks::{parse_frame, stack_frames, FrameKind};
 use fxprof_processed_profile::{
     CategoryColor, CategoryHandle, CpuDelta, Frame, FrameFlags, FrameInfo, MarkerFieldFlags,
@@ -32,6 +36,8 @@ pub struct Input<'a> {
     pub started: SystemTime,
     pub attribution: &'a Attribution,
     pub source: &'a Source,
+    /// The JIT tiers' compilations and deopts.
+    pub jit: &'a JitLog,
 }
 
 /// The categories, one per kind of frame.
@@ -87,10 +93,11 @@ pub fn document(input: &Input<'_>) -> Profile {
     let thread = p.add_thread(process, pid, ms(Duration::ZERO), true);
     p.set_thread_name(thread, "VM thread");
     add_samples(&mut p, thread, &cats, input);
-    add_markers(&mut p, thread, &cats, input.spans);
-    add_energy(&mut p, process, input);
     let end = input.samples.last().map_or(Duration::ZERO, |s| s.at);
     let end = input.spans.iter().map(|s| s.end).fold(end, Duration::max);
+    add_markers(&mut p, thread, &cats, input);
+    add_deopts(&mut p, thread, &cats, input, end);
+    add_energy(&mut p, process, input);
     p.set_thread_end_time(thread, ms(end));
     p
 }
@@ -151,27 +158,118 @@ impl StaticSchemaMarker for SpanMarker {
     }
 }
 
-/// The marker name of a span: what the VM was doing.
-pub fn span_name(span: &PhaseSpan) -> &'static str {
-    match (span.phase, &span.method) {
-        (Phase::Gc, _) => "GC",
-        (_, Some(_)) => "JIT compile (tier 1)",
-        (_, None) => "Class loading",
+/// The marker name of a span: what the VM was doing (`tier`: the JIT tier of a
+/// compilation, when its attempt is known).
+pub fn span_name(span: &PhaseSpan, tier: Option<u8>) -> &'static str {
+    match (span.phase, &span.method, tier) {
+        (Phase::Gc, _, _) => "GC",
+        (_, Some(_), Some(2)) => "JIT compile (tier 2)",
+        (_, Some(_), Some(_)) => "JIT compile (tier 1)",
+        (_, Some(_), None) => "JIT compile",
+        (_, None, _) => "Class loading",
     }
 }
 
-fn add_markers(p: &mut Profile, thread: ThreadHandle, cats: &Categories, spans: &[PhaseSpan]) {
-    for span in spans {
+fn add_markers(p: &mut Profile, thread: ThreadHandle, cats: &Categories, input: &Input<'_>) {
+    let attempts = input.jit.span_attempts(input.spans);
+    for (span, attempt) in input.spans.iter().zip(attempts) {
+        let tier = attempt.map(|a| a.tier);
+        let method = span.method.as_ref().map_or("", |m| &m.label);
         let marker = SpanMarker {
-            name: p.intern_string(span_name(span)),
-            category: match span.phase {
-                Phase::Gc => cats.gc,
+            name: p.intern_string(span_name(span, tier)),
+            category: match (span.phase, tier) {
+                (Phase::Gc, _) => cats.gc,
+                (_, Some(2)) => cats.tiers[2],
                 _ => cats.compiler,
             },
-            method: p.intern_string(span.method.as_ref().map_or("", |m| &m.label)),
+            method: p.intern_string(method),
         };
         let timing = MarkerTiming::Interval(ms(span.start), ms(span.end));
         p.add_marker(thread, timing, marker);
+        if attempt.is_some_and(|a| a.tier == 2 && a.compiled) {
+            let marker = Tier2Marker {
+                name: p.intern_string("Tier-up to tier 2"),
+                category: cats.tiers[2],
+                method: p.intern_string(method),
+                detail: p.intern_string("tier-2 code installed; the next call runs it"),
+            };
+            p.add_marker(thread, MarkerTiming::Instant(ms(span.end)), marker);
+        }
+    }
+}
+
+/// One instant marker per tier-2 deopt, at the time interpolated from its clock.
+fn add_deopts(
+    p: &mut Profile,
+    thread: ThreadHandle,
+    cats: &Categories,
+    input: &Input<'_>,
+    end: Duration,
+) {
+    for d in &input.jit.deopts {
+        let at = input.jit.time_of(d.clock, input.spans, end);
+        let detail = format!(
+            "{} at bytecode {}, logical clock {} (time interpolated from the clock)",
+            d.reason, d.bci, d.clock
+        );
+        let marker = Tier2Marker {
+            name: p.intern_string("Deopt"),
+            category: cats.tiers[2],
+            method: p.intern_string(&d.label),
+            detail: p.intern_string(&detail),
+        };
+        p.add_marker(thread, MarkerTiming::Instant(ms(at)), marker);
+    }
+}
+
+/// A tier-2 event: a tier-up or a deopt, with what happened in `detail`.
+struct Tier2Marker {
+    name: StringHandle,
+    category: CategoryHandle,
+    method: StringHandle,
+    detail: StringHandle,
+}
+
+impl StaticSchemaMarker for Tier2Marker {
+    const UNIQUE_MARKER_TYPE_NAME: &'static str = "SomTier2";
+    const DESCRIPTION: Option<&'static str> =
+        Some("Tier 2: a method's optimized code installed (tier-up), or a deopt back to tier 0");
+    const CHART_LABEL: Option<&'static str> = Some("{marker.data.method}");
+    const TOOLTIP_LABEL: Option<&'static str> =
+        Some("{marker.name} {marker.data.method}: {marker.data.detail}");
+    const TABLE_LABEL: Option<&'static str> = Some("{marker.data.method}: {marker.data.detail}");
+    const FIELDS: &'static [StaticSchemaMarkerField] = &[
+        StaticSchemaMarkerField {
+            key: "method",
+            label: "Method",
+            format: MarkerFieldFormat::String,
+            flags: MarkerFieldFlags::SEARCHABLE,
+        },
+        StaticSchemaMarkerField {
+            key: "detail",
+            label: "Detail",
+            format: MarkerFieldFormat::String,
+            flags: MarkerFieldFlags::SEARCHABLE,
+        },
+    ];
+
+    fn name(&self, _profile: &mut Profile) -> StringHandle {
+        self.name
+    }
+
+    fn category(&self, _profile: &mut Profile) -> CategoryHandle {
+        self.category
+    }
+
+    fn string_field_value(&self, field_index: u32) -> StringHandle {
+        match field_index {
+            0 => self.method,
+            _ => self.detail,
+        }
+    }
+
+    fn number_field_value(&self, _field_index: u32) -> f64 {
+        0.0
     }
 }
 

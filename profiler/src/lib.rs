@@ -13,6 +13,7 @@ pub mod diff;
 pub mod energy;
 pub mod firefox;
 pub mod flamegraph;
+pub mod jit_log;
 pub mod record;
 pub mod report;
 pub mod speedscope;

@@ -113,7 +113,9 @@ pub fn record(a: &RecordArgs) -> Result<Recorded> {
     let report = Report::new(&folded, &facts, &source);
     write_outputs(&a.out, &folded, &report)?;
     let title = format!("som-prof: {}", report.program);
+    let jit = crate::jit_log::JitLog::of(&machine.view());
     let fx = firefox::Input {
+        jit: &jit,
         title: &title,
         samples: &samples,
         spans: &spans,

@@ -2,7 +2,8 @@
 //! Home/End (g/G) jump, `/` starts an incremental search (typed characters filter,
 //! Backspace deletes, Enter opens, Esc clears), Enter opens the method. In the method
 //! view: Tab/Shift-Tab or Left/Right (h/l) switch column, arrows or j/k move and pick,
-//! PgUp/PgDn page, Home/End jump, `t` shows or hides the machine code, Esc goes back to
+//! PgUp/PgDn page, Home/End jump, `t` shows or hides the machine code, `p`/`P` show
+//! the next/previous tier-2 view (machine code, IR after each pass), Esc goes back to
 //! the picker (and from there back to the open method), `/` searches. Everywhere: `?`
 //! help (any key closes it), `q` or Ctrl-C quits.
 
@@ -96,6 +97,8 @@ fn method_key(app: &mut App, key: KeyEvent) {
         KeyCode::Home | KeyCode::Char('g') => app.move_cursor(isize::MIN / 2),
         KeyCode::End | KeyCode::Char('G') => app.move_cursor(isize::MAX / 2),
         KeyCode::Char('t') => app.toggle_tier(),
+        KeyCode::Char('p') => app.cycle_view(true),
+        KeyCode::Char('P') => app.cycle_view(false),
         KeyCode::Esc | KeyCode::Backspace => app.show_picker(),
         KeyCode::Enter => app.move_cursor(0),
         _ => {}
@@ -120,7 +123,7 @@ pub const HELP: &[&str] = &[
     "  PgUp/PgDn      page          Home/End g/G  first/last",
     "  Enter          select the row under the cursor (after Tab)",
     "  t              show/hide the machine code (tier 1 / tier 0)",
-    "  Esc            back to the picker",
+    "  Esc            back to the picker   p/P  tier 2: code, IR passes",
     "  Bytecodes: bci, times run, • where tier-1 code can be entered",
     "  Machine code: offset (or address), bci (s: slow path), text",
     "",

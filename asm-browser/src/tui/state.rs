@@ -299,11 +299,30 @@ impl App {
             self.message = "the program ran with --tier 0: there is no machine code".into();
             return;
         }
-        self.tier = 1 - self.tier.min(1);
+        self.tier = if self.tier == 0 { self.max_tier } else { 0 };
         if self.tier == 0 && self.focus == Column::Machine {
             self.focus = Column::Bytecodes;
         }
         self.message = format!("showing tier {}", self.tier);
+        self.clamp();
+    }
+
+    /// Tier 2: shows the next (or previous) of the machine code and the IR passes in
+    /// the machine-code column, and picks its first row.
+    pub fn cycle_view(&mut self, forward: bool) {
+        let Some(m) = self.method.as_mut() else {
+            return;
+        };
+        if !m.data.cycle_view(forward) {
+            self.message = "only tier 2 has IR passes to show (--tier 2)".into();
+            return;
+        }
+        self.message = m.data.views[m.data.view].title.clone();
+        m.cursors[Column::Machine.index()] = Cursor::default();
+        if self.tier > 0 {
+            self.focus = Column::Machine;
+            self.move_cursor(0);
+        }
         self.clamp();
     }
 

@@ -52,6 +52,8 @@ fn data() -> MethodData {
         source,
         bytecodes,
         instructions,
+        views: Vec::new(),
+        view: 0,
     }
 }
 
@@ -292,4 +294,55 @@ fn s_lists_the_hottest_methods_and_blocks_first_and_back() {
     assert_eq!(app.selected_entry().unwrap().label, "Bar>>bar");
     app.toggle_hot_first();
     assert_eq!(app.picker.shown, [0, 1, 2, 3]);
+}
+
+/// Tier 2's views: machine code (bci 1 and 3), then one IR pass (bcis 0, 1, 3).
+fn tier2_data() -> MethodData {
+    let row = |k: u32, bci: u32, text: &str| InstructionRow {
+        address: 0,
+        offset: k,
+        len: 0,
+        text: text.into(),
+        bci,
+        slow: false,
+    };
+    let views = vec![
+        crate::method::MachineView {
+            title: "Tier 2: 8 bytes".into(),
+            rows: vec![row(0, 1, "jne exit 0"), row(4, 3, "ret")],
+        },
+        crate::method::MachineView {
+            title: "Tier 2 IR after dce".into(),
+            rows: vec![
+                row(0, 0, "b1:"),
+                row(1, 1, "guard_int v3, fs1"),
+                row(2, 3, "return v4"),
+            ],
+        },
+    ];
+    data().with_views(views)
+}
+
+#[test]
+fn tier_two_cycles_machine_code_and_ir_passes_keeping_the_links() {
+    let mut app = App::new(vec![entry("Foo>>bar")], 2, (100, 30));
+    app.open(tier2_data());
+    assert_eq!(method(&app).data.rows(Column::Machine), 2);
+    app.cycle_view(true);
+    let m = method(&app);
+    assert_eq!((m.data.view, m.data.rows(Column::Machine)), (1, 3));
+    assert_eq!(app.focus, Column::Machine);
+    assert_eq!(app.message, "Tier 2 IR after dce");
+    // Picking the guard links its bytecode and source line.
+    app.move_cursor(1);
+    assert_eq!(linked_rows(&app, Column::Bytecodes), [1]);
+    assert_eq!(linked_rows(&app, Column::Source), [2]);
+    app.cycle_view(true);
+    assert_eq!(method(&app).data.view, 0);
+    app.cycle_view(false);
+    assert_eq!(method(&app).data.view, 1);
+    // Tier 1 has nothing to cycle.
+    let mut one = self::app();
+    one.cycle_view(true);
+    assert!(one.message.contains("only tier 2"));
 }

@@ -69,6 +69,7 @@ pub fn column_row(data: &MethodData, column: Column, row: usize, addresses: bool
             let i = &data.instructions[row];
             let first = row == 0 || data.instructions[row - 1].bci != i.bci;
             let bci = match (first, i.slow) {
+                _ if first && i.bci == crate::method::NO_BCI => "   -".into(),
                 (true, false) => format!("{:>4}", i.bci),
                 (true, true) => format!("s{:>3}", i.bci),
                 (false, _) => "    ".into(),
@@ -84,6 +85,14 @@ pub fn column_row(data: &MethodData, column: Column, row: usize, addresses: bool
 
 /// The title of a column.
 pub fn column_title(data: &MethodData, column: Column) -> String {
+    if let (Column::Machine, Some(v)) = (column, data.views.get(data.view)) {
+        return format!(
+            "{} ({}/{}, p: next)",
+            v.title,
+            data.view + 1,
+            data.views.len()
+        );
+    }
     match (column, data.native) {
         (Column::Source, _) => format!("Source {}", data.file),
         (Column::Bytecodes, _) => format!("Bytecodes ({})", data.bytecodes.len()),

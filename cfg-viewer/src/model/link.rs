@@ -1,5 +1,6 @@
 //! Linking: what a click on a source line, a block, a bytecode or a row of any code
-//! column (tier-1 machine instructions through their pc map, tier-2 IR later) selects in
+//! column (tier-1 machine instructions through their pc map, tier-2 IR rows through
+//! their frame states, tier-2 machine code through its deopt exits) selects in
 //! every other pane. Every representation maps its rows to bytecode indices; bytecode
 //! indices are the common currency from which lines and blocks follow.
 
@@ -89,14 +90,25 @@ pub enum Representation {
     MachineCode { tier: u8 },
     /// Tier-2 IR after a named pass.
     Ir { pass: String },
+    /// What a pass changed in the tier-2 IR (`to` is the pass).
+    IrDiff { from: String, to: String },
 }
 
 impl Representation {
+    /// Tier-2 IR (a pass or a pass's diff): the code pane shows one at a time.
+    pub fn is_ir(&self) -> bool {
+        matches!(
+            self,
+            Representation::Ir { .. } | Representation::IrDiff { .. }
+        )
+    }
+
     pub fn title(&self) -> String {
         match self {
             Representation::Bytecode => "tier 0: bytecode".into(),
             Representation::MachineCode { tier } => format!("tier {tier}: machine code"),
             Representation::Ir { pass } => format!("tier 2 IR: {pass}"),
+            Representation::IrDiff { from, to } => format!("tier 2 IR diff: {from} -> {to}"),
         }
     }
 }
@@ -200,7 +212,7 @@ impl Column {
             if current != Some(bci) || starts.contains(&inst.offset) {
                 let slow = std::mem::replace(&mut seen[bci as usize], true);
                 if !slow {
-                    for marker in m.jit.markers_at(bci) {
+                    for marker in m.jit.markers_at(bci).filter(|k| !k.is_deopt()) {
                         let entry = marker.is_entry();
                         rows.push(row(marker.text(), bci, RowKind::Marker { entry }));
                     }
@@ -220,18 +232,31 @@ impl Column {
     }
 
     /// The columns for a method: tier 0's bytecode, then the machine code of every JIT
-    /// tier (a column saying why when the method has none there). Tier-2 IR passes
-    /// become more columns here.
+    /// tier (a column saying why when the method has none there), then tier 2's IR
+    /// after each pass and each pass's diff.
     pub fn all(m: &MethodModel) -> Vec<Column> {
         let mut columns = vec![Column::bytecode(m)];
         for tier in JIT_TIERS {
             let repr = Representation::MachineCode { tier };
-            columns.push(match (m.jit.native(tier), &m.jit.unavailable) {
-                (Some(native), _) => Column::machine_code(m, tier, native),
-                (None, Some(why)) => Column::absent(repr, why),
-                (None, None) if m.jit.refused => Column::absent(repr, "refused by the JIT"),
-                (None, None) => Column::absent(repr, &format!("not compiled in tier {tier}")),
-            });
+            let refused = m.jit.refused_in(tier);
+            columns.push(
+                match (m.jit.native(tier), &m.jit.tier2, &m.jit.unavailable) {
+                    (Some(native), _, _) => Column::machine_code(m, tier, native),
+                    (None, Some(t2), _) if tier == 2 => super::tier2::machine_column(m, t2),
+                    (None, _, Some(why)) => Column::absent(repr, why),
+                    (None, _, None) if refused.is_some() => {
+                        let why = refused.unwrap_or_default();
+                        Column::absent(repr, &why)
+                    }
+                    (None, _, None) => {
+                        Column::absent(repr, &format!("not compiled in tier {tier}"))
+                    }
+                },
+            );
+        }
+        if let Some(t2) = &m.jit.tier2 {
+            columns.extend(super::tier2::ir_columns(t2));
+            columns.extend(super::tier2::diff_columns(t2));
         }
         columns
     }

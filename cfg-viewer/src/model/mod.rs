@@ -1,7 +1,8 @@
 //! The inspector's model, without any UI: a method's CFG (basic blocks, back-edges,
 //! nested loops) as a petgraph graph, its layered layout, the linking between source
 //! lines, blocks, bytecodes and code columns of every tier, runtime data (heat, inline
-//! caches, the JIT's markers: tier-1 entries, OSR entries, exits to tier 0), and export
+//! caches, the JIT's markers: tier-1 entries, OSR entries, exits to tier 0, tier-2 deopt
+//! points with how often they fired), tier 2's IR per pass and its diffs, and export
 //! to Graphviz dot and SVG.
 
 pub mod cfg;
@@ -12,6 +13,7 @@ pub mod link;
 pub mod method;
 pub mod program;
 pub mod svg;
+pub mod tier2;
 pub mod tiers;
 
 pub use cfg::{BasicBlock, BlockId, Cfg, FlowEdge, Loop, LoopId};

@@ -1,15 +1,17 @@
 //! What the JIT did with one method, read from the run with the JIT: its machine code
-//! per tier (tier 1 today; tier 2 adds an entry), when it was compiled, its exact
-//! tier-crossing counters, and the runtime markers the CFG and the code columns show at
-//! bytecode indices: tier-1 entries, OSR entries at loop headers, re-entries after a
-//! tier-0 callee, calls and returns into tier 0.
+//! per tier (tier 1's `NativeCode`, tier 2's `Tier2Code` with its IR per pass), when it
+//! was compiled, its exact tier-crossing counters, and the runtime markers the CFG and
+//! the code columns show at bytecode indices: tier-1 entries, OSR entries at loop
+//! headers, re-entries after a tier-0 callee, calls and returns into tier 0, and tier
+//! 2's deopt points with how often they fired.
 
 use som_vm::introspect::{
-    JitEvent, JitEventKind, MethodCode, MethodKey, NativeCode, TierCounters, View,
+    JitEvent, JitEventKind, MethodCode, MethodKey, NativeCode, Tier2Code, Tier2EventKind,
+    TierCounters, View,
 };
 
-/// The JIT tiers a method can have machine code in (tier 2 will make this `2`).
-pub const JIT_TIERS: std::ops::RangeInclusive<u8> = 1..=1;
+/// The JIT tiers a method can have machine code in.
+pub const JIT_TIERS: std::ops::RangeInclusive<u8> = 1..=2;
 
 /// A method's JIT data (empty when the program was not run with the JIT).
 #[derive(Debug, Clone, Default)]
@@ -19,6 +21,12 @@ pub struct JitData {
     /// `(tier, logical clock, code bytes)` of each compilation.
     pub compiled: Vec<(u8, u64, u32)>,
     pub refused: bool,
+    /// Tier 2's code (IR per pass, machine code, exits).
+    pub tier2: Option<Tier2Code>,
+    /// Why tier 2 last refused the method.
+    pub tier2_refused: Option<String>,
+    /// Deopts of the method in the run (every code version).
+    pub deopts: u64,
     pub counters: TierCounters,
     pub markers: Vec<Marker>,
     /// Why no JIT data can be shown at all (no JIT run, a different method table).
@@ -40,6 +48,13 @@ pub enum MarkerKind {
     ReturnToTier0,
     /// A tier-1 frame continued in tier 0 here (its code has no entry point here).
     ContinuedInTier0,
+    /// Tier 2's deopt exits at this bytecode with one reason (`exits` of them), fired
+    /// `count` times in the run.
+    Deopt {
+        reason: String,
+        exits: Vec<u32>,
+        speculative: bool,
+    },
 }
 
 /// A runtime marker: what, where, how often.
@@ -71,7 +86,20 @@ impl Marker {
             }
             MarkerKind::ReturnToTier0 => format!("<< return to tier 0 x{n}"),
             MarkerKind::ContinuedInTier0 => format!("<< continued in tier 0 at {bci} x{n}"),
+            MarkerKind::Deopt {
+                reason,
+                exits,
+                speculative,
+            } => {
+                let what = if *speculative { "deopt" } else { "exit" };
+                format!("!! {what} {reason} at {bci} x{n} (exits {exits:?})")
+            }
         }
+    }
+
+    /// A tier-2 deopt point.
+    pub fn is_deopt(&self) -> bool {
+        matches!(self.kind, MarkerKind::Deopt { .. })
     }
 }
 
@@ -105,7 +133,73 @@ impl JitData {
             }
         }
         data.markers = markers(view, &jit_code, &data.counters, &events);
+        data.read_tier2(view, key);
         data
+    }
+
+    /// Tier 2's code, compilations, refusal and deopt points of the method.
+    fn read_tier2(&mut self, view: &View<'_>, key: MethodKey) {
+        for e in view
+            .tier2_events()
+            .events
+            .iter()
+            .filter(|e| e.method == key)
+        {
+            match &e.kind {
+                Tier2EventKind::Compiled { code_bytes } => {
+                    self.compiled.push((2, e.clock, *code_bytes))
+                }
+                Tier2EventKind::Refused { reason } => self.tier2_refused = Some(reason.clone()),
+                Tier2EventKind::Deoptimized { .. } => self.deopts += 1,
+            }
+        }
+        self.tier2 = view.tier2_code(key);
+        let Some(t2) = &self.tier2 else {
+            return;
+        };
+        let mut points: Vec<Marker> = Vec::new();
+        for x in &t2.exits {
+            let bci = x.frames.last().map_or(0, |f| f.1);
+            let same = |m: &&mut Marker| {
+                m.bci == bci
+                    && matches!(&m.kind, MarkerKind::Deopt { reason, .. } if *reason == x.reason)
+            };
+            match points.iter_mut().find(same) {
+                // Exits of one bytecode and reason count the same deopt events.
+                Some(Marker {
+                    kind: MarkerKind::Deopt { exits, .. },
+                    ..
+                }) => exits.push(x.id),
+                _ => points.push(Marker {
+                    bci,
+                    kind: MarkerKind::Deopt {
+                        reason: x.reason.clone(),
+                        exits: vec![x.id],
+                        speculative: x.speculative,
+                    },
+                    count: x.fired,
+                }),
+            }
+        }
+        self.markers.extend(points);
+        self.markers.sort_by_key(|m| m.bci);
+    }
+
+    /// Why `tier` refused the method (`None` when it did not).
+    pub fn refused_in(&self, tier: u8) -> Option<String> {
+        match tier {
+            1 => self.refused.then(|| "refused by the JIT".to_string()),
+            _ => self
+                .tier2_refused
+                .as_ref()
+                .map(|r| format!("refused by tier 2: {r}")),
+        }
+    }
+
+    /// The most any deopt point of the method fired (the colour scale's top).
+    pub fn max_deopt_count(&self) -> u64 {
+        let deopts = self.markers.iter().filter(|m| m.is_deopt());
+        deopts.map(|m| m.count).max().unwrap_or(0)
     }
 
     pub fn unavailable(why: &str) -> JitData {

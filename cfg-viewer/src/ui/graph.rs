@@ -154,6 +154,7 @@ fn draw_blocks(
     let (m, sel, zoom) = (&open.model, &open.selection, open.view.zoom);
     let metrics = Metrics::default();
     let text = zoom * 12.0 >= 5.0;
+    let max_deopts = m.jit.max_deopt_count();
     for n in &m.layout.nodes {
         let r = Rect::from_min_max(at(n.x, n.y), at(n.x + n.w, n.y + n.h));
         if !visible(clip, r) {
@@ -190,6 +191,9 @@ fn draw_blocks(
             }
             let color = match i {
                 0 => Color32::from_rgb(40, 40, 90),
+                i if i < first && line.starts_with("!!") => {
+                    deopt_color(m.block_markers(n.block)[i - 1].count, max_deopts)
+                }
                 i if i < first && line.starts_with(">>") => MARKER_IN,
                 i if i < first => MARKER_OUT,
                 _ => Color32::BLACK,
@@ -234,4 +238,15 @@ fn note_of(open: &OpenMethod, pick: Pick) -> Option<String> {
         site.summary(),
         site.cached.join(" ")
     ))
+}
+
+/// A deopt point's colour by how often it fired: grey when never, then from orange to
+/// deep red at the method's most fired point.
+pub(crate) fn deopt_color(fired: u64, max: u64) -> Color32 {
+    if fired == 0 || max == 0 {
+        return Color32::from_gray(110);
+    }
+    let t = (fired as f32 / max as f32).clamp(0.0, 1.0);
+    let mix = |a: f32, b: f32| (a + (b - a) * t).round() as u8;
+    Color32::from_rgb(mix(235.0, 170.0), mix(140.0, 0.0), mix(20.0, 0.0))
 }

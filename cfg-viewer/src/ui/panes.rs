@@ -142,14 +142,26 @@ pub(crate) fn source(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
 pub(crate) fn code_columns(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
     const ABSENT_W: f32 = 150.0;
     let mut pick = None;
+    if open.ir_passes() > 0 {
+        ir_controls(ui, open);
+    }
+    let shown_ir = open.shown_ir();
     let n = open.columns.len();
     let targets: Vec<Option<usize>> = (0..n)
         .map(|c| open.scroll.rows.get_mut(c).and_then(Option::take))
         .collect();
-    let (columns, sel) = (&open.columns, &open.selection);
-    let absent = columns.iter().filter(|c| c.absent.is_some()).count() as f32;
+    let (all, sel) = (&open.columns, &open.selection);
+    // Of tier 2's IR columns (a pass or a diff) the pane shows the chosen one.
+    let columns: Vec<(usize, &Column)> = all
+        .iter()
+        .enumerate()
+        .filter(|(c, col)| !col.repr.is_ir() || Some(*c) == shown_ir)
+        .collect();
+    let n = columns.len();
+    let absent = columns.iter().filter(|(_, c)| c.absent.is_some()).count() as f32;
     let weight: f32 = columns
         .iter()
+        .map(|(_, c)| c)
         .filter(|c| c.absent.is_none())
         .map(|c| width_weight(&c.repr))
         .sum::<f32>()
@@ -158,7 +170,7 @@ pub(crate) fn code_columns(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
     let share = (ui.available_width() - spacing - absent * ABSENT_W) / weight;
     let height = ui.available_height();
     ui.horizontal_top(|ui| {
-        for (c, col) in columns.iter().enumerate() {
+        for &(c, col) in &columns {
             let w = if col.absent.is_some() {
                 ABSENT_W
             } else {
@@ -177,11 +189,27 @@ pub(crate) fn code_columns(ui: &mut Ui, open: &mut OpenMethod) -> Option<Pick> {
     pick
 }
 
+/// Chooses the tier-2 IR pass shown and whether as a diff from the pass before.
+fn ir_controls(ui: &mut Ui, open: &mut OpenMethod) {
+    ui.horizontal(|ui| {
+        ui.label("tier-2 IR:");
+        if ui.button("previous pass").clicked() {
+            open.step_ir(-1);
+        }
+        if ui.button("next pass").clicked() {
+            open.step_ir(1);
+        }
+        ui.checkbox(&mut open.ir_diff, "diff from the pass before");
+        ui.label(format!("pass {} of {}", open.ir_pass + 1, open.ir_passes()));
+    });
+}
+
 /// How much of the pane a column's rows need relative to the bytecode column.
 fn width_weight(repr: &Representation) -> f32 {
     match repr {
         Representation::Bytecode => 1.0,
-        Representation::MachineCode { .. } | Representation::Ir { .. } => 1.25,
+        Representation::MachineCode { .. } => 1.25,
+        Representation::Ir { .. } | Representation::IrDiff { .. } => 1.6,
     }
 }
 
@@ -207,6 +235,8 @@ fn code_column(
             for r in range {
                 let row_data = &col.rows[r];
                 let tone = match (row_data.kind, row_data.count) {
+                    (RowKind::Code, _) if row_data.text.starts_with("- ") => Tone::Marker(false),
+                    (RowKind::Code, _) if row_data.text.starts_with("+ ") => Tone::Marker(true),
                     (RowKind::Heading, _) => Tone::Heading,
                     (RowKind::Marker { entry }, _) => Tone::Marker(entry),
                     (_, Some(0)) => Tone::Dim,
@@ -297,6 +327,17 @@ fn jit_summary(m: &crate::model::MethodModel) -> String {
             }
             .into(),
         );
+    }
+    if let Some(why) = j.refused_in(2) {
+        parts.push(why);
+    }
+    if let Some(t2) = &j.tier2 {
+        parts.push(format!(
+            "tier 2 at {:#x}: {} exits, deopts in the run {}",
+            t2.address,
+            t2.exits.len(),
+            j.deopts
+        ));
     }
     let c = &j.counters;
     let osr: u64 = c.osr_entries.iter().map(|(_, n)| n).sum();

@@ -46,6 +46,35 @@ pub struct OpenMethod {
     pub selection: Selection,
     pub scroll: ScrollRequests,
     pub view: GraphView,
+    /// The tier-2 IR pass the code pane shows (its final pass at first), and whether
+    /// as that pass's diff from the one before.
+    pub ir_pass: usize,
+    pub ir_diff: bool,
+}
+
+impl OpenMethod {
+    /// Tier-2 IR passes of the method (0 without tier-2 code).
+    pub fn ir_passes(&self) -> usize {
+        let passes = |c: &&Column| matches!(c.repr, crate::model::Representation::Ir { .. });
+        self.columns.iter().filter(passes).count()
+    }
+
+    /// The code column of the IR the pane shows.
+    pub fn shown_ir(&self) -> Option<usize> {
+        let first = self.columns.iter().position(|c| c.repr.is_ir())?;
+        let n = self.ir_passes();
+        Some(if self.ir_diff && self.ir_pass > 0 {
+            first + n + self.ir_pass - 1
+        } else {
+            first + self.ir_pass.min(n.saturating_sub(1))
+        })
+    }
+
+    /// Shows the pass `step` passes later (earlier when negative), clamped.
+    pub fn step_ir(&mut self, step: isize) {
+        let last = self.ir_passes().saturating_sub(1) as isize;
+        self.ir_pass = (self.ir_pass as isize + step).clamp(0, last) as usize;
+    }
 }
 
 /// Recent frame times, for the status line and `--screenshot` reports.
@@ -139,7 +168,12 @@ impl Inspector {
             source,
             selection: Selection::default(),
             view: GraphView::default(),
+            ir_pass: 0,
+            ir_diff: false,
         });
+        if let Some(open) = self.open.as_mut() {
+            open.ir_pass = open.ir_passes().saturating_sub(1);
+        }
         true
     }
 

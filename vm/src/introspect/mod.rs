@@ -15,7 +15,8 @@
 //!   entries, tier crossings) and [`View::jit_counters`] counts it per method;
 //!   [`View::tier2_methods`] shows each tier-2 method (IR after each pass, deopt points,
 //!   machine code) and [`View::tier2_events`] what tier 2 did (compiled, refused,
-//!   deoptimized).
+//!   deoptimized); [`View::tier2_code`] gives one as rows linked through bytecode
+//!   indices (IR per pass, machine code, exits with how often they fired).
 //!
 //! Cost when no one listens: the fast dispatch loop has no hooks at all; monitoring
 //! runs a second instance of the same loop compiled with the boundary check.
@@ -28,6 +29,7 @@ mod native;
 pub(crate) mod sampling;
 mod snapshot;
 mod tier2;
+mod tier2_code;
 mod view;
 mod writes;
 
@@ -41,6 +43,7 @@ pub use sampling::{
 };
 pub use snapshot::Snapshot;
 pub use tier2::{DeoptPoint, Tier2Event, Tier2EventKind, Tier2Events, Tier2Method};
+pub use tier2_code::{IrPass, IrRow, IrRowKind, Tier2Code, Tier2Exit, Tier2Instruction};
 pub use view::{ClassInfo, FrameInfo, MethodCount, MethodInfo, MethodKey, ObjectInfo, Var, View};
 pub use writes::WriteLog;
 

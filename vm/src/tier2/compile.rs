@@ -48,7 +48,7 @@ fn backend() -> Result<Backend, Refusal> {
 impl Vm {
     /// Compiles `method` in tier 2; answers whether it has code afterwards.
     pub(crate) fn tier2_compile(&mut self, method: MethodId) -> bool {
-        let _phase = crate::observe::sampling::PhaseMark::compiler();
+        let _phase = crate::observe::sampling::PhaseMark::compiling(method);
         let m = method.index();
         if self.tier2.slots.len() <= m {
             self.tier2
