@@ -34,9 +34,15 @@ pub(crate) mod exit_kind {
     pub const STRESS: u64 = 2;
 }
 
-/// Words after the frame's slots in every frame state: pending clock ticks, pending
-/// bytecodes (both as wrapping deltas the runtime adds), and the exit kind.
-pub(crate) const STATE_EXTRA: usize = 3;
+/// Words after the frame's slots in every frame state: the pending clock ticks,
+/// bytecodes and back-edges carried in SSA values (`Frame::pend`, raw integers), the
+/// clock ticks and bytecodes of the block so far (constants; all five are wrapping
+/// deltas the runtime adds), and the exit kind.
+pub(crate) const STATE_EXTRA: usize = 6;
+
+/// Integer parameters of every leader block after the frame's words: the pending
+/// counts (`Frame::pend`).
+pub(crate) const PENDING: usize = 3;
 
 /// Indices into the counters array the code advances (`Env::counters`).
 pub(crate) mod counter {
@@ -71,10 +77,15 @@ pub(crate) struct BuildOptions<'a> {
 pub(crate) struct Frame {
     pub slots: Vec<V>,
     pub stack: Vec<V>,
-    /// Clock ticks and bytecodes executed in this block and not yet added to the
-    /// counters (negative once a terminator added more than happened before an exit).
+    /// Clock ticks and bytecodes executed in this block and not yet added to `pend`
+    /// (negative once a terminator added more than happened before an exit).
     pub clock: i64,
     pub bytecodes: i64,
+    /// Clock ticks, bytecodes and back-edges (`counter` order) executed and not yet
+    /// added to the counters in memory: integer SSA values carried through the
+    /// blocks (leader parameters), stored only at returns and performs (`spill`) and
+    /// handed to the runtime by every exit's frame state.
+    pub pend: [V; PENDING],
 }
 
 pub(crate) struct Builder<'a> {
@@ -274,6 +285,9 @@ impl<'a> Builder<'a> {
             for _ in 0..self.nslots + d {
                 self.f.add_block_param(block, Type::Word);
             }
+            for _ in 0..PENDING {
+                self.f.add_block_param(block, Type::Int);
+            }
             self.leaders.insert(pc, (block, d));
         }
     }
@@ -285,11 +299,15 @@ impl<'a> Builder<'a> {
         for pc in leaders {
             let (block, depth) = self.leaders[&pc];
             let params = self.f.blocks[block].params.clone();
+            let words = self.nslots + depth;
             let frame = Frame {
                 slots: params[..self.nslots].to_vec(),
-                stack: params[self.nslots..self.nslots + depth].to_vec(),
+                stack: params[self.nslots..words].to_vec(),
                 clock: 0,
                 bytecodes: 0,
+                pend: params[words..words + PENDING]
+                    .try_into()
+                    .expect("leaders have PENDING count parameters"),
             };
             self.cur = block;
             self.known_int.clear();
@@ -344,6 +362,9 @@ impl<'a> Builder<'a> {
             for i in 0..self.nslots + depth {
                 args.push(self.load_in(load, slots, Type::Word, 8 * i as i32, false));
             }
+            // Nothing is pending at an entry: the runtime drained the counters.
+            let zero = self.iconst_in(load, 0);
+            args.extend([zero; PENDING]);
             self.f.append_inst(load, jump(target, args));
         }
     }
@@ -356,6 +377,7 @@ impl<'a> Builder<'a> {
             .chain(&frame.stack)
             .map(|&v| StateSlot::Value(v))
             .collect();
+        slots.extend(frame.pend.iter().map(|&v| StateSlot::Value(v)));
         slots.push(StateSlot::Const(frame.clock as u64));
         slots.push(StateSlot::Const(frame.bytecodes as u64));
         slots.push(StateSlot::Const(kind));
@@ -367,40 +389,55 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// Adds the block's pending counts to the counters (plus `back_edge` loop
-    /// back-edges), and remembers that they were added.
-    pub(crate) fn flush(&mut self, frame: &mut Frame, back_edge: bool) {
+    /// Adds the block's counts so far (plus `back_edge` loop back-edges) to the
+    /// pending SSA counts, as a block does before it jumps to another.
+    pub(crate) fn advance(&mut self, frame: &mut Frame, back_edge: bool) {
+        let deltas = [frame.clock, frame.bytecodes, back_edge as i64];
+        for (p, n) in frame.pend.iter_mut().zip(deltas) {
+            if n != 0 {
+                let k = self.iconst_in(self.cur, n);
+                *p = self.ins_in(
+                    self.cur,
+                    InstData::Binary {
+                        op: BinOp::Iadd,
+                        args: [*p, k],
+                    },
+                );
+            }
+        }
+        frame.clock = 0;
+        frame.bytecodes = 0;
+    }
+
+    /// Adds everything pending to the counters in memory (before a return or a
+    /// perform, where the runtime reads them), so nothing is pending afterwards.
+    pub(crate) fn spill(&mut self, frame: &mut Frame) {
+        self.advance(frame, false);
         let counters = self.load_word_in(self.cur, env_off!(counters));
-        let add = |b: &mut Self, index: usize, n: i64| {
-            if n == 0 {
-                return;
+        for (index, p) in frame.pend.into_iter().enumerate() {
+            if self.f.const_of(p).is_some_and(|(_, bits)| bits == 0) {
+                continue;
             }
             let off = 8 * index as i32;
-            let old = b.load_in(b.cur, counters, Type::Int, off, false);
-            let k = b.iconst_in(b.cur, n);
-            let new = b.ins_in(
-                b.cur,
+            let old = self.load_in(self.cur, counters, Type::Int, off, false);
+            let new = self.ins_in(
+                self.cur,
                 InstData::Binary {
                     op: BinOp::Iadd,
-                    args: [old, k],
+                    args: [old, p],
                 },
             );
-            b.f.append_inst(
-                b.cur,
+            self.f.append_inst(
+                self.cur,
                 InstData::Store {
                     obj: counters,
                     offset: off,
                     value: new,
                 },
             );
-        };
-        add(self, counter::CLOCK, frame.clock);
-        add(self, counter::BYTECODES, frame.bytecodes);
-        if back_edge {
-            add(self, counter::BACK_EDGES, 1);
         }
-        frame.clock = 0;
-        frame.bytecodes = 0;
+        let zero = self.iconst_in(self.cur, 0);
+        frame.pend = [zero; PENDING];
     }
 
     /// The jump to the leader at `pc` with `frame` as its arguments.
@@ -409,7 +446,13 @@ impl<'a> Builder<'a> {
         debug_assert_eq!(depth, frame.stack.len());
         BlockCall {
             block,
-            args: frame.slots.iter().chain(&frame.stack).copied().collect(),
+            args: frame
+                .slots
+                .iter()
+                .chain(&frame.stack)
+                .chain(&frame.pend)
+                .copied()
+                .collect(),
         }
     }
 
