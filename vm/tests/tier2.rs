@@ -259,6 +259,17 @@ fn sends_fields_and_array_access_from_tier_2_code_behave_as_in_tier_0() {
     }
 }
 
+#[test]
+fn counting_loops_over_arrays_behave_as_in_tier_0() {
+    let machines = same_in_every_tier("Loops");
+    let (_, first_call) = &machines[0];
+    let names = tier2_names(first_call);
+    assert!(
+        names.iter().any(|n| n == "sieve:size:") && names.iter().any(|n| n == "sum:from:to:"),
+        "{names:?}"
+    );
+}
+
 /// The IR of `method` (of the class `program` names) after each pass, as one text.
 fn ir_passes(program_name: &str, method: &str, options: Options) -> String {
     let (_, m) = run(&program(program_name), options);
@@ -281,6 +292,7 @@ fn the_ir_of_a_few_methods_after_each_pass_is_as_blessed() {
         ("Guards", "Guards>>square:", tier(2, 0)),
         ("Sends", "Sends>>bump", tier(2, 0)),
         ("Sends", "Sends>>sum:upTo:", tier(2, 0)),
+        ("Loops", "Loops>>sieve:size:", tier(2, 0)),
         (
             "Sends",
             "Sends>>relay:",

@@ -255,7 +255,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Bytecode 0, jump targets, bytecodes after a branch, and entries (after every
-    /// bytecode whose slow path the runtime finishes) start blocks.
+    /// bytecode but `at:`/`at:put:` whose slow path the runtime finishes) start blocks.
     fn find_leaders(&mut self) {
         let mut set = BTreeSet::from([0u32]);
         for (pc, bc) in self.code.bytecodes.iter().enumerate() {
@@ -267,7 +267,11 @@ impl<'a> Builder<'a> {
                 set.insert(t);
                 set.insert(pc as u32 + 1);
             }
+            // `at:`/`at:put:` perform off their inline path in place: when even that
+            // leaves, the rest of the activation runs in the lower tiers (an entry
+            // after them would make every slot a parameter of the loops around them).
             let resumes = super::ops::resumes_after(*bc)
+                && !matches!(bc, Bytecode::At(_) | Bytecode::AtPut(_))
                 && (props.send_site.is_none()
                     || !super::ops::is_operator(*bc)
                     || !self.speculates(pc as u32));
