@@ -270,6 +270,24 @@ fn counting_loops_over_arrays_behave_as_in_tier_0() {
     );
 }
 
+#[test]
+fn a_method_without_a_loop_stays_in_tier_1_unless_every_method_is_compiled() {
+    let tiering = Options {
+        tier2_threshold: Some(2),
+        ..tier(2, 2)
+    };
+    let (_, m) = run(&program("Loops"), tiering);
+    let names = tier2_names(&m);
+    assert!(names.iter().any(|n| n == "sum:from:to:"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "square:"), "{names:?}");
+    let refused = m.view().tier2_events().events.into_iter().any(
+        |e| matches!(e.kind, Tier2EventKind::Refused { reason } if reason.contains("no loop")),
+    );
+    assert!(refused, "square: refused for having no loop");
+    let (_, first_call) = run(&program("Loops"), tier(2, 0));
+    assert!(tier2_names(&first_call).iter().any(|n| n == "square:"));
+}
+
 /// The IR of `method` (of the class `program` names) after each pass, as one text.
 fn ir_passes(program_name: &str, method: &str, options: Options) -> String {
     let (_, m) = run(&program(program_name), options);

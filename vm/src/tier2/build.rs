@@ -70,6 +70,9 @@ pub(crate) struct BuildOptions<'a> {
     pub stress_seed: Option<u64>,
     /// `--tier2-sends`: compile methods that call out (see `check_calls_out`).
     pub calls_out: bool,
+    /// Compile methods without a loop too (see `check_has_loop`): with
+    /// `--tier2-sends`, or a tier-2 threshold of 0 (every method at its first call).
+    pub loopless: bool,
 }
 
 /// The abstract frame while translating one basic block.
@@ -157,6 +160,9 @@ impl<'a> Builder<'a> {
         if !opts.calls_out {
             b.check_calls_out()?;
         }
+        if !opts.loopless {
+            b.check_has_loop()?;
+        }
         b.find_leaders();
         b.translate_blocks()?;
         b.emit_entry_dispatch();
@@ -214,6 +220,23 @@ impl<'a> Builder<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Refuses methods without a reachable loop back-edge: tier 2 runs straight-line
+    /// code no faster than tier 1, and tier-1 code calls a tier-2 method through the
+    /// dispatcher where it calls a tier-1 method natively.
+    fn check_has_loop(&self) -> Result<(), Refusal> {
+        use Bytecode::*;
+        let has_loop = self.code.bytecodes.iter().enumerate().any(|(pc, bc)| {
+            self.depth[pc].is_some()
+                && matches!(bc, JumpBack(_) | PopLocalJumpBack(..) | ToDoStep { .. })
+        });
+        match has_loop {
+            true => Ok(()),
+            false => Err(Refusal::Unsupported(
+                "no loop (tier 1 calls it natively)".into(),
+            )),
+        }
     }
 
     /// The operand-stack depth before each reachable bytecode.

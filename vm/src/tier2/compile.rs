@@ -135,6 +135,7 @@ impl Vm {
             no_speculation,
             stress_seed: self.tier2.stress_seed,
             calls_out: self.tier2.sends,
+            loopless: self.tier2.sends || self.tier2.threshold == 0,
         };
         let name = self.method_name(method);
         let built = Builder::build(&name, &code, &self.sites, method, &opts)?;

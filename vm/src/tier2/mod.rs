@@ -26,7 +26,8 @@
 //!   nested dispatch, bounded in machine stack); the code goes on with the result.
 //!
 //! Policy: a method tiers up when its invocation or back-edge count reaches
-//! `--tier2-threshold`; a bytecode whose speculation failed `DEOPT_LIMIT` times is
+//! `--tier2-threshold` (a method without a loop only with `--tier2-sends` or a
+//! threshold of 0: otherwise tier 1 runs it as fast and calls it natively); a bytecode whose speculation failed `DEOPT_LIMIT` times is
 //! recompiled without it, and a method recompiled `MAX_RECOMPILES` times stays in
 //! tier 1.
 
