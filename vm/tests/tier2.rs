@@ -259,6 +259,35 @@ fn sends_fields_and_array_access_from_tier_2_code_behave_as_in_tier_0() {
     }
 }
 
+#[test]
+fn counting_loops_over_arrays_behave_as_in_tier_0() {
+    let machines = same_in_every_tier("Loops");
+    let (_, first_call) = &machines[0];
+    let names = tier2_names(first_call);
+    assert!(
+        names.iter().any(|n| n == "sieve:size:") && names.iter().any(|n| n == "sum:from:to:"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_method_without_a_loop_stays_in_tier_1_unless_every_method_is_compiled() {
+    let tiering = Options {
+        tier2_threshold: Some(2),
+        ..tier(2, 2)
+    };
+    let (_, m) = run(&program("Loops"), tiering);
+    let names = tier2_names(&m);
+    assert!(names.iter().any(|n| n == "sum:from:to:"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "square:"), "{names:?}");
+    let refused = m.view().tier2_events().events.into_iter().any(
+        |e| matches!(e.kind, Tier2EventKind::Refused { reason } if reason.contains("no loop")),
+    );
+    assert!(refused, "square: refused for having no loop");
+    let (_, first_call) = run(&program("Loops"), tier(2, 0));
+    assert!(tier2_names(&first_call).iter().any(|n| n == "square:"));
+}
+
 /// The IR of `method` (of the class `program` names) after each pass, as one text.
 fn ir_passes(program_name: &str, method: &str, options: Options) -> String {
     let (_, m) = run(&program(program_name), options);
@@ -281,6 +310,7 @@ fn the_ir_of_a_few_methods_after_each_pass_is_as_blessed() {
         ("Guards", "Guards>>square:", tier(2, 0)),
         ("Sends", "Sends>>bump", tier(2, 0)),
         ("Sends", "Sends>>sum:upTo:", tier(2, 0)),
+        ("Loops", "Loops>>sieve:size:", tier(2, 0)),
         (
             "Sends",
             "Sends>>relay:",

@@ -3,8 +3,8 @@
 //! Entry: the exit's id names its deopt-table entry; the values its frame state names
 //! are in the deopt buffer. This module writes the tier-0 frame back onto the VM stack
 //! (every slot and operand-stack value, tagging unboxed integers), sets its bytecode
-//! index, and adds the clock ticks and bytecodes the exit's block had not added yet,
-//! so the frame is indistinguishable from one tier 0 ran to that point (same slots,
+//! index, and adds the clock ticks, bytecodes and back-edges the code had not stored
+//! yet (its pending SSA counts and its block's own), so the frame is indistinguishable from one tier 0 ran to that point (same slots,
 //! header, clock and counters). Tier-2 code inlines no activations and scalar-replaces
 //! no objects yet, so an exit rebuilds exactly one frame (`tier2::compile` refuses
 //! code whose table says otherwise).
@@ -46,6 +46,15 @@ fn slot_value(exit: &DeoptExit, buffer: &[u64], s: DeoptSlot) -> Value {
     }
 }
 
+/// The raw bits of one frame-state slot (the counts after the frame's values).
+fn slot_bits(buffer: &[u64], s: DeoptSlot) -> u64 {
+    match s {
+        DeoptSlot::Const(w) => w,
+        DeoptSlot::Buffer(n) => buffer[n as usize],
+        DeoptSlot::Virtual(_) => 0,
+    }
+}
+
 impl Vm {
     /// Handles exit `id` of the tier-2 code `c` of `method`, which the top frame runs.
     pub(crate) fn tier2_exit(
@@ -66,12 +75,22 @@ impl Vm {
         let buffer = &self.tier2.buffer;
         let mut values = std::mem::take(&mut self.tier2.scratch);
         values.clear();
-        values.extend(frame.slots.iter().map(|&s| slot_value(exit, buffer, s)));
+        let n = frame.slots.len() - crate::tier2::STATE_EXTRA;
+        values.extend(
+            frame.slots[..n]
+                .iter()
+                .map(|&s| slot_value(exit, buffer, s)),
+        );
         let bci = frame.bci;
-        let n = values.len() - crate::tier2::STATE_EXTRA;
-        let (clock, bytecodes, kind) = (values[n].0, values[n + 1].0, values[n + 2].0);
+        // Pending clock, bytecodes, back-edges; the block's clock, bytecodes; the kind.
+        let x: [u64; crate::tier2::STATE_EXTRA] =
+            std::array::from_fn(|i| slot_bits(buffer, frame.slots[n + i]));
+        let (clock, bytecodes, kind) = (x[0].wrapping_add(x[3]), x[1].wrapping_add(x[4]), x[5]);
         self.stats.clock = self.stats.clock.wrapping_add(clock);
         self.stats.bytecodes = self.stats.bytecodes.wrapping_add(bytecodes);
+        let meta = &self.methods[method.index()];
+        meta.back_edges
+            .set(meta.back_edges.get().wrapping_add(x[2] as u32));
         let nslots = 1 + c.code.num_args as usize + c.code.num_locals as usize;
         let bc = c.code.bytecodes[bci as usize];
         let f = self.frames.last_mut().expect("the frame that ran");
@@ -82,7 +101,7 @@ impl Vm {
             self.set_slot(bp + i, v);
         }
         self.stack.truncate(bp + nslots);
-        for &v in &values[nslots..n] {
+        for &v in &values[nslots..] {
             self.push(v);
         }
         self.tier2.scratch = values;

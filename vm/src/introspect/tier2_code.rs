@@ -138,7 +138,7 @@ impl View<'_> {
             MethodKind::Bytecode(code) => code.lines.clone(),
             _ => return None,
         };
-        let n = c.passes.len();
+        let n = c.passes.iter().len();
         let passes: Vec<IrPass> = c
             .passes
             .iter()

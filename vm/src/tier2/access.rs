@@ -16,7 +16,7 @@ impl Builder<'_> {
     /// and the callee see what tier 0 would have there), then the result replaces
     /// the bytecode's operands. `perform` counts the bytecode and its clock tick.
     pub(super) fn perform(&mut self, fr: &mut Frame, pc: u32, bc: Bytecode) {
-        self.flush(fr, false);
+        self.spill(fr);
         let slots = self.load_word_in(self.cur, env_off!(slots));
         let values: Vec<V> = fr.slots.iter().chain(&fr.stack).copied().collect();
         for (i, &value) in values.iter().enumerate() {
@@ -190,10 +190,12 @@ impl Builder<'_> {
         } else {
             (fr.stack[n - 2], fr.stack[n - 1])
         };
-        // Counts go to the counters on each path (`perform` counts its own bytecode).
-        self.flush(fr, false);
+        // The fast path adds the bytecode to the pending counts, `perform` counts it
+        // itself: the join takes the pending counts of either path.
+        self.advance(fr, false);
         let (slow, join) = (self.f.add_block(), self.f.add_block());
         let result = self.f.add_block_param(join, Type::Word);
+        let pend = [(); super::build::PENDING].map(|_| self.f.add_block_param(join, Type::Int));
         let (addr, class_ok, tag_ok, range) = (
             self.f.add_block(),
             self.f.add_block(),
@@ -249,8 +251,9 @@ impl Builder<'_> {
             stack: Vec::new(),
             clock: 1,
             bytecodes: 1,
+            pend: fr.pend,
         };
-        self.flush(&mut counts, false);
+        self.advance(&mut counts, false);
         let v = if put {
             let value = fr.stack[n - 1];
             self.f.append_inst(
@@ -271,15 +274,17 @@ impl Builder<'_> {
                 base: 0,
             })
         };
-        self.f
-            .append_inst(self.cur, super::build::jump(join, vec![v]));
+        let mut args = vec![v];
+        args.extend(counts.pend);
+        self.f.append_inst(self.cur, super::build::jump(join, args));
         self.cur = slow;
         let mut slow_frame = fr.clone();
         self.perform(&mut slow_frame, pc, bc);
-        let r = *slow_frame.stack.last().expect("the result");
-        self.f
-            .append_inst(self.cur, super::build::jump(join, vec![r]));
+        let mut args = vec![*slow_frame.stack.last().expect("the result")];
+        args.extend(slow_frame.pend);
+        self.f.append_inst(self.cur, super::build::jump(join, args));
         self.cur = join;
+        fr.pend = pend;
         fr.stack.truncate(n - if put { 3 } else { 2 });
         fr.stack.push(result);
         // `translate` counts one bytecode more for every bytecode: both paths did.

@@ -34,9 +34,15 @@ pub(crate) mod exit_kind {
     pub const STRESS: u64 = 2;
 }
 
-/// Words after the frame's slots in every frame state: pending clock ticks, pending
-/// bytecodes (both as wrapping deltas the runtime adds), and the exit kind.
-pub(crate) const STATE_EXTRA: usize = 3;
+/// Words after the frame's slots in every frame state: the pending clock ticks,
+/// bytecodes and back-edges carried in SSA values (`Frame::pend`, raw integers), the
+/// clock ticks and bytecodes of the block so far (constants; all five are wrapping
+/// deltas the runtime adds), and the exit kind.
+pub(crate) const STATE_EXTRA: usize = 6;
+
+/// Integer parameters of every leader block after the frame's words: the pending
+/// counts (`Frame::pend`).
+pub(crate) const PENDING: usize = 3;
 
 /// Indices into the counters array the code advances (`Env::counters`).
 pub(crate) mod counter {
@@ -64,6 +70,9 @@ pub(crate) struct BuildOptions<'a> {
     pub stress_seed: Option<u64>,
     /// `--tier2-sends`: compile methods that call out (see `check_calls_out`).
     pub calls_out: bool,
+    /// Compile methods without a loop too (see `check_has_loop`): with
+    /// `--tier2-sends`, or a tier-2 threshold of 0 (every method at its first call).
+    pub loopless: bool,
 }
 
 /// The abstract frame while translating one basic block.
@@ -71,10 +80,15 @@ pub(crate) struct BuildOptions<'a> {
 pub(crate) struct Frame {
     pub slots: Vec<V>,
     pub stack: Vec<V>,
-    /// Clock ticks and bytecodes executed in this block and not yet added to the
-    /// counters (negative once a terminator added more than happened before an exit).
+    /// Clock ticks and bytecodes executed in this block and not yet added to `pend`
+    /// (negative once a terminator added more than happened before an exit).
     pub clock: i64,
     pub bytecodes: i64,
+    /// Clock ticks, bytecodes and back-edges (`counter` order) executed and not yet
+    /// added to the counters in memory: integer SSA values carried through the
+    /// blocks (leader parameters), stored only at returns and performs (`spill`) and
+    /// handed to the runtime by every exit's frame state.
+    pub pend: [V; PENDING],
 }
 
 pub(crate) struct Builder<'a> {
@@ -146,6 +160,9 @@ impl<'a> Builder<'a> {
         if !opts.calls_out {
             b.check_calls_out()?;
         }
+        if !opts.loopless {
+            b.check_has_loop()?;
+        }
         b.find_leaders();
         b.translate_blocks()?;
         b.emit_entry_dispatch();
@@ -205,6 +222,23 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// Refuses methods without a reachable loop back-edge: tier 2 runs straight-line
+    /// code no faster than tier 1, and tier-1 code calls a tier-2 method through the
+    /// dispatcher where it calls a tier-1 method natively.
+    fn check_has_loop(&self) -> Result<(), Refusal> {
+        use Bytecode::*;
+        let has_loop = self.code.bytecodes.iter().enumerate().any(|(pc, bc)| {
+            self.depth[pc].is_some()
+                && matches!(bc, JumpBack(_) | PopLocalJumpBack(..) | ToDoStep { .. })
+        });
+        match has_loop {
+            true => Ok(()),
+            false => Err(Refusal::Unsupported(
+                "no loop (tier 1 calls it natively)".into(),
+            )),
+        }
+    }
+
     /// The operand-stack depth before each reachable bytecode.
     fn compute_depths(&mut self) -> Result<(), Refusal> {
         let mut work = vec![(0u32, 0usize)];
@@ -244,7 +278,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Bytecode 0, jump targets, bytecodes after a branch, and entries (after every
-    /// bytecode whose slow path the runtime finishes) start blocks.
+    /// bytecode but `at:`/`at:put:` whose slow path the runtime finishes) start blocks.
     fn find_leaders(&mut self) {
         let mut set = BTreeSet::from([0u32]);
         for (pc, bc) in self.code.bytecodes.iter().enumerate() {
@@ -256,7 +290,11 @@ impl<'a> Builder<'a> {
                 set.insert(t);
                 set.insert(pc as u32 + 1);
             }
+            // `at:`/`at:put:` perform off their inline path in place: when even that
+            // leaves, the rest of the activation runs in the lower tiers (an entry
+            // after them would make every slot a parameter of the loops around them).
             let resumes = super::ops::resumes_after(*bc)
+                && !matches!(bc, Bytecode::At(_) | Bytecode::AtPut(_))
                 && (props.send_site.is_none()
                     || !super::ops::is_operator(*bc)
                     || !self.speculates(pc as u32));
@@ -274,6 +312,9 @@ impl<'a> Builder<'a> {
             for _ in 0..self.nslots + d {
                 self.f.add_block_param(block, Type::Word);
             }
+            for _ in 0..PENDING {
+                self.f.add_block_param(block, Type::Int);
+            }
             self.leaders.insert(pc, (block, d));
         }
     }
@@ -285,11 +326,15 @@ impl<'a> Builder<'a> {
         for pc in leaders {
             let (block, depth) = self.leaders[&pc];
             let params = self.f.blocks[block].params.clone();
+            let words = self.nslots + depth;
             let frame = Frame {
                 slots: params[..self.nslots].to_vec(),
-                stack: params[self.nslots..self.nslots + depth].to_vec(),
+                stack: params[self.nslots..words].to_vec(),
                 clock: 0,
                 bytecodes: 0,
+                pend: params[words..words + PENDING]
+                    .try_into()
+                    .expect("leaders have PENDING count parameters"),
             };
             self.cur = block;
             self.known_int.clear();
@@ -344,6 +389,9 @@ impl<'a> Builder<'a> {
             for i in 0..self.nslots + depth {
                 args.push(self.load_in(load, slots, Type::Word, 8 * i as i32, false));
             }
+            // Nothing is pending at an entry: the runtime drained the counters.
+            let zero = self.iconst_in(load, 0);
+            args.extend([zero; PENDING]);
             self.f.append_inst(load, jump(target, args));
         }
     }
@@ -356,6 +404,7 @@ impl<'a> Builder<'a> {
             .chain(&frame.stack)
             .map(|&v| StateSlot::Value(v))
             .collect();
+        slots.extend(frame.pend.iter().map(|&v| StateSlot::Value(v)));
         slots.push(StateSlot::Const(frame.clock as u64));
         slots.push(StateSlot::Const(frame.bytecodes as u64));
         slots.push(StateSlot::Const(kind));
@@ -367,40 +416,55 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// Adds the block's pending counts to the counters (plus `back_edge` loop
-    /// back-edges), and remembers that they were added.
-    pub(crate) fn flush(&mut self, frame: &mut Frame, back_edge: bool) {
+    /// Adds the block's counts so far (plus `back_edge` loop back-edges) to the
+    /// pending SSA counts, as a block does before it jumps to another.
+    pub(crate) fn advance(&mut self, frame: &mut Frame, back_edge: bool) {
+        let deltas = [frame.clock, frame.bytecodes, back_edge as i64];
+        for (p, n) in frame.pend.iter_mut().zip(deltas) {
+            if n != 0 {
+                let k = self.iconst_in(self.cur, n);
+                *p = self.ins_in(
+                    self.cur,
+                    InstData::Binary {
+                        op: BinOp::Iadd,
+                        args: [*p, k],
+                    },
+                );
+            }
+        }
+        frame.clock = 0;
+        frame.bytecodes = 0;
+    }
+
+    /// Adds everything pending to the counters in memory (before a return or a
+    /// perform, where the runtime reads them), so nothing is pending afterwards.
+    pub(crate) fn spill(&mut self, frame: &mut Frame) {
+        self.advance(frame, false);
         let counters = self.load_word_in(self.cur, env_off!(counters));
-        let add = |b: &mut Self, index: usize, n: i64| {
-            if n == 0 {
-                return;
+        for (index, p) in frame.pend.into_iter().enumerate() {
+            if self.f.const_of(p).is_some_and(|(_, bits)| bits == 0) {
+                continue;
             }
             let off = 8 * index as i32;
-            let old = b.load_in(b.cur, counters, Type::Int, off, false);
-            let k = b.iconst_in(b.cur, n);
-            let new = b.ins_in(
-                b.cur,
+            let old = self.load_in(self.cur, counters, Type::Int, off, false);
+            let new = self.ins_in(
+                self.cur,
                 InstData::Binary {
                     op: BinOp::Iadd,
-                    args: [old, k],
+                    args: [old, p],
                 },
             );
-            b.f.append_inst(
-                b.cur,
+            self.f.append_inst(
+                self.cur,
                 InstData::Store {
                     obj: counters,
                     offset: off,
                     value: new,
                 },
             );
-        };
-        add(self, counter::CLOCK, frame.clock);
-        add(self, counter::BYTECODES, frame.bytecodes);
-        if back_edge {
-            add(self, counter::BACK_EDGES, 1);
         }
-        frame.clock = 0;
-        frame.bytecodes = 0;
+        let zero = self.iconst_in(self.cur, 0);
+        frame.pend = [zero; PENDING];
     }
 
     /// The jump to the leader at `pc` with `frame` as its arguments.
@@ -409,7 +473,13 @@ impl<'a> Builder<'a> {
         debug_assert_eq!(depth, frame.stack.len());
         BlockCall {
             block,
-            args: frame.slots.iter().chain(&frame.stack).copied().collect(),
+            args: frame
+                .slots
+                .iter()
+                .chain(&frame.stack)
+                .chain(&frame.pend)
+                .copied()
+                .collect(),
         }
     }
 

@@ -25,8 +25,52 @@ pub(crate) struct Compiled {
     /// The counters the code advances (`build::counter`), with the stress budgets
     /// (cells: the code writes them through a pointer while the method is shared).
     pub counters: Box<[std::cell::Cell<u64>]>,
-    /// The IR as built, then after each pass.
-    pub passes: Vec<PassDump>,
+    /// The IR as built, then after each pass (printed when a tool first asks).
+    pub passes: PassLog,
+}
+
+/// The IR of one compilation after each pass, kept as the built function and printed
+/// only when a tool asks: printing every pass of every method is a large part of the
+/// compile cost. The pipeline is deterministic, so running it again gives the text of
+/// the function that was lowered.
+pub(crate) struct PassLog {
+    built: som_ir::Function,
+    text: std::cell::OnceCell<Vec<PassDump>>,
+}
+
+impl PassLog {
+    fn new(built: som_ir::Function) -> PassLog {
+        PassLog {
+            built,
+            text: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// "build" first, then each pass of the pipeline.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, PassDump> {
+        self.text.get_or_init(|| self.print()).iter()
+    }
+
+    fn print(&self) -> Vec<PassDump> {
+        let mut func = self.built.clone();
+        let mut dumps = vec![PassDump {
+            pass: "build",
+            text: func.to_string(),
+        }];
+        // Off the hot path: verify too, so tests of release builds check every pass.
+        let opts = PipelineOptions {
+            verify: true,
+            print: true,
+        };
+        match optimize(&mut func, opts) {
+            Ok(more) => dumps.extend(more),
+            Err(e) => dumps.push(PassDump {
+                pass: e.pass,
+                text: e.to_string(),
+            }),
+        }
+        dumps
+    }
 }
 
 impl Compiled {
@@ -91,19 +135,17 @@ impl Vm {
             no_speculation,
             stress_seed: self.tier2.stress_seed,
             calls_out: self.tier2.sends,
+            loopless: self.tier2.sends || self.tier2.threshold == 0,
         };
         let name = self.method_name(method);
         let built = Builder::build(&name, &code, &self.sites, method, &opts)?;
+        let passes = PassLog::new(built.func.clone());
         let mut func = built.func;
-        let mut passes = vec![PassDump {
-            pass: "build",
-            text: func.to_string(),
-        }];
         let opts = PipelineOptions {
             verify: cfg!(debug_assertions),
-            print: true,
+            print: false,
         };
-        passes.extend(optimize(&mut func, opts).map_err(|e| Refusal::Backend(e.to_string()))?);
+        optimize(&mut func, opts).map_err(|e| Refusal::Backend(e.to_string()))?;
         if self.tier2.backend.is_none() {
             self.tier2.backend = Some(backend()?);
         }

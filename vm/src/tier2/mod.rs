@@ -14,8 +14,10 @@
 //!   and errors, `doesNotUnderstand:` and backtraces are tier 0's; anything outside
 //!   the subset leaves the code with the frame written back.
 //! - The logical clock, the bytecode count and each method's back-edge count advance
-//!   exactly as in tier 0: each basic block adds its totals before it leaves, and an
-//!   exit's frame state carries what its block had not added yet.
+//!   exactly as in tier 0: the code carries what it has not stored yet in integer SSA
+//!   values through its blocks (each block adds its totals before it jumps), stores
+//!   them at returns and before performs (where the runtime reads them), and an exit's
+//!   frame state carries them for `deopt/` to add.
 //! - Fields of the receiver are read and written in machine code through
 //!   `object::layout` (no offsets are hard-coded here), other object access through
 //!   runtime helpers over `runtime::semantics`.
@@ -24,7 +26,8 @@
 //!   nested dispatch, bounded in machine stack); the code goes on with the result.
 //!
 //! Policy: a method tiers up when its invocation or back-edge count reaches
-//! `--tier2-threshold`; a bytecode whose speculation failed `DEOPT_LIMIT` times is
+//! `--tier2-threshold` (a method without a loop only with `--tier2-sends` or a
+//! threshold of 0: otherwise tier 1 runs it as fast and calls it natively); a bytecode whose speculation failed `DEOPT_LIMIT` times is
 //! recompiled without it, and a method recompiled `MAX_RECOMPILES` times stays in
 //! tier 1.
 

@@ -75,7 +75,7 @@ impl Builder<'_> {
         let mut pc = start;
         loop {
             if pc != start && self.leaders.contains_key(&pc) {
-                self.flush(&mut fr, false);
+                self.advance(&mut fr, false);
                 let dest = self.goto(pc, &fr);
                 self.f.append_inst(self.cur, InstData::Jump { dest });
                 return Ok(());
@@ -158,7 +158,7 @@ impl Builder<'_> {
             }
             Jump(t) => {
                 fr.bytecodes += 1;
-                self.flush(fr, false);
+                self.advance(fr, false);
                 let dest = self.goto(t.as_u32(), fr);
                 self.f.append_inst(self.cur, InstData::Jump { dest });
                 return Ok(false);
@@ -239,7 +239,7 @@ impl Builder<'_> {
             ReturnLocal => {
                 let v = fr.stack.pop().expect("depth checked");
                 fr.bytecodes += 1;
-                self.flush(fr, false);
+                self.spill(fr);
                 self.f.append_inst(self.cur, InstData::Return { value: v });
                 return Ok(false);
             }
@@ -469,7 +469,7 @@ impl Builder<'_> {
     fn conditional(&mut self, fr: &mut Frame, pc: u32, target: u32, jump_if: bool) {
         let c = fr.stack.pop().expect("depth checked");
         fr.bytecodes += 1;
-        self.flush(fr, false);
+        self.advance(fr, false);
         let (jumped, next) = (self.goto(target, fr), self.goto(pc + 1, fr));
         let (on_true, on_false) = if jump_if {
             (jumped, next)
@@ -537,7 +537,7 @@ impl Builder<'_> {
         let cc = if down { IntCC::Lt } else { IntCC::Gt };
         let done = self.ins(InstData::IntCompare { cc, args: [ui, ul] });
         fr.bytecodes += 1;
-        self.flush(fr, false);
+        self.advance(fr, false);
         let out = self.goto(exit, fr);
         let mut body = fr.clone();
         self.set_slot(&mut body, c + LoopSlots::VARIABLE, i)?;
@@ -585,7 +585,7 @@ impl Builder<'_> {
         }
         fr.clock += 1;
         fr.bytecodes += 1;
-        self.flush(fr, true);
+        self.advance(fr, true);
         let dest = self.goto(target, fr);
         self.f.append_inst(self.cur, InstData::Jump { dest });
     }

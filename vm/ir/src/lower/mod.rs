@@ -106,7 +106,7 @@ pub enum LowerError {
     Verify(#[from] crate::verify::VerifyError),
 }
 
-/// A Cranelift code generator for the host.
+/// A Cranelift code generator for the host's architecture, at a fixed ISA level.
 pub struct Backend {
     isa: OwnedTargetIsa,
     config: LowerConfig,
@@ -126,16 +126,29 @@ impl Backend {
             if config.verify { "true" } else { "false" },
         )?;
         set(&mut flags, "preserve_frame_pointers", "true")?;
-        let isa = cranelift_native::builder()
-            .map_err(|e| LowerError::Target(e.to_string()))?
+        let mut isa = cranelift_native::builder_with_options(false)
+            .map_err(|e| LowerError::Target(e.to_string()))?;
+        // One fixed ISA level (x86-64-v2) rather than whatever the host offers: tier-2
+        // code, its listings and its instruction counts are then the same on every
+        // machine that runs it (a host below that level gets the baseline).
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("sse4.2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            isa.enable("nehalem")
+                .map_err(|e| LowerError::Target(e.to_string()))?;
+        }
+        let isa = isa
             .finish(settings::Flags::new(flags))
             .map_err(|e| LowerError::Target(e.to_string()))?;
         Ok(Backend { isa, config })
     }
 
-    /// Compiles `func`, which must pass the IR verifier.
+    /// Compiles `func`, which must pass the IR verifier (run first when `verify` is set).
     pub fn compile(&self, func: &crate::Function) -> Result<CompiledFunction, LowerError> {
-        crate::verify::verify(func)?;
+        if self.config.verify {
+            crate::verify::verify(func)?;
+        }
         let lowered = emit::lower(func, &self.config, self.isa.frontend_config());
         let clif = self
             .config

@@ -9,6 +9,7 @@ pub mod guard_elim;
 pub mod gvn;
 pub mod inline;
 pub mod licm;
+pub mod params;
 
 use crate::function::Function;
 use crate::verify::{verify, VerifyError};
@@ -23,11 +24,12 @@ pub enum Pass {
     Licm,
     Bce,
     Escape,
+    Params,
 }
 
 impl Pass {
     /// Every pass with its name (as written in filetests and dumps).
-    pub const ALL: [(Pass, &'static str); 7] = [
+    pub const ALL: [(Pass, &'static str); 8] = [
         (Pass::ConstFold, "const_fold"),
         (Pass::Dce, "dce"),
         (Pass::Gvn, "gvn"),
@@ -35,6 +37,7 @@ impl Pass {
         (Pass::Licm, "licm"),
         (Pass::Bce, "bce"),
         (Pass::Escape, "escape"),
+        (Pass::Params, "params"),
     ];
 
     /// The pass's name.
@@ -57,12 +60,14 @@ impl Pass {
             Pass::Licm => licm::run(func),
             Pass::Bce => bce::run(func),
             Pass::Escape => escape::run(func),
+            Pass::Params => params::run(func),
         }
     }
 }
 
 /// The default tier-2 pipeline, in order.
-pub const DEFAULT_PIPELINE: [Pass; 10] = [
+pub const DEFAULT_PIPELINE: [Pass; 11] = [
+    Pass::Params,
     Pass::ConstFold,
     Pass::GuardElim,
     Pass::Gvn,
