@@ -18,6 +18,10 @@ pub(crate) type Confirm<'a> = &'a mut dyn FnMut(&mut Machine, &Boundary) -> bool
 pub(crate) type Relevant<'a> =
     Option<&'a dyn Fn(&Summary, &HashMap<MethodKey, MethodNames>) -> bool>;
 
+/// Whether a sub-stretch's write log may hold the write a search looks for (`None`:
+/// the search is not for a write).
+pub(crate) type MayWrite<'a> = Option<&'a dyn Fn(&WriteLog) -> bool>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reason {
     Limit,
@@ -448,7 +452,7 @@ impl Engine {
         pred: Pred<'_>,
         mut confirm: Option<Confirm<'_>>,
         relevant: Relevant<'_>,
-        may_write: Option<&dyn Fn(&WriteLog) -> bool>,
+        may_write: MayWrite<'_>,
     ) -> Option<Boundary> {
         let mut pred = pred;
         let mut hi = before;

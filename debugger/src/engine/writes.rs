@@ -8,7 +8,7 @@
 //! snapshot, not re-executed. `last_write_replayed` and `origin_replayed` answer the
 //! same without any of these indexes (a full backward re-execution), to check them.
 
-use super::scan::{Pred, Relevant};
+use super::scan::{MayWrite, Pred, Relevant};
 use super::summary::Summary;
 use super::watch::{resolve, ChangeDetector, Location};
 use super::{Engine, MethodNames, Reply, Write};
@@ -50,7 +50,7 @@ impl Engine {
             }
             hit
         };
-        let (relevant, may): (Relevant<'_>, Option<&dyn Fn(&WriteLog) -> bool>) = if skip {
+        let (relevant, may): (Relevant<'_>, MayWrite<'_>) = if skip {
             (Some(&rel), Some(&may))
         } else {
             (None, None)
@@ -121,7 +121,7 @@ impl Engine {
         };
         let rel = move |s: &Summary, _: &Names| s.writes.may_allocate(object);
         let may = move |w: &WriteLog| w.may_allocate(object);
-        let (relevant, may): (Relevant<'_>, Option<&dyn Fn(&WriteLog) -> bool>) = if skip {
+        let (relevant, may): (Relevant<'_>, MayWrite<'_>) = if skip {
             (Some(&rel), Some(&may))
         } else {
             (None, None)
@@ -184,7 +184,7 @@ impl Engine {
         &mut self,
         changed: Pred<'_>,
         relevant: Relevant<'_>,
-        may: Option<&dyn Fn(&WriteLog) -> bool>,
+        may: MayWrite<'_>,
         none: &str,
     ) -> Reply {
         let here = self.position.step();
@@ -196,7 +196,7 @@ impl Engine {
         here: u64,
         changed: Pred<'_>,
         relevant: Relevant<'_>,
-        may: Option<&dyn Fn(&WriteLog) -> bool>,
+        may: MayWrite<'_>,
         none: &str,
     ) -> Reply {
         let mut last: Option<(Boundary, MethodKey)> = None;
