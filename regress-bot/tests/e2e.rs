@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const SEND_FAST: &str =
-    "pub(crate) fn send_fast(&mut self, site_idx: u32) -> Result<Flow, Unwind> {";
+    "pub(crate) fn send_fast(&mut self, site_idx: SendSiteId) -> Result<Flow, Unwind> {";
 
 fn git(repo: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
