@@ -10,9 +10,9 @@ use std::path::PathBuf;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage:
-  som-dbg record -o run.somtrace [-cp dir1:dir2] File.som [args...]
+  som-dbg record -o run.somtrace [-cp dir1:dir2] [TIERS] File.som [args...]
   som-dbg replay run.somtrace [--batch [--timing]] [--checkpoint-budget SIZE]
-  som-dbg run [-cp dir1:dir2] [--checkpoint-budget SIZE] File.som [args...]
+  som-dbg run [-cp dir1:dir2] [TIERS] [--checkpoint-budget SIZE] File.som [args...]
   som-dbg dap [--checkpoint-budget SIZE]
   som-dbg latency run.somtrace SCRIPT [--runs N] [--checkpoint-budget SIZE]
 
@@ -20,7 +20,9 @@ replay --batch reads commands from stdin (one per line) and answers one JSON obj
 command; without it the recording opens in the terminal UI. dap serves the Debug Adapter
 Protocol on stdin/stdout (for VS Code and other editors). latency runs the batch commands
 of SCRIPT N times (default 5, each from a reset session) and prints each one's median, min
-and max wall time (debugger/bench/README.md). SIZE is e.g. 256M or 1G.";
+and max wall time (debugger/bench/README.md). SIZE is e.g. 256M or 1G. TIERS are som's
+--max-tier N, --jit-threshold N, --tier2-sends and --deopt-stress for the recorded run
+(the replay re-executes it in the interpreter and checks it against the recording).";
 
 struct Args {
     out: Option<PathBuf>,
@@ -29,6 +31,7 @@ struct Args {
     timing: bool,
     budget: usize,
     runs: usize,
+    tiers: Recording,
     rest: Vec<String>,
 }
 
@@ -40,6 +43,7 @@ fn parse(argv: &[String]) -> Result<Args, String> {
         timing: false,
         budget: DEFAULT_BUDGET,
         runs: 5,
+        tiers: Recording::default(),
         rest: Vec::new(),
     };
     let mut i = 0;
@@ -73,6 +77,28 @@ fn parse(argv: &[String]) -> Result<Args, String> {
                     .map_err(|_| "--runs needs a number".to_string())?
             }
             "--checkpoint-budget" => a.budget = som_vm::introspect::parse_size(&value(i)?)?,
+            "--max-tier" => {
+                let v = value(i)?;
+                let tier = v.parse().ok().filter(|t| *t <= 2);
+                a.tiers.max_tier =
+                    Some(tier.ok_or(format!("--max-tier expects 0, 1 or 2, got '{v}'"))?);
+            }
+            "--jit-threshold" => {
+                let v = value(i)?;
+                let n = v
+                    .parse()
+                    .map_err(|_| format!("--jit-threshold expects a count, got '{v}'"))?;
+                a.tiers.jit_threshold = Some(n);
+            }
+            "--tier2-sends" | "--deopt-stress" => {
+                if argv[i] == "--tier2-sends" {
+                    a.tiers.tier2_sends = true;
+                } else {
+                    a.tiers.deopt_stress = true;
+                }
+                i += 1;
+                continue;
+            }
             s if s.starts_with('-') && a.rest.is_empty() => {
                 return Err(format!("unknown option '{s}'"))
             }
@@ -92,6 +118,7 @@ fn recording(a: &Args) -> Result<Recording, String> {
         program: PathBuf::from(program),
         args: a.rest[1..].to_vec(),
         class_path: a.class_path.clone(),
+        ..a.tiers.clone()
     })
 }
 
@@ -111,6 +138,13 @@ fn main_inner(argv: Vec<String>) -> Result<i32, String> {
         if !trailing.rest.is_empty() {
             return Err(format!("unexpected argument '{}'", trailing.rest[0]));
         }
+        if trailing.tiers.max_tier.is_some()
+            || trailing.tiers.jit_threshold.is_some()
+            || trailing.tiers.tier2_sends
+            || trailing.tiers.deopt_stress
+        {
+            a.tiers = trailing.tiers.clone();
+        }
         a.batch |= trailing.batch;
         a.timing |= trailing.timing;
         if trailing.budget != DEFAULT_BUDGET {
@@ -120,6 +154,14 @@ fn main_inner(argv: Vec<String>) -> Result<i32, String> {
             a.runs = trailing.runs;
         }
         a.rest.truncate(keep);
+    }
+    let t = &a.tiers;
+    let tiered =
+        t.max_tier.is_some() || t.jit_threshold.is_some() || t.tier2_sends || t.deopt_stress;
+    if tiered && cmd != "record" && cmd != "run" {
+        return Err(format!(
+            "--max-tier, --jit-threshold, --tier2-sends and --deopt-stress apply to record and run, not {cmd}"
+        ));
     }
     match cmd.as_str() {
         "record" => {

@@ -1,4 +1,4 @@
-//! Recording: runs a program at full speed (the fast interpreter loop, no hooks) with
+//! Recording: runs a program at full speed (the JIT tiers as `som` runs them, no hooks) with
 //! its non-deterministic inputs logged and its output both shown and kept, and writes
 //! the `.somtrace` file. A program that does not load gets the error `som` prints and
 //! no trace. `capture` is the same run without the file (the DAP server keeps stdout
@@ -10,11 +10,18 @@ use som_vm::introspect::{Exit, Inputs, Machine};
 use std::path::{Path, PathBuf};
 
 /// What to record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Recording {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub class_path: Vec<PathBuf>,
+    /// How the recorded run is tiered (`som`'s options of the same names; `None`: its
+    /// defaults). The replay re-executes in the interpreter whatever ran here: every tier
+    /// is observably identical, and the replay checks output and clock against the trace.
+    pub max_tier: Option<u8>,
+    pub jit_threshold: Option<u32>,
+    pub tier2_sends: bool,
+    pub deopt_stress: bool,
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -41,9 +48,14 @@ pub fn record(what: &Recording, out: &Path) -> Result<i32, TraceError> {
 pub fn capture(what: &Recording, echo: bool) -> Result<(Trace, i32), Exit> {
     let program = absolute(&what.program);
     let class_path: Vec<PathBuf> = what.class_path.iter().map(|p| absolute(p)).collect();
+    let defaults = Options::default();
     let options = Options {
         class_path: class_path.clone(),
-        ..Options::default()
+        max_tier: what.max_tier.unwrap_or(defaults.max_tier),
+        jit_threshold: what.jit_threshold.unwrap_or(defaults.jit_threshold),
+        tier2_sends: what.tier2_sends,
+        deopt_stress: what.deopt_stress.then_some(1),
+        ..defaults
     };
     let given = |exit: Exit| Exit {
         error: Some(as_given(exit.error.as_deref(), &program, &what.program)),

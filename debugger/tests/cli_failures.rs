@@ -197,3 +197,55 @@ fn continue_stops_at_a_som_error_with_its_message_and_backtrace() {
     assert_eq!(a[3]["stopped"]["reason"], "error", "and forward again");
     assert_eq!(a[4]["stopped"]["reason"], "end", "past the error: the end");
 }
+
+#[test]
+fn tier_options_record_in_tier_2_and_are_refused_where_nothing_runs() {
+    let d = dir("tiers");
+    let trace = d.join("t.somtrace");
+    let trace = trace.to_str().unwrap();
+    let program = "tests/programs/Tier2Deopts.som";
+    let out = dbg(
+        &[
+            "record",
+            "-o",
+            trace,
+            "--max-tier",
+            "2",
+            "--jit-threshold",
+            "0",
+            "--deopt-stress",
+            program,
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The replay re-executes it in the interpreter and agrees.
+    let replay = dbg(&["replay", trace, "--batch"], "continue\n");
+    let answers = lines(&replay);
+    let last = answers.last().unwrap();
+    assert_eq!(last["stopped"]["reason"], "end", "{answers:?}");
+    assert_eq!(last["clock"], 494, "the clock of the tier-0 run: {answers:?}");
+    for (args, says) in [
+        (
+            vec!["record", "-o", trace, "--max-tier", "3", program],
+            "--max-tier expects 0, 1 or 2",
+        ),
+        (
+            vec!["replay", trace, "--max-tier", "2"],
+            "apply to record and run, not replay",
+        ),
+        (
+            vec!["replay", "--deopt-stress", trace],
+            "apply to record and run, not replay",
+        ),
+    ] {
+        let out = dbg(&args, "");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err:?}");
+    }
+}

@@ -58,6 +58,7 @@ fn open_program(name: &str, source: &str, budget: usize) -> (Engine, PathBuf) {
         program: program.clone(),
         args: Vec::new(),
         class_path: Vec::new(),
+        ..Recording::default()
     };
     assert_eq!(record(&what, &trace).unwrap(), 0);
     let engine = Engine::open(Trace::read(&trace).unwrap(), budget).unwrap();

@@ -64,6 +64,7 @@ fn open_program(name: &str, source: &str) -> (Engine, PathBuf) {
         program: program.clone(),
         args: Vec::new(),
         class_path: Vec::new(),
+        ..Recording::default()
     };
     assert_eq!(record(&what, &trace).unwrap(), 0);
     let e = Engine::open(Trace::read(&trace).unwrap(), 64 << 20).unwrap();

@@ -16,6 +16,7 @@ fn open(dir: &str, file: &str, args: &[&str]) -> Engine {
         program: PathBuf::from(format!("{dir}/{file}")),
         args: args.iter().map(|a| a.to_string()).collect(),
         class_path: vec![PathBuf::from(dir)],
+        ..Recording::default()
     };
     assert_eq!(record(&what, &trace).expect("record"), 0);
     let engine = Engine::open(Trace::read(&trace).unwrap(), DEFAULT_BUDGET).unwrap();

@@ -67,6 +67,7 @@ fn open_trace(a: &LaunchArgs) -> Result<Trace, String> {
                 program,
                 args: a.args.clone(),
                 class_path: a.classpath.iter().map(|d| resolve(&a.cwd, d)).collect(),
+                ..Recording::default()
             };
             let (trace, _status) = capture(&what, false).map_err(|exit| {
                 format!(

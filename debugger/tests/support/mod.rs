@@ -24,6 +24,7 @@ pub fn record_program(name: &str) -> PathBuf {
         program: PathBuf::from(format!("tests/programs/{name}.som")),
         args: Vec::new(),
         class_path: Vec::new(),
+        ..Recording::default()
     };
     let status = record(&what, &trace).expect("record the test program");
     assert_eq!(status, 0, "the test program {name} fails");
