@@ -228,7 +228,10 @@ fn tier_options_record_in_tier_2_and_are_refused_where_nothing_runs() {
     let answers = lines(&replay);
     let last = answers.last().unwrap();
     assert_eq!(last["stopped"]["reason"], "end", "{answers:?}");
-    assert_eq!(last["clock"], 494, "the clock of the tier-0 run: {answers:?}");
+    assert_eq!(
+        last["clock"], 494,
+        "the clock of the tier-0 run: {answers:?}"
+    );
     for (args, says) in [
         (
             vec!["record", "-o", trace, "--max-tier", "3", program],
