@@ -49,7 +49,8 @@ fn mask(l: &str) -> String {
     out
 }
 
-fn check(name: &str, args: &[&str]) {
+/// som-asm's standard output for `args`, run from the repository root; it must succeed.
+fn som_asm_ok(args: &[&str]) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_som-asm"))
         .current_dir(repo())
         .args(args)
@@ -60,7 +61,11 @@ fn check(name: &str, args: &[&str]) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let got = normalized(&String::from_utf8_lossy(&out.stdout));
+    out.stdout
+}
+
+fn check(name: &str, args: &[&str]) {
+    let got = normalized(&String::from_utf8_lossy(&som_asm_ok(args)));
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/listings")
         .join(name);
@@ -244,23 +249,14 @@ fn tier_two_listing_has_ir_per_pass_and_cranelift_code() {
 
 #[test]
 fn tier_two_json_links_ir_and_machine_code_through_exits() {
-    let out = Command::new(env!("CARGO_BIN_EXE_som-asm"))
-        .current_dir(repo())
-        .args([
-            "asm-browser/tests/programs/Loops.som",
-            "Loops>>sumSquares:",
-            "--tier",
-            "2",
-            "--json",
-        ])
-        .output()
-        .expect("run som-asm");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let out = som_asm_ok(&[
+        "asm-browser/tests/programs/Loops.som",
+        "Loops>>sumSquares:",
+        "--tier",
+        "2",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(v["tier"], 2);
     let passes = v["passes"].as_array().unwrap();
     let names: Vec<&str> = passes.iter().map(|p| p["pass"].as_str().unwrap()).collect();
